@@ -1,0 +1,47 @@
+// Package client is what the terminal app needs of pindesk: the Backend interface, with Local (the
+// core in process) and Remote (a pindesk server over HTTP) behind it. Both return the model's typed
+// errors, so the UI maps an error to a sentence the same way whichever it runs on.
+package client
+
+import (
+	"context"
+	"time"
+
+	"github.com/pindesk/pindesk/model"
+)
+
+// Backend is every operation the app performs. The operator is fixed by the backend (from config
+// in embedded mode, from the bearer token over HTTP), never chosen per call.
+type Backend interface {
+	Operator() model.Operator
+	Policy(ctx context.Context) (model.Policy, error)
+	Search(ctx context.Context, q string, page model.Page) (model.SearchResult, error)
+	Account(ctx context.Context, id string) (model.AccountView, error)
+	Verify(ctx context.Context, req model.VerifyRequest) (model.VerifyResult, error)
+	Generate(ctx context.Context, req model.PINChange) (model.GeneratedPIN, error)
+	Set(ctx context.Context, req model.PINChange, pin string) (model.PINState, error)
+	Clear(ctx context.Context, req model.PINChange) error
+	Unlock(ctx context.Context, req model.UnlockRequest) error
+	ResetAccount(ctx context.Context, req model.ResetRequest) (model.ResetResult, error)
+	Audit(ctx context.Context, q model.AuditQuery) ([]model.AuditEvent, error)
+	// Now is the backend's clock, so times to expiry are counted from the same instant it uses.
+	Now(ctx context.Context) (time.Time, error)
+	Close() error
+}
+
+// Demo is what a demo backend offers a trainer besides: playing the clock and restoring the
+// scenarios. The app shows the trainer panel only when its backend implements it.
+type Demo interface {
+	// Advance moves the demo clock forward.
+	Advance(d time.Duration)
+	// Restore puts every scenario account back as it was seeded.
+	Restore(ctx context.Context) error
+}
+
+// Connection is implemented by a backend that can lose its connection (Remote), so the app can
+// show the connection state.
+type Connection interface {
+	// Reachable reports whether the last call reached the server.
+	Reachable() bool
+	Endpoint() string
+}

@@ -1,0 +1,271 @@
+package core
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/pindesk/pindesk/model"
+	"github.com/pindesk/pindesk/store"
+)
+
+// change resolves and checks a PIN change: the operator may change PINs, the kind exists, the
+// account uses PINs, and the contact it is done for may change this holder's PIN (only the holder
+// and sub-accounts manage the account-wide PIN; the portal must say for whom it acts).
+func (s *Service) change(ctx context.Context, op model.Operator, req model.PINChange, perm model.Permission) (model.HolderRef, model.Channel, error) {
+	if err := op.Require(perm); err != nil {
+		return model.HolderRef{}, "", err
+	}
+	if _, err := model.ParseKind(string(req.Kind)); err != nil {
+		return model.HolderRef{}, "", err
+	}
+	ch, err := channel(req.Channel, op)
+	if err != nil {
+		return model.HolderRef{}, "", err
+	}
+	acct, ref, err := s.holder(ctx, req.AccountID, req.Holder)
+	if err != nil {
+		return ref, "", err
+	}
+	if !acct.UsesPINs {
+		return ref, "", fmt.Errorf("%w (account %s, product %s)", model.ErrNoPINs, acct.Number, acct.Product)
+	}
+	if req.OnBehalfOf == "" {
+		if op.Role == model.OpPortal && ref.IsAccountWide() {
+			return ref, "", fmt.Errorf("%w: say which contact asks to change the account-wide PIN", model.ErrInvalidInput)
+		}
+		return ref, ch, nil
+	}
+	by, ok := acct.Contact(req.OnBehalfOf)
+	if !ok {
+		return ref, "", fmt.Errorf("%w: account %s has no contact %q", model.ErrUnknownHolder, acct.Number, req.OnBehalfOf)
+	}
+	if by.ID != ref.ContactID && !by.Role.MayManageAccountPIN() {
+		return ref, "", fmt.Errorf("%w: a %s may give the account-wide PIN but not change it or another contact's", model.ErrNotPermitted, by.Role)
+	}
+	return ref, ch, nil
+}
+
+// Generate draws a new PIN of the kind for the holder, replacing the one there, and returns it
+// once. A locked holder's PINs cannot be changed until it is unlocked.
+func (s *Service) Generate(ctx context.Context, op model.Operator, req model.PINChange) (model.GeneratedPIN, error) {
+	ref, ch, err := s.change(ctx, op, req, model.PermChange)
+	if err != nil {
+		return model.GeneratedPIN{}, err
+	}
+	var out model.GeneratedPIN
+	err = s.store.UpdateHolder(ctx, ref, func(tx store.HolderTx) error {
+		avoid, err := s.lockedOrPrevious(tx, req.Kind)
+		if err != nil {
+			return err
+		}
+		pin, err := s.policy.Generate(s.random, avoid...)
+		if err != nil {
+			return err
+		}
+		st, err := s.put(ctx, tx, op, ch, req, model.ActionGenerate, pin)
+		out = model.GeneratedPIN{PIN: pin, State: st}
+		return err
+	})
+	if err != nil {
+		return model.GeneratedPIN{}, fmt.Errorf("generate PIN: %w", err)
+	}
+	return out, nil
+}
+
+// Set stores a PIN the customer chose, refused with a *model.PolicyError naming the rule it breaks.
+func (s *Service) Set(ctx context.Context, op model.Operator, req model.PINChange, pin string) (model.PINState, error) {
+	ref, ch, err := s.change(ctx, op, req, model.PermChange)
+	if err != nil {
+		return model.PINState{}, err
+	}
+	if err := s.policy.Check(pin); err != nil {
+		return model.PINState{}, err
+	}
+	var out model.PINState
+	err = s.store.UpdateHolder(ctx, ref, func(tx store.HolderTx) error {
+		avoid, err := s.lockedOrPrevious(tx, req.Kind)
+		if err != nil {
+			return err
+		}
+		for _, p := range avoid {
+			if p == pin {
+				return &model.PolicyError{Rule: model.RuleReuse, Detail: "must differ from the previous PIN"}
+			}
+		}
+		out, err = s.put(ctx, tx, op, ch, req, model.ActionSet, pin)
+		return err
+	})
+	if err != nil {
+		return model.PINState{}, fmt.Errorf("set PIN: %w", err)
+	}
+	return out, nil
+}
+
+// lockedOrPrevious refuses a locked holder, and otherwise returns the PINs a new one of the kind
+// must differ from: the current one and the one before it.
+func (s *Service) lockedOrPrevious(tx store.HolderTx, kind model.Kind) ([]string, error) {
+	h := tx.Holder()
+	if h.LockedSince != nil {
+		return nil, fmt.Errorf("%w: unlock it before changing its PIN", model.ErrLocked)
+	}
+	var avoid []string
+	for _, p := range h.PINs {
+		if p.Kind != kind {
+			continue
+		}
+		for _, sealed := range [][]byte{p.Sealed, p.Previous} {
+			if sealed == nil {
+				continue
+			}
+			pin, err := s.sealer.Open(h.Ref.Key(), sealed)
+			if err != nil {
+				return nil, err
+			}
+			avoid = append(avoid, pin)
+		}
+	}
+	return avoid, nil
+}
+
+func (s *Service) put(ctx context.Context, tx store.HolderTx, op model.Operator, ch model.Channel, req model.PINChange, action model.Action, pin string) (model.PINState, error) {
+	ref := tx.Holder().Ref
+	sealed, err := s.sealer.Seal(ref.Key(), pin)
+	if err != nil {
+		return model.PINState{}, err
+	}
+	now := s.Now()
+	st := model.PINState{Kind: req.Kind, CreatedAt: now, ExpiresAt: s.policy.ExpiresAt(req.Kind, now)}
+	if err := tx.PutPIN(ctx, store.SealedPIN{PINState: st, Sealed: sealed}); err != nil {
+		return model.PINState{}, err
+	}
+	e := s.event(op, ch, ref, action)
+	e.Kind, e.Caller = req.Kind, req.OnBehalfOf
+	return st, tx.AppendAudit(ctx, e)
+}
+
+// Clear removes the holder's PIN of the kind.
+func (s *Service) Clear(ctx context.Context, op model.Operator, req model.PINChange) error {
+	ref, ch, err := s.change(ctx, op, req, model.PermChange)
+	if err != nil {
+		return err
+	}
+	err = s.store.UpdateHolder(ctx, ref, func(tx store.HolderTx) error {
+		if tx.Holder().LockedSince != nil {
+			return fmt.Errorf("%w: unlock it before changing its PIN", model.ErrLocked)
+		}
+		found, err := tx.ClearPIN(ctx, req.Kind)
+		if err != nil {
+			return err
+		}
+		if !found {
+			return fmt.Errorf("%w: %s has no %s PIN", model.ErrNoSuchPIN, req.Holder, req.Kind)
+		}
+		e := s.event(op, ch, ref, model.ActionClear)
+		e.Kind, e.Caller = req.Kind, req.OnBehalfOf
+		return tx.AppendAudit(ctx, e)
+	})
+	if err != nil {
+		return fmt.Errorf("clear PIN: %w", err)
+	}
+	return nil
+}
+
+// ReadPIN returns the holder's current PIN of the kind, for the customers' portal only, and audits
+// that it was read.
+func (s *Service) ReadPIN(ctx context.Context, op model.Operator, req model.PINChange) (string, error) {
+	ref, ch, err := s.change(ctx, op, req, model.PermReadPIN)
+	if err != nil {
+		return "", err
+	}
+	var pin string
+	err = s.store.UpdateHolder(ctx, ref, func(tx store.HolderTx) error {
+		for _, p := range tx.Holder().PINs {
+			if p.Kind == req.Kind && p.Sealed != nil {
+				if pin, err = s.sealer.Open(ref.Key(), p.Sealed); err != nil {
+					return err
+				}
+				e := s.event(op, ch, ref, model.ActionRead)
+				e.Kind, e.Caller = req.Kind, req.OnBehalfOf
+				return tx.AppendAudit(ctx, e)
+			}
+		}
+		return fmt.Errorf("%w: %s has no %s PIN", model.ErrNoSuchPIN, req.Holder, req.Kind)
+	})
+	if err != nil {
+		return "", fmt.Errorf("read PIN: %w", err)
+	}
+	return pin, nil
+}
+
+// Unlock clears a holder's lock and failure count, with the reason in the audit trail.
+func (s *Service) Unlock(ctx context.Context, op model.Operator, req model.UnlockRequest) error {
+	if err := op.Require(model.PermUnlock); err != nil {
+		return err
+	}
+	reason, err := checkReason(req.Reason)
+	if err != nil {
+		return err
+	}
+	ch, err := channel(req.Channel, op)
+	if err != nil {
+		return err
+	}
+	_, ref, err := s.holder(ctx, req.AccountID, req.Holder)
+	if err != nil {
+		return err
+	}
+	err = s.store.UpdateHolder(ctx, ref, func(tx store.HolderTx) error {
+		h := tx.Holder()
+		if h.LockedSince == nil && h.Failures == 0 {
+			return fmt.Errorf("%w: %s has no lock and no failed attempts", model.ErrNotLocked, req.Holder)
+		}
+		if err := tx.Unlock(ctx); err != nil {
+			return err
+		}
+		e := s.event(op, ch, ref, model.ActionUnlock)
+		e.Reason = reason
+		return tx.AppendAudit(ctx, e)
+	})
+	if err != nil {
+		return fmt.Errorf("unlock: %w", err)
+	}
+	return nil
+}
+
+// ResetAccount revokes every PIN of the account and clears its locks, after a malicious attempt;
+// its customers generate new PINs afterwards.
+func (s *Service) ResetAccount(ctx context.Context, op model.Operator, req model.ResetRequest) (model.ResetResult, error) {
+	if err := op.Require(model.PermReset); err != nil {
+		return model.ResetResult{}, err
+	}
+	reason, err := checkReason(req.Reason)
+	if err != nil {
+		return model.ResetResult{}, err
+	}
+	ch, err := channel(req.Channel, op)
+	if err != nil {
+		return model.ResetResult{}, err
+	}
+	acct, err := s.account(ctx, req.AccountID)
+	if err != nil {
+		return model.ResetResult{}, err
+	}
+	e := s.event(op, ch, model.HolderRef{AccountID: acct.ID}, model.ActionReset)
+	e.Reason = reason
+	res, err := s.store.ResetAccount(ctx, acct.ID, e)
+	if err != nil {
+		return model.ResetResult{}, fmt.Errorf("reset account: %w", err)
+	}
+	return res, nil
+}
+
+// Import adds or replaces accounts and their contacts, all or nothing.
+func (s *Service) Import(ctx context.Context, op model.Operator, accounts []model.Account) error {
+	if err := op.Require(model.PermImport); err != nil {
+		return err
+	}
+	if err := model.ValidateAccounts(accounts); err != nil {
+		return err
+	}
+	return s.store.ImportAccounts(ctx, accounts)
+}

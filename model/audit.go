@@ -1,0 +1,42 @@
+package model
+
+import "time"
+
+// Action is what an audit event records.
+type Action string
+
+const (
+	ActionVerify   Action = "verify"
+	ActionGenerate Action = "generate"
+	ActionSet      Action = "set"
+	ActionClear    Action = "clear"
+	ActionUnlock   Action = "unlock"
+	ActionReset    Action = "reset"
+	ActionRead     Action = "read" // the portal read back a holder's PIN
+)
+
+// AuditEvent is one line of the audit trail. It never carries a PIN.
+type AuditEvent struct {
+	ID           int64        `json:"id"`
+	Time         time.Time    `json:"time"`
+	Operator     string       `json:"operator"`
+	Role         OperatorRole `json:"role"`
+	Channel      Channel      `json:"channel"`
+	AccountID    string       `json:"account_id"`
+	Holder       string       `json:"holder,omitempty"` // contact id, "account", or empty for account-level actions
+	Caller       string       `json:"caller,omitempty"` // the contact who gave an account-wide PIN
+	Action       Action       `json:"action"`
+	Kind         Kind         `json:"kind,omitempty"`
+	Outcome      string       `json:"outcome"` // a verification Outcome, or "ok" for a change
+	AttemptsLeft *int         `json:"attempts_left,omitempty"`
+	Reason       string       `json:"reason,omitempty"`
+}
+
+// AuditQuery selects audit events: by account (empty for all) and a half-open time range.
+type AuditQuery struct {
+	AccountID string
+	Since     time.Time // inclusive; zero for no bound
+	Until     time.Time // exclusive; zero for no bound
+	Limit     int       // 0 for the default page
+	BeforeID  int64     // for paging newest first: only events with a smaller id
+}

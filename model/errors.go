@@ -1,0 +1,42 @@
+package model
+
+import "errors"
+
+// Sentinel errors. Every layer maps them: the HTTP layer to a status and a stable code, the
+// remote client back to the same error, the UI to a sentence. Messages never contain a PIN.
+var (
+	ErrInvalidInput   = errors.New("invalid input")
+	ErrInvalidPIN     = errors.New("invalid PIN entry")
+	ErrUnknownAccount = errors.New("unknown account")
+	ErrUnknownHolder  = errors.New("unknown PIN holder")
+	ErrUnknownKind    = errors.New("unknown PIN kind")
+	ErrNoPINs         = errors.New("this account's product uses no support PIN")
+	ErrNoSuchPIN      = errors.New("no PIN of that kind")
+	ErrLocked         = errors.New("PIN holder is locked")
+	ErrNotLocked      = errors.New("PIN holder is not locked")
+	ErrNotPermitted   = errors.New("not permitted")
+	ErrPolicy         = errors.New("PIN refused by policy")
+	ErrConflict       = errors.New("conflict")
+	ErrBusy           = errors.New("the database is busy; try again")
+	ErrUnavailable    = errors.New("the server cannot be reached")
+	ErrUnauthorized   = errors.New("not signed in")
+	ErrRateLimited    = errors.New("too many attempts; wait and try again")
+)
+
+// PolicyError names the policy rule a chosen PIN breaks. It wraps ErrPolicy.
+type PolicyError struct {
+	Rule   string // length, digits, repeat, sequence, reuse
+	Detail string
+}
+
+func (e *PolicyError) Error() string { return "PIN refused by policy (" + e.Rule + "): " + e.Detail }
+func (e *PolicyError) Unwrap() error { return ErrPolicy }
+
+// Policy rule names, stable across the API.
+const (
+	RuleLength   = "length"
+	RuleDigits   = "digits"
+	RuleRepeat   = "repeat"
+	RuleSequence = "sequence"
+	RuleReuse    = "reuse"
+)

@@ -1,0 +1,61 @@
+package model
+
+import "fmt"
+
+// Permission is an operation an operator role may or may not perform.
+type Permission string
+
+const (
+	PermSearch  Permission = "search"   // search accounts
+	PermView    Permission = "view"     // an account and its holders' PIN states
+	PermVerify  Permission = "verify"   // check a caller's PIN
+	PermChange  Permission = "change"   // generate, set or clear a PIN
+	PermReadPIN Permission = "read_pin" // read back a holder's current PIN
+	PermUnlock  Permission = "unlock"   // unlock a locked holder
+	PermReset   Permission = "reset"    // revoke every PIN of an account
+	PermAudit   Permission = "audit"    // read and export the audit trail
+	PermTokens  Permission = "tokens"   // manage API tokens
+	PermImport  Permission = "import"   // load accounts and contacts
+)
+
+// Permissions lists every permission.
+var Permissions = []Permission{PermSearch, PermView, PermVerify, PermChange, PermReadPIN, PermUnlock, PermReset, PermAudit, PermTokens, PermImport}
+
+// rolePermissions is the least each role needs:
+//   - agent: takes calls: search, view, verify.
+//   - supervisor: an agent who also unlocks, resets and reads the audit trail.
+//   - trainer: plays both sides in training: a supervisor who may also change PINs as the customer.
+//   - portal: the customers' self-service portal: view, change, read back and unlock their PINs.
+//   - admin: runs the installation (command line, tokens, imports); takes no calls, never reads a PIN.
+var rolePermissions = map[OperatorRole][]Permission{
+	OpAgent:      {PermSearch, PermView, PermVerify},
+	OpSupervisor: {PermSearch, PermView, PermVerify, PermUnlock, PermReset, PermAudit},
+	OpTrainer:    {PermSearch, PermView, PermVerify, PermUnlock, PermReset, PermAudit, PermChange},
+	OpPortal:     {PermView, PermChange, PermReadPIN, PermUnlock},
+	OpAdmin:      {PermSearch, PermView, PermChange, PermUnlock, PermReset, PermAudit, PermTokens, PermImport},
+}
+
+// Permits reports whether the role may perform the operation.
+func (r OperatorRole) Permits(p Permission) bool {
+	for _, x := range rolePermissions[r] {
+		if x == p {
+			return true
+		}
+	}
+	return false
+}
+
+// Require returns ErrNotPermitted, with a sentence saying who may not do what, unless op may.
+func (op Operator) Require(p Permission) error {
+	if op.Role.Permits(p) {
+		return nil
+	}
+	return fmt.Errorf("%w: the %s role may not %s", ErrNotPermitted, op.Role, permissionVerb[p])
+}
+
+var permissionVerb = map[Permission]string{
+	PermSearch: "search accounts", PermView: "view accounts", PermVerify: "verify PINs",
+	PermChange: "change PINs", PermReadPIN: "read PINs", PermUnlock: "unlock PIN holders",
+	PermReset: "reset accounts", PermAudit: "read the audit trail", PermTokens: "manage tokens",
+	PermImport: "import accounts",
+}

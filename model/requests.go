@@ -1,0 +1,71 @@
+package model
+
+// Requests shared by the core, the REST API and the client. The operator who acts is never part of
+// a request: the core takes it from its caller (the server from the bearer token, the local client
+// from config), so a request body cannot claim to be someone else.
+
+// Page selects a page of results.
+type Page struct {
+	Limit  int `json:"limit"`  // 0 for DefaultPageSize; at most MaxPageSize
+	Offset int `json:"offset"` // results to skip
+}
+
+const (
+	DefaultPageSize = 20
+	MaxPageSize     = 200
+	MaxQueryLength  = 100
+	MaxReasonLength = 500
+	MaxIDLength     = 64
+)
+
+// SearchResult is a page of accounts.
+type SearchResult struct {
+	Accounts []AccountSummary `json:"accounts"`
+	More     bool             `json:"more"` // another page follows
+}
+
+// VerifyRequest asks whether the caller's PIN is right.
+type VerifyRequest struct {
+	AccountID      string  `json:"account_id"`
+	Holder         string  `json:"holder"`           // a contact id, or "account" for the account-wide PIN
+	Caller         string  `json:"caller,omitempty"` // with an account-wide PIN: the contact giving it
+	PIN            string  `json:"pin"`
+	Channel        Channel `json:"channel"`
+	IdempotencyKey string  `json:"-"` // a repeated key returns the first answer, counted once
+}
+
+// PINChange names a holder's PIN of one kind, and the contact on whose behalf it changes.
+type PINChange struct {
+	AccountID  string  `json:"account_id"`
+	Holder     string  `json:"holder"`
+	Kind       Kind    `json:"kind"`
+	OnBehalfOf string  `json:"on_behalf_of,omitempty"` // the contact asking; required for the account-wide PIN
+	Channel    Channel `json:"channel,omitempty"`
+}
+
+// GeneratedPIN is a new PIN, returned once to whoever generated it.
+type GeneratedPIN struct {
+	PIN   string   `json:"pin"`
+	State PINState `json:"state"`
+}
+
+// UnlockRequest unlocks a locked holder.
+type UnlockRequest struct {
+	AccountID string  `json:"account_id"`
+	Holder    string  `json:"holder"`
+	Reason    string  `json:"reason"`
+	Channel   Channel `json:"channel,omitempty"`
+}
+
+// ResetRequest revokes every PIN of an account, after a malicious attempt.
+type ResetRequest struct {
+	AccountID string  `json:"account_id"`
+	Reason    string  `json:"reason"`
+	Channel   Channel `json:"channel,omitempty"`
+}
+
+// ResetResult says what a reset revoked.
+type ResetResult struct {
+	RevokedPINs     int `json:"revoked_pins"`
+	UnlockedHolders int `json:"unlocked_holders"`
+}

@@ -1,0 +1,87 @@
+package model
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
+
+// MaxTextLength bounds names, emails, phones and products.
+const MaxTextLength = 200
+
+// ValidateAccount reports the first thing wrong with one account and its contacts.
+func ValidateAccount(a Account) error {
+	if err := field("account id", a.ID, MaxIDLength, true); err != nil {
+		return err
+	}
+	if err := field("account number", a.Number, MaxIDLength, true); err != nil {
+		return err
+	}
+	if err := field("account name", a.Name, MaxTextLength, true); err != nil {
+		return err
+	}
+	if err := field("product", a.Product, MaxTextLength, false); err != nil {
+		return err
+	}
+	seen := map[string]bool{}
+	for _, c := range a.Contacts {
+		if err := field("contact id", c.ID, MaxIDLength, true); err != nil {
+			return err
+		}
+		if c.ID == AccountWide {
+			return fmt.Errorf("%w: contact id %q is reserved for the account-wide PIN", ErrInvalidInput, AccountWide)
+		}
+		if seen[c.ID] {
+			return fmt.Errorf("%w: contact id %q appears twice on account %s", ErrInvalidInput, c.ID, a.ID)
+		}
+		seen[c.ID] = true
+		if err := field("contact name", c.Name, MaxTextLength, true); err != nil {
+			return err
+		}
+		if err := field("email", c.Email, MaxTextLength, false); err != nil {
+			return err
+		}
+		if c.Email != "" && !strings.Contains(c.Email, "@") {
+			return fmt.Errorf("%w: email %q has no @", ErrInvalidInput, c.Email)
+		}
+		if err := field("phone", c.Phone, MaxTextLength, false); err != nil {
+			return err
+		}
+		if _, err := ParseContactRole(string(c.Role)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ValidateAccounts checks every account and that no id or number appears twice.
+func ValidateAccounts(accounts []Account) error {
+	ids, numbers := map[string]bool{}, map[string]bool{}
+	for i, a := range accounts {
+		if err := ValidateAccount(a); err != nil {
+			return fmt.Errorf("account %d: %w", i+1, err)
+		}
+		if ids[a.ID] {
+			return fmt.Errorf("%w: account id %q appears twice", ErrInvalidInput, a.ID)
+		}
+		if numbers[a.Number] {
+			return fmt.Errorf("%w: account number %q appears twice", ErrInvalidInput, a.Number)
+		}
+		ids[a.ID], numbers[a.Number] = true, true
+	}
+	return nil
+}
+
+func field(name, v string, max int, required bool) error {
+	switch {
+	case required && strings.TrimSpace(v) == "":
+		return fmt.Errorf("%w: %s is missing", ErrInvalidInput, name)
+	case !utf8.ValidString(v):
+		return fmt.Errorf("%w: %s is not valid UTF-8", ErrInvalidInput, name)
+	case utf8.RuneCountInString(v) > max:
+		return fmt.Errorf("%w: %s is longer than %d characters", ErrInvalidInput, name, max)
+	case strings.ContainsAny(v, "\x00\r\n"):
+		return fmt.Errorf("%w: %s contains a control character", ErrInvalidInput, name)
+	}
+	return nil
+}

@@ -1,0 +1,129 @@
+// Package store persists pindesk's state: accounts and contacts, PIN holders and their sealed PINs,
+// the audit trail, API tokens and idempotency keys. SQLite (package store/sqlite) is the embedded
+// default; PostgreSQL (store/postgres) serves a floor of several servers. Both are held to the same
+// behaviour by the conformance suite in store/storetest.
+//
+// A Store never sees a PIN in clear: the core seals PINs (store/secret) before they reach it and
+// compares them after. What a Store must guarantee is atomicity: UpdateHolder runs its function
+// under an exclusive lock on the holder (SQLite: the database write lock taken by BEGIN IMMEDIATE;
+// PostgreSQL: SELECT … FOR UPDATE on the holder's row), and the failure counter moves only by
+// HolderTx.AddFailure, a single UPDATE … RETURNING statement — never a value read earlier and
+// written back. A transaction commits durably (fsync'd) before UpdateHolder returns.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/pindesk/pindesk/model"
+)
+
+// Errors a Store returns besides the model's sentinels.
+var (
+	// ErrSchemaTooNew: the database was written by a newer pindesk; it is not touched.
+	ErrSchemaTooNew = errors.New("the database was created by a newer version of pindesk")
+	// ErrDuplicate: an import or token names an id that exists.
+	ErrDuplicate = errors.New("already exists")
+)
+
+// SealedPIN is one stored PIN of a holder: its state and its AES-GCM ciphertext.
+type SealedPIN struct {
+	model.PINState
+	Sealed []byte // nil when the kind was cleared (the row keeps Previous)
+	// Previous is the sealed PIN this one replaced, so a new PIN can be refused for equalling it.
+	Previous []byte
+}
+
+// Holder is a holder's row as loaded under its lock.
+type Holder struct {
+	Ref         model.HolderRef
+	Failures    int
+	LockedSince *time.Time
+	PINs        []SealedPIN // every kind with a row, including cleared ones (Sealed == nil)
+}
+
+// State drops the secrets and cleared kinds.
+func (h Holder) State(maxFailures int) model.HolderState {
+	st := model.HolderState{Holder: h.Ref, Failures: h.Failures, MaxFailures: maxFailures, LockedSince: h.LockedSince, PINs: []model.PINState{}}
+	for _, p := range h.PINs {
+		if p.Sealed != nil {
+			st.PINs = append(st.PINs, p.PINState)
+		}
+	}
+	return st
+}
+
+// Idempotent is a stored answer to a verification sent with an idempotency key.
+type Idempotent struct {
+	Fingerprint string // what the first request asked (account, holder, caller); a reuse for another is a conflict
+	Result      model.VerifyResult
+}
+
+// HolderTx is what may be done to one holder inside UpdateHolder, all in one transaction.
+type HolderTx interface {
+	// Holder is the holder's row as it stood when the lock was taken.
+	Holder() Holder
+	// AddFailure adds one failure in a single atomic statement and, when the count reaches max,
+	// sets the lock at now. It returns the count and lock as they stand after the statement.
+	AddFailure(ctx context.Context, max int, now time.Time) (failures int, lockedSince *time.Time, err error)
+	// ResetFailures sets the count to zero; the holder must not be locked.
+	ResetFailures(ctx context.Context) error
+	// Unlock clears the lock and the count.
+	Unlock(ctx context.Context) error
+	// PutPIN stores the PIN of its kind, replacing the one there (which becomes Previous).
+	PutPIN(ctx context.Context, pin SealedPIN) error
+	// ClearPIN removes the PIN of the kind, keeping it as Previous; it reports whether one was there.
+	ClearPIN(ctx context.Context, kind model.Kind) (bool, error)
+	// SpendPIN marks the one-time PIN spent at now.
+	SpendPIN(ctx context.Context, kind model.Kind, now time.Time) error
+	// Idempotent returns the stored answer for key, if any.
+	Idempotent(ctx context.Context, key string) (Idempotent, bool, error)
+	// SaveIdempotent stores the answer for key.
+	SaveIdempotent(ctx context.Context, key string, v Idempotent, now time.Time) error
+	// AppendAudit appends an event; it commits or rolls back with everything else.
+	AppendAudit(ctx context.Context, e model.AuditEvent) error
+}
+
+// Token is an API token's record; the token itself is never stored, only its SHA-256.
+type Token struct {
+	ID        string
+	Hash      []byte
+	Operator  model.Operator
+	CreatedAt time.Time
+	RevokedAt *time.Time
+}
+
+// Store is the persistence a core needs.
+type Store interface {
+	// ImportAccounts adds or replaces the accounts and their contacts, all or nothing. Holder state
+	// of contacts that remain is kept.
+	ImportAccounts(ctx context.Context, accounts []model.Account) error
+	// SearchAccounts finds accounts whose number, name, contact name, email or phone starts with
+	// q, case-insensitively (a word of a name counts; a phone matches on its digits), ordered by
+	// account number. It returns at most limit accounts after skipping offset.
+	SearchAccounts(ctx context.Context, q string, limit, offset int) ([]model.AccountSummary, error)
+	// Account returns the account with its contacts, or model.ErrUnknownAccount.
+	Account(ctx context.Context, id string) (model.Account, error)
+	// Holders returns the rows of the account's holders that have one (without locking).
+	Holders(ctx context.Context, accountID string) ([]Holder, error)
+	// UpdateHolder runs fn with the holder locked (its row created when absent) and commits when fn
+	// returns nil; it rolls back on an error. At most one UpdateHolder of a holder runs at a time,
+	// across goroutines, processes and servers sharing the database.
+	UpdateHolder(ctx context.Context, h model.HolderRef, fn func(HolderTx) error) error
+	// ResetAccount revokes every PIN of the account and clears every lock and count, and appends e,
+	// in one transaction.
+	ResetAccount(ctx context.Context, accountID string, e model.AuditEvent) (model.ResetResult, error)
+	// AppendAudit appends an event on its own (a change that touches no holder).
+	AppendAudit(ctx context.Context, e model.AuditEvent) error
+	// Audit returns events matching q, newest first.
+	Audit(ctx context.Context, q model.AuditQuery) ([]model.AuditEvent, error)
+
+	// Tokens for the REST server.
+	CreateToken(ctx context.Context, t Token) error
+	TokenByHash(ctx context.Context, hash []byte) (Token, error) // model.ErrUnauthorized when none
+	Tokens(ctx context.Context) ([]Token, error)
+	RevokeToken(ctx context.Context, id string, now time.Time) error // model.ErrInvalidInput when unknown
+
+	Close() error
+}
