@@ -1,0 +1,267 @@
+// Package config resolves pindesk's settings from four layers, each overriding the one before:
+//
+//	built-in defaults < config file < environment (PINDESK_*) < command-line flags
+//
+// Every setting has one key, spelt the same way in every layer: "idle_timeout" is the JSON key
+// idle_timeout (nested keys such as "policy.length" are nested objects in the file), the variable
+// PINDESK_IDLE_TIMEOUT, and the flag the command line maps to it. One table of keys (see keys.go)
+// drives all four layers, so a setting cannot be readable in one layer and forgotten in another.
+//
+// The file is JSON: the standard library reads it (no dependency), unknown keys are refused (a
+// misspelt "idle_timout" would otherwise be silently ignored) and a syntax error is reported with
+// its line. Durations are written as Go durations ("2m", "48h").
+//
+// The file is DataDir/config.json unless --config or PINDESK_CONFIG names another; a named file
+// that is missing is an error, the default one may be absent. Relative paths in the file are taken
+// relative to the file's folder, so a config can travel with its database.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/pindesk/pindesk/model"
+)
+
+// ErrInvalid marks every configuration error; errors.Is(err, config.ErrInvalid) tells a usage
+// problem the user can fix from an operational failure.
+var ErrInvalid = errors.New("invalid configuration")
+
+// Settings are pindesk's resolved settings.
+type Settings struct {
+	// DataDir holds the database, key file and config file by default.
+	DataDir string
+	// Database is a SQLite file path, or a postgres:// URL.
+	Database string
+	// KeyFile holds the key that seals PINs at rest. It lives beside the database, never inside
+	// it, so a copy of the database alone does not reveal a PIN.
+	KeyFile string
+	// Operator is who acts in embedded mode: the desk agent at this terminal.
+	Operator model.Operator
+	// Channel is the channel a verification is recorded under unless the agent picks another.
+	Channel model.Channel
+	// IdleTimeout clears the screen of an account left open without a keystroke.
+	IdleTimeout time.Duration
+	// Policy is the PIN policy.
+	Policy model.Policy
+	// Server is the URL of a pindesk server; when set the app runs in remote mode.
+	Server string
+	// TokenFile holds the API token for remote mode.
+	TokenFile string
+	// Serve configures `pindesk serve`.
+	Serve Serve
+
+	// ConfigFile is the file that was read, empty when none was.
+	ConfigFile string
+	// Origin tells, for each key, which layer set it: "default", "file", "env PINDESK_X", "flag".
+	Origin map[string]string
+}
+
+// Serve holds the REST server's settings.
+type Serve struct {
+	Listen        string  // host:port
+	TLSCert       string  // PEM certificate file; with TLSKey
+	TLSKey        string  // PEM private key file
+	AllowInsecure bool    // allow plain HTTP on a non-loopback address (behind a TLS proxy)
+	RatePerSecond float64 // sustained requests per second per token
+	RateBurst     int     // requests a token may make at once above the sustained rate
+}
+
+// UsesPostgres reports whether the database is a PostgreSQL URL rather than a SQLite file.
+func (s Settings) UsesPostgres() bool { return isPostgresURL(s.Database) }
+
+// Remote reports whether the app talks to a server instead of its own database.
+func (s Settings) Remote() bool { return s.Server != "" }
+
+// Defaults.
+const (
+	DefaultListen        = "127.0.0.1:7420"
+	DefaultIdleTimeout   = 2 * time.Minute
+	DefaultRatePerSecond = 10
+	DefaultRateBurst     = 20
+	DatabaseFileName     = "pindesk.db"
+	KeyFileName          = "pindesk.key"
+	TokenFileName        = "token"
+	ConfigFileName       = "config.json"
+	EnvPrefix            = "PINDESK_"
+)
+
+// Validate reports every setting that is unusable, joined, each naming its key.
+func (s Settings) Validate() error {
+	var errs []error
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, &Error{Key: key, Source: s.Origin[key], Err: fmt.Errorf(format, args...)})
+	}
+	if s.DataDir == "" {
+		bad("data_dir", "is empty and no user data folder is known; set PINDESK_DATA_DIR or --data-dir")
+	}
+	switch {
+	case s.Database == "":
+		bad("database", "is empty")
+	case strings.Contains(s.Database, "://") && !isPostgresURL(s.Database):
+		bad("database", "%q is neither a file path nor a postgres:// URL", redactURL(s.Database))
+	case isPostgresURL(s.Database):
+		if u, err := url.Parse(s.Database); err != nil || u.Host == "" {
+			bad("database", "%q is not a usable postgres:// URL (want postgres://user@host/dbname)", redactURL(s.Database))
+		}
+	}
+	switch {
+	case s.KeyFile == "":
+		bad("key_file", "is empty")
+	case !isPostgresURL(s.Database) && s.Database != "" && filepath.Clean(s.KeyFile) == filepath.Clean(s.Database):
+		bad("key_file", "is the database file itself; the key must be kept apart from the database")
+	}
+	if err := checkName(s.Operator.Name); err != nil {
+		bad("operator", "%v", err)
+	}
+	switch s.Operator.Role {
+	case model.OpAgent, model.OpSupervisor, model.OpTrainer, model.OpAdmin:
+	case model.OpPortal:
+		bad("role", "portal is the customers' portal's role, for its API token; a desk operator is agent, supervisor, trainer or admin")
+	default:
+		bad("role", "%q (want agent, supervisor, trainer or admin)", s.Operator.Role)
+	}
+	switch s.Channel {
+	case model.ChannelPhone, model.ChannelChat, model.ChannelOther:
+	default:
+		bad("channel", "%q (want phone, chat or other)", s.Channel)
+	}
+	if s.IdleTimeout < MinIdleTimeout || s.IdleTimeout > MaxIdleTimeout {
+		bad("idle_timeout", "%v must lie within %v..%v", s.IdleTimeout, MinIdleTimeout, MaxIdleTimeout)
+	}
+	if err := s.Policy.Validate(); err != nil {
+		bad("policy", "%v", strings.TrimPrefix(err.Error(), model.ErrInvalidInput.Error()+": "))
+	}
+	if s.Server != "" {
+		if err := checkServerURL(s.Server); err != nil {
+			bad("server", "%v", err)
+		}
+		if s.TokenFile == "" {
+			bad("token_file", "is empty; remote mode needs the file holding the API token")
+		}
+	}
+	errs = append(errs, s.Serve.validate(s.Origin)...)
+	if len(errs) == 0 {
+		return nil
+	}
+	return errors.Join(errs...)
+}
+
+// Bounds of the idle timeout: below a few seconds an agent cannot read an account; above a working
+// day the timeout protects nothing.
+const (
+	MinIdleTimeout = 10 * time.Second
+	MaxIdleTimeout = 8 * time.Hour
+)
+
+func (v Serve) validate(origin map[string]string) []error {
+	var errs []error
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, &Error{Key: key, Source: origin[key], Err: fmt.Errorf(format, args...)})
+	}
+	host, port, err := net.SplitHostPort(v.Listen)
+	if err != nil || port == "" {
+		bad("serve.listen", "%q is not host:port (e.g. 127.0.0.1:7420)", v.Listen)
+	}
+	if (v.TLSCert == "") != (v.TLSKey == "") {
+		bad("serve.tls_cert", "TLS needs both serve.tls_cert and serve.tls_key, or neither")
+	}
+	if err == nil && v.TLSCert == "" && !v.AllowInsecure && !isLoopback(host) {
+		bad("serve.listen", "%s is reachable from other machines without TLS; set serve.tls_cert and serve.tls_key, or serve.allow_insecure behind a TLS proxy", v.Listen)
+	}
+	if v.RatePerSecond <= 0 || v.RatePerSecond > 10000 {
+		bad("serve.rate_per_second", "%v must lie within (0, 10000]", v.RatePerSecond)
+	}
+	if v.RateBurst < 1 || v.RateBurst > 100000 {
+		bad("serve.rate_burst", "%d must lie within 1..100000", v.RateBurst)
+	}
+	return errs
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func isPostgresURL(s string) bool {
+	return strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://")
+}
+
+// redactURL hides a password in a database URL before it reaches an error message.
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		if i := strings.Index(s, "@"); i >= 0 {
+			return "…" + s[i:]
+		}
+		return s
+	}
+	return u.Redacted()
+}
+
+func checkServerURL(s string) error {
+	u, err := url.Parse(s)
+	switch {
+	case err != nil:
+		return fmt.Errorf("%q is not a URL", s)
+	case u.Scheme != "http" && u.Scheme != "https":
+		return fmt.Errorf("%q must start with https:// (or http:// for a server on this machine)", s)
+	case u.Host == "":
+		return fmt.Errorf("%q names no host", s)
+	case u.User != nil:
+		return fmt.Errorf("%q must not carry credentials; put the token in the token file", u.Redacted())
+	case u.Scheme == "http" && !isLoopback(u.Hostname()):
+		return fmt.Errorf("%q is plain HTTP to another machine; PINs would cross the network in clear (use https://)", s)
+	}
+	return nil
+}
+
+func checkName(name string) error {
+	switch {
+	case strings.TrimSpace(name) == "":
+		return errors.New("is empty; set PINDESK_OPERATOR or --operator")
+	case !utf8.ValidString(name):
+		return errors.New("is not valid UTF-8")
+	case utf8.RuneCountInString(name) > model.MaxIDLength:
+		return fmt.Errorf("is longer than %d characters", model.MaxIDLength)
+	}
+	for _, r := range name {
+		if unicode.IsControl(r) {
+			return errors.New("contains a control character")
+		}
+	}
+	return nil
+}
+
+// Error is one unusable setting.
+type Error struct {
+	Key    string // e.g. "policy.length"
+	Source string // the layer that set it, e.g. "env PINDESK_POLICY_LENGTH"; empty for a default
+	File   string // the config file, when the setting came from it
+	Line   int    // its line there
+	Err    error
+}
+
+func (e *Error) Error() string {
+	switch {
+	case e.File != "" && e.Line > 0:
+		return fmt.Sprintf("%s:%d: %s: %v", e.File, e.Line, e.Key, e.Err)
+	case e.File != "":
+		return fmt.Sprintf("%s: %s: %v", e.File, e.Key, e.Err)
+	case e.Source == "" || e.Source == "default":
+		return e.Key + ": " + e.Err.Error()
+	}
+	return e.Key + " (" + e.Source + "): " + e.Err.Error()
+}
+
+func (e *Error) Unwrap() []error { return []error{ErrInvalid, e.Err} }
