@@ -11,9 +11,9 @@ import (
 type valueType int
 
 const (
-	typeString valueType = iota
-	typePath             // a file or folder: "~/" expands; relative to the config file's folder when read from it
-	typeDatabase         // a path, or a postgres:// URL taken as is
+	typeString   valueType = iota
+	typePath               // a file or folder: "~/" expands; relative to the config file's folder when read from it
+	typeDatabase           // a path, or a postgres:// URL taken as is
 	typeInt
 	typeFloat
 	typeBool
