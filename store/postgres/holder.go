@@ -1,0 +1,309 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/pindesk/pindesk/model"
+	"github.com/pindesk/pindesk/store"
+)
+
+// IdempotencyTTL is how long an idempotency key is remembered. A client retries within seconds;
+// a day bounds the table without ever forgetting a key a retry could still send.
+const IdempotencyTTL = 24 * time.Hour
+
+// UpdateHolder runs fn in one READ COMMITTED transaction holding the holder's row lock. The row is
+// created first when absent and the account and contact exist (INSERT … ON CONFLICT DO NOTHING: a
+// concurrent creator waits for the other's insert rather than failing), then locked with
+// SELECT … FOR UPDATE, which every UpdateHolder of the holder on every server sharing the database
+// takes: they run one at a time, each seeing what the one before committed. The three statements
+// go in one round trip. The commit has returned, WAL flushed, before UpdateHolder does.
+func (s *Store) UpdateHolder(ctx context.Context, ref model.HolderRef, fn func(store.HolderTx) error) error {
+	return s.inTx(ctx, func(tx pgx.Tx) error {
+		h, err := lockHolder(ctx, tx, ref)
+		if err != nil {
+			return err
+		}
+		return fn(&holderTx{tx: tx, h: h})
+	})
+}
+
+func lockHolder(ctx context.Context, tx pgx.Tx, ref model.HolderRef) (store.Holder, error) {
+	h := store.Holder{Ref: ref}
+	b := &pgx.Batch{}
+	b.Queue(`INSERT INTO holders (account_id, holder_id)
+		SELECT $1, $2 WHERE EXISTS (SELECT 1 FROM accounts WHERE id = $1)
+			AND ($2 = 'account' OR EXISTS (SELECT 1 FROM contacts WHERE account_id = $1 AND id = $2))
+		ON CONFLICT DO NOTHING`, ref.AccountID, ref.ContactID)
+	b.Queue(`SELECT failures, locked_at FROM holders WHERE account_id = $1 AND holder_id = $2 FOR UPDATE`, ref.AccountID, ref.ContactID)
+	b.Queue(`SELECT kind, sealed, previous, created_at, expires_at, spent_at FROM pins
+		WHERE account_id = $1 AND holder_id = $2 ORDER BY kind COLLATE "C"`, ref.AccountID, ref.ContactID)
+	br := tx.SendBatch(ctx, b)
+	defer br.Close()
+	if _, err := br.Exec(); err != nil {
+		return h, fmt.Errorf("create holder %s: %w", ref, err)
+	}
+	err := br.QueryRow().Scan(&h.Failures, &h.LockedSince)
+	if errors.Is(err, pgx.ErrNoRows) {
+		br.Close()
+		var known bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM accounts WHERE id = $1)`, ref.AccountID).Scan(&known); err != nil {
+			return h, fmt.Errorf("lock holder %s: %w", ref, err)
+		}
+		if !known {
+			return h, fmt.Errorf("%w: %q", model.ErrUnknownAccount, ref.AccountID)
+		}
+		return h, fmt.Errorf("%w: account %q has no contact %q", model.ErrUnknownHolder, ref.AccountID, ref.ContactID)
+	}
+	if err != nil {
+		return h, fmt.Errorf("lock holder %s: %w", ref, err)
+	}
+	h.LockedSince = utc(h.LockedSince)
+	rows, err := br.Query()
+	if err != nil {
+		return h, fmt.Errorf("load PINs of %s: %w", ref, err)
+	}
+	if h.PINs, err = pgx.CollectRows(rows, scanPIN); err != nil {
+		return h, fmt.Errorf("load PINs of %s: %w", ref, err)
+	}
+	if len(h.PINs) == 0 {
+		h.PINs = nil
+	}
+	return h, br.Close()
+}
+
+func scanPIN(row pgx.CollectableRow) (store.SealedPIN, error) {
+	var p store.SealedPIN
+	var kind string
+	if err := row.Scan(&kind, &p.Sealed, &p.Previous, &p.CreatedAt, &p.ExpiresAt, &p.SpentAt); err != nil {
+		return p, err
+	}
+	p.Kind = model.Kind(kind)
+	p.CreatedAt = p.CreatedAt.UTC()
+	p.ExpiresAt, p.SpentAt = utc(p.ExpiresAt), utc(p.SpentAt)
+	return p, nil
+}
+
+func utc(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+type holderTx struct {
+	tx pgx.Tx
+	h  store.Holder
+}
+
+func (t *holderTx) Holder() store.Holder { return t.h }
+
+func (t *holderTx) ref() (string, string) { return t.h.Ref.AccountID, t.h.Ref.ContactID }
+
+// AddFailure is the one statement that moves the count: it reads and writes in the same UPDATE, so
+// no value read earlier is ever written back, and it sets the lock when the count reaches max.
+func (t *holderTx) AddFailure(ctx context.Context, max int, now time.Time) (int, *time.Time, error) {
+	a, c := t.ref()
+	var failures int
+	var locked *time.Time
+	err := t.tx.QueryRow(ctx, `UPDATE holders SET
+			failures = failures + 1,
+			locked_at = CASE WHEN locked_at IS NULL AND failures + 1 >= $3 THEN $4 ELSE locked_at END
+		WHERE account_id = $1 AND holder_id = $2
+		RETURNING failures, locked_at`, a, c, max, now).Scan(&failures, &locked)
+	if err != nil {
+		return 0, nil, fmt.Errorf("count failure of %s: %w", t.h.Ref, err)
+	}
+	return failures, utc(locked), nil
+}
+
+func (t *holderTx) ResetFailures(ctx context.Context) error {
+	a, c := t.ref()
+	tag, err := t.tx.Exec(ctx, `UPDATE holders SET failures = 0 WHERE account_id = $1 AND holder_id = $2 AND locked_at IS NULL`, a, c)
+	if err != nil {
+		return fmt.Errorf("reset failures of %s: %w", t.h.Ref, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("reset failures of %s: %w", t.h.Ref, model.ErrLocked)
+	}
+	return nil
+}
+
+func (t *holderTx) Unlock(ctx context.Context) error {
+	a, c := t.ref()
+	if _, err := t.tx.Exec(ctx, `UPDATE holders SET failures = 0, locked_at = NULL WHERE account_id = $1 AND holder_id = $2`, a, c); err != nil {
+		return fmt.Errorf("unlock %s: %w", t.h.Ref, err)
+	}
+	return nil
+}
+
+// PutPIN replaces the kind's PIN; the one it replaces (or, after a clear, the one cleared) is kept
+// as previous so that a new PIN can be refused for equalling it.
+func (t *holderTx) PutPIN(ctx context.Context, p store.SealedPIN) error {
+	if p.Sealed == nil {
+		return fmt.Errorf("%w: a PIN to store has no sealed value", model.ErrInvalidInput)
+	}
+	a, c := t.ref()
+	_, err := t.tx.Exec(ctx, `INSERT INTO pins (account_id, holder_id, kind, sealed, previous, created_at, expires_at, spent_at)
+		VALUES ($1, $2, $3, $4, NULL, $5, $6, $7)
+		ON CONFLICT (account_id, holder_id, kind) DO UPDATE SET
+			previous = COALESCE(pins.sealed, pins.previous),
+			sealed = EXCLUDED.sealed, created_at = EXCLUDED.created_at,
+			expires_at = EXCLUDED.expires_at, spent_at = EXCLUDED.spent_at`,
+		a, c, string(p.Kind), p.Sealed, p.CreatedAt, p.ExpiresAt, p.SpentAt)
+	if err != nil {
+		return fmt.Errorf("store %s PIN of %s: %w", p.Kind, t.h.Ref, err)
+	}
+	return nil
+}
+
+func (t *holderTx) ClearPIN(ctx context.Context, kind model.Kind) (bool, error) {
+	a, c := t.ref()
+	tag, err := t.tx.Exec(ctx, `UPDATE pins SET previous = sealed, sealed = NULL
+		WHERE account_id = $1 AND holder_id = $2 AND kind = $3 AND sealed IS NOT NULL`, a, c, string(kind))
+	if err != nil {
+		return false, fmt.Errorf("clear %s PIN of %s: %w", kind, t.h.Ref, err)
+	}
+	return tag.RowsAffected() > 0, nil
+}
+
+func (t *holderTx) SpendPIN(ctx context.Context, kind model.Kind, now time.Time) error {
+	a, c := t.ref()
+	tag, err := t.tx.Exec(ctx, `UPDATE pins SET spent_at = $4
+		WHERE account_id = $1 AND holder_id = $2 AND kind = $3 AND sealed IS NOT NULL AND spent_at IS NULL`, a, c, string(kind), now)
+	if err != nil {
+		return fmt.Errorf("spend %s PIN of %s: %w", kind, t.h.Ref, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("%w: %s has no unspent %s PIN", model.ErrNoSuchPIN, t.h.Ref, kind)
+	}
+	return nil
+}
+
+func (t *holderTx) Idempotent(ctx context.Context, key string) (store.Idempotent, bool, error) {
+	var v store.Idempotent
+	var result []byte
+	err := t.tx.QueryRow(ctx, `SELECT fingerprint, result FROM idempotency WHERE key = $1`, key).Scan(&v.Fingerprint, &result)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return v, false, nil
+	}
+	if err != nil {
+		return v, false, fmt.Errorf("read idempotency key: %w", err)
+	}
+	if err := json.Unmarshal(result, &v.Result); err != nil {
+		return v, false, fmt.Errorf("read idempotency key: %w", err)
+	}
+	return v, true, nil
+}
+
+// SaveIdempotent stores the answer under key, and forgets keys older than IdempotencyTTL on the
+// way (an index range that is almost always empty). The key is unique across the database: a key
+// that another holder's verification stored meanwhile is a conflict, not an overwrite.
+func (t *holderTx) SaveIdempotent(ctx context.Context, key string, v store.Idempotent, now time.Time) error {
+	result, err := json.Marshal(v.Result)
+	if err != nil {
+		return fmt.Errorf("save idempotency key: %w", err)
+	}
+	if _, err := t.tx.Exec(ctx, `DELETE FROM idempotency WHERE created_at < $1`, now.Add(-IdempotencyTTL)); err != nil {
+		return fmt.Errorf("save idempotency key: %w", err)
+	}
+	tag, err := t.tx.Exec(ctx, `INSERT INTO idempotency (key, fingerprint, result, created_at) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (key) DO NOTHING`, key, v.Fingerprint, result, now)
+	if err != nil {
+		return fmt.Errorf("save idempotency key: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("%w: idempotency key already used", model.ErrConflict)
+	}
+	return nil
+}
+
+func (t *holderTx) AppendAudit(ctx context.Context, e model.AuditEvent) error {
+	return appendAudit(ctx, t.tx, e)
+}
+
+// Holders returns the account's holder rows and their PINs, without locking them.
+func (s *Store) Holders(ctx context.Context, accountID string) ([]store.Holder, error) {
+	// One statement, so the holders and their PINs are read from one snapshot.
+	rows, err := s.pool.Query(ctx, `SELECT h.holder_id, h.failures, h.locked_at,
+			p.kind, p.sealed, p.previous, p.created_at, p.expires_at, p.spent_at
+		FROM holders h LEFT JOIN pins p USING (account_id, holder_id)
+		WHERE h.account_id = $1 ORDER BY h.holder_id COLLATE "C", p.kind COLLATE "C"`, accountID)
+	if err != nil {
+		return nil, fmt.Errorf("load holders of %s: %w", accountID, mapErr(err))
+	}
+	defer rows.Close()
+	out := []store.Holder{}
+	for rows.Next() {
+		var contact string
+		var failures int
+		var locked *time.Time
+		var kind *string
+		var p store.SealedPIN
+		var created *time.Time
+		if err := rows.Scan(&contact, &failures, &locked, &kind, &p.Sealed, &p.Previous, &created, &p.ExpiresAt, &p.SpentAt); err != nil {
+			return nil, fmt.Errorf("load holders of %s: %w", accountID, err)
+		}
+		if len(out) == 0 || out[len(out)-1].Ref.ContactID != contact {
+			out = append(out, store.Holder{Ref: model.HolderRef{AccountID: accountID, ContactID: contact}, Failures: failures, LockedSince: utc(locked)})
+		}
+		if kind != nil {
+			p.Kind = model.Kind(*kind)
+			p.CreatedAt = created.UTC()
+			p.ExpiresAt, p.SpentAt = utc(p.ExpiresAt), utc(p.SpentAt)
+			h := &out[len(out)-1]
+			h.PINs = append(h.PINs, p)
+		}
+	}
+	err = rows.Err()
+	if err != nil {
+		return nil, fmt.Errorf("load holders of %s: %w", accountID, err)
+	}
+	return out, nil
+}
+
+// ResetAccount revokes every PIN of the account and clears its locks and counts in one
+// transaction. It takes every holder row's lock first, in a fixed order (so two resets, or a reset
+// and a verification, never deadlock), so a verification in flight finishes before the reset and
+// one that follows sees no PIN.
+func (s *Store) ResetAccount(ctx context.Context, accountID string, e model.AuditEvent) (model.ResetResult, error) {
+	var res model.ResetResult
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		res = model.ResetResult{}
+		var exists bool
+		// FOR SHARE keeps an import from replacing the account under the reset.
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM accounts WHERE id = $1 FOR SHARE)`, accountID).Scan(&exists); err != nil {
+			return err
+		}
+		if !exists {
+			return fmt.Errorf("%w: %s", model.ErrUnknownAccount, accountID)
+		}
+		if _, err := tx.Exec(ctx, `SELECT 1 FROM holders WHERE account_id = $1 ORDER BY holder_id FOR UPDATE`, accountID); err != nil {
+			return err
+		}
+		tag, err := tx.Exec(ctx, `UPDATE pins SET previous = sealed, sealed = NULL WHERE account_id = $1 AND sealed IS NOT NULL`, accountID)
+		if err != nil {
+			return err
+		}
+		res.RevokedPINs = int(tag.RowsAffected())
+		tag, err = tx.Exec(ctx, `UPDATE holders SET failures = 0, locked_at = NULL WHERE account_id = $1 AND locked_at IS NOT NULL`, accountID)
+		if err != nil {
+			return err
+		}
+		res.UnlockedHolders = int(tag.RowsAffected())
+		if _, err := tx.Exec(ctx, `UPDATE holders SET failures = 0 WHERE account_id = $1 AND failures <> 0`, accountID); err != nil {
+			return err
+		}
+		return appendAudit(ctx, tx, e)
+	})
+	if err != nil {
+		return model.ResetResult{}, fmt.Errorf("reset account %s: %w", accountID, err)
+	}
+	return res, nil
+}

@@ -1,0 +1,158 @@
+package postgres_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/pindesk/pindesk/model"
+	"github.com/pindesk/pindesk/store"
+	"github.com/pindesk/pindesk/store/postgres"
+)
+
+// snapshot describes a schema: its tables, its versions and its accounts, to tell whether anything
+// was touched.
+func snapshot(t *testing.T, u string) string {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var tables, versions, accounts string
+	err = conn.QueryRow(ctx, `SELECT
+		(SELECT string_agg(tablename, ',' ORDER BY tablename) FROM pg_tables WHERE schemaname = current_schema()),
+		(SELECT string_agg(version::text, ',' ORDER BY version) FROM schema_version),
+		(SELECT string_agg(id || '=' || number || '/' || name, ',' ORDER BY id) FROM accounts)`).Scan(&tables, &versions, &accounts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprintf("tables %s; versions %s; accounts %s", tables, versions, accounts)
+}
+
+func TestADatabaseFromANewerPindeskIsRefusedUntouched(t *testing.T) {
+	ctx := context.Background()
+	u := newSchema(t)
+	s, err := postgres.Open(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ImportAccounts(ctx, []model.Account{{ID: "a-1", Number: "1", Name: "Kept", UsesPINs: true}}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	newer := postgres.SchemaVersion() + 1
+	conn, err := pgx.Connect(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(ctx, `INSERT INTO schema_version (version) VALUES ($1)`, newer); err != nil {
+		t.Fatal(err)
+	}
+	conn.Close(ctx)
+	before := snapshot(t, u)
+
+	s, err = postgres.Open(ctx, u)
+	if err == nil {
+		s.Close()
+		t.Fatal("a database of a newer schema version was opened")
+	}
+	if !errors.Is(err, store.ErrSchemaTooNew) {
+		t.Fatalf("error %v, want store.ErrSchemaTooNew", err)
+	}
+	for _, want := range []string{fmt.Sprint(newer), fmt.Sprint(postgres.SchemaVersion()), "upgrade pindesk"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("the error %q does not say %q", err, want)
+		}
+	}
+	if after := snapshot(t, u); after != before {
+		t.Fatalf("the refused database changed:\nbefore %s\nafter  %s", before, after)
+	}
+}
+
+func TestServersStartingTogetherMigrateOnce(t *testing.T) {
+	ctx := context.Background()
+	u := newSchema(t)
+	const servers = 4
+	errs := make([]error, servers)
+	var wg sync.WaitGroup
+	for i := range servers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s, err := postgres.Open(ctx, u)
+			if err == nil {
+				s.Close()
+			}
+			errs[i] = err
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("server %d: %v", i+1, err)
+		}
+	}
+	conn, err := pgx.Connect(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var rows, latest int
+	if err := conn.QueryRow(ctx, `SELECT count(*), max(version) FROM schema_version`).Scan(&rows, &latest); err != nil {
+		t.Fatal(err)
+	}
+	if rows != postgres.SchemaVersion() || latest != postgres.SchemaVersion() {
+		t.Fatalf("schema_version holds %d rows up to %d, want each of the %d migrations once", rows, latest, postgres.SchemaVersion())
+	}
+}
+
+func TestThePoolSizeComesFromTheURLOrTheOption(t *testing.T) {
+	u := newSchema(t)
+	tests := []struct {
+		name string
+		url  string
+		opts []postgres.Option
+		want int32
+	}{
+		{"without a setting a server opens at most the default", u, nil, postgres.DefaultMaxConns},
+		{"pool_max_conns in the URL sets it", withParam(u, "pool_max_conns", "3"), nil, 3},
+		{"WithMaxConns overrides the URL", withParam(u, "pool_max_conns", "3"), []postgres.Option{postgres.WithMaxConns(12)}, 12},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := open(t, tc.url, tc.opts...)
+			if got := s.Pool().Config().MaxConns; got != tc.want {
+				t.Fatalf("max conns %d, want %d", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestAnUnparsableURLIsRefusedWithoutItsPassword(t *testing.T) {
+	_, err := postgres.Open(context.Background(), "postgres://pindesk:s3cretpw@db.example:notaport/pindesk")
+	if !errors.Is(err, model.ErrInvalidInput) {
+		t.Fatalf("error %v, want model.ErrInvalidInput", err)
+	}
+	if strings.Contains(err.Error(), "s3cretpw") {
+		t.Fatalf("the error shows the password: %v", err)
+	}
+}
+
+func TestSessionsCommitDurablyWhateverTheServerDefault(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, newSchema(t))
+	var sc string
+	if err := s.Pool().QueryRow(ctx, `SHOW synchronous_commit`).Scan(&sc); err != nil {
+		t.Fatal(err)
+	}
+	if sc != "on" {
+		t.Fatalf("synchronous_commit is %q in the store's sessions, want on", sc)
+	}
+}

@@ -1,0 +1,199 @@
+// Package postgres is pindesk's PostgreSQL store, for a support floor that runs several
+// `pindesk serve` behind a load balancer on one database. Everything that must agree between the
+// servers lives in the database: accounts, holders with their failure counts and locks, sealed
+// PINs, the audit trail, API tokens and idempotency keys.
+//
+// The lockout holds across servers because every change to a holder runs in one READ COMMITTED
+// transaction that first takes the holder's row lock (SELECT … FOR UPDATE): a verification on one
+// server waits for one in flight on another, then reads the count that one committed. The count
+// itself moves only by one UPDATE … SET failures = failures + 1 … RETURNING. A transaction's
+// COMMIT returns only once its WAL is flushed (the store's sessions run with
+// synchronous_commit=on unless the URL says otherwise), so an answer is never given for a
+// verification the database could lose.
+//
+// The connection URL is pgx's: postgres://user:password@host:port/db?sslmode=…, plus pool
+// settings such as pool_max_conns=N (the most connections one server opens; default 8) and any
+// server setting, e.g. search_path=pindesk to keep the tables in a schema of their own.
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/pindesk/pindesk/model"
+	"github.com/pindesk/pindesk/store"
+)
+
+// Store is a store.Store on a PostgreSQL database.
+type Store struct {
+	pool *pgxpool.Pool
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Defaults that apply unless the URL or an option says otherwise.
+const (
+	// DefaultMaxConns bounds one server's connections. A verification holds one for a few
+	// milliseconds; more than a few per core only adds waiting on the holder locks.
+	DefaultMaxConns = 8
+	// DefaultLockTimeout bounds how long a statement waits for a row lock before the caller is
+	// told the database is busy (model.ErrBusy) rather than left hanging.
+	DefaultLockTimeout = 10 * time.Second
+	// DefaultIdleInTxTimeout ends a session that sits in an open transaction: a server that
+	// stalls while holding a holder's lock must not lock that holder out on every other server.
+	DefaultIdleInTxTimeout = 60 * time.Second
+)
+
+type options struct {
+	maxConns    int32
+	lockTimeout time.Duration
+	idleInTx    time.Duration
+}
+
+// Option configures Open.
+type Option func(*options)
+
+// WithMaxConns sets the pool's size, overriding pool_max_conns in the URL.
+func WithMaxConns(n int) Option { return func(o *options) { o.maxConns = int32(n) } }
+
+// WithLockTimeout sets how long a statement waits for a lock (0: the server's setting).
+func WithLockTimeout(d time.Duration) Option { return func(o *options) { o.lockTimeout = d } }
+
+// Open connects to the database at url, creates or upgrades pindesk's tables, and returns the
+// store. A database written by a newer pindesk is refused with store.ErrSchemaTooNew, untouched.
+func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
+	o := options{lockTimeout: DefaultLockTimeout, idleInTx: DefaultIdleInTxTimeout}
+	for _, f := range opts {
+		f(&o)
+	}
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		// pgx masks a password in the URL it quotes.
+		return nil, fmt.Errorf("%w: PostgreSQL URL: %w", model.ErrInvalidInput, err)
+	}
+	if o.maxConns > 0 {
+		cfg.MaxConns = o.maxConns
+	} else if !strings.Contains(url, "pool_max_conns") {
+		cfg.MaxConns = DefaultMaxConns
+	}
+	params := cfg.ConnConfig.RuntimeParams
+	setDefault(params, "synchronous_commit", "on")
+	if o.lockTimeout > 0 {
+		setDefault(params, "lock_timeout", fmt.Sprint(o.lockTimeout.Milliseconds()))
+	}
+	if o.idleInTx > 0 {
+		setDefault(params, "idle_in_transaction_session_timeout", fmt.Sprint(o.idleInTx.Milliseconds()))
+	}
+	setDefault(params, "application_name", "pindesk")
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("connect to PostgreSQL: %w", err)
+	}
+	s := &Store{pool: pool}
+	if err := s.migrate(ctx); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close closes every connection of the pool.
+func (s *Store) Close() error {
+	s.pool.Close()
+	return nil
+}
+
+// Pool exposes the connection pool, for health checks and metrics (pool.Stat()).
+func (s *Store) Pool() *pgxpool.Pool { return s.pool }
+
+func setDefault(m map[string]string, k, v string) {
+	if _, ok := m[k]; !ok {
+		m[k] = v
+	}
+}
+
+// PostgreSQL error codes the store treats specially.
+const (
+	codeSerialization = "40001"
+	codeDeadlock      = "40P01"
+	codeLockTimeout   = "55P03"
+	codeUnique        = "23505"
+	codeForeignKey    = "23503"
+	codeQueryCanceled = "57014"
+	codeTooManyConns  = "53300"
+)
+
+func pgCode(err error) string {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code
+	}
+	return ""
+}
+
+// retryable reports an error after which the whole transaction may simply run again.
+func retryable(err error) bool {
+	c := pgCode(err)
+	return c == codeSerialization || c == codeDeadlock
+}
+
+// mapErr turns the database's "try again later" answers into model.ErrBusy.
+func mapErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	switch pgCode(err) {
+	case codeSerialization, codeDeadlock:
+		return fmt.Errorf("%w (PostgreSQL: concurrent update): %w", model.ErrBusy, err)
+	case codeLockTimeout:
+		return fmt.Errorf("%w (PostgreSQL: timed out waiting for a lock): %w", model.ErrBusy, err)
+	case codeTooManyConns:
+		return fmt.Errorf("%w (PostgreSQL: too many connections): %w", model.ErrBusy, err)
+	}
+	return err
+}
+
+// maxAttempts bounds the runs of one transaction that hit a serialization failure or deadlock.
+// With READ COMMITTED and one row lock per holder neither is expected; the retry is a seatbelt.
+const maxAttempts = 4
+
+// inTx runs fn in a READ COMMITTED transaction and commits it, running it again (bounded, with
+// jitter) after a serialization failure or a deadlock.
+func (s *Store) inTx(ctx context.Context, fn func(pgx.Tx) error) error {
+	var err error
+	for attempt := 1; ; attempt++ {
+		err = s.txOnce(ctx, fn)
+		if err == nil || !retryable(err) || attempt == maxAttempts {
+			return mapErr(err)
+		}
+		backoff := time.Duration(attempt*attempt) * time.Millisecond * time.Duration(1+rand.IntN(5))
+		select {
+		case <-ctx.Done():
+			return mapErr(err)
+		case <-time.After(backoff):
+		}
+	}
+}
+
+func (s *Store) txOnce(ctx context.Context, fn func(pgx.Tx) error) error {
+	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // a no-op after Commit
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
