@@ -66,12 +66,17 @@ type Settings struct {
 
 // Serve holds the REST server's settings.
 type Serve struct {
-	Listen        string  // host:port
-	TLSCert       string  // PEM certificate file; with TLSKey
-	TLSKey        string  // PEM private key file
-	AllowInsecure bool    // allow plain HTTP on a non-loopback address (behind a TLS proxy)
-	RatePerSecond float64 // sustained requests per second per token
-	RateBurst     int     // requests a token may make at once above the sustained rate
+	Listen        string // host:port
+	TLSCert       string // PEM certificate file; with TLSKey
+	TLSKey        string // PEM private key file
+	AllowInsecure bool   // allow plain HTTP on a non-loopback address (behind a TLS proxy)
+
+	// Verification rate limits, token buckets as server.Limit: a sustained rate and a burst.
+	// Per token: one desk seat's pace. Per account: guesses at one customer from anywhere.
+	TokenVerifyPerSecond   float64
+	TokenVerifyBurst       int
+	AccountVerifyPerSecond float64
+	AccountVerifyBurst     int
 }
 
 // UsesPostgres reports whether the database is a PostgreSQL URL rather than a SQLite file.
@@ -82,15 +87,18 @@ func (s Settings) Remote() bool { return s.Server != "" }
 
 // Defaults.
 const (
-	DefaultListen        = "127.0.0.1:7420"
-	DefaultIdleTimeout   = 2 * time.Minute
-	DefaultRatePerSecond = 10
-	DefaultRateBurst     = 20
-	DatabaseFileName     = "pindesk.db"
-	KeyFileName          = "pindesk.key"
-	TokenFileName        = "token"
-	ConfigFileName       = "config.json"
-	EnvPrefix            = "PINDESK_"
+	DefaultListen      = "127.0.0.1:7420"
+	DefaultIdleTimeout = 2 * time.Minute
+	// The server's defaults (server.DefaultTokenVerifyLimit, DefaultAccountVerifyLimit).
+	DefaultTokenVerifyPerSecond   = 2
+	DefaultTokenVerifyBurst       = 20
+	DefaultAccountVerifyPerSecond = 0.2
+	DefaultAccountVerifyBurst     = 12
+	DatabaseFileName              = "pindesk.db"
+	KeyFileName                   = "pindesk.key"
+	TokenFileName                 = "token"
+	ConfigFileName                = "config.json"
+	EnvPrefix                     = "PINDESK_"
 )
 
 // Validate reports every setting that is unusable, joined, each naming its key.
@@ -176,11 +184,22 @@ func (v Serve) validate(origin map[string]string) []error {
 	if err == nil && v.TLSCert == "" && !v.AllowInsecure && !isLoopback(host) {
 		bad("serve.listen", "%s is reachable from other machines without TLS; set serve.tls_cert and serve.tls_key, or serve.allow_insecure behind a TLS proxy", v.Listen)
 	}
-	if v.RatePerSecond <= 0 || v.RatePerSecond > 10000 {
-		bad("serve.rate_per_second", "%v must lie within (0, 10000]", v.RatePerSecond)
-	}
-	if v.RateBurst < 1 || v.RateBurst > 100000 {
-		bad("serve.rate_burst", "%d must lie within 1..100000", v.RateBurst)
+	// A limit cannot be turned off here: it is what stands between a stolen token and a
+	// customer's PIN.
+	for _, r := range []struct {
+		key   string
+		rate  float64
+		burst int
+	}{
+		{"serve.token_verify", v.TokenVerifyPerSecond, v.TokenVerifyBurst},
+		{"serve.account_verify", v.AccountVerifyPerSecond, v.AccountVerifyBurst},
+	} {
+		if r.rate <= 0 || r.rate > 1000 {
+			bad(r.key+"_per_second", "%v must lie within (0, 1000]", r.rate)
+		}
+		if r.burst < 1 || r.burst > 10000 {
+			bad(r.key+"_burst", "%d must lie within 1..10000", r.burst)
+		}
 	}
 	return errs
 }

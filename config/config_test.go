@@ -290,6 +290,8 @@ func TestBadSettingsAreRefusedNamingKeyAndLayer(t *testing.T) {
 			[]string{"serve.listen (env PINDESK_SERVE_LISTEN): 0.0.0.0:7420 is reachable from other machines without TLS"}},
 		{"a TLS certificate without its key", "", env{"PINDESK_SERVE_TLS_CERT": "/c.pem"}, nil,
 			[]string{"TLS needs both serve.tls_cert and serve.tls_key"}},
+		{"a verification rate limit turned off", "", env{"PINDESK_SERVE_ACCOUNT_VERIFY_PER_SECOND": "0"}, nil,
+			[]string{"serve.account_verify_per_second (env PINDESK_SERVE_ACCOUNT_VERIFY_PER_SECOND): 0 must lie within (0, 1000]"}},
 		{"a listen address without a port", "", env{"PINDESK_SERVE_LISTEN": "localhost"}, nil,
 			[]string{`serve.listen (env PINDESK_SERVE_LISTEN): "localhost" is not host:port`}},
 		{"a misspelt key in the file, with its line", "{\n  \"idle_timout\": \"5m\"\n}", nil, nil,
@@ -382,7 +384,8 @@ func TestEveryKeyCanBeSetFromTheEnvironment(t *testing.T) {
 		"policy.max_sequence_steps": "2", "policy.max_failures": "4", "policy.one_time_ttl": "12h",
 		"policy.temporary_ttl": "72h", "server": "https://desk.example.com", "token_file": "/srv/tok",
 		"serve.listen": "127.0.0.1:9999", "serve.tls_cert": "/c.pem", "serve.tls_key": "/k.pem",
-		"serve.allow_insecure": "true", "serve.rate_per_second": "2.5", "serve.rate_burst": "7",
+		"serve.allow_insecure": "true", "serve.token_verify_per_second": "2.5", "serve.token_verify_burst": "7",
+		"serve.account_verify_per_second": "0.5", "serve.account_verify_burst": "3",
 	}
 	e := env{}
 	for k, v := range values {

@@ -143,8 +143,10 @@ var settings = []setting{
 	str("serve.tls_cert", "PEM certificate for HTTPS", typePath, func(s *Settings) *string { return &s.Serve.TLSCert }),
 	str("serve.tls_key", "PEM private key for HTTPS", typePath, func(s *Settings) *string { return &s.Serve.TLSKey }),
 	boolean("serve.allow_insecure", "allow plain HTTP on a non-loopback address (only behind a TLS proxy)", func(s *Settings) *bool { return &s.Serve.AllowInsecure }),
-	float("serve.rate_per_second", "sustained requests per second per API token", func(s *Settings) *float64 { return &s.Serve.RatePerSecond }),
-	integer("serve.rate_burst", "requests a token may make at once above the sustained rate", func(s *Settings) *int { return &s.Serve.RateBurst }),
+	float("serve.token_verify_per_second", "verifications per second one API token may sustain", func(s *Settings) *float64 { return &s.Serve.TokenVerifyPerSecond }),
+	integer("serve.token_verify_burst", "verifications one API token may make at once", func(s *Settings) *int { return &s.Serve.TokenVerifyBurst }),
+	float("serve.account_verify_per_second", "verifications per second one account may receive, from all tokens", func(s *Settings) *float64 { return &s.Serve.AccountVerifyPerSecond }),
+	integer("serve.account_verify_burst", "verifications one account may receive at once", func(s *Settings) *int { return &s.Serve.AccountVerifyBurst }),
 }
 
 // sections are the nested objects of the file.

@@ -124,7 +124,9 @@ func Defaults(src Source) Settings {
 		Channel:     model.ChannelPhone,
 		IdleTimeout: DefaultIdleTimeout,
 		Policy:      model.DefaultPolicy(),
-		Serve:       Serve{Listen: DefaultListen, RatePerSecond: DefaultRatePerSecond, RateBurst: DefaultRateBurst},
+		Serve: Serve{Listen: DefaultListen,
+			TokenVerifyPerSecond: DefaultTokenVerifyPerSecond, TokenVerifyBurst: DefaultTokenVerifyBurst,
+			AccountVerifyPerSecond: DefaultAccountVerifyPerSecond, AccountVerifyBurst: DefaultAccountVerifyBurst},
 	}
 	if src.UserName != nil {
 		s.Operator.Name = src.UserName()
