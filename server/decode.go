@@ -1,0 +1,183 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pindesk/pindesk/model"
+)
+
+// errTooLarge marks a body over the route's cap; it answers 413.
+var errTooLarge = errors.New("request body too large")
+
+// decode reads exactly one JSON object of type T from the body, capped at limit bytes. Unknown
+// fields, trailing data, a wrong type and an empty body are refused with a sentence naming the
+// problem (and the field, when there is one), so a client's mistake is visible rather than ignored.
+// The body itself is never echoed or logged: it may hold a PIN.
+func decode(w http.ResponseWriter, r *http.Request, limit int64, v any) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+			return fmt.Errorf("%w: the body must be application/json", model.ErrInvalidInput)
+		}
+	}
+	body := http.MaxBytesReader(w, r.Body, limit)
+	dec := json.NewDecoder(body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return jsonError(err, limit)
+	}
+	// Anything but whitespace after the object is an error: two objects, or a truncated paste.
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return jsonError(err, limit)
+		}
+		return fmt.Errorf("%w: unexpected data after the JSON object", model.ErrInvalidInput)
+	}
+	return nil
+}
+
+// jsonError turns a decoding error into a sentence that names the field, never the value.
+func jsonError(err error, limit int64) error {
+	var (
+		syntax *json.SyntaxError
+		typ    *json.UnmarshalTypeError
+		mbe    *http.MaxBytesError
+	)
+	switch {
+	case errors.As(err, &mbe):
+		return fmt.Errorf("%w: the body is larger than %d bytes", errTooLarge, limit)
+	case errors.Is(err, io.EOF):
+		return fmt.Errorf("%w: the request body is empty; send a JSON object", model.ErrInvalidInput)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return fmt.Errorf("%w: the JSON body ends too early", model.ErrInvalidInput)
+	case errors.As(err, &syntax):
+		return fmt.Errorf("%w: malformed JSON at byte %d", model.ErrInvalidInput, syntax.Offset)
+	case errors.As(err, &typ):
+		if typ.Field == "" {
+			return fmt.Errorf("%w: the body must be a JSON object", model.ErrInvalidInput)
+		}
+		return fmt.Errorf("%w: field %q must be %s", model.ErrInvalidInput, typ.Field, jsonKind(typ.Type.Kind().String()))
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		// encoding/json has no type for this error; its message names the field only.
+		return fmt.Errorf("%w: %s is not a field of this request", model.ErrInvalidInput, clip(strings.TrimPrefix(err.Error(), "json: unknown field ")))
+	}
+	return fmt.Errorf("%w: the body is not valid JSON", model.ErrInvalidInput)
+}
+
+func jsonKind(goKind string) string {
+	switch goKind {
+	case "string":
+		return "a string"
+	case "bool":
+		return "true or false"
+	case "int", "int64", "int32", "float64":
+		return "a number"
+	case "slice":
+		return "an array"
+	case "struct", "map":
+		return "an object"
+	}
+	return "of another type"
+}
+
+// writeJSON answers status with v as JSON. Answers are never cached: they describe live PIN state
+// and may hold a PIN the portal asked for.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = writeJSONBody(w, v)
+}
+
+func writeJSONBody(w io.Writer, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(append(b, '\n'))
+	return err
+}
+
+// query reads a request's query parameters, refusing any it does not know (a misspelt filter must
+// not silently widen an audit export) and any given twice.
+type query struct {
+	values url.Values
+	err    error
+}
+
+func newQuery(r *http.Request, allowed ...string) *query {
+	q := &query{values: r.URL.Query()}
+	for name, vs := range q.values {
+		ok := false
+		for _, a := range allowed {
+			ok = ok || a == name
+		}
+		switch {
+		case !ok:
+			q.err = fmt.Errorf("%w: unknown query parameter %q (want one of %s)", model.ErrInvalidInput, clip(name), strings.Join(allowed, ", "))
+		case len(vs) > 1:
+			q.err = fmt.Errorf("%w: query parameter %q given more than once", model.ErrInvalidInput, name)
+		}
+		if q.err != nil {
+			break
+		}
+	}
+	return q
+}
+
+func (q *query) str(name string) string { return q.values.Get(name) }
+
+func (q *query) int(name string) int {
+	v := q.values.Get(name)
+	if v == "" || q.err != nil {
+		return 0
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		q.err = fmt.Errorf("%w: query parameter %q must be a whole number", model.ErrInvalidInput, name)
+	}
+	return n
+}
+
+func (q *query) int64(name string) int64 {
+	v := q.values.Get(name)
+	if v == "" || q.err != nil {
+		return 0
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 {
+		q.err = fmt.Errorf("%w: query parameter %q must be a whole number", model.ErrInvalidInput, name)
+	}
+	return n
+}
+
+func (q *query) time(name string) time.Time {
+	v := q.values.Get(name)
+	if v == "" || q.err != nil {
+		return time.Time{}
+	}
+	t, err := time.Parse(time.RFC3339Nano, v)
+	if err != nil {
+		q.err = fmt.Errorf("%w: query parameter %q must be an RFC 3339 time such as 2025-01-31T09:00:00Z", model.ErrInvalidInput, name)
+	}
+	return t
+}
+
+// clip shortens a client-supplied string before it goes into a message.
+func clip(s string) string {
+	const max = 40
+	if len(s) <= max {
+		return s
+	}
+	return s[:max] + "…"
+}

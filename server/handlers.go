@@ -1,0 +1,416 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/pindesk/pindesk/model"
+	"github.com/pindesk/pindesk/store"
+)
+
+// Request bodies. Each names only what the caller may choose: the account, holder and kind come
+// from the path, the operator from the token.
+type (
+	verifyBody struct {
+		PIN     string        `json:"pin"`
+		Caller  string        `json:"caller,omitempty"`
+		Channel model.Channel `json:"channel,omitempty"`
+	}
+	changeBody struct {
+		OnBehalfOf string        `json:"on_behalf_of,omitempty"`
+		Channel    model.Channel `json:"channel,omitempty"`
+	}
+	setBody struct {
+		PIN        string        `json:"pin"`
+		OnBehalfOf string        `json:"on_behalf_of,omitempty"`
+		Channel    model.Channel `json:"channel,omitempty"`
+	}
+	reasonBody struct {
+		Reason  string        `json:"reason"`
+		Channel model.Channel `json:"channel,omitempty"`
+	}
+	importBody struct {
+		Accounts []model.Account `json:"accounts"`
+	}
+	tokenBody struct {
+		Name string             `json:"name"`
+		Role model.OperatorRole `json:"role"`
+	}
+)
+
+// Response bodies that are not model types.
+type (
+	// TimeResponse is the server's clock.
+	TimeResponse struct {
+		Now time.Time `json:"now"`
+	}
+	// PINResponse is a PIN read back by the portal.
+	PINResponse struct {
+		PIN string `json:"pin"`
+	}
+	// AuditResponse is a page of audit events, newest first.
+	AuditResponse struct {
+		Events []model.AuditEvent `json:"events"`
+	}
+	// ImportResponse counts the accounts imported.
+	ImportResponse struct {
+		Imported int `json:"imported"`
+	}
+	// TokenInfo describes a token without its secret.
+	TokenInfo struct {
+		ID        string             `json:"id"`
+		Name      string             `json:"name"`
+		Role      model.OperatorRole `json:"role"`
+		CreatedAt time.Time          `json:"created_at"`
+		RevokedAt *time.Time         `json:"revoked_at,omitempty"`
+	}
+	// NewToken is a token just issued: the only time its secret is shown.
+	NewToken struct {
+		TokenInfo
+		Token string `json:"token"`
+	}
+	// TokenList lists every token.
+	TokenList struct {
+		Tokens []TokenInfo `json:"tokens"`
+	}
+)
+
+// rateLimited is a verification refused by a rate limit; it answers 429 with Retry-After.
+type rateLimited struct {
+	wait  time.Duration
+	limit string
+}
+
+func (e rateLimited) Error() string {
+	return fmt.Sprintf("%s: this %s has made too many verifications; retry in %d s", model.ErrRateLimited, e.limit, retryAfterSeconds(e.wait))
+}
+func (e rateLimited) Unwrap() error { return model.ErrRateLimited }
+
+func (s *Server) me(w http.ResponseWriter, r *http.Request, c caller) error {
+	writeJSON(w, http.StatusOK, c.op)
+	return nil
+}
+
+func (s *Server) policy(w http.ResponseWriter, r *http.Request, c caller) error {
+	writeJSON(w, http.StatusOK, s.core.Policy())
+	return nil
+}
+
+func (s *Server) now(w http.ResponseWriter, r *http.Request, c caller) error {
+	writeJSON(w, http.StatusOK, TimeResponse{Now: s.core.Now()})
+	return nil
+}
+
+func (s *Server) search(w http.ResponseWriter, r *http.Request, c caller) error {
+	q := newQuery(r, "q", "limit", "offset")
+	page := model.Page{Limit: q.int("limit"), Offset: q.int("offset")}
+	if q.err != nil {
+		return q.err
+	}
+	res, err := s.core.Search(r.Context(), c.op, q.str("q"), page)
+	if err != nil {
+		return err
+	}
+	if res.Accounts == nil { // the API promises an array, never null
+		res.Accounts = []model.AccountSummary{}
+	}
+	writeJSON(w, http.StatusOK, res)
+	return nil
+}
+
+func (s *Server) account(w http.ResponseWriter, r *http.Request, c caller) error {
+	view, err := s.core.Account(r.Context(), c.op, r.PathValue("account"))
+	if err != nil {
+		return err
+	}
+	if view.Account.Contacts == nil {
+		view.Account.Contacts = []model.Contact{}
+	}
+	for i := range view.Holders {
+		if view.Holders[i].PINs == nil {
+			view.Holders[i].PINs = []model.PINState{}
+		}
+	}
+	writeJSON(w, http.StatusOK, view)
+	return nil
+}
+
+// verify checks a caller's PIN. The permission is checked before the rate limits, so a role that
+// may not verify spends no one's budget; the limits before the core, so a refused attempt is
+// neither compared nor counted.
+func (s *Server) verify(w http.ResponseWriter, r *http.Request, c caller) error {
+	if err := c.op.Require(model.PermVerify); err != nil {
+		return err
+	}
+	var body verifyBody
+	if err := decode(w, r, s.maxBody, &body); err != nil {
+		return err
+	}
+	key := r.Header.Get("Idempotency-Key")
+	if err := checkIdempotencyKey(key); err != nil {
+		return err
+	}
+	account := r.PathValue("account")
+	if wait, limit := s.admitVerify(c.tokenID, account); wait > 0 {
+		s.metrics.rateLimited.WithLabelValues(limit).Inc()
+		s.log.Warn("verification rate limited", "limit", limit, "operator", c.op.Name, "token", c.tokenID, "account", clip(account))
+		return rateLimited{wait: wait, limit: limit}
+	}
+	res, err := s.core.Verify(r.Context(), c.op, model.VerifyRequest{
+		AccountID: account, Holder: r.PathValue("holder"), Caller: body.Caller,
+		PIN: body.PIN, Channel: body.Channel, IdempotencyKey: key,
+	})
+	if err != nil {
+		return err
+	}
+	s.metrics.verified(res)
+	writeJSON(w, http.StatusOK, res)
+	return nil
+}
+
+// checkIdempotencyKey accepts 1 to 128 visible ASCII characters (a UUID, a random token).
+func checkIdempotencyKey(key string) error {
+	if len(key) > 128 {
+		return fmt.Errorf("%w: an Idempotency-Key has at most 128 characters", model.ErrInvalidInput)
+	}
+	for i := 0; i < len(key); i++ {
+		if key[i] <= ' ' || key[i] > '~' {
+			return fmt.Errorf("%w: an Idempotency-Key is visible ASCII characters only", model.ErrInvalidInput)
+		}
+	}
+	return nil
+}
+
+func (s *Server) pinChange(r *http.Request, onBehalfOf string, ch model.Channel) model.PINChange {
+	return model.PINChange{AccountID: r.PathValue("account"), Holder: r.PathValue("holder"),
+		Kind: model.Kind(r.PathValue("kind")), OnBehalfOf: onBehalfOf, Channel: ch}
+}
+
+func (s *Server) generate(w http.ResponseWriter, r *http.Request, c caller) error {
+	var body changeBody
+	if err := decode(w, r, s.maxBody, &body); err != nil {
+		return err
+	}
+	out, err := s.core.Generate(r.Context(), c.op, s.pinChange(r, body.OnBehalfOf, body.Channel))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (s *Server) set(w http.ResponseWriter, r *http.Request, c caller) error {
+	var body setBody
+	if err := decode(w, r, s.maxBody, &body); err != nil {
+		return err
+	}
+	st, err := s.core.Set(r.Context(), c.op, s.pinChange(r, body.OnBehalfOf, body.Channel), body.PIN)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, st)
+	return nil
+}
+
+// clear takes its options from the query: a DELETE has no body.
+func (s *Server) clear(w http.ResponseWriter, r *http.Request, c caller) error {
+	q := newQuery(r, "on_behalf_of", "channel")
+	if q.err != nil {
+		return q.err
+	}
+	if err := s.core.Clear(r.Context(), c.op, s.pinChange(r, q.str("on_behalf_of"), model.Channel(q.str("channel")))); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// readPIN is a POST, not a GET: reading a PIN back is audited, and a GET could be cached or
+// prefetched.
+func (s *Server) readPIN(w http.ResponseWriter, r *http.Request, c caller) error {
+	var body changeBody
+	if err := decode(w, r, s.maxBody, &body); err != nil {
+		return err
+	}
+	pin, err := s.core.ReadPIN(r.Context(), c.op, s.pinChange(r, body.OnBehalfOf, body.Channel))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, PINResponse{PIN: pin})
+	return nil
+}
+
+func (s *Server) unlock(w http.ResponseWriter, r *http.Request, c caller) error {
+	var body reasonBody
+	if err := decode(w, r, s.maxBody, &body); err != nil {
+		return err
+	}
+	err := s.core.Unlock(r.Context(), c.op, model.UnlockRequest{AccountID: r.PathValue("account"),
+		Holder: r.PathValue("holder"), Reason: body.Reason, Channel: body.Channel})
+	if err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) reset(w http.ResponseWriter, r *http.Request, c caller) error {
+	var body reasonBody
+	if err := decode(w, r, s.maxBody, &body); err != nil {
+		return err
+	}
+	res, err := s.core.ResetAccount(r.Context(), c.op, model.ResetRequest{AccountID: r.PathValue("account"),
+		Reason: body.Reason, Channel: body.Channel})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, res)
+	return nil
+}
+
+func auditQuery(q *query) model.AuditQuery {
+	return model.AuditQuery{AccountID: q.str("account"), Since: q.time("since"), Until: q.time("until"),
+		Limit: q.int("limit"), BeforeID: q.int64("before_id")}
+}
+
+func (s *Server) audit(w http.ResponseWriter, r *http.Request, c caller) error {
+	q := newQuery(r, "account", "since", "until", "limit", "before_id")
+	aq := auditQuery(q)
+	if q.err != nil {
+		return q.err
+	}
+	events, err := s.core.Audit(r.Context(), c.op, aq)
+	if err != nil {
+		return err
+	}
+	if events == nil {
+		events = []model.AuditEvent{}
+	}
+	writeJSON(w, http.StatusOK, AuditResponse{Events: events})
+	return nil
+}
+
+// exportAudit streams every matching event as JSON lines, in constant memory. An export may take
+// longer than the server's write timeout, so it extends its own deadline. An error before the first
+// line is a problem answer; one after it aborts the connection, so the client sees a failed
+// transfer rather than a complete-looking, truncated export.
+func (s *Server) exportAudit(w http.ResponseWriter, r *http.Request, c caller) error {
+	q := newQuery(r, "account", "since", "until")
+	aq := auditQuery(q)
+	if q.err != nil {
+		return q.err
+	}
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(30 * time.Minute))
+	lw := &lazyWriter{w: w}
+	err := s.core.ExportAudit(r.Context(), c.op, aq, lw)
+	switch {
+	case err != nil && !lw.started:
+		return err
+	case err != nil:
+		s.log.Error("audit export failed midway", "operator", c.op.Name, "error", err.Error())
+		panic(http.ErrAbortHandler)
+	case !lw.started:
+		lw.start()
+	}
+	return nil
+}
+
+// lazyWriter sends the export's headers with its first line, so an error before any line can
+// still be answered as a problem.
+type lazyWriter struct {
+	w       http.ResponseWriter
+	started bool
+}
+
+func (l *lazyWriter) start() {
+	l.started = true
+	h := l.w.Header()
+	h.Set("Content-Type", "application/x-ndjson")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Disposition", `attachment; filename="pindesk-audit.jsonl"`)
+	l.w.WriteHeader(http.StatusOK)
+}
+
+func (l *lazyWriter) Write(p []byte) (int, error) {
+	if !l.started {
+		l.start()
+	}
+	return l.w.Write(p)
+}
+
+var _ io.Writer = (*lazyWriter)(nil)
+
+func (s *Server) importAccounts(w http.ResponseWriter, r *http.Request, c caller) error {
+	if err := c.op.Require(model.PermImport); err != nil {
+		return err
+	}
+	var body importBody
+	if err := decode(w, r, s.maxImport, &body); err != nil {
+		return err
+	}
+	if err := s.core.Import(r.Context(), c.op, body.Accounts); err != nil {
+		return err
+	}
+	s.log.Info("accounts imported", "operator", c.op.Name, "accounts", len(body.Accounts))
+	writeJSON(w, http.StatusOK, ImportResponse{Imported: len(body.Accounts)})
+	return nil
+}
+
+func tokenInfo(t store.Token) TokenInfo {
+	return TokenInfo{ID: t.ID, Name: t.Operator.Name, Role: t.Operator.Role, CreatedAt: t.CreatedAt, RevokedAt: t.RevokedAt}
+}
+
+func (s *Server) listTokens(w http.ResponseWriter, r *http.Request, c caller) error {
+	if err := c.op.Require(model.PermTokens); err != nil {
+		return err
+	}
+	if err := newQuery(r).err; err != nil {
+		return err
+	}
+	list, err := s.tokens.Tokens(r.Context())
+	if err != nil {
+		return err
+	}
+	out := TokenList{Tokens: []TokenInfo{}}
+	for _, t := range list {
+		out.Tokens = append(out.Tokens, tokenInfo(t))
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (s *Server) createToken(w http.ResponseWriter, r *http.Request, c caller) error {
+	if err := c.op.Require(model.PermTokens); err != nil {
+		return err
+	}
+	var body tokenBody
+	if err := decode(w, r, s.maxBody, &body); err != nil {
+		return err
+	}
+	token, rec, err := IssueToken(r.Context(), s.tokens, model.Operator{Name: body.Name, Role: body.Role}, s.core.Now())
+	if err != nil {
+		return err
+	}
+	s.log.Info("token issued", "by", c.op.Name, "id", rec.ID, "name", rec.Operator.Name, "role", rec.Operator.Role)
+	writeJSON(w, http.StatusCreated, NewToken{TokenInfo: tokenInfo(rec), Token: token})
+	return nil
+}
+
+func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, c caller) error {
+	if err := c.op.Require(model.PermTokens); err != nil {
+		return err
+	}
+	id := r.PathValue("id")
+	if err := s.tokens.RevokeToken(r.Context(), id, s.core.Now()); err != nil {
+		if errors.Is(err, model.ErrInvalidInput) {
+			return fmt.Errorf("%w: no token %q", model.ErrInvalidInput, clip(id))
+		}
+		return err
+	}
+	s.log.Info("token revoked", "by", c.op.Name, "id", id)
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

@@ -1,0 +1,229 @@
+// Package server serves the pindesk core over HTTP/JSON: the REST API that client.Remote, the
+// customers' portal and other desks call. It adds what the network needs and the core does not:
+// bearer-token authentication (the operator of every call comes from its token, never from the
+// body), rate limits on verification, strict JSON decoding, problem+json errors with stable codes,
+// Prometheus metrics and an OpenAPI description of itself. Every rule of the domain — permissions,
+// policy, lockout, audit — stays in the core.
+package server
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/pindesk/pindesk/core"
+	"github.com/pindesk/pindesk/model"
+)
+
+// Config configures a Server. The zero value of each field means its default.
+type Config struct {
+	Logger *slog.Logger
+	// TokenVerifyLimit and AccountVerifyLimit bound verifications per token and per account
+	// (DefaultTokenVerifyLimit, DefaultAccountVerifyLimit when zero; PerSecond < 0 turns one off).
+	TokenVerifyLimit   Limit
+	AccountVerifyLimit Limit
+	// MaxBodyBytes caps a request body (16 KiB); MaxImportBytes caps an import (8 MiB).
+	MaxBodyBytes   int64
+	MaxImportBytes int64
+}
+
+// Defaults for the body caps.
+const (
+	DefaultMaxBodyBytes   = 16 << 10
+	DefaultMaxImportBytes = 8 << 20
+)
+
+// Server is the REST API over one core. It is an http.Handler.
+type Server struct {
+	core         *core.Service
+	tokens       TokenStore
+	log          *slog.Logger
+	mux          *http.ServeMux
+	handler      http.Handler
+	metrics      *metrics
+	tokenLimit   *keyedLimiter
+	accountLimit *keyedLimiter
+	maxBody      int64
+	maxImport    int64
+	routeList    []string
+}
+
+// New returns the API over svc, authenticating with the tokens in tokens.
+func New(svc *core.Service, tokens TokenStore, cfg Config) *Server {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.TokenVerifyLimit == (Limit{}) {
+		cfg.TokenVerifyLimit = DefaultTokenVerifyLimit
+	}
+	if cfg.AccountVerifyLimit == (Limit{}) {
+		cfg.AccountVerifyLimit = DefaultAccountVerifyLimit
+	}
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if cfg.MaxImportBytes <= 0 {
+		cfg.MaxImportBytes = DefaultMaxImportBytes
+	}
+	s := &Server{
+		core: svc, tokens: tokens, log: cfg.Logger, mux: http.NewServeMux(), metrics: newMetrics(),
+		tokenLimit: newKeyedLimiter(cfg.TokenVerifyLimit), accountLimit: newKeyedLimiter(cfg.AccountVerifyLimit),
+		maxBody: cfg.MaxBodyBytes, maxImport: cfg.MaxImportBytes,
+	}
+	s.routes()
+	s.handler = s.recoverPanics(s.mux)
+	return s
+}
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer")
+	s.handler.ServeHTTP(w, r)
+}
+
+// Routes lists every route the API serves, as "METHOD /pattern" (the OpenAPI test checks each is
+// described).
+func (s *Server) Routes() []string { return append([]string(nil), s.routeList...) }
+
+func (s *Server) routes() {
+	api := []struct {
+		pattern string
+		h       handlerFunc
+	}{
+		{"GET /v1/me", s.me},
+		{"GET /v1/policy", s.policy},
+		{"GET /v1/time", s.now},
+		{"GET /v1/accounts", s.search},
+		{"GET /v1/accounts/{account}", s.account},
+		{"POST /v1/accounts/{account}/holders/{holder}/verify", s.verify},
+		{"POST /v1/accounts/{account}/holders/{holder}/pins/{kind}/generate", s.generate},
+		{"PUT /v1/accounts/{account}/holders/{holder}/pins/{kind}", s.set},
+		{"DELETE /v1/accounts/{account}/holders/{holder}/pins/{kind}", s.clear},
+		{"POST /v1/accounts/{account}/holders/{holder}/pins/{kind}/read", s.readPIN},
+		{"POST /v1/accounts/{account}/holders/{holder}/unlock", s.unlock},
+		{"POST /v1/accounts/{account}/reset", s.reset},
+		{"GET /v1/audit", s.audit},
+		{"GET /v1/audit/export", s.exportAudit},
+		{"POST /v1/import", s.importAccounts},
+		{"GET /v1/tokens", s.listTokens},
+		{"POST /v1/tokens", s.createToken},
+		{"DELETE /v1/tokens/{id}", s.revokeToken},
+	}
+	for _, a := range api {
+		s.mux.Handle(a.pattern, s.metrics.instrument(a.pattern, s.authed(a.h)))
+		s.routeList = append(s.routeList, a.pattern)
+	}
+	public := []struct {
+		pattern string
+		h       http.Handler
+	}{
+		{"GET /healthz", http.HandlerFunc(s.healthz)},
+		{"GET /readyz", http.HandlerFunc(s.readyz)},
+		{"GET /metrics", s.metrics.handler()},
+		{"GET /openapi.json", http.HandlerFunc(serveOpenAPI)},
+	}
+	for _, p := range public {
+		s.mux.Handle(p.pattern, s.metrics.instrument(p.pattern, p.h))
+		s.routeList = append(s.routeList, p.pattern)
+	}
+	s.mux.Handle("/", s.metrics.instrument("unmatched", http.HandlerFunc(s.unmatched)))
+}
+
+// handlerFunc is an API handler: it runs for an authenticated caller and returns an error for the
+// server to answer as a problem.
+type handlerFunc func(w http.ResponseWriter, r *http.Request, c caller) error
+
+// authed authenticates the request's bearer token before h runs.
+func (s *Server) authed(h handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		c, err := s.authenticate(r)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if err := h(w, r, c); err != nil {
+			s.fail(w, r, err)
+		}
+		s.log.Debug("request", "method", r.Method, "route", r.Pattern, "operator", c.op.Name, "duration", time.Since(start))
+	})
+}
+
+// recoverPanics turns a handler's panic into a 500 problem. The panic value and its stack are not
+// logged: they may hold request data (a PIN in a local variable's formatting), and the route is
+// enough to find the bug.
+func (s *Server) recoverPanics(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.log.Error("handler panicked", "method", r.Method, "route", routeOf(r))
+				writeProblem(w, newProblem(http.StatusInternalServerError, CodeInternal, "internal error",
+					"the server could not complete the request; the cause is in its log"))
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+func routeOf(r *http.Request) string {
+	if r.Pattern == "" || r.Pattern == "/" {
+		return "unmatched"
+	}
+	return r.Pattern
+}
+
+// unmatched answers a path the API does not serve: 405 with Allow when another method would have
+// matched, else 404, both as problems (the mux's own answers are plain text).
+func (s *Server) unmatched(w http.ResponseWriter, r *http.Request) {
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete} {
+		probe := r.WithContext(r.Context())
+		probe.Method = m
+		if _, pattern := s.mux.Handler(probe); pattern != "" && pattern != "/" {
+			allow = append(allow, m)
+		}
+	}
+	if len(allow) > 0 {
+		for _, m := range allow {
+			w.Header().Add("Allow", m)
+		}
+		writeProblem(w, newProblem(http.StatusMethodNotAllowed, CodeMethodNotAllowed, "method not allowed",
+			r.Method+" is not allowed here"))
+		return
+	}
+	writeProblem(w, newProblem(http.StatusNotFound, CodeNotFound, "not found", "no such API route; see /openapi.json"))
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// Pinger is implemented by a store that can check its connection cheaply.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// readyz reports whether the store answers. Without a Ping, a token lookup that finds nothing is
+// proof enough: the store was reached and queried.
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	var err error
+	if p, ok := s.tokens.(Pinger); ok {
+		err = p.Ping(ctx)
+	} else if _, err = s.tokens.TokenByHash(ctx, make([]byte, 32)); errors.Is(err, model.ErrUnauthorized) {
+		err = nil
+	}
+	if err != nil {
+		s.log.Warn("not ready: the store does not answer", "error", err.Error())
+		writeProblem(w, newProblem(http.StatusServiceUnavailable, CodeUnavailable, model.ErrUnavailable.Error(), "the store does not answer"))
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
