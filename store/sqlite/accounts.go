@@ -1,0 +1,213 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/pindesk/pindesk/model"
+	"github.com/pindesk/pindesk/store"
+)
+
+// ImportAccounts adds or replaces the accounts, all in one transaction. A replaced account keeps
+// the holder rows and PINs of the contacts that remain and of the account-wide holder; those of
+// contacts no longer listed are deleted with them. An account number that belongs to another
+// account is store.ErrDuplicate, and nothing of the import is kept.
+func (s *Store) ImportAccounts(ctx context.Context, accounts []model.Account) error {
+	return s.writeTx(ctx, func(tx *sql.Tx) error {
+		st, err := prepareImport(ctx, tx)
+		if err != nil {
+			return err
+		}
+		defer st.close()
+		for _, a := range accounts {
+			if err := st.account(ctx, a); err != nil {
+				return fmt.Errorf("import account %q: %w", a.ID, err)
+			}
+		}
+		return nil
+	})
+}
+
+type importStmts struct {
+	upsert, delContacts, addContact, delHolders, delTerms, addTerm, owner *sql.Stmt
+}
+
+func prepareImport(ctx context.Context, tx *sql.Tx) (*importStmts, error) {
+	var st importStmts
+	for _, p := range []struct {
+		stmt **sql.Stmt
+		sql  string
+	}{
+		{&st.upsert, `INSERT INTO accounts (id, number, name, product, uses_pins) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (id) DO UPDATE SET number = excluded.number, name = excluded.name,
+			product = excluded.product, uses_pins = excluded.uses_pins`},
+		{&st.delContacts, `DELETE FROM contacts WHERE account_id = ?`},
+		{&st.addContact, `INSERT INTO contacts (account_id, id, name, email, phone, role, federated, position) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`},
+		// Holder rows of contacts no longer on the account go, and their PINs with them (cascade).
+		{&st.delHolders, `DELETE FROM holders WHERE account_id = ?1 AND holder_id <> 'account'
+			AND holder_id NOT IN (SELECT id FROM contacts WHERE account_id = ?1)`},
+		{&st.delTerms, `DELETE FROM search_terms WHERE account_id = ?`},
+		{&st.addTerm, `INSERT OR IGNORE INTO search_terms (term, account_id, field, text, number) VALUES (?, ?, ?, ?, ?)`},
+		{&st.owner, `SELECT id FROM accounts WHERE number = ? AND id <> ?`},
+	} {
+		stmt, err := tx.PrepareContext(ctx, p.sql)
+		if err != nil {
+			st.close()
+			return nil, mapErr(err)
+		}
+		*p.stmt = stmt
+	}
+	return &st, nil
+}
+
+func (st *importStmts) close() {
+	for _, s := range []*sql.Stmt{st.upsert, st.delContacts, st.addContact, st.delHolders, st.delTerms, st.addTerm, st.owner} {
+		if s != nil {
+			s.Close()
+		}
+	}
+}
+
+func (st *importStmts) account(ctx context.Context, a model.Account) error {
+	if _, err := st.upsert.ExecContext(ctx, a.ID, a.Number, a.Name, a.Product, a.UsesPINs); err != nil {
+		if isUnique(err) {
+			var other string
+			_ = st.owner.QueryRowContext(ctx, a.Number, a.ID).Scan(&other)
+			return fmt.Errorf("%w: account number %q belongs to account %q", store.ErrDuplicate, a.Number, other)
+		}
+		return mapErr(err)
+	}
+	if _, err := st.delContacts.ExecContext(ctx, a.ID); err != nil {
+		return mapErr(err)
+	}
+	for i, c := range a.Contacts {
+		if c.ID == model.AccountWide {
+			return fmt.Errorf("%w: contact id %q is reserved for the account-wide PIN", model.ErrInvalidInput, model.AccountWide)
+		}
+		_, err := st.addContact.ExecContext(ctx, a.ID, c.ID, c.Name, c.Email, c.Phone, string(c.Role), c.Federated, i)
+		if isUnique(err) {
+			return fmt.Errorf("%w: contact id %q appears twice", model.ErrInvalidInput, c.ID)
+		}
+		if err != nil {
+			return mapErr(err)
+		}
+	}
+	if _, err := st.delHolders.ExecContext(ctx, a.ID); err != nil {
+		return mapErr(err)
+	}
+	if _, err := st.delTerms.ExecContext(ctx, a.ID); err != nil {
+		return mapErr(err)
+	}
+	for _, t := range accountTerms(a) {
+		if _, err := st.addTerm.ExecContext(ctx, t.term, a.ID, t.field, t.text, a.Number); err != nil {
+			return mapErr(err)
+		}
+	}
+	return nil
+}
+
+// Account returns the account with its contacts in their imported order.
+func (s *Store) Account(ctx context.Context, id string) (model.Account, error) {
+	var a model.Account
+	err := s.r.QueryRowContext(ctx, `SELECT id, number, name, product, uses_pins FROM accounts WHERE id = ?`, id).
+		Scan(&a.ID, &a.Number, &a.Name, &a.Product, &a.UsesPINs)
+	if errors.Is(err, sql.ErrNoRows) {
+		return a, fmt.Errorf("%w: %q", model.ErrUnknownAccount, id)
+	}
+	if err != nil {
+		return a, fmt.Errorf("account: %w", mapErr(err))
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT id, name, email, phone, role, federated FROM contacts
+		WHERE account_id = ? ORDER BY position`, id)
+	if err != nil {
+		return a, fmt.Errorf("account: %w", mapErr(err))
+	}
+	defer rows.Close()
+	a.Contacts = []model.Contact{}
+	for rows.Next() {
+		var c model.Contact
+		if err := rows.Scan(&c.ID, &c.Name, &c.Email, &c.Phone, &c.Role, &c.Federated); err != nil {
+			return a, fmt.Errorf("account: %w", mapErr(err))
+		}
+		a.Contacts = append(a.Contacts, c)
+	}
+	return a, mapErr(rows.Err())
+}
+
+// Holders returns the account's holder rows with their PINs, ordered by holder id, read from one
+// snapshot (a read transaction) so a holder's count and PINs agree.
+func (s *Store) Holders(ctx context.Context, accountID string) ([]store.Holder, error) {
+	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, fmt.Errorf("holders: %w", mapErr(err))
+	}
+	defer tx.Rollback()
+	rows, err := tx.QueryContext(ctx, `SELECT holder_id, failures, locked_at FROM holders WHERE account_id = ? ORDER BY holder_id`, accountID)
+	if err != nil {
+		return nil, fmt.Errorf("holders: %w", mapErr(err))
+	}
+	out := []store.Holder{}
+	for rows.Next() {
+		h := store.Holder{Ref: model.HolderRef{AccountID: accountID}}
+		var locked sql.NullInt64
+		if err := rows.Scan(&h.Ref.ContactID, &h.Failures, &locked); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("holders: %w", mapErr(err))
+		}
+		h.LockedSince = fromNull(locked)
+		out = append(out, h)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("holders: %w", mapErr(err))
+	}
+	prows, err := tx.QueryContext(ctx, `SELECT holder_id, kind, sealed, previous, created_at, expires_at, spent_at
+		FROM pins WHERE account_id = ? ORDER BY holder_id, kind`, accountID)
+	if err != nil {
+		return nil, fmt.Errorf("holders: %w", mapErr(err))
+	}
+	pins, err := scanPINs(prows)
+	if err != nil {
+		return nil, fmt.Errorf("holders: %w", err)
+	}
+	for i := range out {
+		out[i].PINs = pins[out[i].Ref.ContactID]
+	}
+	return out, nil
+}
+
+// ResetAccount revokes every PIN on file for the account (each kept as previous, so a compromised
+// PIN cannot simply be set again), clears every count and lock, and appends e, in one transaction.
+func (s *Store) ResetAccount(ctx context.Context, accountID string, e model.AuditEvent) (model.ResetResult, error) {
+	var res model.ResetResult
+	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM accounts WHERE id = ?`, accountID).Scan(&n); err != nil {
+			return mapErr(err)
+		}
+		if n == 0 {
+			return fmt.Errorf("%w: %q", model.ErrUnknownAccount, accountID)
+		}
+		r, err := tx.ExecContext(ctx, `UPDATE pins SET previous = sealed, sealed = NULL WHERE account_id = ? AND sealed IS NOT NULL`, accountID)
+		if err != nil {
+			return mapErr(err)
+		}
+		revoked, _ := r.RowsAffected()
+		r, err = tx.ExecContext(ctx, `UPDATE holders SET failures = 0, locked_at = NULL WHERE account_id = ? AND locked_at IS NOT NULL`, accountID)
+		if err != nil {
+			return mapErr(err)
+		}
+		unlocked, _ := r.RowsAffected()
+		if _, err := tx.ExecContext(ctx, `UPDATE holders SET failures = 0 WHERE account_id = ? AND failures <> 0`, accountID); err != nil {
+			return mapErr(err)
+		}
+		res = model.ResetResult{RevokedPINs: int(revoked), UnlockedHolders: int(unlocked)}
+		return appendAudit(ctx, tx, e)
+	})
+	if err != nil {
+		return model.ResetResult{}, err
+	}
+	return res, nil
+}

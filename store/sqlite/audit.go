@@ -1,0 +1,96 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"github.com/pindesk/pindesk/model"
+)
+
+// DefaultAuditPage is the page size of an audit query that names none.
+const DefaultAuditPage = 100
+
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+func appendAudit(ctx context.Context, x execer, e model.AuditEvent) error {
+	if e.Time.IsZero() {
+		return fmt.Errorf("%w: an audit event needs a time", model.ErrInvalidInput)
+	}
+	var left any
+	if e.AttemptsLeft != nil {
+		left = *e.AttemptsLeft
+	}
+	_, err := x.ExecContext(ctx, `INSERT INTO audit
+		(time, operator, role, channel, account_id, holder, caller, action, kind, outcome, attempts_left, reason)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		nanos(e.Time), e.Operator, string(e.Role), string(e.Channel), e.AccountID, e.Holder, e.Caller,
+		string(e.Action), string(e.Kind), e.Outcome, left, e.Reason)
+	if err != nil {
+		return fmt.Errorf("append audit: %w", mapErr(err))
+	}
+	return nil
+}
+
+// AppendAudit appends an event in a transaction of its own.
+func (s *Store) AppendAudit(ctx context.Context, e model.AuditEvent) error {
+	return appendAudit(ctx, s.w, e)
+}
+
+// Audit returns the events matching q, newest (highest id) first. The WHERE clause holds only the
+// bounds q sets, so SQLite can walk audit_account (account_id, id) backwards for an account's page,
+// or the primary key for all accounts.
+func (s *Store) Audit(ctx context.Context, q model.AuditQuery) ([]model.AuditEvent, error) {
+	var where []string
+	var args []any
+	if q.AccountID != "" {
+		where, args = append(where, "account_id = ?"), append(args, q.AccountID)
+	}
+	if !q.Since.IsZero() {
+		where, args = append(where, "time >= ?"), append(args, nanos(q.Since))
+	}
+	if !q.Until.IsZero() {
+		where, args = append(where, "time < ?"), append(args, nanos(q.Until))
+	}
+	if q.BeforeID > 0 {
+		where, args = append(where, "id < ?"), append(args, q.BeforeID)
+	}
+	limit := q.Limit
+	if limit <= 0 {
+		limit = DefaultAuditPage
+	}
+	query := `SELECT id, time, operator, role, channel, account_id, holder, caller, action, kind, outcome, attempts_left, reason FROM audit`
+	if len(where) > 0 {
+		query += " WHERE " + strings.Join(where, " AND ")
+	}
+	query += " ORDER BY id DESC LIMIT ?"
+	args = append(args, limit)
+	rows, err := s.r.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("audit: %w", mapErr(err))
+	}
+	defer rows.Close()
+	out := []model.AuditEvent{}
+	for rows.Next() {
+		var e model.AuditEvent
+		var t int64
+		var left sql.NullInt64
+		if err := rows.Scan(&e.ID, &t, &e.Operator, &e.Role, &e.Channel, &e.AccountID, &e.Holder, &e.Caller,
+			&e.Action, &e.Kind, &e.Outcome, &left, &e.Reason); err != nil {
+			return nil, fmt.Errorf("audit: %w", mapErr(err))
+		}
+		e.Time = fromNanos(t)
+		if left.Valid {
+			n := int(left.Int64)
+			e.AttemptsLeft = &n
+		}
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("audit: %w", mapErr(err))
+	}
+	return out, nil
+}

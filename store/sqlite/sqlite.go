@@ -1,0 +1,278 @@
+// Package sqlite is pindesk's embedded store: one SQLite file (modernc.org/sqlite, pure Go) that the
+// terminal app and `pindesk admin …` may open at the same time.
+//
+// Durability: the file runs in WAL mode with synchronous=FULL, so a transaction is fsync'd before
+// its commit returns and a verification's answer is never shown before its count is on disk
+// (NORMAL could lose the last commits on power loss). Every pooled connection gets its pragmas from
+// the DSN, so none can run without them.
+//
+// Concurrency: all writes go through one connection (SetMaxOpenConns(1)): writers of this process
+// queue on it rather than spin on SQLITE_BUSY, and every write transaction begins IMMEDIATE, taking
+// the database write lock before it reads, which is what makes UpdateHolder's read-decide-write
+// atomic across processes too. Reads (search, account views, audit, tokens) use a separate pool
+// that WAL lets run beside the writer. A writer of another process that holds the lock past the
+// busy timeout yields model.ErrBusy.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	sqlite3 "modernc.org/sqlite"
+	sqlitelib "modernc.org/sqlite/lib"
+
+	"github.com/pindesk/pindesk/model"
+	"github.com/pindesk/pindesk/store"
+)
+
+// ErrNotDatabase: the file exists but is not a SQLite database, or is another program's.
+var ErrNotDatabase = errors.New("not a pindesk database")
+
+// Memory is the path that opens a private in-memory database (tests, demos). It lives as long as
+// the Store and is not shared with any other Store or process.
+const Memory = ":memory:"
+
+// Option configures Open.
+type Option func(*options)
+
+type options struct {
+	busyTimeout time.Duration
+	readConns   int
+}
+
+// WithBusyTimeout sets how long a statement waits for another process's write lock before the
+// store answers model.ErrBusy (default 5s).
+func WithBusyTimeout(d time.Duration) Option { return func(o *options) { o.busyTimeout = d } }
+
+// WithReadConns sets the size of the read pool (default 4).
+func WithReadConns(n int) Option { return func(o *options) { o.readConns = n } }
+
+// Store is the SQLite implementation of store.Store.
+type Store struct {
+	w    *sql.DB // one connection; every write transaction
+	r    *sql.DB // read pool; the same as w for an in-memory database
+	path string
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Open opens (creating when absent, mode 0600) the database at path and brings its schema up to
+// date. A file that is not SQLite, or is another program's database, is refused with
+// ErrNotDatabase; one written by a newer pindesk with store.ErrSchemaTooNew, untouched.
+func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
+	o := options{busyTimeout: 5 * time.Second, readConns: 4}
+	for _, f := range opts {
+		f(&o)
+	}
+	if path == "" {
+		return nil, fmt.Errorf("%w: the database path is empty", model.ErrInvalidInput)
+	}
+	if o.readConns < 1 {
+		o.readConns = 1
+	}
+	memory := path == Memory
+	if !memory {
+		abs, err := filepath.Abs(path)
+		if err != nil {
+			return nil, fmt.Errorf("open database %s: %w", path, err)
+		}
+		path = abs
+		if err := prepareFile(path); err != nil {
+			return nil, err
+		}
+	}
+	w, err := sql.Open("sqlite", dsn(path, memory, o, false))
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+	s := &Store{w: w, r: w, path: path}
+	if err := w.PingContext(ctx); err != nil {
+		w.Close()
+		return nil, openError(path, err)
+	}
+	if err := migrate(ctx, w); err != nil {
+		w.Close()
+		return nil, openError(path, err)
+	}
+	if !memory {
+		r, err := sql.Open("sqlite", dsn(path, false, o, true))
+		if err != nil {
+			w.Close()
+			return nil, fmt.Errorf("open database %s: %w", path, err)
+		}
+		r.SetMaxOpenConns(o.readConns)
+		r.SetMaxIdleConns(o.readConns)
+		if err := r.PingContext(ctx); err != nil {
+			r.Close()
+			w.Close()
+			return nil, openError(path, err)
+		}
+		s.r = r
+	}
+	return s, nil
+}
+
+// Path is the database file's absolute path (or Memory).
+func (s *Store) Path() string { return s.path }
+
+// Close closes both pools. The last connection to close checkpoints the WAL into the file.
+func (s *Store) Close() error {
+	var err error
+	if s.r != s.w {
+		err = s.r.Close()
+	}
+	return errors.Join(err, s.w.Close())
+}
+
+// sqliteHeader opens every SQLite 3 database file.
+const sqliteHeader = "SQLite format 3\x00"
+
+// prepareFile creates the folder (0700) and an empty database file (0600) when absent: it holds
+// sealed PINs and the audit trail, so others may not read it, and SQLite gives its -wal and -shm
+// files the same mode. An existing file must start with the SQLite header (an empty one is a new
+// database), so a wrong path is refused before SQLite can write a journal beside it.
+func prepareFile(path string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("open database %s: %w", path, err)
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if err == nil {
+		return f.Close()
+	}
+	if !errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("open database %s: %w", path, err)
+	}
+	f, err = os.Open(path)
+	if err != nil {
+		return fmt.Errorf("open database %s: %w", path, err)
+	}
+	defer f.Close()
+	if info, err := f.Stat(); err == nil && info.IsDir() {
+		return fmt.Errorf("%w: %s is a folder", ErrNotDatabase, path)
+	}
+	head := make([]byte, len(sqliteHeader))
+	n, err := io.ReadFull(f, head)
+	switch {
+	case n == 0 && (errors.Is(err, io.EOF)):
+		return nil
+	case err != nil && !errors.Is(err, io.ErrUnexpectedEOF):
+		return fmt.Errorf("open database %s: %w", path, err)
+	case string(head[:n]) != sqliteHeader:
+		return fmt.Errorf("%w: %s is not a SQLite database file", ErrNotDatabase, path)
+	}
+	return nil
+}
+
+// dsn builds the connection string. The path goes in a file: URI, escaped, so a name holding '?'
+// or '#' cannot be read as parameters. Every connection gets: busy_timeout first (so the pragmas
+// after it wait instead of failing), WAL, synchronous=FULL and foreign keys; writers begin
+// IMMEDIATE; readers are query_only, so a bug cannot write outside the writer's queue.
+func dsn(path string, memory bool, o options, reader bool) string {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout("+strconv.FormatInt(o.busyTimeout.Milliseconds(), 10)+")")
+	if !memory {
+		q.Add("_pragma", "journal_mode(WAL)")
+	}
+	q.Add("_pragma", "synchronous(FULL)")
+	q.Add("_pragma", "foreign_keys(1)")
+	if reader {
+		q.Add("_pragma", "query_only(1)")
+	} else {
+		q.Set("_txlock", "immediate")
+	}
+	if memory {
+		return Memory + "?" + q.Encode()
+	}
+	u := url.URL{Scheme: "file", Path: filepath.ToSlash(path), RawQuery: q.Encode()}
+	return u.String()
+}
+
+// openError names the file in an error from opening it, and says plainly when it is not a database.
+func openError(path string, err error) error {
+	return fmt.Errorf("open database %s: %w", path, mapErr(err))
+}
+
+// mapErr turns SQLite's result codes into the model's sentinels where a caller can act on them.
+func mapErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	var se *sqlite3.Error
+	if !errors.As(err, &se) {
+		return err
+	}
+	switch se.Code() & 0xff {
+	case sqlitelib.SQLITE_BUSY, sqlitelib.SQLITE_LOCKED:
+		return fmt.Errorf("%w: %w", model.ErrBusy, err)
+	case sqlitelib.SQLITE_NOTADB:
+		return fmt.Errorf("%w: %w", ErrNotDatabase, err)
+	}
+	return err
+}
+
+// isUnique reports a UNIQUE or PRIMARY KEY constraint failure.
+func isUnique(err error) bool {
+	var se *sqlite3.Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	return se.Code() == sqlitelib.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlitelib.SQLITE_CONSTRAINT_PRIMARYKEY
+}
+
+// Times are stored as UTC unix nanoseconds.
+
+func nanos(t time.Time) int64 { return t.UTC().UnixNano() }
+
+func nullNanos(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return t.UTC().UnixNano()
+}
+
+func fromNanos(n int64) time.Time { return time.Unix(0, n).UTC() }
+
+func fromNull(n sql.NullInt64) *time.Time {
+	if !n.Valid {
+		return nil
+	}
+	t := fromNanos(n.Int64)
+	return &t
+}
+
+// writeTx runs fn in an IMMEDIATE transaction on the writer and commits when it returns nil. A
+// panic in fn rolls back before it propagates, so the single writer connection is never left
+// inside a transaction.
+func (s *Store) writeTx(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return mapErr(err)
+	}
+	done := false
+	defer func() {
+		if !done {
+			_ = tx.Rollback()
+		}
+	}()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	done = true
+	if err := tx.Commit(); err != nil {
+		return mapErr(err)
+	}
+	return nil
+}
