@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -24,8 +22,14 @@ const importChunk = 200
 // the import is kept.
 func (s *Store) ImportAccounts(ctx context.Context, accounts []model.Account) error {
 	for _, a := range accounts {
+		if !storable(a.ID, a.Number, a.Name, a.Product) {
+			return fmt.Errorf("import account %q: %w: text must be UTF-8 without NUL characters", a.ID, model.ErrInvalidInput)
+		}
 		seen := map[string]bool{}
 		for _, c := range a.Contacts {
+			if !storable(c.ID, c.Name, c.Email, c.Phone, string(c.Role)) {
+				return fmt.Errorf("import account %q: %w: contact %q: text must be UTF-8 without NUL characters", a.ID, model.ErrInvalidInput, c.ID)
+			}
 			if c.ID == model.AccountWide {
 				return fmt.Errorf("import account %q: %w: contact id %q is reserved for the account-wide PIN", a.ID, model.ErrInvalidInput, model.AccountWide)
 			}
@@ -112,6 +116,9 @@ func queueAccount(b *pgx.Batch, a model.Account) {
 // Account returns the account with its contacts in their imported order.
 func (s *Store) Account(ctx context.Context, id string) (model.Account, error) {
 	var a model.Account
+	if !storable(id) {
+		return model.Account{}, fmt.Errorf("%w: %q", model.ErrUnknownAccount, id)
+	}
 	err := s.pool.QueryRow(ctx, `SELECT id, number, name, product, uses_pins FROM accounts WHERE id = $1`, id).
 		Scan(&a.ID, &a.Number, &a.Name, &a.Product, &a.UsesPINs)
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -155,7 +162,7 @@ func (s *Store) SearchAccounts(ctx context.Context, q string, limit, offset int)
 	text := normalize(q)
 	// Stored text is valid UTF-8 without NUL (imports are validated), so a query that is not can
 	// match nothing; PostgreSQL would refuse it as a parameter.
-	if text == "" || limit <= 0 || !utf8.ValidString(q) || strings.ContainsRune(q, 0) {
+	if text == "" || limit <= 0 || !storable(q) {
 		return []model.AccountSummary{}, nil
 	}
 	if offset < 0 {

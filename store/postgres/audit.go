@@ -21,6 +21,9 @@ func appendAudit(ctx context.Context, db execer, e model.AuditEvent) error {
 	if e.Time.IsZero() {
 		return fmt.Errorf("%w: an audit event needs a time", model.ErrInvalidInput)
 	}
+	if !storable(e.Operator, e.AccountID, e.Holder, e.Caller, e.Outcome, e.Reason, string(e.Role), string(e.Channel), string(e.Action), string(e.Kind)) {
+		return fmt.Errorf("%w: an audit event's text must be UTF-8 without NUL characters", model.ErrInvalidInput)
+	}
 	var left *int32
 	if e.AttemptsLeft != nil {
 		v := int32(*e.AttemptsLeft)
@@ -48,6 +51,9 @@ const DefaultAuditPage = 100
 // bounds q sets, so the planner walks audit_account (account_id, id) backwards for an account's
 // page, or the primary key for all accounts, and stops after the page.
 func (s *Store) Audit(ctx context.Context, q model.AuditQuery) ([]model.AuditEvent, error) {
+	if !storable(q.AccountID) {
+		return []model.AuditEvent{}, nil
+	}
 	var where []string
 	var args []any
 	arg := func(cond string, v any) {

@@ -35,6 +35,12 @@ func (s *Store) UpdateHolder(ctx context.Context, ref model.HolderRef, fn func(s
 
 func lockHolder(ctx context.Context, tx pgx.Tx, ref model.HolderRef) (store.Holder, error) {
 	h := store.Holder{Ref: ref}
+	if !storable(ref.AccountID) {
+		return h, fmt.Errorf("%w: %q", model.ErrUnknownAccount, ref.AccountID)
+	}
+	if !storable(ref.ContactID) {
+		return h, fmt.Errorf("%w: account %q has no contact %q", model.ErrUnknownHolder, ref.AccountID, ref.ContactID)
+	}
 	b := &pgx.Batch{}
 	b.Queue(`INSERT INTO holders (account_id, holder_id)
 		SELECT $1, $2 WHERE EXISTS (SELECT 1 FROM accounts WHERE id = $1)
@@ -189,7 +195,7 @@ func (t *holderTx) SpendPIN(ctx context.Context, kind model.Kind, now time.Time)
 func (t *holderTx) Idempotent(ctx context.Context, key string) (store.Idempotent, bool, error) {
 	var v store.Idempotent
 	var result []byte
-	err := t.tx.QueryRow(ctx, `SELECT fingerprint, result FROM idempotency WHERE key = $1`, key).Scan(&v.Fingerprint, &result)
+	err := t.tx.QueryRow(ctx, `SELECT fingerprint, result FROM idempotency WHERE key = $1`, []byte(key)).Scan(&v.Fingerprint, &result)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return v, false, nil
 	}
@@ -214,7 +220,7 @@ func (t *holderTx) SaveIdempotent(ctx context.Context, key string, v store.Idemp
 		return fmt.Errorf("save idempotency key: %w", err)
 	}
 	tag, err := t.tx.Exec(ctx, `INSERT INTO idempotency (key, fingerprint, result, created_at) VALUES ($1, $2, $3, $4)
-		ON CONFLICT (key) DO NOTHING`, key, v.Fingerprint, result, now)
+		ON CONFLICT (key) DO NOTHING`, []byte(key), v.Fingerprint, result, now)
 	if err != nil {
 		return fmt.Errorf("save idempotency key: %w", err)
 	}
@@ -230,6 +236,9 @@ func (t *holderTx) AppendAudit(ctx context.Context, e model.AuditEvent) error {
 
 // Holders returns the account's holder rows and their PINs, without locking them.
 func (s *Store) Holders(ctx context.Context, accountID string) ([]store.Holder, error) {
+	if !storable(accountID) {
+		return []store.Holder{}, nil
+	}
 	// One statement, so the holders and their PINs are read from one snapshot.
 	rows, err := s.pool.Query(ctx, `SELECT h.holder_id, h.failures, h.locked_at,
 			p.kind, p.sealed, p.previous, p.created_at, p.expires_at, p.spent_at
@@ -274,6 +283,9 @@ func (s *Store) Holders(ctx context.Context, accountID string) ([]store.Holder, 
 // one that follows sees no PIN.
 func (s *Store) ResetAccount(ctx context.Context, accountID string, e model.AuditEvent) (model.ResetResult, error) {
 	var res model.ResetResult
+	if !storable(accountID) {
+		return res, fmt.Errorf("%w: %q", model.ErrUnknownAccount, accountID)
+	}
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		res = model.ResetResult{}
 		var exists bool

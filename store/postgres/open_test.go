@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -154,5 +155,50 @@ func TestSessionsCommitDurablyWhateverTheServerDefault(t *testing.T) {
 	}
 	if sc != "on" {
 		t.Fatalf("synchronous_commit is %q in the store's sessions, want on", sc)
+	}
+}
+
+// PostgreSQL refuses NUL and invalid UTF-8 in text where SQLite stores them; a request carrying
+// them must get the answer an unknown id or bad input gets on either store, not an internal error.
+func TestTextPostgreSQLCannotHoldIsUnknownOrInvalidNotAnInternalError(t *testing.T) {
+	ctx := context.Background()
+	servers := floor(t, 1, 1)
+	s, svc := servers[0].store, servers[0].svc
+	h := holder(0)
+	if _, err := svc.Set(ctx, portal, change(h, model.KindMaster), thePIN); err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []string{"a-000\x00", "a-\xff"} {
+		if _, err := s.Account(ctx, bad); !errors.Is(err, model.ErrUnknownAccount) {
+			t.Errorf("Account(%q): %v, want model.ErrUnknownAccount", bad, err)
+		}
+		if _, err := svc.Verify(ctx, agent, verifyReq(model.HolderRef{AccountID: h.AccountID, ContactID: "c-1\x00"}, thePIN)); !errors.Is(err, model.ErrUnknownHolder) {
+			t.Errorf("verify a holder id with NUL: %v, want model.ErrUnknownHolder", err)
+		}
+		if err := s.UpdateHolder(ctx, model.HolderRef{AccountID: bad, ContactID: "c-1"}, func(store.HolderTx) error { return nil }); !errors.Is(err, model.ErrUnknownAccount) {
+			t.Errorf("UpdateHolder(%q): %v, want model.ErrUnknownAccount", bad, err)
+		}
+		if got, err := s.SearchAccounts(ctx, "floor"+bad, 10, 0); err != nil || len(got) != 0 {
+			t.Errorf("search %q: %v, %v; want no match", bad, got, err)
+		}
+		if err := s.RevokeToken(ctx, bad, time.Now()); !errors.Is(err, model.ErrInvalidInput) {
+			t.Errorf("RevokeToken(%q): %v, want model.ErrInvalidInput", bad, err)
+		}
+		if err := s.ImportAccounts(ctx, []model.Account{{ID: "a-new", Number: "9", Name: "Bad " + bad, UsesPINs: true}}); !errors.Is(err, model.ErrInvalidInput) {
+			t.Errorf("import a name with %q: %v, want model.ErrInvalidInput", bad, err)
+		}
+	}
+	// An unlock reason is free text: one holding NUL is refused and nothing changes.
+	for i := range 6 {
+		if _, err := svc.Verify(ctx, agent, verifyReq(h, wrongPIN(i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	err := svc.Unlock(ctx, supervisor, model.UnlockRequest{AccountID: h.AccountID, Holder: h.ContactID, Reason: "called\x00back"})
+	if !errors.Is(err, model.ErrInvalidInput) {
+		t.Fatalf("unlock with a NUL in the reason: %v, want model.ErrInvalidInput", err)
+	}
+	if r, err := svc.Verify(ctx, agent, verifyReq(h, thePIN)); err != nil || r.Outcome != model.OutcomeLocked {
+		t.Fatalf("after the refused unlock: %+v, %v; want still locked", r, err)
 	}
 }

@@ -23,6 +23,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -113,6 +114,18 @@ func (s *Store) Close() error {
 
 // Pool exposes the connection pool, for health checks and metrics (pool.Stat()).
 func (s *Store) Pool() *pgxpool.Pool { return s.pool }
+
+// storable reports whether PostgreSQL can hold every s as text: valid UTF-8 without NUL, which
+// it refuses (SQLSTATE 22021) where SQLite would not. Imports are validated, so an id that is not
+// storable names nothing stored: the store answers as for any unknown id, not with an error.
+func storable(ss ...string) bool {
+	for _, s := range ss {
+		if !utf8.ValidString(s) || strings.IndexByte(s, 0) >= 0 {
+			return false
+		}
+	}
+	return true
+}
 
 func setDefault(m map[string]string, k, v string) {
 	if _, ok := m[k]; !ok {

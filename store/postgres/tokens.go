@@ -17,6 +17,9 @@ func (s *Store) CreateToken(ctx context.Context, t store.Token) error {
 	if t.ID == "" || len(t.Hash) == 0 {
 		return fmt.Errorf("%w: a token needs an id and a hash", model.ErrInvalidInput)
 	}
+	if !storable(t.ID, t.Operator.Name, string(t.Operator.Role)) {
+		return fmt.Errorf("%w: a token's id and operator must be UTF-8 without NUL characters", model.ErrInvalidInput)
+	}
 	_, err := s.pool.Exec(ctx, `INSERT INTO tokens (id, hash, operator, role, created_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6)`,
 		t.ID, t.Hash, t.Operator.Name, string(t.Operator.Role), t.CreatedAt, t.RevokedAt)
 	if pgCode(err) == codeUnique {
@@ -77,6 +80,9 @@ func (s *Store) Tokens(ctx context.Context) ([]store.Token, error) {
 
 // RevokeToken marks the token revoked at now; revoking it again keeps the first time.
 func (s *Store) RevokeToken(ctx context.Context, id string, now time.Time) error {
+	if !storable(id) {
+		return fmt.Errorf("%w: no token %q", model.ErrInvalidInput, id)
+	}
 	tag, err := s.pool.Exec(ctx, `UPDATE tokens SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1`, id, now)
 	if err != nil {
 		return fmt.Errorf("revoke token: %w", mapErr(err))

@@ -71,8 +71,9 @@ CREATE TABLE audit (
 CREATE INDEX audit_account ON audit (account_id, id);
 CREATE INDEX audit_time ON audit (time);
 
+-- key is bytea: the core joins operator and key with a NUL byte, which text cannot hold.
 CREATE TABLE idempotency (
-    key         text PRIMARY KEY,
+    key         bytea PRIMARY KEY,
     fingerprint text NOT NULL,
     result      jsonb NOT NULL, -- the model.VerifyResult
     created_at  timestamptz NOT NULL
