@@ -1,0 +1,210 @@
+package ui
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/pindesk/pindesk/client"
+	"github.com/pindesk/pindesk/model"
+)
+
+// Every answer from the backend arrives as one of these messages. Each carries the id of the call
+// that asked (tag): the root drops an answer whose call has ended, so it can never land on the next
+// caller's screen. Search answers also carry their sequence number, so an old, slow search never
+// overwrites the results of a newer one.
+
+type tag struct{ call uint64 }
+
+func (t tag) callID() uint64 { return t.call }
+
+type tagged interface{ callID() uint64 }
+
+type searchMsg struct {
+	tag
+	seq   uint64
+	query string
+	res   model.SearchResult
+	err   error
+}
+
+type accountMsg struct {
+	tag
+	view model.AccountView
+	now  time.Time
+	err  error
+}
+
+type verifyMsg struct {
+	tag
+	holder, caller string
+	res            model.VerifyResult
+	now            time.Time
+	err            error
+}
+
+type unlockMsg struct {
+	tag
+	holder string
+	err    error
+}
+
+type resetMsg struct {
+	tag
+	account string
+	res     model.ResetResult
+	err     error
+}
+
+type auditMsg struct {
+	tag
+	account string
+	older   bool // a further page, to append
+	events  []model.AuditEvent
+	err     error
+}
+
+type generateMsg struct {
+	tag
+	holder string
+	pin    model.GeneratedPIN
+	err    error
+}
+
+type demoMsg struct {
+	tag
+	what string // "advance" or "restore"
+	now  time.Time
+	err  error
+}
+
+type policyMsg struct {
+	policy model.Policy
+	err    error
+}
+
+// errInternal stands for a panic inside a command: the agent reads a sentence, the call stays.
+var errInternal = errors.New("internal error")
+
+// backendCmds makes the commands that talk to the backend. Nothing else in the app calls it, and
+// it is only ever called from inside a tea.Cmd, never from Update or View.
+type backendCmds struct {
+	ctx     context.Context
+	b       client.Backend
+	demo    client.Demo // nil unless the backend offers demo controls
+	timeout time.Duration
+}
+
+// run calls f with a deadline; a panic in the backend becomes an error message instead of
+// tearing the terminal down with a stack trace.
+func (io *backendCmds) run(f func(ctx context.Context) tea.Msg, onPanic func(error) tea.Msg) tea.Cmd {
+	return func() (msg tea.Msg) {
+		ctx, cancel := context.WithTimeout(io.ctx, io.timeout)
+		defer cancel()
+		defer func() {
+			if r := recover(); r != nil {
+				msg = onPanic(errInternal)
+			}
+		}()
+		return f(ctx)
+	}
+}
+
+func (io *backendCmds) policy() tea.Cmd {
+	return io.run(func(ctx context.Context) tea.Msg {
+		p, err := io.b.Policy(ctx)
+		return policyMsg{p, err}
+	}, func(err error) tea.Msg { return policyMsg{err: err} })
+}
+
+func (io *backendCmds) search(call, seq uint64, q string, limit int) tea.Cmd {
+	return io.run(func(ctx context.Context) tea.Msg {
+		res, err := io.b.Search(ctx, q, model.Page{Limit: limit})
+		return searchMsg{tag{call}, seq, q, res, err}
+	}, func(err error) tea.Msg { return searchMsg{tag: tag{call}, seq: seq, query: q, err: err} })
+}
+
+func (io *backendCmds) account(call uint64, id string) tea.Cmd {
+	return io.run(func(ctx context.Context) tea.Msg {
+		now, err := io.b.Now(ctx)
+		if err != nil {
+			return accountMsg{tag: tag{call}, err: err}
+		}
+		v, err := io.b.Account(ctx, id)
+		return accountMsg{tag{call}, v, now, err}
+	}, func(err error) tea.Msg { return accountMsg{tag: tag{call}, err: err} })
+}
+
+// verify sends the PIN. The request, and with it the only copy of the PIN outside the backend,
+// lives in this closure until the answer comes back.
+func (io *backendCmds) verify(call uint64, req model.VerifyRequest) tea.Cmd {
+	req.IdempotencyKey = newKey()
+	return io.run(func(ctx context.Context) tea.Msg {
+		res, err := io.b.Verify(ctx, req)
+		req.PIN = ""
+		if err != nil {
+			return verifyMsg{tag: tag{call}, holder: req.Holder, caller: req.Caller, err: err}
+		}
+		now, nerr := io.b.Now(ctx)
+		if nerr != nil {
+			now = time.Now()
+		}
+		return verifyMsg{tag{call}, req.Holder, req.Caller, res, now, nil}
+	}, func(err error) tea.Msg {
+		return verifyMsg{tag: tag{call}, holder: req.Holder, caller: req.Caller, err: err}
+	})
+}
+
+func (io *backendCmds) unlock(call uint64, req model.UnlockRequest) tea.Cmd {
+	return io.run(func(ctx context.Context) tea.Msg {
+		return unlockMsg{tag{call}, req.Holder, io.b.Unlock(ctx, req)}
+	}, func(err error) tea.Msg { return unlockMsg{tag{call}, req.Holder, err} })
+}
+
+func (io *backendCmds) reset(call uint64, req model.ResetRequest) tea.Cmd {
+	return io.run(func(ctx context.Context) tea.Msg {
+		res, err := io.b.ResetAccount(ctx, req)
+		return resetMsg{tag{call}, req.AccountID, res, err}
+	}, func(err error) tea.Msg { return resetMsg{tag: tag{call}, account: req.AccountID, err: err} })
+}
+
+func (io *backendCmds) audit(call uint64, q model.AuditQuery) tea.Cmd {
+	return io.run(func(ctx context.Context) tea.Msg {
+		ev, err := io.b.Audit(ctx, q)
+		return auditMsg{tag{call}, q.AccountID, q.BeforeID != 0, ev, err}
+	}, func(err error) tea.Msg { return auditMsg{tag: tag{call}, account: q.AccountID, err: err} })
+}
+
+func (io *backendCmds) generate(call uint64, req model.PINChange) tea.Cmd {
+	return io.run(func(ctx context.Context) tea.Msg {
+		g, err := io.b.Generate(ctx, req)
+		return generateMsg{tag{call}, req.Holder, g, err}
+	}, func(err error) tea.Msg { return generateMsg{tag: tag{call}, holder: req.Holder, err: err} })
+}
+
+func (io *backendCmds) advance(call uint64, d time.Duration) tea.Cmd {
+	return io.run(func(ctx context.Context) tea.Msg {
+		io.demo.Advance(d)
+		now, err := io.b.Now(ctx)
+		return demoMsg{tag{call}, "advance", now, err}
+	}, func(err error) tea.Msg { return demoMsg{tag: tag{call}, what: "advance", err: err} })
+}
+
+func (io *backendCmds) restore(call uint64) tea.Cmd {
+	return io.run(func(ctx context.Context) tea.Msg {
+		err := io.demo.Restore(ctx)
+		now, _ := io.b.Now(ctx)
+		return demoMsg{tag{call}, "restore", now, err}
+	}, func(err error) tea.Msg { return demoMsg{tag: tag{call}, what: "restore", err: err} })
+}
+
+// newKey is an idempotency key for one submitted PIN: a network retry of the same request is
+// counted once by the server.
+func newKey() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}

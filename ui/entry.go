@@ -1,0 +1,121 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"github.com/pindesk/pindesk/model"
+)
+
+// entryScreen is the masked PIN field for the holder being verified. Digits only, one dot each;
+// enter sends the PIN and wipes the field at once, so the digits are gone from the model (and the
+// screen) while the answer is awaited.
+type entryScreen struct {
+	c       *common
+	pin     pinInput
+	waiting bool // the PIN is sent; keys other than the global ones are ignored until the answer
+	w, h    int
+}
+
+func newEntryScreen(c *common) *entryScreen {
+	return &entryScreen{c: c, pin: newPINInput(c.policy)}
+}
+
+func (s *entryScreen) title() string            { return "verify PIN" }
+func (s *entryScreen) text() textMode           { return textNone }
+func (s *entryScreen) setSize(w, h int)         { s.w, s.h = w, h }
+func (s *entryScreen) setPolicy(p model.Policy) { s.pin.setPolicy(p) }
+func (s *entryScreen) wipe()                    { s.pin.wipe() }
+func (s *entryScreen) reset()                   { s.pin.wipe(); s.waiting = false }
+func (s *entryScreen) start()                   { s.pin.wipe(); s.waiting = false; s.pin.setPolicy(s.c.policy) }
+func (s *entryScreen) answered()                { s.waiting = false }
+
+func (s *entryScreen) shortHelp() []key.Binding {
+	k := s.c.keys.Entry
+	return []key.Binding{k.Digits, k.Submit, k.Delete, s.c.keys.Global.Back}
+}
+
+func (s *entryScreen) update(msg tea.Msg) tea.Cmd {
+	if s.waiting {
+		return nil
+	}
+	switch msg := msg.(type) {
+	case tea.PasteMsg:
+		if !s.pin.paste(msg.Content) {
+			s.c.say(toneWarn, fmt.Sprintf("The pasted text is not a PIN of %s; nothing was added.", s.c.policyLength()))
+		}
+		return nil
+	case tea.KeyPressMsg:
+		k := s.c.keys.Entry
+		switch {
+		case key.Matches(msg, k.Submit):
+			return s.submit()
+		case key.Matches(msg, s.c.keys.Global.Back):
+			s.pin.wipe()
+			return s.c.emit(gotoMsg{scrAccount})
+		}
+		if handled, refused := s.pin.update(msg, s.c.keys); handled {
+			if refused {
+				if s.pin.Len() >= s.pin.max {
+					s.c.say(toneWarn, fmt.Sprintf("A PIN has %s; press enter to verify or ⌫ to correct.", s.c.policyLength()))
+				} else {
+					s.c.say(toneWarn, "Digits only.")
+				}
+			} else {
+				s.c.say(toneNeutral, "")
+			}
+		}
+	}
+	return nil
+}
+
+func (s *entryScreen) submit() tea.Cmd {
+	call := s.c.call
+	if call.view == nil || call.holder == "" {
+		return nil
+	}
+	if !s.pin.Complete() {
+		s.c.say(toneWarn, fmt.Sprintf("A PIN has %s; %d typed so far.", s.c.policyLength(), s.pin.Len()))
+		return nil
+	}
+	req := model.VerifyRequest{
+		AccountID: call.view.Account.ID,
+		Holder:    call.holder,
+		Caller:    call.caller,
+		PIN:       s.pin.take(), // the field is wiped here: the digits now live only in the request
+		Channel:   call.channel,
+	}
+	call.fixed = true
+	s.waiting = true
+	return tea.Batch(s.c.wait("Verifying the PIN"), s.c.io.verify(call.id, req))
+}
+
+func (s *entryScreen) view() string {
+	st := s.c.st
+	call := s.c.call
+	if call.view == nil {
+		return ""
+	}
+	a := call.view.Account
+	var b strings.Builder
+	b.WriteString(st.Title.Render("Verify "+whoLabel(a, call.holder, call.caller)) + "\n")
+	b.WriteString(st.Label.Render("Account ") + a.Number + " · " + a.Name + st.Label.Render("   Channel: ") + string(call.channel) + "\n\n")
+	if h, ok := call.view.Holder(call.holder); ok {
+		if h.Locked() {
+			bd := outcomeBadges[model.OutcomeLocked]
+			b.WriteString(bd.render(st) + " " + st.tone(toneBad).Render("This PIN is locked: it will not be checked until a supervisor unlocks it.") + "\n\n")
+		} else if left := h.MaxFailures - h.Failures; h.Failures > 0 {
+			b.WriteString(st.tone(toneWarn).Render(fmt.Sprintf("! %d of %d attempts left before this PIN locks.", left, h.MaxFailures)) + "\n\n")
+		}
+	}
+	b.WriteString("Ask the caller to read their support PIN, and type it:\n\n")
+	b.WriteString("    " + s.pin.view(st) + st.Subtle.Render(fmt.Sprintf("   %d of %s", s.pin.Len(), s.c.policyLength())) + "\n\n")
+	if s.waiting {
+		b.WriteString(st.Subtle.Render("Checking… the digits have been cleared from this screen."))
+	} else {
+		b.WriteString(st.Subtle.Render("The PIN is never shown and is forgotten as soon as it is sent."))
+	}
+	return b.String()
+}

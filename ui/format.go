@@ -1,0 +1,126 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/x/ansi"
+	"github.com/pindesk/pindesk/model"
+)
+
+// span says a duration the way an agent reads it aloud: the two largest units, rounded down, so
+// "expires in 9m" is never optimistic.
+func span(d time.Duration) string {
+	if d < 0 {
+		d = -d
+	}
+	if d < time.Minute {
+		return "under a minute"
+	}
+	days := int(d / (24 * time.Hour))
+	hours := int(d % (24 * time.Hour) / time.Hour)
+	mins := int(d % time.Hour / time.Minute)
+	switch {
+	case days > 0 && hours > 0:
+		return fmt.Sprintf("%dd %dh", days, hours)
+	case days > 0:
+		return fmt.Sprintf("%dd", days)
+	case hours > 0 && mins > 0:
+		return fmt.Sprintf("%dh %dm", hours, mins)
+	case hours > 0:
+		return fmt.Sprintf("%dh", hours)
+	}
+	return fmt.Sprintf("%dm", mins)
+}
+
+// stamp is a time on the agent's clock.
+func stamp(t time.Time, loc *time.Location) string { return t.In(loc).Format("2006-01-02 15:04") }
+
+// pinDetail says what one PIN of a holder is good for.
+func pinDetail(p model.PINState, now time.Time) string {
+	switch {
+	case p.SpentAt != nil:
+		return fmt.Sprintf("%s spent %s ago", p.Kind, span(now.Sub(*p.SpentAt)))
+	case p.ExpiresAt == nil:
+		return string(p.Kind)
+	case p.Expired(now):
+		return fmt.Sprintf("%s expired %s ago", p.Kind, span(now.Sub(*p.ExpiresAt)))
+	}
+	return fmt.Sprintf("%s, %s left", p.Kind, span(p.ExpiresAt.Sub(now)))
+}
+
+// holderDetail is the rest of a holder's line: its PINs, failures and lock.
+func holderDetail(h model.HolderState, usesPINs bool, now time.Time, loc *time.Location) string {
+	if !usesPINs {
+		return ""
+	}
+	if h.Locked() {
+		return fmt.Sprintf("since %s (%s ago)", stamp(*h.LockedSince, loc), span(now.Sub(*h.LockedSince)))
+	}
+	var parts []string
+	for _, p := range h.PINs {
+		parts = append(parts, pinDetail(p, now))
+	}
+	if h.Failures > 0 {
+		parts = append(parts, fmt.Sprintf("%d of %d failed", h.Failures, h.MaxFailures))
+	}
+	return strings.Join(parts, " · ")
+}
+
+// holderName names a holder for the agent: a contact by name, or the account-wide PIN.
+func holderName(a model.Account, holderID string) string {
+	if holderID == model.AccountWide {
+		return "Account-wide PIN"
+	}
+	if c, ok := a.Contact(holderID); ok {
+		return c.Name
+	}
+	return holderID
+}
+
+// whoLabel names who is being verified: "Ana Vega (holder)" or "Mia Vega with the account-wide PIN".
+func whoLabel(a model.Account, holderID, callerID string) string {
+	if holderID == model.AccountWide {
+		if c, ok := a.Contact(callerID); ok {
+			return fmt.Sprintf("%s (%s) with the account-wide PIN", c.Name, c.Role)
+		}
+		return "the account-wide PIN"
+	}
+	if c, ok := a.Contact(holderID); ok {
+		return fmt.Sprintf("%s (%s)", c.Name, c.Role)
+	}
+	return holderID
+}
+
+// fit cuts or pads s to exactly w cells.
+func fit(s string, w int) string {
+	if w <= 0 {
+		return ""
+	}
+	s = ansi.Truncate(s, w, "…")
+	if pad := w - ansi.StringWidth(s); pad > 0 {
+		s += strings.Repeat(" ", pad)
+	}
+	return s
+}
+
+// clip cuts s to at most w cells.
+func clip(s string, w int) string {
+	if w <= 0 {
+		return ""
+	}
+	return ansi.Truncate(s, w, "…")
+}
+
+// clipLines cuts every line of s to w cells and keeps at most h lines.
+func clipLines(s string, w, h int) string {
+	lines := strings.Split(s, "\n")
+	if h >= 0 && len(lines) > h {
+		lines = lines[:h]
+	}
+	for i, l := range lines {
+		lines[i] = clip(l, w)
+	}
+	return strings.Join(lines, "\n")
+}

@@ -1,0 +1,122 @@
+package ui
+
+import (
+	"charm.land/bubbles/v2/key"
+	"github.com/pindesk/pindesk/model"
+)
+
+// KeyMap is every key of the app, declared once: Update matches these bindings and the footer
+// and the help screen are drawn from them, so a key cannot work without being listed or be listed
+// without working. Global keys are the ones that do the same thing on every screen.
+type KeyMap struct {
+	Global struct {
+		Help, Quit, Interrupt, EndCall, Channel, Trainer, Back key.Binding
+	}
+	Search struct {
+		Open, Up, Down, PageUp, PageDown key.Binding
+		Move                             key.Binding // up and down together, for the footer
+	}
+	Account struct {
+		Choose, Up, Down, Unlock, Reset, Audit, Refresh key.Binding
+		Move                                            key.Binding
+	}
+	Entry struct {
+		Digits, Submit, Delete, Clear key.Binding
+	}
+	Result struct {
+		Again, Unlock, Account key.Binding
+	}
+	Dialog struct {
+		Next, Yes, No key.Binding
+	}
+	Audit struct {
+		Up, Down, PageUp, PageDown, Older key.Binding
+	}
+	Trainer struct {
+		Up, Down, Master, OneTime, Temporary, Hour, Day, Restore, Open key.Binding
+	}
+}
+
+func b(keys []string, help, desc string) key.Binding {
+	return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
+}
+
+func k(keys ...string) []string { return keys }
+
+// NewKeyMap returns the key map for an operator; actions the role may not perform are disabled,
+// so they neither work nor appear in the help.
+func NewKeyMap(role model.OperatorRole) *KeyMap {
+	km := &KeyMap{}
+	g := &km.Global
+	g.Help = b(k("?", "f1"), "?", "keys")
+	g.Quit = b(k("q"), "q", "quit")
+	g.Interrupt = b(k("ctrl+c"), "ctrl+c", "quit now")
+	g.EndCall = b(k("ctrl+e"), "ctrl+e", "end call")
+	g.Channel = b(k("ctrl+p"), "ctrl+p", "phone/chat")
+	g.Trainer = b(k("ctrl+t"), "ctrl+t", "trainer")
+	g.Back = b(k("esc"), "esc", "back")
+
+	s := &km.Search
+	s.Open = b(k("enter"), "enter", "open")
+	s.Up = b(k("up"), "↑", "previous")
+	s.Down = b(k("down"), "↓", "next")
+	s.PageUp = b(k("pgup"), "pgup", "page up")
+	s.PageDown = b(k("pgdown"), "pgdn", "page down")
+	s.Move = b(k("up", "down"), "↑/↓", "choose")
+
+	a := &km.Account
+	a.Choose = b(k("enter"), "enter", "pick caller")
+	a.Up = b(k("up", "k"), "↑/k", "up")
+	a.Down = b(k("down", "j"), "↓/j", "down")
+	a.Unlock = b(k("u"), "u", "unlock")
+	a.Reset = b(k("X"), "X", "reset account")
+	a.Audit = b(k("a"), "a", "audit")
+	a.Refresh = b(k("r"), "r", "reload")
+	a.Move = b(k("up", "down", "k", "j"), "↑/↓", "choose")
+
+	e := &km.Entry
+	e.Digits = b(k("0", "1", "2", "3", "4", "5", "6", "7", "8", "9"), "0-9", "PIN digits")
+	e.Submit = b(k("enter"), "enter", "verify")
+	e.Delete = b(k("backspace"), "⌫", "delete")
+	e.Clear = b(k("ctrl+u"), "ctrl+u", "clear")
+
+	r := &km.Result
+	r.Again = b(k("enter"), "enter", "try again")
+	r.Unlock = b(k("u"), "u", "unlock")
+	r.Account = b(k("esc"), "esc", "account")
+
+	d := &km.Dialog
+	d.Next = b(k("enter"), "enter", "next")
+	d.Yes = b(k("y"), "y", "yes")
+	d.No = b(k("n", "esc"), "n/esc", "cancel")
+
+	au := &km.Audit
+	au.Up = b(k("up", "k"), "↑/k", "up")
+	au.Down = b(k("down", "j"), "↓/j", "down")
+	au.PageUp = b(k("pgup", "b"), "pgup", "page up")
+	au.PageDown = b(k("pgdown", "f", "space"), "pgdn", "page down")
+	au.Older = b(k("o"), "o", "older")
+
+	t := &km.Trainer
+	t.Up = b(k("up", "k"), "↑/k", "up")
+	t.Down = b(k("down", "j"), "↓/j", "down")
+	t.Master = b(k("m"), "m", "new master")
+	t.OneTime = b(k("o"), "o", "new one-time")
+	t.Temporary = b(k("t"), "t", "new temporary")
+	t.Hour = b(k("h"), "h", "+1 hour")
+	t.Day = b(k("d"), "d", "+24 hours")
+	t.Restore = b(k("R"), "R", "restore all")
+	t.Open = b(k("enter"), "enter", "find scenario")
+
+	if !role.Permits(model.PermUnlock) {
+		a.Unlock.SetEnabled(false)
+		r.Unlock.SetEnabled(false)
+	}
+	if !role.Permits(model.PermReset) {
+		a.Reset.SetEnabled(false)
+	}
+	if !role.Permits(model.PermAudit) {
+		a.Audit.SetEnabled(false)
+	}
+	return km
+}

@@ -1,0 +1,103 @@
+// Package ui is pindesk's terminal app for support agents, supervisors and trainers: find the
+// caller's account, pick who is calling, type the PIN they read out (masked), and read the answer
+// with what to say next. It is built on Bubble Tea v2 and talks only to a client.Backend, always
+// from inside a tea.Cmd.
+//
+// The app is driven from the keyboard (see keys.go; "?" lists every key), never shows a PIN (the
+// trainer panel of the demo excepted: there the trainer plays the customer), forgets the typed
+// digits the moment they are sent, and forgets the whole call on "end call" (ctrl+e) or after an
+// idle time. Every answer from the backend carries the id of the call that asked for it, and an
+// answer for a call that has ended is dropped.
+package ui
+
+import (
+	"context"
+	"errors"
+	"io"
+	"os"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
+	"github.com/pindesk/pindesk/client"
+	"github.com/pindesk/pindesk/model"
+)
+
+// Defaults for Options left zero.
+const (
+	DefaultIdleTimeout    = 5 * time.Minute
+	DefaultRequestTimeout = 15 * time.Second
+)
+
+// Options configure the app.
+type Options struct {
+	// Demo shows the DEMO banner and lets the trainer panel show the PINs it generates. Set it only
+	// over a throwaway demo database.
+	Demo bool
+	// IdleTimeout clears the screen (ends the call) after this long without a key press. Zero means
+	// DefaultIdleTimeout; negative disables it.
+	IdleTimeout time.Duration
+	// Channel is the channel each call starts on (phone when empty); ctrl+p switches it until the
+	// first PIN of the call is checked.
+	Channel model.Channel
+
+	// Scenarios lists the demo's accounts for the trainer panel (optional).
+	Scenarios []Scenario
+	// Location is the time zone times are shown in; nil for the local zone.
+	Location *time.Location
+	// NoColor draws without colour. Run also sets it when NO_COLOR is set in the environment.
+	NoColor bool
+	// RequestTimeout bounds every call to the backend; zero means DefaultRequestTimeout.
+	RequestTimeout time.Duration
+	// Input and Output replace the terminal (for tests); nil for stdin and stdout.
+	Input  io.Reader
+	Output io.Writer
+}
+
+// Scenario is one situation of the demo database, listed in the trainer panel.
+type Scenario struct {
+	Title         string // "One-time PIN about to expire"
+	AccountNumber string // what the trainer panel searches for to open it
+}
+
+func (o Options) withDefaults() Options {
+	if o.IdleTimeout == 0 {
+		o.IdleTimeout = DefaultIdleTimeout
+	}
+	if o.RequestTimeout <= 0 {
+		o.RequestTimeout = DefaultRequestTimeout
+	}
+	if o.Channel == "" {
+		o.Channel = model.ChannelPhone
+	}
+	if o.Location == nil {
+		o.Location = time.Local
+	}
+	return o
+}
+
+// Run runs the app on the terminal until the operator quits or ctx is cancelled. It does not close
+// b; the caller does.
+func Run(ctx context.Context, b client.Backend, opts Options) error {
+	if v, ok := os.LookupEnv("NO_COLOR"); ok && v != "" {
+		opts.NoColor = true
+	}
+	app := newApp(ctx, b, opts)
+	popts := []tea.ProgramOption{tea.WithContext(ctx)}
+	if opts.Input != nil {
+		popts = append(popts, tea.WithInput(opts.Input))
+	}
+	if opts.Output != nil {
+		popts = append(popts, tea.WithOutput(opts.Output))
+	}
+	if opts.NoColor {
+		popts = append(popts, tea.WithColorProfile(colorprofile.Ascii))
+	}
+	_, err := tea.NewProgram(app, popts...).Run()
+	app.entry.wipe()
+	app.trainer.forget()
+	if errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
+		return nil // cancelled by the caller (a signal): a normal way to stop
+	}
+	return err
+}

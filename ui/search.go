@@ -1,0 +1,250 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/table"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+	"github.com/pindesk/pindesk/model"
+)
+
+// searchLimit is how many accounts one search shows; more means the agent should type more.
+const searchLimit = 50
+
+// searchScreen is where every call starts: the search box has focus and the results table
+// follows what is typed. Each keystroke that changes the query sends a search numbered by seq; an
+// answer is shown only if it is newer than the one on screen, so a slow search for "jo" can never
+// replace the results for "jonas".
+type searchScreen struct {
+	c       *common
+	input   textinput.Model
+	table   table.Model
+	results []model.AccountSummary
+	more    bool
+	seq     uint64 // the last search sent (or the last time the query was cleared)
+	shown   uint64 // the search whose results are on screen
+	query   string // the query of the results on screen
+	w, h    int
+}
+
+func newSearchScreen(c *common) *searchScreen {
+	in := textinput.New()
+	in.Prompt = "> "
+	in.Placeholder = "account number, name, contact, email or phone"
+	in.CharLimit = model.MaxQueryLength
+	in.SetStyles(c.st.Input)
+	t := table.New(table.WithStyles(c.st.Table), table.WithFocused(true))
+	s := &searchScreen{c: c, input: in, table: t}
+	s.setSize(c.w, c.h)
+	return s
+}
+
+func (s *searchScreen) title() string  { return "find the caller's account" }
+func (s *searchScreen) text() textMode { return textSearch }
+func (s *searchScreen) focus() tea.Cmd { return s.input.Focus() }
+func (s *searchScreen) blur()          { s.input.Blur() }
+func (s *searchScreen) restyle()       { s.input.SetStyles(s.c.st.Input); s.table.SetStyles(s.c.st.Table) }
+func (s *searchScreen) pending() bool  { return s.shown < s.seq }
+
+func (s *searchScreen) shortHelp() []key.Binding {
+	k := s.c.keys.Search
+	return []key.Binding{k.Open, k.Move, s.c.keys.Global.Channel}
+}
+
+func (s *searchScreen) setSize(w, h int) {
+	s.w, s.h = w, h
+	s.input.SetWidth(max(w-4, 10))
+	// marker, number, name, product, matched — each cell has one space of padding either side.
+	rest := max(w-5*2-1-10, 20)
+	name := rest * 38 / 100
+	product := rest * 31 / 100
+	s.table.SetColumns([]table.Column{
+		{Title: " ", Width: 1},
+		{Title: "NUMBER", Width: 10},
+		{Title: "NAME", Width: name},
+		{Title: "PRODUCT", Width: product},
+		{Title: "MATCHED ON", Width: rest - name - product},
+	})
+	s.table.SetWidth(w)
+	s.table.SetHeight(max(h-4, 2))
+	s.render()
+}
+
+// reset empties the box and the table; any search still out is outdated by the new seq.
+func (s *searchScreen) reset() {
+	s.input.Reset()
+	s.seq++
+	s.shown, s.results, s.more, s.query = s.seq, nil, false, ""
+	s.table.SetCursor(0)
+	s.render()
+}
+
+func (s *searchScreen) update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case searchMsg:
+		return s.answered(msg)
+	case tea.PasteMsg:
+		return s.edit(msg)
+	case tea.KeyPressMsg:
+		k := s.c.keys.Search
+		switch {
+		case key.Matches(msg, k.Up):
+			s.move(-1)
+		case key.Matches(msg, k.Down):
+			s.move(1)
+		case key.Matches(msg, k.PageUp):
+			s.move(-max(s.table.Height(), 1))
+		case key.Matches(msg, k.PageDown):
+			s.move(max(s.table.Height(), 1))
+		case key.Matches(msg, k.Open):
+			return s.open()
+		case key.Matches(msg, s.c.keys.Global.Back):
+			if s.input.Value() != "" {
+				s.reset()
+			}
+		default:
+			return s.edit(msg)
+		}
+	}
+	return nil
+}
+
+func (s *searchScreen) open() tea.Cmd {
+	i := s.table.Cursor()
+	if i < 0 || i >= len(s.results) {
+		if strings.TrimSpace(s.input.Value()) == "" {
+			s.c.say(toneInfo, "Type something to search for first.")
+		} else if s.pending() {
+			s.c.say(toneInfo, "Still searching; press enter again when the account is listed.")
+		}
+		return nil
+	}
+	return s.c.emit(openAccountMsg{id: s.results[i].ID})
+}
+
+// find puts a query in the box and searches for it.
+func (s *searchScreen) find(q string) tea.Cmd {
+	s.input.SetValue(q)
+	s.input.CursorEnd()
+	s.seq++
+	return s.c.io.search(s.c.call.id, s.seq, strings.TrimSpace(q), searchLimit)
+}
+
+// edit passes a key to the search box and, if the query changed, sends a new search.
+func (s *searchScreen) edit(msg tea.Msg) tea.Cmd {
+	before := s.input.Value()
+	var cmd tea.Cmd
+	s.input, cmd = s.input.Update(msg)
+	if s.input.Value() == before {
+		return cmd
+	}
+	s.seq++
+	q := strings.TrimSpace(s.input.Value())
+	if q == "" {
+		s.shown, s.results, s.more, s.query = s.seq, nil, false, ""
+		s.render()
+		return cmd
+	}
+	return tea.Batch(cmd, s.c.io.search(s.c.call.id, s.seq, q, searchLimit))
+}
+
+func (s *searchScreen) answered(msg searchMsg) tea.Cmd {
+	if msg.seq <= s.shown {
+		return nil // older than what is on screen
+	}
+	s.shown = msg.seq
+	if msg.err != nil {
+		s.c.say(toneBad, sentence(msg.err))
+		return nil
+	}
+	prev := ""
+	if i := s.table.Cursor(); i >= 0 && i < len(s.results) {
+		prev = s.results[i].ID
+	}
+	s.results, s.more, s.query = msg.res.Accounts, msg.res.More, msg.query
+	cursor := 0
+	for i, r := range s.results {
+		if r.ID == prev {
+			cursor = i // keep the agent's selection when it is still listed
+		}
+	}
+	s.render()
+	s.table.SetCursor(cursor)
+	s.render()
+	return nil
+}
+
+func (s *searchScreen) move(n int) {
+	if len(s.results) == 0 {
+		return
+	}
+	s.table.SetCursor(min(max(s.table.Cursor()+n, 0), len(s.results)-1))
+	s.render()
+}
+
+// render fills the table, marking the selected row with "›" so it shows without colour.
+func (s *searchScreen) render() {
+	cur := s.table.Cursor()
+	rows := make([]table.Row, len(s.results))
+	for i, r := range s.results {
+		mark := " "
+		if i == cur {
+			mark = "›"
+		}
+		product := r.Product
+		if !r.UsesPINs {
+			product += " (no PIN)"
+		}
+		matched := ""
+		if r.MatchedOn != "" && r.MatchedOn != "number" && r.MatchedOn != "name" {
+			matched = r.MatchedOn + ": " + r.MatchedText
+		}
+		rows[i] = table.Row{mark, r.Number, r.Name, product, matched}
+	}
+	s.table.SetRows(rows)
+	if cur < 0 && len(rows) > 0 {
+		s.table.SetCursor(0)
+		rows[0][0] = "›"
+		s.table.SetRows(rows)
+	}
+}
+
+func (s *searchScreen) view() string {
+	st := s.c.st
+	var b strings.Builder
+	b.WriteString(st.Title.Render("Who is calling? Find their account"))
+	b.WriteString("\n")
+	b.WriteString(s.input.View())
+	b.WriteString("\n\n")
+	q := strings.TrimSpace(s.input.Value())
+	switch {
+	case q == "":
+		b.WriteString(st.Subtle.Render("Type an account number, a company or contact name, an email or a phone number.\nResults appear as you type; ↑/↓ choose, enter opens the account."))
+		return b.String()
+	case len(s.results) == 0 && s.pending():
+		b.WriteString(st.Subtle.Render("Searching…"))
+		return b.String()
+	case len(s.results) == 0:
+		b.WriteString(st.Subtle.Render(fmt.Sprintf("No account matches %q. Check the spelling, or try a phone number or email.", s.query)))
+		return b.String()
+	}
+	b.WriteString(s.table.View())
+	b.WriteString("\n")
+	var foot string
+	switch {
+	case s.more:
+		foot = fmt.Sprintf("First %d accounts shown; type more to narrow the search.", len(s.results))
+	case len(s.results) == 1:
+		foot = "1 account. enter opens it."
+	default:
+		foot = fmt.Sprintf("%d accounts. ↑/↓ choose, enter opens.", len(s.results))
+	}
+	if s.pending() {
+		foot += " (searching…)"
+	}
+	b.WriteString(st.Subtle.Render(foot))
+	return b.String()
+}

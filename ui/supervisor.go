@@ -1,0 +1,234 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+	"github.com/pindesk/pindesk/model"
+)
+
+type dialogKind int
+
+const (
+	dialogUnlock dialogKind = iota + 1
+	dialogReset
+)
+
+type dialogStep int
+
+const (
+	stepReason  dialogStep = iota // typing the reason
+	stepConfirm                   // y/n
+	stepWorking                   // sent, waiting for the answer
+	stepDone                      // finished; the root returns to the account
+)
+
+// dialogScreen is a supervisor's unlock or account reset: a reason (it goes to the audit trail),
+// then an explicit yes. Only operators whose role permits the action ever reach it.
+type dialogScreen struct {
+	c      *common
+	kind   dialogKind
+	holder string
+	step   dialogStep
+	reason textinput.Model
+	w, h   int
+}
+
+func newDialogScreen(c *common) *dialogScreen {
+	in := textinput.New()
+	in.Prompt = "Reason: "
+	in.Placeholder = "e.g. identity confirmed by call-back to the number on file"
+	in.CharLimit = model.MaxReasonLength
+	in.SetStyles(c.st.Input)
+	return &dialogScreen{c: c, reason: in}
+}
+
+func (s *dialogScreen) restyle()         { s.reason.SetStyles(s.c.st.Input) }
+func (s *dialogScreen) setSize(w, h int) { s.w, s.h = w, h; s.reason.SetWidth(max(w-14, 10)) }
+func (s *dialogScreen) done() bool       { return s.step == stepDone }
+func (s *dialogScreen) focus() tea.Cmd   { return s.reason.Focus() }
+func (s *dialogScreen) reset()           { s.kind, s.holder, s.step = 0, "", stepReason; s.reason.Reset() }
+
+func (s *dialogScreen) title() string {
+	if s.kind == dialogReset {
+		return "reset account"
+	}
+	return "unlock"
+}
+
+func (s *dialogScreen) text() textMode {
+	if s.step == stepReason {
+		return textFree
+	}
+	return textNone
+}
+
+func (s *dialogScreen) shortHelp() []key.Binding {
+	k := s.c.keys.Dialog
+	switch s.step {
+	case stepReason:
+		return []key.Binding{k.Next, s.c.keys.Global.Back}
+	case stepConfirm:
+		return []key.Binding{k.Yes, k.No}
+	}
+	return nil
+}
+
+func (s *dialogScreen) open(kind dialogKind, holder string) {
+	s.reset()
+	s.kind, s.holder = kind, holder
+}
+
+func (s *dialogScreen) permitted() bool {
+	if s.kind == dialogReset {
+		return s.c.may(model.PermReset)
+	}
+	return s.c.may(model.PermUnlock)
+}
+
+func (s *dialogScreen) update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case unlockMsg:
+		return s.answered(msg.err, func() string {
+			return fmt.Sprintf("Unlocked %s; the failed attempts are cleared. Verify the caller again.", s.name())
+		})
+	case resetMsg:
+		return s.answered(msg.err, func() string {
+			return fmt.Sprintf("Account reset: %d PINs revoked, %d holders unlocked. The customer must create new PINs.", msg.res.RevokedPINs, msg.res.UnlockedHolders)
+		})
+	case tea.PasteMsg:
+		if s.step == stepReason {
+			var cmd tea.Cmd
+			s.reason, cmd = s.reason.Update(msg)
+			return cmd
+		}
+	case tea.KeyPressMsg:
+		if !s.permitted() {
+			return s.c.emit(gotoMsg{scrAccount})
+		}
+		k := s.c.keys.Dialog
+		switch s.step {
+		case stepReason:
+			switch {
+			case key.Matches(msg, s.c.keys.Global.Back):
+				s.reset()
+				return s.c.emit(gotoMsg{scrAccount})
+			case key.Matches(msg, k.Next):
+				r := strings.TrimSpace(s.reason.Value())
+				switch {
+				case r == "":
+					s.c.say(toneWarn, "A reason is required: it is kept in the audit trail.")
+				case utf8.RuneCountInString(r) > model.MaxReasonLength:
+					s.c.say(toneWarn, fmt.Sprintf("A reason has at most %d characters.", model.MaxReasonLength))
+				default:
+					s.step = stepConfirm
+					s.reason.Blur()
+					s.c.say(toneNeutral, "")
+				}
+				return nil
+			}
+			var cmd tea.Cmd
+			s.reason, cmd = s.reason.Update(msg)
+			return cmd
+		case stepConfirm:
+			switch {
+			case key.Matches(msg, k.Yes):
+				return s.send()
+			case key.Matches(msg, k.No):
+				s.reset()
+				s.c.say(toneInfo, "Cancelled; nothing was changed.")
+				return s.c.emit(gotoMsg{scrAccount})
+			}
+		}
+	}
+	return nil
+}
+
+func (s *dialogScreen) send() tea.Cmd {
+	v := s.c.call.view
+	if v == nil {
+		return nil
+	}
+	s.step = stepWorking
+	reason := strings.TrimSpace(s.reason.Value())
+	ch := s.c.call.channel
+	if s.kind == dialogReset {
+		return tea.Batch(s.c.wait("Resetting the account"),
+			s.c.io.reset(s.c.call.id, model.ResetRequest{AccountID: v.Account.ID, Reason: reason, Channel: ch}))
+	}
+	return tea.Batch(s.c.wait("Unlocking"),
+		s.c.io.unlock(s.c.call.id, model.UnlockRequest{AccountID: v.Account.ID, Holder: s.holder, Reason: reason, Channel: ch}))
+}
+
+// answered ends the dialog on success; on an error it goes back to the confirmation, reason kept.
+func (s *dialogScreen) answered(err error, ok func() string) tea.Cmd {
+	if s.step != stepWorking {
+		return nil
+	}
+	if err != nil {
+		s.step = stepConfirm
+		s.c.say(toneBad, sentence(err))
+		return nil
+	}
+	s.c.say(toneGood, ok())
+	s.step = stepDone
+	s.reason.Reset()
+	return nil
+}
+
+func (s *dialogScreen) name() string {
+	if v := s.c.call.view; v != nil {
+		return holderName(v.Account, s.holder)
+	}
+	return s.holder
+}
+
+func (s *dialogScreen) view() string {
+	st := s.c.st
+	v := s.c.call.view
+	if v == nil {
+		return ""
+	}
+	a := v.Account
+	var lines []string
+	if s.kind == dialogReset {
+		lines = append(lines,
+			st.tone(toneBad).Render("RESET ACCOUNT "+a.Number+" · "+a.Name),
+			"",
+			"This revokes EVERY support PIN on the account and clears every lock.",
+			"Every contact must create new PINs before they can be verified again.",
+			"Use it after a suspected malicious attempt.")
+	} else {
+		lines = append(lines, st.Title.Render("UNLOCK "+whoLabel(a, s.holder, "")+" · "+a.Number), "")
+		if h, ok := v.Holder(s.holder); ok {
+			lines = append(lines, holderBadge(h, a.UsesPINs, s.c.call.now).text(st)+"  "+holderDetail(h, a.UsesPINs, s.c.call.now, s.c.loc))
+		}
+		lines = append(lines,
+			"Unlock only after confirming the caller's identity another way",
+			"(call-back to the number on file, ID check). The failed attempts are cleared.")
+	}
+	lines = append(lines, "")
+	switch s.step {
+	case stepReason:
+		lines = append(lines, s.reason.View(), "", st.Subtle.Render("The reason is kept in the audit trail with your name. enter: next · esc: cancel"))
+	case stepConfirm, stepWorking:
+		lines = append(lines, st.Label.Render("Reason: ")+strings.TrimSpace(s.reason.Value()), "")
+		what := "Unlock " + s.name()
+		if s.kind == dialogReset {
+			what = "Reset account " + a.Number
+		}
+		if s.step == stepConfirm {
+			lines = append(lines, st.Bold.Render(what+" now?")+"  y = yes · n = no")
+		} else {
+			lines = append(lines, st.Subtle.Render(what+"…"))
+		}
+	}
+	for i, l := range lines {
+		lines[i] = clip(l, max(s.w-4, 10))
+	}
+	return st.Dialog.Width(s.w).Render(strings.Join(lines, "\n"))
+}

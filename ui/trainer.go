@@ -1,0 +1,236 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"github.com/pindesk/pindesk/model"
+)
+
+// trainerScreen is the trainer's panel of the demo, shown only when the backend offers demo
+// controls (client.Demo). The trainer plays the customer: generates a PIN for a holder of the open
+// account and reads it out, moves the demo clock forward to show expiry, and restores every
+// scenario. A generated PIN is shown only in demo mode, only here, and forgotten at the end of the
+// call.
+type trainerScreen struct {
+	c       *common
+	cursor  int
+	gen     *generateMsg
+	now     time.Time
+	confirm bool // "restore all scenarios?" asked
+	w, h    int
+}
+
+func newTrainerScreen(c *common) *trainerScreen { return &trainerScreen{c: c} }
+
+func (s *trainerScreen) title() string    { return "trainer panel" }
+func (s *trainerScreen) text() textMode   { return textNone }
+func (s *trainerScreen) setSize(w, h int) { s.w, s.h = w, h }
+func (s *trainerScreen) open()            { s.confirm = false; s.clamp() }
+func (s *trainerScreen) loaded()          { s.clamp() }
+func (s *trainerScreen) holdsPIN() bool   { return s.gen != nil }
+
+// forget drops the generated PIN.
+func (s *trainerScreen) forget() { s.gen, s.confirm = nil, false }
+
+func (s *trainerScreen) shortHelp() []key.Binding {
+	k := s.c.keys.Trainer
+	if s.confirm {
+		return []key.Binding{s.c.keys.Dialog.Yes, s.c.keys.Dialog.No}
+	}
+	return []key.Binding{k.Master, k.OneTime, k.Temporary, k.Hour, k.Day, k.Restore, k.Open, s.c.keys.Global.Back}
+}
+
+// item is a row of the panel: a holder of the open account, or a scenario to open.
+type item struct {
+	holder   string
+	scenario *Scenario
+}
+
+func (s *trainerScreen) items() []item {
+	var out []item
+	if v := s.c.call.view; v != nil && v.Account.UsesPINs {
+		for _, h := range v.Holders {
+			out = append(out, item{holder: h.Holder.ContactID})
+		}
+	}
+	for i := range s.c.opts.Scenarios {
+		out = append(out, item{scenario: &s.c.opts.Scenarios[i]})
+	}
+	return out
+}
+
+func (s *trainerScreen) clamp() { s.cursor = min(max(s.cursor, 0), max(len(s.items())-1, 0)) }
+
+func (s *trainerScreen) update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case generateMsg:
+		if msg.err != nil {
+			s.c.say(toneBad, sentence(msg.err))
+			return nil
+		}
+		m := msg
+		s.gen = &m
+		s.c.say(toneGood, fmt.Sprintf("New %s PIN generated for %s.", msg.pin.State.Kind, s.name(msg.holder)))
+		return nil
+	case demoMsg:
+		if msg.err != nil {
+			s.c.say(toneBad, sentence(msg.err))
+			return nil
+		}
+		s.now = msg.now
+		if msg.what == "restore" {
+			s.gen = nil
+			s.c.say(toneGood, "Every scenario is restored as it was seeded.")
+		} else {
+			s.c.say(toneGood, "Demo clock is now "+stamp(msg.now, s.c.loc)+".")
+		}
+		return nil
+	case tea.KeyPressMsg:
+		return s.key(msg)
+	}
+	return nil
+}
+
+func (s *trainerScreen) key(msg tea.KeyPressMsg) tea.Cmd {
+	k := s.c.keys.Trainer
+	if s.confirm {
+		s.confirm = false
+		if key.Matches(msg, s.c.keys.Dialog.Yes) {
+			return tea.Batch(s.c.wait("Restoring the scenarios"), s.c.io.restore(s.c.call.id))
+		}
+		s.c.say(toneInfo, "Not restored.")
+		return nil
+	}
+	items := s.items()
+	var it item
+	if s.cursor < len(items) {
+		it = items[s.cursor]
+	}
+	switch {
+	case key.Matches(msg, s.c.keys.Global.Back):
+		if s.c.call.accountID != "" {
+			return s.c.emit(gotoMsg{scrAccount})
+		}
+		return s.c.emit(gotoMsg{scrSearch})
+	case key.Matches(msg, k.Up):
+		s.cursor = max(s.cursor-1, 0)
+	case key.Matches(msg, k.Down):
+		s.cursor = min(s.cursor+1, max(len(items)-1, 0))
+	case key.Matches(msg, k.Master), key.Matches(msg, k.OneTime), key.Matches(msg, k.Temporary):
+		if it.holder == "" {
+			s.c.say(toneInfo, "Open an account and choose one of its holders first.")
+			return nil
+		}
+		kind := model.KindMaster
+		if key.Matches(msg, k.OneTime) {
+			kind = model.KindOneTime
+		} else if key.Matches(msg, k.Temporary) {
+			kind = model.KindTemporary
+		}
+		return tea.Batch(s.c.wait("Generating a PIN"), s.c.io.generate(s.c.call.id, s.change(it.holder, kind)))
+	case key.Matches(msg, k.Hour):
+		return tea.Batch(s.c.wait("Moving the clock"), s.c.io.advance(s.c.call.id, time.Hour))
+	case key.Matches(msg, k.Day):
+		return tea.Batch(s.c.wait("Moving the clock"), s.c.io.advance(s.c.call.id, 24*time.Hour))
+	case key.Matches(msg, k.Restore):
+		s.confirm = true
+		s.c.say(toneWarn, "Restore every scenario account as seeded? Changes made in this session are lost. y / n")
+	case key.Matches(msg, k.Open):
+		if it.scenario != nil {
+			return s.c.emit(findMsg{query: it.scenario.AccountNumber})
+		}
+	}
+	return nil
+}
+
+// findMsg asks the root to put a query in the search box (a scenario's account number).
+type findMsg struct{ query string }
+
+// change is the PIN change the customer would make in the portal, on their own behalf (for the
+// account-wide PIN: on behalf of the first contact allowed to manage it).
+func (s *trainerScreen) change(holder string, kind model.Kind) model.PINChange {
+	v := s.c.call.view
+	req := model.PINChange{AccountID: v.Account.ID, Holder: holder, Kind: kind, OnBehalfOf: holder, Channel: model.ChannelPortal}
+	if holder == model.AccountWide {
+		req.OnBehalfOf = ""
+		for _, c := range v.Account.Contacts {
+			if c.Role.MayManageAccountPIN() {
+				req.OnBehalfOf = c.ID
+				break
+			}
+		}
+	}
+	return req
+}
+
+func (s *trainerScreen) name(holder string) string {
+	if v := s.c.call.view; v != nil {
+		return holderName(v.Account, holder)
+	}
+	return holder
+}
+
+func (s *trainerScreen) view() string {
+	st := s.c.st
+	var b strings.Builder
+	b.WriteString(st.Title.Render("TRAINER PANEL — you play the customer") + "\n")
+	now := s.now
+	if now.IsZero() {
+		now = s.c.call.now
+	}
+	clock := "unknown until an account is opened or the clock is moved"
+	if !now.IsZero() {
+		clock = stamp(now, s.c.loc)
+	}
+	b.WriteString(st.Label.Render("Demo clock: ") + clock + st.Subtle.Render("   h +1 hour · d +24 hours · R restore all") + "\n\n")
+
+	if s.gen != nil {
+		p := s.gen.pin
+		if s.c.opts.Demo {
+			digits := strings.Join(strings.Split(p.PIN, ""), " ")
+			b.WriteString(st.Label.Render("New "+string(p.State.Kind)+" PIN of "+s.name(s.gen.holder)+": ") + st.Secret.Render(digits) + "\n")
+			b.WriteString(st.Subtle.Render("Read it out as the caller would. It is shown only here, only in demo mode.") + "\n\n")
+		} else {
+			b.WriteString(st.Subtle.Render("A PIN was generated; it is shown only in demo mode.") + "\n\n")
+		}
+	}
+
+	items := s.items()
+	if len(items) == 0 {
+		b.WriteString(st.Subtle.Render("Open an account (esc, then search) to generate PINs for its holders."))
+		return b.String()
+	}
+	heading := ""
+	for i, it := range items {
+		h := "Scenarios (enter puts the account number in the search box):"
+		if it.scenario == nil {
+			h = "Holders of " + s.c.call.view.Account.Number + " (m master · o one-time · t temporary):"
+		}
+		if h != heading {
+			if heading != "" {
+				b.WriteString("\n")
+			}
+			b.WriteString(st.Bold.Render(h) + "\n")
+			heading = h
+		}
+		var text string
+		if it.scenario != nil {
+			text = fit(it.scenario.AccountNumber, 10) + " " + it.scenario.Title
+		} else {
+			v := s.c.call.view
+			hs, _ := v.Holder(it.holder)
+			text = fit(holderName(v.Account, it.holder), 24) + " " + fit(holderBadge(hs, true, s.c.call.now).String(), 14) + " " + holderDetail(hs, true, s.c.call.now, s.c.loc)
+		}
+		text = clip(text, max(s.w-2, 10))
+		if i == s.cursor {
+			b.WriteString(st.Selected.Render("› "+text) + "\n")
+		} else {
+			b.WriteString("  " + text + "\n")
+		}
+	}
+	return b.String()
+}
