@@ -11,6 +11,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/pindesk/pindesk/model"
 	"github.com/pindesk/pindesk/store"
 )
 
@@ -73,7 +74,16 @@ func (s *Store) migrate(ctx context.Context) error {
 	}
 	latest := ms[len(ms)-1].version
 	err = s.txOnce(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('pindesk migrate ' || current_schema(), 0))`); err != nil {
+		var schema *string
+		if err := tx.QueryRow(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
+			return fmt.Errorf("read the current schema: %w", err)
+		}
+		if schema == nil {
+			var path string
+			_ = tx.QueryRow(ctx, `SHOW search_path`).Scan(&path)
+			return fmt.Errorf("%w: no schema of the search_path (%s) exists: create it (CREATE SCHEMA …) or set search_path in the URL", model.ErrInvalidInput, path)
+		}
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('pindesk migrate ' || $1, 0))`, *schema); err != nil {
 			return fmt.Errorf("take the migration lock: %w", err)
 		}
 		var exists bool

@@ -202,3 +202,15 @@ func TestTextPostgreSQLCannotHoldIsUnknownOrInvalidNotAnInternalError(t *testing
 		t.Fatalf("after the refused unlock: %+v, %v; want still locked", r, err)
 	}
 }
+
+func TestASearchPathNamingNoSchemaIsRefusedPlainly(t *testing.T) {
+	u := withParam(baseURL(t), "search_path", "pindesk_no_such_schema")
+	s, err := postgres.Open(context.Background(), u)
+	if err == nil {
+		s.Close()
+		t.Fatal("opened a store with no schema to create its tables in")
+	}
+	if !errors.Is(err, model.ErrInvalidInput) || !strings.Contains(err.Error(), "pindesk_no_such_schema") || !strings.Contains(err.Error(), "CREATE SCHEMA") {
+		t.Fatalf("error %v, want model.ErrInvalidInput naming the search_path and how to fix it", err)
+	}
+}
