@@ -90,6 +90,13 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 			return nil, err
 		}
 	}
+	if !memory {
+		// Look before touching: the writer's pragmas convert the file to WAL, so a newer pindesk's
+		// database or another program's must be refused by a read-only look first.
+		if err := check(ctx, path, o); err != nil {
+			return nil, err
+		}
+	}
 	w, err := sql.Open("sqlite", dsn(path, memory, o, false))
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
@@ -123,6 +130,23 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		s.r = r
 	}
 	return s, nil
+}
+
+// check reads the schema version through a query-only connection that sets no journal mode.
+func check(ctx context.Context, path string, o options) error {
+	db, err := sql.Open("sqlite", dsn(path, false, o, true))
+	if err != nil {
+		return fmt.Errorf("open database %s: %w", path, err)
+	}
+	defer db.Close()
+	ms, err := loadMigrations()
+	if err != nil {
+		return err
+	}
+	if _, err := schemaVersion(ctx, db, len(ms)); err != nil {
+		return openError(path, err)
+	}
+	return nil
 }
 
 // Path is the database file's absolute path (or Memory).
@@ -178,13 +202,14 @@ func prepareFile(path string) error {
 
 // dsn builds the connection string. The path goes in a file: URI, escaped, so a name holding '?'
 // or '#' cannot be read as parameters. Every connection gets: busy_timeout first (so the pragmas
-// after it wait instead of failing), WAL, synchronous=FULL and foreign keys; writers begin
-// IMMEDIATE; readers are query_only, so a bug cannot write outside the writer's queue.
+// after it wait instead of failing), synchronous=FULL and foreign keys; the writer also sets WAL
+// and begins every transaction IMMEDIATE; readers are query_only, so a bug cannot write outside
+// the writer's queue.
 func dsn(path string, memory bool, o options, reader bool) string {
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout("+strconv.FormatInt(o.busyTimeout.Milliseconds(), 10)+")")
-	if !memory {
-		q.Add("_pragma", "journal_mode(WAL)")
+	if !memory && !reader {
+		q.Add("_pragma", "journal_mode(WAL)") // persistent in the file: readers need not set it
 	}
 	q.Add("_pragma", "synchronous(FULL)")
 	q.Add("_pragma", "foreign_keys(1)")

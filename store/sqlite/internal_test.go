@@ -1,0 +1,110 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/pindesk/pindesk/model"
+	"github.com/pindesk/pindesk/store"
+)
+
+func TestEveryConnectionHasTheDurabilityPragmas(t *testing.T) {
+	st, err := Open(t.Context(), filepath.Join(t.TempDir(), "p.db"), WithReadConns(3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	check := func(name string, db *sql.DB, n int, queryOnly int) {
+		// Hold n connections at once so each is a distinct pooled connection.
+		var conns []*sql.Conn
+		for range n {
+			c, err := db.Conn(t.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
+			conns = append(conns, c)
+		}
+		for i, c := range conns {
+			for pragma, want := range map[string]int{"synchronous": 2, "foreign_keys": 1, "busy_timeout": 5000, "query_only": queryOnly} {
+				var got int
+				if err := c.QueryRowContext(t.Context(), "PRAGMA "+pragma).Scan(&got); err != nil || got != want {
+					t.Errorf("%s connection %d: %s = %d (%v), want %d", name, i, pragma, got, err, want)
+				}
+			}
+			var mode string
+			if err := c.QueryRowContext(t.Context(), "PRAGMA journal_mode").Scan(&mode); err != nil || mode != "wal" {
+				t.Errorf("%s connection %d: journal_mode %q (%v), want wal", name, i, mode, err)
+			}
+			c.Close()
+		}
+	}
+	check("writer", st.w, 1, 0)
+	check("reader", st.r, 3, 1)
+}
+
+func TestReadersCannotWrite(t *testing.T) {
+	st, err := Open(t.Context(), filepath.Join(t.TempDir(), "p.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := st.r.ExecContext(t.Context(), `DELETE FROM audit`); err == nil {
+		t.Fatal("a read-pool connection wrote to the database")
+	}
+}
+
+func TestIdempotencyKeysAreForgottenAfterADay(t *testing.T) {
+	ctx := context.Background()
+	st, err := Open(ctx, filepath.Join(t.TempDir(), "p.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	acct := model.Account{ID: "a", Number: "1", Name: "A", UsesPINs: true}
+	if err := st.ImportAccounts(ctx, []model.Account{acct}); err != nil {
+		t.Fatal(err)
+	}
+	h := model.HolderRef{AccountID: "a", ContactID: model.AccountWide}
+	t0 := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	save := func(key string, now time.Time) {
+		err := st.UpdateHolder(ctx, h, func(tx store.HolderTx) error {
+			return tx.SaveIdempotent(ctx, key, store.Idempotent{Fingerprint: "f", Result: model.VerifyResult{Outcome: model.OutcomeMismatch, AttemptsLeft: 5}}, now)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	has := func(key string) (found bool) {
+		_ = st.UpdateHolder(ctx, h, func(tx store.HolderTx) error {
+			v, ok, err := tx.Idempotent(ctx, key)
+			if ok && (v.Result.Outcome != model.OutcomeMismatch || v.Result.AttemptsLeft != 5) {
+				t.Fatalf("stored answer reads back as %+v", v.Result)
+			}
+			found = ok
+			return err
+		})
+		return found
+	}
+	save("old", t0)
+	save("recent", t0.Add(IdempotencyTTL-time.Hour))
+	if !has("old") {
+		t.Fatal("a key was forgotten before a day had passed")
+	}
+	save("new", t0.Add(IdempotencyTTL+time.Second))
+	if has("old") || !has("recent") || !has("new") {
+		t.Fatalf("after a day: old %v recent %v new %v; want only old forgotten", has("old"), has("recent"), has("new"))
+	}
+}
+
+func TestPrefixEnd(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"abc", "abd"}, {"a", "b"}, {"0770", "0771"}, {"é", "\xc3\xaa"}, {"a\xff", "b"},
+	} {
+		if got := prefixEnd(tc.in); got != tc.want {
+			t.Errorf("prefixEnd(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
