@@ -112,14 +112,14 @@ var seeds = []seed{
 	},
 	{
 		Scenario: Scenario{Title: "No PIN on file", Holder: "tia", Caller: "tia", CallerName: "Tia Tandem",
-			Expect: model.OutcomeNoPIN,
+			Expect:       model.OutcomeNoPIN,
 			Demonstrates: "The caller never generated a PIN: any entry answers no PIN. Send her to the portal to create one."},
 		account: account("007", "Tandem Cycles", "Starter Hosting", true,
 			contact("tia", "Tia Tandem", "tia@tandem-cycles.example", "+44 20 7946 0107", model.RoleHolder)),
 	},
 	{
 		Scenario: Scenario{Title: "Product without support PINs", Holder: "uma", Caller: "uma", CallerName: "Uma Umber",
-			Expect: model.OutcomeNotApplicable,
+			Expect:       model.OutcomeNotApplicable,
 			Demonstrates: "Domains Lite uses no support PIN: the app says so and the agent verifies the caller another way."},
 		account: account("008", "Umber Parking", "Domains Lite", false,
 			contact("uma", "Uma Umber", "uma@umber.example", "+44 20 7946 0108", model.RoleHolder)),
