@@ -6,11 +6,13 @@
 #   scripts/pg-test-cluster.sh status   # exit 0 when running
 #   scripts/pg-test-cluster.sh stop     # stops it and removes every file it made
 #
-# Typical use (CI):
-#   eval "$(scripts/pg-test-cluster.sh start)"
-#   go test -race ./store/postgres/...
+# Typical use (CI, under set -e):
+#   scripts/pg-test-cluster.sh start >/dev/null
+#   . "${PINDESK_PG_TEST_DIR:-/tmp/pindesk-pg-test}/env"
+#   PINDESK_TEST_POSTGRES_REQUIRED=1 go test -race ./store/postgres/...
 #   scripts/pg-test-cluster.sh stop
-# or: scripts/pg-test-cluster.sh start >/dev/null && . "${PINDESK_PG_TEST_DIR:-/tmp/pindesk-pg-test}/env"
+# (eval "$(scripts/pg-test-cluster.sh start)" works too, but a failed start then goes unnoticed by
+# set -e; PINDESK_TEST_POSTGRES_REQUIRED=1 makes the tests fail rather than skip without a URL.)
 #
 # Only the export line goes to stdout; progress goes to stderr.
 #
@@ -115,11 +117,13 @@ start() {
 	fi
 	OWNER=$(owner)
 	mkdir -p "$DIR"
+	echo "$OWNER" >"$DIR/owner"
 	chmod 755 "$DIR" # the owner must reach it; the parent (/tmp) is world-traversable
 	mkdir -p "$DIR/sock"
 	echo "$bin" >"$DIR/bin"
-	echo "$OWNER" >"$DIR/owner"
 	if [ "$(id -u)" = 0 ]; then chown -R "$OWNER" "$DIR"; fi
+	as_owner test -w "$DIR" ||
+		die "$OWNER cannot write $DIR (is a parent folder private?): set PINDESK_PG_TEST_DIR to a folder under /tmp"
 	log "initdb with $bin as $OWNER in $DIR"
 	as_owner "$bin/initdb" -D "$DIR/data" -U "$SUPERUSER" -A trust -E UTF8 --locale=C --no-sync >"$DIR/initdb.log" 2>&1 ||
 		{ cat "$DIR/initdb.log" >&2; die "initdb failed"; }
@@ -162,7 +166,13 @@ start() {
 }
 
 stop_quiet() {
-	if [ -f "$DIR/bin" ] && [ -f "$DIR/owner" ] && [ -d "$DIR/data" ]; then
+	[ -e "$DIR" ] || return 0
+	# Remove only a folder this script made (it holds the owner file), never whatever DIR names.
+	if [ ! -f "$DIR/owner" ]; then
+		rmdir "$DIR" 2>/dev/null || die "$DIR was not made by $0 (no $DIR/owner): not removing it"
+		return 0
+	fi
+	if [ -f "$DIR/bin" ] && [ -d "$DIR/data" ]; then
 		OWNER=$(cat "$DIR/owner")
 		as_owner "$(cat "$DIR/bin")/pg_ctl" -D "$DIR/data" -m fast -w -t 30 stop >/dev/null 2>&1 || true
 	fi

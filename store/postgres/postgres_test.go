@@ -19,9 +19,16 @@ import (
 // starts a throwaway one.
 const URLVar = "PINDESK_TEST_POSTGRES_URL"
 
+// RequiredVar, set to 1 (as CI does), turns the skip for a missing URL into a failure, so a
+// cluster that failed to start cannot pass as a skipped suite.
+const RequiredVar = "PINDESK_TEST_POSTGRES_REQUIRED"
+
 func baseURL(tb testing.TB) string {
 	tb.Helper()
 	u := os.Getenv(URLVar)
+	if u == "" && os.Getenv(RequiredVar) == "1" {
+		tb.Fatal(URLVar + " is not set but " + RequiredVar + "=1: start a cluster with scripts/pg-test-cluster.sh start")
+	}
 	if u == "" {
 		tb.Skip("PostgreSQL tests skipped: set " + URLVar + " to a database URL the tests may create schemas in " +
 			"(eval \"$(scripts/pg-test-cluster.sh start)\" starts a throwaway cluster and sets it)")
