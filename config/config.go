@@ -55,6 +55,9 @@ type Settings struct {
 	Server string
 	// TokenFile holds the API token for remote mode.
 	TokenFile string
+	// ServerCAFile holds PEM certificates to trust for the server's TLS certificate (a private
+	// CA); empty for the system's roots.
+	ServerCAFile string
 	// Serve configures `pindesk serve`.
 	Serve Serve
 

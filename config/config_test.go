@@ -382,7 +382,7 @@ func TestEveryKeyCanBeSetFromTheEnvironment(t *testing.T) {
 		"operator": "carol", "role": "supervisor", "channel": "chat", "idle_timeout": "90s",
 		"policy.length": "8", "policy.min_length": "5", "policy.max_length": "10", "policy.max_repeat": "2",
 		"policy.max_sequence_steps": "2", "policy.max_failures": "4", "policy.one_time_ttl": "12h",
-		"policy.temporary_ttl": "72h", "server": "https://desk.example.com", "token_file": "/srv/tok",
+		"policy.temporary_ttl": "72h", "server": "https://desk.example.com", "token_file": "/srv/tok", "server_ca_file": "/srv/ca.pem",
 		"serve.listen": "127.0.0.1:9999", "serve.tls_cert": "/c.pem", "serve.tls_key": "/k.pem",
 		"serve.allow_insecure": "true", "serve.token_verify_per_second": "2.5", "serve.token_verify_burst": "7",
 		"serve.account_verify_per_second": "0.5", "serve.account_verify_burst": "3",

@@ -139,6 +139,7 @@ var settings = []setting{
 	duration("policy.temporary_ttl", "lifetime of a temporary PIN", func(s *Settings) *time.Duration { return &s.Policy.TemporaryTTL }),
 	str("server", "URL of a pindesk server; when set the app runs in remote mode", typeString, func(s *Settings) *string { return &s.Server }),
 	str("token_file", "file holding the API token for remote mode", typePath, func(s *Settings) *string { return &s.TokenFile }),
+	str("server_ca_file", "PEM certificates to trust for the server (a private CA); empty for the system's", typePath, func(s *Settings) *string { return &s.ServerCAFile }),
 	str("serve.listen", "address `pindesk serve` listens on", typeString, func(s *Settings) *string { return &s.Serve.Listen }),
 	str("serve.tls_cert", "PEM certificate for HTTPS", typePath, func(s *Settings) *string { return &s.Serve.TLSCert }),
 	str("serve.tls_key", "PEM private key for HTTPS", typePath, func(s *Settings) *string { return &s.Serve.TLSKey }),
