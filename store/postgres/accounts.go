@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -39,6 +41,11 @@ func (s *Store) ImportAccounts(ctx context.Context, accounts []model.Account) er
 			seen[c.ID] = true
 		}
 	}
+	// Rows are locked in id order whatever the file's order, so two imports running at once (two
+	// admins, two servers) queue on each other instead of deadlocking. A stable sort keeps the
+	// last of two entries for one id the one that wins, as in file order.
+	accounts = slices.Clone(accounts)
+	slices.SortStableFunc(accounts, func(a, b model.Account) int { return strings.Compare(a.ID, b.ID) })
 	return s.inTx(ctx, func(tx pgx.Tx) error {
 		for start := 0; start < len(accounts); start += importChunk {
 			chunk := accounts[start:min(start+importChunk, len(accounts))]

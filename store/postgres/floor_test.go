@@ -267,3 +267,36 @@ func newSchemaURLOf(t testing.TB, s *postgres.Store) string {
 	t.Helper()
 	return s.Pool().Config().ConnString()
 }
+
+func TestTwoServersImportingTheSameAccountsInOppositeOrdersBothSucceed(t *testing.T) {
+	ctx := context.Background()
+	servers := floor(t, 2, 0)
+	var forward, backward []model.Account
+	for i := range 100 {
+		a := model.Account{ID: accountID(i), Number: fmt.Sprintf("%06d", 800000+i), Name: fmt.Sprintf("Import %d", i), UsesPINs: true,
+			Contacts: []model.Contact{{ID: "c-1", Name: "Someone", Role: model.RoleHolder}}}
+		forward = append(forward, a)
+		backward = append([]model.Account{a}, backward...)
+	}
+	for round := range 5 {
+		var wg sync.WaitGroup
+		errs := make([]error, 2)
+		for i, accts := range [][]model.Account{forward, backward} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs[i] = servers[i].svc.Import(ctx, admin, accts)
+			}()
+		}
+		wg.Wait()
+		for i, err := range errs {
+			if err != nil {
+				t.Fatalf("round %d: import through %s: %v", round, servers[i].name, err)
+			}
+		}
+	}
+	got, err := servers[1].store.SearchAccounts(ctx, "import", 200, 0)
+	if err != nil || len(got) != 100 {
+		t.Fatalf("search after the imports: %d accounts, %v; want 100", len(got), err)
+	}
+}
