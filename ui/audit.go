@@ -152,7 +152,7 @@ func (s *auditScreen) line(e model.AuditEvent, a model.Account) string {
 	if e.Kind != "" {
 		kind = " " + string(e.Kind)
 	}
-	return fmt.Sprintf("%s  %-8s %s%s  %s  by %s (%s) %s", stamp(e.Time, s.c.loc), e.Action, outcome, kind, who, e.Operator, e.Role, e.Channel)
+	return fmt.Sprintf("%s  %-8s %s%s  %s · %s · %s (%s)", stamp(e.Time, s.c.loc), e.Action, outcome, kind, who, e.Channel, e.Operator, e.Role)
 }
 
 func (s *auditScreen) view() string {

@@ -96,7 +96,7 @@ func (s *resultScreen) explain() explain {
 		e.script = "Thank you, you're verified. How can I help you today?"
 	case model.OutcomeMismatch:
 		if r.LockedSince != nil {
-			e.facts = append(e.facts, fmt.Sprintf("That was the last attempt: 0 of %d left. The PIN is LOCKED since %s.", r.MaxAttempts, stamp(*r.LockedSince, loc)))
+			e.facts = append(e.facts, fmt.Sprintf("0 of %d attempts left: the PIN is now LOCKED (since %s).", r.MaxAttempts, stamp(*r.LockedSince, loc)))
 			if supervisor {
 				e.script = "That didn't match; your PIN is now locked. Let me check another way."
 				e.action = "Supervisor: confirm the caller's identity another way, then unlock (u)."
