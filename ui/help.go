@@ -141,5 +141,9 @@ func (s *helpScreen) render() {
 }
 
 func (s *helpScreen) view() string {
-	return s.c.st.Title.Render("Every key") + s.c.st.Subtle.Render("  ·  esc or ? closes  ·  ↑/↓ scroll") + "\n" + s.vp.View()
+	more := ""
+	if !s.vp.AtBottom() {
+		more = "  ·  ↓ more below"
+	}
+	return s.c.st.Title.Render("Every key") + s.c.st.Subtle.Render("  ·  esc or ? closes"+more) + "\n" + s.vp.View()
 }

@@ -66,7 +66,7 @@ func (s *searchScreen) setSize(w, h int) {
 		{Title: "NUMBER", Width: 10},
 		{Title: "NAME", Width: name},
 		{Title: "PRODUCT", Width: product},
-		{Title: "MATCHED ON", Width: rest - name - product},
+		{Title: "NOTE", Width: rest - name - product},
 	})
 	s.table.SetWidth(w)
 	s.table.SetHeight(max(h-4, 2))
@@ -194,15 +194,16 @@ func (s *searchScreen) render() {
 		if i == cur {
 			mark = "›"
 		}
-		product := r.Product
+		// The note says why an account is listed when its number and name do not show it, and
+		// warns when its product has no support PIN.
+		var note []string
 		if !r.UsesPINs {
-			product += " (no PIN)"
+			note = append(note, "– no PIN")
 		}
-		matched := ""
 		if r.MatchedOn != "" && r.MatchedOn != "number" && r.MatchedOn != "name" {
-			matched = r.MatchedOn + ": " + r.MatchedText
+			note = append(note, r.MatchedOn+": "+r.MatchedText)
 		}
-		rows[i] = table.Row{mark, r.Number, r.Name, product, matched}
+		rows[i] = table.Row{mark, r.Number, r.Name, r.Product, strings.Join(note, " · ")}
 	}
 	s.table.SetRows(rows)
 	if cur < 0 && len(rows) > 0 {

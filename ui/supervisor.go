@@ -199,22 +199,18 @@ func (s *dialogScreen) view() string {
 		lines = append(lines,
 			st.tone(toneBad).Render("RESET ACCOUNT "+a.Number+" · "+a.Name),
 			"",
-			"This revokes EVERY support PIN on the account and clears every lock.",
-			"Every contact must create new PINs before they can be verified again.",
-			"Use it after a suspected malicious attempt.")
+			"This revokes EVERY support PIN on the account and clears every lock. Every contact must create new PINs before they can be verified again. Use it after a suspected malicious attempt.")
 	} else {
 		lines = append(lines, st.Title.Render("UNLOCK "+whoLabel(a, s.holder, "")+" · "+a.Number), "")
 		if h, ok := v.Holder(s.holder); ok {
 			lines = append(lines, holderBadge(h, a.UsesPINs, s.c.call.now).text(st)+"  "+holderDetail(h, a.UsesPINs, s.c.call.now, s.c.loc))
 		}
-		lines = append(lines,
-			"Unlock only after confirming the caller's identity another way",
-			"(call-back to the number on file, ID check). The failed attempts are cleared.")
+		lines = append(lines, "Unlock only after confirming the caller's identity another way (call-back to the number on file, ID check). The failed attempts are cleared.")
 	}
 	lines = append(lines, "")
 	switch s.step {
 	case stepReason:
-		lines = append(lines, s.reason.View(), "", st.Subtle.Render("The reason is kept in the audit trail with your name. enter: next · esc: cancel"))
+		lines = append(lines, s.reason.View(), "", st.Subtle.Render("The reason is kept in the audit trail with your name."))
 	case stepConfirm, stepWorking:
 		lines = append(lines, st.Label.Render("Reason: ")+strings.TrimSpace(s.reason.Value()), "")
 		what := "Unlock " + s.name()
@@ -227,8 +223,11 @@ func (s *dialogScreen) view() string {
 			lines = append(lines, st.Subtle.Render(what+"…"))
 		}
 	}
-	for i, l := range lines {
-		lines[i] = clip(l, max(s.w-4, 10))
+	inner := max(s.w-4, 10)
+	var out []string
+	for _, l := range lines {
+		out = append(out, wrap(l, inner)...)
 	}
+	lines = out
 	return st.Dialog.Width(s.w).Render(strings.Join(lines, "\n"))
 }
