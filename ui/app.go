@@ -208,6 +208,9 @@ func (a *App) update(msg tea.Msg) tea.Cmd {
 		a.clearBusy()
 		return tea.Batch(a.trainer.update(msg), a.reload())
 	case demoMsg:
+		if msg.what == "now" {
+			return a.trainer.update(msg)
+		}
 		a.clearBusy()
 		return tea.Batch(a.trainer.update(msg), a.reload())
 	case findMsg:
@@ -325,10 +328,9 @@ func (a *App) goTo(to screenID) tea.Cmd {
 		a.show(to)
 		if to == scrHelp {
 			a.helpScr.open(a.back)
-		} else {
-			a.trainer.open()
+			return nil
 		}
-		return nil
+		return a.trainer.open()
 	case scrAudit:
 		if !a.c.may(model.PermAudit) || a.c.call.view == nil {
 			return nil

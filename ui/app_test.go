@@ -541,6 +541,16 @@ func TestTheTrainerPanel(t *testing.T) {
 		}
 		h.mustSee("Every scenario is restored")
 	})
+	t.Run("finds a scenario's account", func(t *testing.T) {
+		h := newHarness(t, uitest.NewDemo(uitest.Scenarios(trainer), uitest.Seed), Options{Demo: true,
+			Scenarios: []Scenario{{Title: "Healthy", AccountNumber: "ACC-1001"}, {Title: "Locked", AccountNumber: "ACC-1004"}}})
+		h.keys("ctrl+t", "down", "enter")
+		if h.app.cur != scrSearch || h.app.search.input.Value() != "ACC-1004" {
+			t.Fatalf("screen %v, search %q", h.app.cur, h.app.search.input.Value())
+		}
+		h.keys("enter")
+		h.mustSee("Quill Legal", "⊘ LOCKED")
+	})
 	t.Run("shows no PIN outside demo mode", func(t *testing.T) {
 		f := uitest.Scenarios(trainer)
 		h := newHarness(t, uitest.NewDemo(f, uitest.Seed), Options{Demo: false})

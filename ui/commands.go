@@ -76,7 +76,7 @@ type generateMsg struct {
 
 type demoMsg struct {
 	tag
-	what string // "advance" or "restore"
+	what string // "advance", "restore" or "now"
 	now  time.Time
 	err  error
 }
@@ -191,6 +191,14 @@ func (io *backendCmds) advance(call uint64, d time.Duration) tea.Cmd {
 		now, err := io.b.Now(ctx)
 		return demoMsg{tag{call}, "advance", now, err}
 	}, func(err error) tea.Msg { return demoMsg{tag: tag{call}, what: "advance", err: err} })
+}
+
+// now reads the backend's clock (the demo clock, for the trainer panel).
+func (io *backendCmds) now(call uint64) tea.Cmd {
+	return io.run(func(ctx context.Context) tea.Msg {
+		now, err := io.b.Now(ctx)
+		return demoMsg{tag{call}, "now", now, err}
+	}, func(err error) tea.Msg { return demoMsg{tag: tag{call}, what: "now", err: err} })
 }
 
 func (io *backendCmds) restore(call uint64) tea.Cmd {

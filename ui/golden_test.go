@@ -63,6 +63,7 @@ func TestGoldenScreens(t *testing.T) {
 		{"help_agent", agent, false, []string{"?"}},
 		{"help_supervisor", supervisor, false, []string{"?"}},
 		{"trainer_panel", trainer, true, []string{"type:ACC-1002", "enter", "ctrl+t"}},
+		{"trainer_panel_scenario", trainer, true, []string{"ctrl+t", "down"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -70,8 +71,10 @@ func TestGoldenScreens(t *testing.T) {
 			var h *harness
 			if tt.demo {
 				h = newHarness(t, uitest.NewDemo(f, uitest.Seed), Options{Demo: true, Scenarios: []Scenario{
-					{Title: "Healthy master PIN", AccountNumber: "ACC-1001"},
-					{Title: "Locked after too many wrong PINs", AccountNumber: "ACC-1004"},
+					{Title: "Healthy master PIN", AccountNumber: "ACC-1001", Caller: "Maria Lopez", PIN: uitest.HealthyPIN,
+						Note: "The everyday call: the caller reads her PIN and is verified."},
+					{Title: "Locked after too many wrong PINs", AccountNumber: "ACC-1004", Caller: "Tom Quill", PIN: uitest.LockedPIN,
+						Note: "Even the right PIN answers locked; nothing is compared. A supervisor unlocks with a reason (see the audit trail for the six tries)."},
 				}})
 			} else {
 				h = newHarness(t, f, Options{})

@@ -58,6 +58,10 @@ type Options struct {
 type Scenario struct {
 	Title         string // "One-time PIN about to expire"
 	AccountNumber string // what the trainer panel searches for to open it
+	Note          string // what the trainer shows with it (optional)
+	// Caller and PIN are who calls in the scenario and the PIN they give; the trainer plays that
+	// caller. Shown only in demo mode. Optional.
+	Caller, PIN string
 }
 
 func (o Options) withDefaults() Options {

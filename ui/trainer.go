@@ -29,12 +29,17 @@ func newTrainerScreen(c *common) *trainerScreen { return &trainerScreen{c: c} }
 func (s *trainerScreen) title() string    { return "trainer panel" }
 func (s *trainerScreen) text() textMode   { return textNone }
 func (s *trainerScreen) setSize(w, h int) { s.w, s.h = w, h }
-func (s *trainerScreen) open()            { s.confirm = false; s.clamp() }
+// open shows the panel and asks for the demo clock.
+func (s *trainerScreen) open() tea.Cmd {
+	s.confirm = false
+	s.clamp()
+	return s.c.io.now(s.c.call.id)
+}
 func (s *trainerScreen) loaded()          { s.clamp() }
 func (s *trainerScreen) holdsPIN() bool   { return s.gen != nil }
 
 // forget drops the generated PIN.
-func (s *trainerScreen) forget() { s.gen, s.confirm = nil, false }
+func (s *trainerScreen) forget() { s.gen, s.confirm, s.now = nil, false, time.Time{} }
 
 func (s *trainerScreen) shortHelp() []key.Binding {
 	k := s.c.keys.Trainer
@@ -82,6 +87,9 @@ func (s *trainerScreen) update(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		s.now = msg.now
+		if msg.what == "now" {
+			return nil
+		}
 		if msg.what == "restore" {
 			s.gen = nil
 			s.c.say(toneGood, "Every scenario is restored as it was seeded.")
@@ -182,7 +190,7 @@ func (s *trainerScreen) view() string {
 	if now.IsZero() {
 		now = s.c.call.now
 	}
-	clock := "unknown until an account is opened or the clock is moved"
+	clock := "…"
 	if !now.IsZero() {
 		clock = stamp(now, s.c.loc)
 	}
@@ -204,18 +212,32 @@ func (s *trainerScreen) view() string {
 		b.WriteString(st.Subtle.Render("Open an account (esc, then search) to generate PINs for its holders."))
 		return b.String()
 	}
+	detail := s.detail(items)
+	used := strings.Count(b.String(), "\n") + len(detail) + 1
+	b.WriteString(strings.Join(s.list(items, max(s.h-used, 3)), "\n"))
+	if len(detail) > 0 {
+		b.WriteString("\n\n" + strings.Join(detail, "\n"))
+	}
+	return b.String()
+}
+
+// list draws the rows under their headings, scrolled so the cursor stays in the window of height h.
+func (s *trainerScreen) list(items []item, h int) []string {
+	st := s.c.st
+	var lines []string
+	cursorLine := 0
 	heading := ""
 	for i, it := range items {
-		h := "Scenarios (enter puts the account number in the search box):"
+		head := "Scenarios (enter puts the account number in the search box):"
 		if it.scenario == nil {
-			h = "Holders of " + s.c.call.view.Account.Number + " (m master · o one-time · t temporary):"
+			head = "Holders of " + s.c.call.view.Account.Number + " (m master · o one-time · t temporary):"
 		}
-		if h != heading {
+		if head != heading {
 			if heading != "" {
-				b.WriteString("\n")
+				lines = append(lines, "")
 			}
-			b.WriteString(st.Bold.Render(h) + "\n")
-			heading = h
+			lines = append(lines, st.Bold.Render(clip(head, s.w)))
+			heading = head
 		}
 		var text string
 		if it.scenario != nil {
@@ -227,10 +249,38 @@ func (s *trainerScreen) view() string {
 		}
 		text = clip(text, max(s.w-2, 10))
 		if i == s.cursor {
-			b.WriteString(st.Selected.Render("› "+text) + "\n")
+			cursorLine = len(lines)
+			lines = append(lines, st.Selected.Render("› "+text))
 		} else {
-			b.WriteString("  " + text + "\n")
+			lines = append(lines, "  "+text)
 		}
 	}
-	return b.String()
+	if len(lines) <= h {
+		return lines
+	}
+	start := min(max(cursorLine-h/2, 0), len(lines)-h)
+	return lines[start : start+h]
+}
+
+// detail explains the selected scenario: what it demonstrates and, in demo mode, who calls and
+// with which PIN (the trainer plays that caller).
+func (s *trainerScreen) detail(items []item) []string {
+	if s.cursor >= len(items) || items[s.cursor].scenario == nil {
+		return nil
+	}
+	sc := items[s.cursor].scenario
+	st := s.c.st
+	var out []string
+	if sc.Note != "" {
+		lines := wrap(sc.Note, max(s.w, 20))
+		out = append(out, st.Subtle.Render(strings.Join(lines[:min(len(lines), 2)], "\n")))
+	}
+	if s.c.opts.Demo && (sc.Caller != "" || sc.PIN != "") {
+		line := st.Label.Render("Caller: ") + sc.Caller
+		if sc.PIN != "" {
+			line += st.Label.Render("   their PIN: ") + st.Secret.Render(strings.Join(strings.Split(sc.PIN, ""), " "))
+		}
+		out = append(out, clip(line, s.w))
+	}
+	return out
 }
