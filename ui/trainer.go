@@ -29,14 +29,15 @@ func newTrainerScreen(c *common) *trainerScreen { return &trainerScreen{c: c} }
 func (s *trainerScreen) title() string    { return "trainer panel" }
 func (s *trainerScreen) text() textMode   { return textNone }
 func (s *trainerScreen) setSize(w, h int) { s.w, s.h = w, h }
+
 // open shows the panel and asks for the demo clock.
 func (s *trainerScreen) open() tea.Cmd {
 	s.confirm = false
 	s.clamp()
 	return s.c.io.now(s.c.call.id)
 }
-func (s *trainerScreen) loaded()          { s.clamp() }
-func (s *trainerScreen) holdsPIN() bool   { return s.gen != nil }
+func (s *trainerScreen) loaded()        { s.clamp() }
+func (s *trainerScreen) holdsPIN() bool { return s.gen != nil }
 
 // forget drops the generated PIN.
 func (s *trainerScreen) forget() { s.gen, s.confirm, s.now = nil, false, time.Time{} }
