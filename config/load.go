@@ -251,15 +251,17 @@ func (l *loader) absPath(p, base string) string {
 // bounds that follow the generated length unless set themselves.
 func (l *loader) derive() {
 	s := &l.s
-	if s.Database == "" && s.DataDir != "" {
-		s.Database = filepath.Join(s.DataDir, DatabaseFileName)
+	inDataDir := func(key string, p *string, name string) {
+		if *p == "" && s.DataDir != "" {
+			*p = filepath.Join(s.DataDir, name)
+			if l.explicit["data_dir"] {
+				s.Origin[key] = "default, in data_dir"
+			}
+		}
 	}
-	if s.KeyFile == "" && s.DataDir != "" {
-		s.KeyFile = filepath.Join(s.DataDir, KeyFileName)
-	}
-	if s.TokenFile == "" && s.DataDir != "" {
-		s.TokenFile = filepath.Join(s.DataDir, TokenFileName)
-	}
+	inDataDir("database", &s.Database, DatabaseFileName)
+	inDataDir("key_file", &s.KeyFile, KeyFileName)
+	inDataDir("token_file", &s.TokenFile, TokenFileName)
 	// "policy.length": 8 alone means PINs of 8 digits, not a contradiction with the default 6..6.
 	if l.explicit["policy.length"] {
 		if !l.explicit["policy.min_length"] {
