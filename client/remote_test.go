@@ -1,0 +1,399 @@
+package client_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/pindesk/pindesk/client"
+	"github.com/pindesk/pindesk/client/clienttest"
+	"github.com/pindesk/pindesk/model"
+	"github.com/pindesk/pindesk/server"
+	"github.com/pindesk/pindesk/server/apispec"
+	"github.com/pindesk/pindesk/store"
+	"github.com/pindesk/pindesk/store/sqlite"
+)
+
+var ctx = context.Background()
+
+func openStore(t *testing.T) store.Store {
+	t.Helper()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "pindesk.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+func TestLocalBackendConformance(t *testing.T) {
+	clienttest.Run(t, openStore, func(t *testing.T, in *clienttest.Installation, op model.Operator) client.Backend {
+		return client.NewLocal(in.Core, op, nil)
+	})
+}
+
+// noLimits turns the verification rate limits off: the suite checks the backend, and its
+// concurrency case fires more attempts at one account than the default per-account burst.
+var noLimits = server.Config{TokenVerifyLimit: server.Limit{PerSecond: -1}, AccountVerifyLimit: server.Limit{PerSecond: -1}}
+
+var spec = func() *apispec.Spec {
+	s, err := apispec.Load(server.OpenAPI)
+	if err != nil {
+		panic(err)
+	}
+	return s
+}()
+
+// serve starts a real server on loopback over the installation's core and store, checking every
+// response against the OpenAPI document.
+func serve(t *testing.T, in *clienttest.Installation, cfg server.Config) *httptest.Server {
+	t.Helper()
+	ts := httptest.NewServer(spec.Middleware(t, server.New(in.Core, in.Store, cfg)))
+	t.Cleanup(ts.Close)
+	return ts
+}
+
+func token(t *testing.T, st store.Store, op model.Operator) string {
+	t.Helper()
+	tok, _, err := server.IssueToken(ctx, st, op, clienttest.Start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+func TestRemoteBackendConformance(t *testing.T) {
+	var mu sync.Mutex
+	servers := map[*clienttest.Installation]*httptest.Server{}
+	clienttest.Run(t, openStore, func(t *testing.T, in *clienttest.Installation, op model.Operator) client.Backend {
+		mu.Lock()
+		ts, ok := servers[in]
+		if !ok {
+			ts = serve(t, in, noLimits)
+			servers[in] = ts
+		}
+		mu.Unlock()
+		r, err := client.NewRemote(ts.URL, token(t, in.Store, op))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	})
+}
+
+// installation is a fixture installation outside the suite, for the remote's own tests.
+func installation(t *testing.T) *clienttest.Installation {
+	t.Helper()
+	return clienttest.NewInstallation(t, openStore)
+}
+
+func TestNewRemoteRefusesWhatCannotWork(t *testing.T) {
+	in := installation(t)
+	ts := serve(t, in, noLimits)
+	cases := []struct {
+		name  string
+		url   string
+		token string
+		want  error
+	}{
+		{"a URL that is not http(s) is invalid input", "ftp://example.com", "pd_x", model.ErrInvalidInput},
+		{"a URL without a host is invalid input", "https://", "pd_x", model.ErrInvalidInput},
+		{"plain http to another machine is refused", "http://192.0.2.10:7420", "pd_x", model.ErrInvalidInput},
+		{"an empty token is unauthorized", ts.URL, "", model.ErrUnauthorized},
+		{"an unknown token is unauthorized", ts.URL, "pd_" + strings.Repeat("A", 43), model.ErrUnauthorized},
+		{"a server that does not answer is unavailable", "http://127.0.0.1:1", "pd_x", model.ErrUnavailable},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := client.NewRemote(c.url, c.token, client.WithRetries(0), client.WithTimeout(2*time.Second))
+			if !errors.Is(err, c.want) {
+				t.Fatalf("err %v, want %v", err, c.want)
+			}
+		})
+	}
+	t.Run("a revoked token is unauthorized", func(t *testing.T) {
+		tok, rec, err := server.IssueToken(ctx, in.Store, clienttest.Agent, clienttest.Start)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := in.Store.RevokeToken(ctx, rec.ID, clienttest.Start); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := client.NewRemote(ts.URL, tok); !errors.Is(err, model.ErrUnauthorized) {
+			t.Fatalf("err %v", err)
+		}
+	})
+}
+
+func TestReadTokenFile(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string, mode os.FileMode) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), mode); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(p, mode); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	tok := "pd_" + strings.Repeat("b", 43)
+	t.Run("a private token file is read, trailing newline and all", func(t *testing.T) {
+		got, err := client.ReadTokenFile(write("ok", tok+"\n", 0o600))
+		if err != nil || got != tok {
+			t.Fatalf("got %q, %v", got, err)
+		}
+	})
+	t.Run("a token file others may read is refused", func(t *testing.T) {
+		_, err := client.ReadTokenFile(write("open", tok, 0o644))
+		if !errors.Is(err, model.ErrUnauthorized) || !strings.Contains(err.Error(), "chmod 600") {
+			t.Fatalf("err %v", err)
+		}
+	})
+	t.Run("a file that holds no token is refused", func(t *testing.T) {
+		_, err := client.ReadTokenFile(write("junk", "hello world", 0o600))
+		if !errors.Is(err, model.ErrUnauthorized) {
+			t.Fatalf("err %v", err)
+		}
+	})
+	t.Run("a missing file is refused", func(t *testing.T) {
+		if _, err := client.ReadTokenFile(filepath.Join(dir, "none")); !errors.Is(err, model.ErrUnauthorized) {
+			t.Fatalf("err %v", err)
+		}
+	})
+}
+
+// flaky is a transport that loses the answer of chosen requests after the server has handled
+// them, the way a dropped connection does.
+type flaky struct {
+	next   http.RoundTripper
+	mu     sync.Mutex
+	lose   func(r *http.Request) bool
+	sent   map[string]int // requests that reached the server, by "METHOD path"
+	hdrKey []string       // Idempotency-Key of each verify sent
+}
+
+func (f *flaky) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := f.next.RoundTrip(r)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.sent == nil {
+		f.sent = map[string]int{}
+	}
+	f.sent[r.Method+" "+r.URL.Path]++
+	if k := r.Header.Get("Idempotency-Key"); k != "" {
+		f.hdrKey = append(f.hdrKey, k)
+	}
+	if err == nil && f.lose(r) {
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return nil, errors.New("connection reset by peer (simulated)")
+	}
+	return resp, err
+}
+
+func TestAVerifyWhoseAnswerIsLostIsRetriedUnderItsKeyAndCountedOnce(t *testing.T) {
+	in := installation(t)
+	ts := serve(t, in, noLimits)
+	lost := 0
+	f := &flaky{next: http.DefaultTransport, lose: func(r *http.Request) bool {
+		if strings.HasSuffix(r.URL.Path, "/verify") && lost < 2 {
+			lost++
+			return true
+		}
+		return false
+	}}
+	r, err := client.NewRemote(ts.URL, token(t, in.Store, clienttest.Agent), client.WithTransport(f))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := r.Verify(ctx, model.VerifyRequest{AccountID: clienttest.Smith, Holder: clienttest.John, PIN: clienttest.WrongPIN})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Outcome != model.OutcomeMismatch || res.AttemptsLeft != 5 {
+		t.Fatalf("result %+v, want the first answer: mismatch, 5 left", res)
+	}
+	if n := f.sent["POST /v1/accounts/a-smith/holders/c-john/verify"]; n != 3 {
+		t.Fatalf("the server saw %d verifies, want 3 (two answers lost)", n)
+	}
+	if len(f.hdrKey) != 3 || f.hdrKey[0] != f.hdrKey[1] || f.hdrKey[1] != f.hdrKey[2] || len(f.hdrKey[0]) < 16 {
+		t.Fatalf("idempotency keys %v, want one random key reused", f.hdrKey)
+	}
+	if h := in.Holder(clienttest.Smith, clienttest.John); h.Failures != 1 {
+		t.Fatalf("failures %d, want 1: a retry was counted again", h.Failures)
+	}
+	verifies := 0
+	for _, e := range in.Audit(clienttest.Smith) {
+		if e.Action == model.ActionVerify {
+			verifies++
+		}
+	}
+	if verifies != 1 {
+		t.Fatalf("%d verifications audited, want 1", verifies)
+	}
+	t.Run("the next verify uses a fresh key and counts", func(t *testing.T) {
+		res, err := r.Verify(ctx, model.VerifyRequest{AccountID: clienttest.Smith, Holder: clienttest.John, PIN: clienttest.WrongPIN})
+		if err != nil || res.AttemptsLeft != 4 {
+			t.Fatalf("%+v %v", res, err)
+		}
+		if f.hdrKey[3] == f.hdrKey[0] {
+			t.Fatal("the key was reused across calls")
+		}
+	})
+}
+
+func TestAChangeWhoseAnswerIsLostIsNotSentAgain(t *testing.T) {
+	in := installation(t)
+	ts := serve(t, in, noLimits)
+	f := &flaky{next: http.DefaultTransport, lose: func(r *http.Request) bool {
+		return r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/generate")
+	}}
+	r, err := client.NewRemote(ts.URL, token(t, in.Store, clienttest.Trainer), client.WithTransport(f))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = r.Generate(ctx, model.PINChange{AccountID: clienttest.Acme, Holder: clienttest.Wile, Kind: model.KindMaster})
+	if !errors.Is(err, model.ErrUnavailable) {
+		t.Fatalf("err %v, want ErrUnavailable", err)
+	}
+	if n := f.sent["POST /v1/accounts/a-acme/holders/c-wile/pins/master/generate"]; n != 1 {
+		t.Fatalf("the generate was sent %d times, want once", n)
+	}
+	if r.Reachable() {
+		t.Fatal("Reachable after a lost answer")
+	}
+}
+
+// TestAReadIsRetriedWhenTheServerIsBusy shows a GET answered 503 is tried again.
+func TestAReadIsRetriedWhenTheServerIsBusy(t *testing.T) {
+	in := installation(t)
+	var busy atomic.Int32
+	busy.Store(2)
+	h := server.New(in.Core, in.Store, noLimits)
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/v1/accounts/a-smith" && busy.Add(-1) >= 0 {
+			w.Header().Set("Content-Type", "application/problem+json")
+			w.WriteHeader(503)
+			io.WriteString(w, `{"type":"urn:pindesk:problem:busy","title":"busy","status":503,"code":"busy","detail":"the database is busy; try again","retry_after":1}`)
+			return
+		}
+		h.ServeHTTP(w, r)
+	}))
+	t.Cleanup(ts.Close)
+	r, err := client.NewRemote(ts.URL, token(t, in.Store, clienttest.Agent))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := r.Account(ctx, clienttest.Smith)
+	if err != nil || v.Account.ID != clienttest.Smith {
+		t.Fatalf("%+v %v", v.Account, err)
+	}
+	t.Run("and gives up with ErrBusy when it stays busy", func(t *testing.T) {
+		busy.Store(100)
+		r0, err := client.NewRemote(ts.URL, token(t, in.Store, clienttest.Agent), client.WithRetries(1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = r0.Account(ctx, clienttest.Smith)
+		if !errors.Is(err, model.ErrBusy) {
+			t.Fatalf("err %v, want ErrBusy", err)
+		}
+		if d, ok := client.RetryAfter(err); !ok || d != time.Second {
+			t.Fatalf("RetryAfter = %v %v", d, ok)
+		}
+	})
+}
+
+func TestTheConnectionStateFollowsTheServer(t *testing.T) {
+	in := installation(t)
+	srv := server.New(in.Core, in.Store, noLimits)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	hs := &http.Server{Handler: srv}
+	go hs.Serve(ln)
+	r, err := client.NewRemote("http://"+addr, token(t, in.Store, clienttest.Agent), client.WithRetries(0), client.WithTimeout(time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.Reachable() || r.Endpoint() != "http://"+addr {
+		t.Fatalf("reachable %v endpoint %q", r.Reachable(), r.Endpoint())
+	}
+	hs.Close()
+	_, err = r.Search(ctx, "smith", model.Page{})
+	if !errors.Is(err, model.ErrUnavailable) || r.Reachable() {
+		t.Fatalf("with the server gone: err %v reachable %v", err, r.Reachable())
+	}
+	ln2, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Skipf("cannot listen on %s again: %v", addr, err)
+	}
+	hs2 := &http.Server{Handler: srv}
+	go hs2.Serve(ln2)
+	t.Cleanup(func() { hs2.Close() })
+	if _, err := r.Search(ctx, "smith", model.Page{}); err != nil || !r.Reachable() {
+		t.Fatalf("with the server back: err %v reachable %v", err, r.Reachable())
+	}
+}
+
+func TestARateLimitedVerifyIsErrRateLimitedWithItsWait(t *testing.T) {
+	in := installation(t)
+	ts := serve(t, in, server.Config{TokenVerifyLimit: server.Limit{PerSecond: 0.01, Burst: 1}, AccountVerifyLimit: server.Limit{PerSecond: -1}})
+	r, err := client.NewRemote(ts.URL, token(t, in.Store, clienttest.Agent))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := model.VerifyRequest{AccountID: clienttest.Smith, Holder: clienttest.John, PIN: clienttest.JohnPIN}
+	if _, err := r.Verify(ctx, req); err != nil {
+		t.Fatal(err)
+	}
+	_, err = r.Verify(ctx, req)
+	if !errors.Is(err, model.ErrRateLimited) {
+		t.Fatalf("err %v, want ErrRateLimited", err)
+	}
+	if d, ok := client.RetryAfter(err); !ok || d < 90*time.Second {
+		t.Fatalf("RetryAfter %v %v, want about 100 s", d, ok)
+	}
+}
+
+func TestTheAuditExportStreamsJSONLines(t *testing.T) {
+	in := installation(t)
+	ts := serve(t, in, noLimits)
+	sup, err := client.NewRemote(ts.URL, token(t, in.Store, clienttest.Supervisor))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 3; i++ {
+		if _, err := sup.Verify(ctx, model.VerifyRequest{AccountID: clienttest.Smith, Holder: clienttest.John, PIN: clienttest.WrongPIN}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var b strings.Builder
+	if err := sup.ExportAudit(ctx, model.AuditQuery{AccountID: clienttest.Smith}, &b); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
+	if len(lines) != 4 || !strings.Contains(lines[0], `"outcome":"mismatch"`) || !strings.Contains(lines[3], `"action":"set"`) {
+		t.Fatalf("export %q", b.String())
+	}
+	agent, err := client.NewRemote(ts.URL, token(t, in.Store, clienttest.Agent))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := agent.ExportAudit(ctx, model.AuditQuery{}, io.Discard); !errors.Is(err, model.ErrNotPermitted) {
+		t.Fatalf("an agent's export: %v", err)
+	}
+}
