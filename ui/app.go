@@ -125,10 +125,22 @@ func (a *App) Update(msg tea.Msg) (m tea.Model, cmd tea.Cmd) {
 	defer func() {
 		if r := recover(); r != nil {
 			a.setStatus(toneBad, sentence(errInternal))
+			a.c.intents = nil
 			m, cmd = a, nil
 		}
 	}()
-	return a, a.update(msg)
+	cmds := []tea.Cmd{a.update(msg)}
+	// Intents queued by a screen are handled now, in order, before the next message.
+	for i := 0; i < 100; i++ {
+		intents := a.c.takeIntents()
+		if len(intents) == 0 {
+			break
+		}
+		for _, in := range intents {
+			cmds = append(cmds, a.update(in))
+		}
+	}
+	return a, tea.Batch(cmds...)
 }
 
 func (a *App) update(msg tea.Msg) tea.Cmd {
@@ -159,8 +171,6 @@ func (a *App) update(msg tea.Msg) tea.Cmd {
 		}
 		a.spinFrame = (a.spinFrame + 1) % len(spinFrames)
 		return a.after(spinEvery, spinMsg{a.spinGen})
-	case intentMsg:
-		return a.update(msg.msg)
 	case busyMsg:
 		return a.setBusy(msg.what)
 	case statusMsg:

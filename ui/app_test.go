@@ -174,22 +174,10 @@ func TestAnAnswerArrivingAfterEndCallIsDropped(t *testing.T) {
 			t.Fatalf("late answer changed the screen to %v", h.app.cur)
 		}
 	})
-	t.Run("an account", func(t *testing.T) {
-		h := newHarness(t, uitest.Scenarios(agent), Options{})
-		h.keys("type:ACC-1004")
-		_, pending := h.app.Update(keyMsg("enter")) // intent to open, not yet delivered
-		h.keys("ctrl+e")
-		h.run(pending)
-		if h.app.cur != scrSearch || h.app.c.call.accountID != "" {
-			t.Fatalf("an account opened for the next caller: %v %q", h.app.cur, h.app.c.call.accountID)
-		}
-		h.mustNotSee("Quill")
-	})
 	t.Run("an account load", func(t *testing.T) {
 		h := newHarness(t, uitest.Scenarios(agent), Options{})
 		h.keys("type:ACC-1004")
-		_, intent := h.app.Update(keyMsg("enter"))
-		_, load := h.app.Update(runAll(intent)) // opening: the load is out
+		_, load := h.app.Update(keyMsg("enter")) // opening: the load is out
 		h.keys("ctrl+e")
 		h.run(load)
 		if h.app.c.call.view != nil {

@@ -23,6 +23,8 @@ type common struct {
 	opts   Options
 	w, h   int // the body's size, between header and footer
 
+	intents []tea.Msg
+
 	sayFn  func(tone, string)
 	waitFn func(string) tea.Cmd
 }
@@ -78,8 +80,10 @@ const (
 	scrTrainer
 )
 
-// Intents: what a screen asks the root to do. They travel as messages, so a screen's Update can be
-// tested by the message its command returns.
+// Intents: what a screen asks the root to do (open an account, go back, ...). They are handed to
+// the root synchronously, before the next key is read: were they sent as commands, the digits an
+// agent types right after enter would reach the old screen before the PIN field opened. A screen's
+// Update is tested by the intents it queued (c.intents).
 
 type openAccountMsg struct{ id string }
 
@@ -99,17 +103,18 @@ type statusMsg struct {
 
 type busyMsg struct{ what string }
 
-// intentMsg carries an intent with the id of the call it was made in, like an answer from the
-// backend: an Enter pressed just before "end call" must not open an account for the next caller.
-type intentMsg struct {
-	tag
-	msg tea.Msg
+// emit queues an intent for the root, which handles it as soon as the screen's Update returns.
+// It returns a nil command so that screens can write "return s.c.emit(...)".
+func (c *common) emit(m tea.Msg) tea.Cmd {
+	c.intents = append(c.intents, m)
+	return nil
 }
 
-// emit returns a command that delivers an intent to the root.
-func (c *common) emit(m tea.Msg) tea.Cmd {
-	id := c.call.id
-	return func() tea.Msg { return intentMsg{tag{id}, m} }
+// takeIntents returns and clears the queued intents.
+func (c *common) takeIntents() []tea.Msg {
+	out := c.intents
+	c.intents = nil
+	return out
 }
 
 // say sets the status line now; wait shows a spinner with what the app waits for.

@@ -27,7 +27,10 @@ type searchScreen struct {
 	seq     uint64 // the last search sent (or the last time the query was cleared)
 	shown   uint64 // the search whose results are on screen
 	query   string // the query of the results on screen
-	w, h    int
+	// openOn is the search whose top result enter should open when it answers: enter pressed
+	// while the results on screen were for an older query (the agent typed ahead).
+	openOn uint64
+	w, h   int
 }
 
 func newSearchScreen(c *common) *searchScreen {
@@ -90,6 +93,9 @@ func (s *searchScreen) update(msg tea.Msg) tea.Cmd {
 		return s.edit(msg)
 	case tea.KeyPressMsg:
 		k := s.c.keys.Search
+		if !key.Matches(msg, k.Open) {
+			s.openOn = 0 // any other key means the agent is not waiting for that answer
+		}
 		switch {
 		case key.Matches(msg, k.Up):
 			s.move(-1)
@@ -113,6 +119,12 @@ func (s *searchScreen) update(msg tea.Msg) tea.Cmd {
 }
 
 func (s *searchScreen) open() tea.Cmd {
+	if s.pending() && strings.TrimSpace(s.input.Value()) != "" {
+		// The table shows an older query's results: opening its selection could open the wrong
+		// account. Open the top result of the query typed, as soon as it answers.
+		s.openOn = s.seq
+		return nil
+	}
 	i := s.table.Cursor()
 	if i < 0 || i >= len(s.results) {
 		if strings.TrimSpace(s.input.Value()) == "" {
@@ -157,6 +169,7 @@ func (s *searchScreen) answered(msg searchMsg) tea.Cmd {
 	}
 	s.shown = msg.seq
 	if msg.err != nil {
+		s.openOn = 0
 		s.c.say(toneBad, sentence(msg.err))
 		return nil
 	}
@@ -165,16 +178,25 @@ func (s *searchScreen) answered(msg searchMsg) tea.Cmd {
 		prev = s.results[i].ID
 	}
 	s.results, s.more, s.query = msg.res.Accounts, msg.res.More, msg.query
+	openNow := s.openOn != 0 && s.openOn == msg.seq
 	cursor := 0
 	for i, r := range s.results {
-		if r.ID == prev {
+		if r.ID == prev && !openNow {
 			cursor = i // keep the agent's selection when it is still listed
 		}
 	}
 	s.render()
 	s.table.SetCursor(cursor)
 	s.render()
-	return nil
+	if !openNow {
+		return nil
+	}
+	s.openOn = 0
+	if len(s.results) == 0 {
+		s.c.say(toneInfo, fmt.Sprintf("No account matches %q.", s.query))
+		return nil
+	}
+	return s.open()
 }
 
 func (s *searchScreen) move(n int) {

@@ -94,16 +94,35 @@ func TestAnAnswerForAClearedQueryIsNotShown(t *testing.T) {
 func TestEnterOpensTheSelectedAccount(t *testing.T) {
 	s, _ := newSearchForTest(t)
 	for _, c := range typeSearch(t, s, "ACC-100") {
-		if c != nil {
-			s.update(runIntent(c))
-		}
+		s.update(runAll(c))
 	}
 	s.update(keyMsg("down"))
 	s.update(keyMsg("down"))
-	msg := runIntent(s.update(keyMsg("enter")))
-	open, ok := msg.(openAccountMsg)
-	if !ok || open.id != "a3" {
-		t.Fatalf("enter gave %#v, want to open a3", msg)
+	s.c.takeIntents()
+	s.update(keyMsg("enter"))
+	in := s.c.takeIntents()
+	if len(in) != 1 || in[0] != (openAccountMsg{id: "a3"}) {
+		t.Fatalf("enter gave %#v, want to open a3", in)
+	}
+}
+
+// An agent who types a full account number and presses enter before its search has answered
+// gets that account, not the top row of the results for what was typed before.
+func TestEnterTypedAheadOpensTheAnswerToTheLastQuery(t *testing.T) {
+	s, _ := newSearchForTest(t)
+	cmds := typeSearch(t, s, "ACC-1004")
+	for _, c := range cmds[:len(cmds)-1] {
+		s.update(runAll(c)) // results for "ACC-100": ACC-1001 on top
+	}
+	s.c.takeIntents()
+	s.update(keyMsg("enter")) // "ACC-1004" has not answered yet
+	if in := s.c.takeIntents(); len(in) != 0 {
+		t.Fatalf("enter opened %#v from an older query's results", in)
+	}
+	s.update(runAll(cmds[len(cmds)-1]))
+	in := s.c.takeIntents()
+	if len(in) != 1 || in[0] != (openAccountMsg{id: "a4"}) {
+		t.Fatalf("when the answer came, intents were %#v, want to open a4", in)
 	}
 }
 
@@ -119,24 +138,4 @@ func TestASearchErrorIsSaidAndTheResultsStay(t *testing.T) {
 	}
 	h.keys("type:l")
 	h.mustSee("The database is busy", "Nordlicht GmbH")
-}
-
-// runIntent runs a command and unwraps an intent, for tests of one screen.
-func runIntent(c tea.Cmd) tea.Msg {
-	if c == nil {
-		return nil
-	}
-	msg := c()
-	if b, ok := msg.(tea.BatchMsg); ok {
-		for _, c := range b {
-			if m := runIntent(c); m != nil {
-				return m
-			}
-		}
-		return nil
-	}
-	if i, ok := msg.(intentMsg); ok {
-		return i.msg
-	}
-	return msg
 }
