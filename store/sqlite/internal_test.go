@@ -9,6 +9,7 @@ import (
 
 	"github.com/pindesk/pindesk/model"
 	"github.com/pindesk/pindesk/store"
+	"github.com/pindesk/pindesk/store/storetest"
 )
 
 func TestEveryConnectionHasTheDurabilityPragmas(t *testing.T) {
@@ -106,5 +107,23 @@ func TestPrefixEnd(t *testing.T) {
 		if got := prefixEnd(tc.in); got != tc.want {
 			t.Errorf("prefixEnd(%q) = %q, want %q", tc.in, got, tc.want)
 		}
+	}
+}
+
+func TestEverySearchPlanPassesTheSearchSuite(t *testing.T) {
+	for name, threshold := range map[string]int{"terms read and sorted": 1 << 30, "accounts walked in number order": 0} {
+		t.Run(name, func(t *testing.T) {
+			saved := denseMatches
+			denseMatches = threshold
+			defer func() { denseMatches = saved }()
+			storetest.RunSearch(t, func(t *testing.T) store.Store {
+				st, err := Open(t.Context(), filepath.Join(t.TempDir(), "p.db"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { st.Close() })
+				return st
+			})
+		})
 	}
 }

@@ -8,6 +8,9 @@ CREATE TABLE accounts (
     product   TEXT NOT NULL DEFAULT '',
     uses_pins INTEGER NOT NULL
 );
+-- Search by number is a range on this index (case-insensitive for the letters some numbers carry),
+-- and every search result is ordered by it.
+CREATE INDEX accounts_number_nocase ON accounts (number COLLATE NOCASE, id);
 
 CREATE TABLE contacts (
     account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
@@ -82,15 +85,16 @@ CREATE TABLE tokens (
 );
 
 -- Search: one row per searchable prefix source (the whole of a field, and each word of a name),
--- lower-cased; phones as their digits only. Clustered on term so a prefix query is one range scan,
--- carrying the account number so matches can be ordered without touching accounts. field ranks
--- which match is shown: 0 number, 1 name, 2 contact, 3 email, 4 phone.
+-- lower-cased; phones as their digits only. Account numbers are not here: they are searched on
+-- accounts_number_nocase, where a prefix's matches are one ordered range. Clustered on term so a
+-- prefix query is one range scan, carrying the account number so matches can be ordered without
+-- touching accounts. field ranks which match is shown: 1 name, 2 contact, 3 email, 4 phone.
 CREATE TABLE search_terms (
     term       TEXT NOT NULL,
     account_id TEXT NOT NULL,
     field      INTEGER NOT NULL,
     text       TEXT NOT NULL,
-    number     TEXT NOT NULL,
+    number     TEXT NOT NULL COLLATE NOCASE,
     PRIMARY KEY (term, account_id, field, text)
 ) WITHOUT ROWID;
 CREATE INDEX search_terms_account ON search_terms (account_id, term);
