@@ -1,0 +1,174 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/pindesk/pindesk/config"
+	"github.com/pindesk/pindesk/core"
+	"github.com/pindesk/pindesk/server"
+)
+
+func init() {
+	addCommand(serveCommand)
+}
+
+// serveFlags map `pindesk serve`'s own flags to the config keys they override.
+var serveFlags = []struct {
+	name, key string
+	set       func(s *config.Serve, cmd *cobra.Command, name string) error
+}{
+	{"listen", "serve.listen", func(s *config.Serve, c *cobra.Command, n string) (err error) {
+		s.Listen, err = c.Flags().GetString(n)
+		return
+	}},
+	{"tls-cert", "serve.tls_cert", func(s *config.Serve, c *cobra.Command, n string) (err error) {
+		s.TLSCert, err = c.Flags().GetString(n)
+		return
+	}},
+	{"tls-key", "serve.tls_key", func(s *config.Serve, c *cobra.Command, n string) (err error) {
+		s.TLSKey, err = c.Flags().GetString(n)
+		return
+	}},
+	{"insecure-allow-plaintext", "serve.allow_insecure", func(s *config.Serve, c *cobra.Command, n string) (err error) {
+		s.AllowInsecure, err = c.Flags().GetBool(n)
+		return
+	}},
+	{"token-verify-per-second", "serve.token_verify_per_second", func(s *config.Serve, c *cobra.Command, n string) (err error) {
+		s.TokenVerifyPerSecond, err = c.Flags().GetFloat64(n)
+		return
+	}},
+	{"token-verify-burst", "serve.token_verify_burst", func(s *config.Serve, c *cobra.Command, n string) (err error) {
+		s.TokenVerifyBurst, err = c.Flags().GetInt(n)
+		return
+	}},
+	{"account-verify-per-second", "serve.account_verify_per_second", func(s *config.Serve, c *cobra.Command, n string) (err error) {
+		s.AccountVerifyPerSecond, err = c.Flags().GetFloat64(n)
+		return
+	}},
+	{"account-verify-burst", "serve.account_verify_burst", func(s *config.Serve, c *cobra.Command, n string) (err error) {
+		s.AccountVerifyBurst, err = c.Flags().GetInt(n)
+		return
+	}},
+}
+
+func serveCommand(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Serve the PIN desk over HTTP(S) for remote apps and the customers' portal",
+		Long: `serve runs the pindesk REST API over this machine's database.
+
+Every request carries a bearer token (pindesk admin token create); the token's role decides what
+it may do and its name is what the audit trail records. Without --tls-cert and --tls-key it listens
+only on a loopback address, unless --insecure-allow-plaintext says a TLS proxy on this host
+fronts it. Verifications are rate limited per token and per account (see the serve.* settings).
+
+Besides the API under /v1 it serves /healthz, /readyz (the database answers), /metrics
+(Prometheus) and /openapi.json. SIGINT or SIGTERM stops it after the requests in flight finish.`,
+		Args: noArgs,
+		RunE: a.runServe,
+	}
+	f := cmd.Flags()
+	f.String("listen", "", "host:port to listen on (default "+config.DefaultListen+")")
+	f.String("tls-cert", "", "PEM certificate file for HTTPS (with --tls-key)")
+	f.String("tls-key", "", "PEM private key file for HTTPS (with --tls-cert)")
+	f.Bool("insecure-allow-plaintext", false, "allow plain HTTP on a non-loopback address (only behind a TLS proxy on this host)")
+	f.Float64("token-verify-per-second", 0, "verifications per second one API token may sustain")
+	f.Int("token-verify-burst", 0, "verifications one API token may make at once")
+	f.Float64("account-verify-per-second", 0, "verifications per second one account may receive from all tokens")
+	f.Int("account-verify-burst", 0, "verifications one account may receive at once")
+	f.Duration("shutdown-timeout", 30*time.Second, "how long requests in flight may take to finish on SIGINT/SIGTERM")
+	f.String("log-level", "info", "debug, info, warn or error (debug logs every request, never a body)")
+	f.String("log-format", "text", "text or json")
+	return cmd
+}
+
+func (a *app) runServe(cmd *cobra.Command, _ []string) error {
+	ctx := cmd.Context()
+	s, err := a.settings()
+	if err != nil {
+		return err
+	}
+	if s.Remote() {
+		return usagef("serve serves this machine's database, but the server setting (%s) points the app at another server; unset it for serve (--server= or PINDESK_SERVER=)", s.Server)
+	}
+	for _, fl := range serveFlags {
+		if !cmd.Flags().Changed(fl.name) {
+			continue
+		}
+		if err := fl.set(&s.Serve, cmd, fl.name); err != nil {
+			return usageError{err}
+		}
+		if s.Origin == nil {
+			s.Origin = map[string]string{}
+		}
+		s.Origin[fl.key] = "flag --" + fl.name
+	}
+	if err := s.Validate(); err != nil {
+		return err
+	}
+	logger, err := newServeLogger(cmd, a)
+	if err != nil {
+		return err
+	}
+	shutdown, _ := cmd.Flags().GetDuration("shutdown-timeout")
+
+	svc, st, err := openCore(ctx, s, core.WithLogger(logger))
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	api := server.New(svc, st, server.Config{
+		Logger:             logger,
+		TokenVerifyLimit:   server.Limit{PerSecond: s.Serve.TokenVerifyPerSecond, Burst: s.Serve.TokenVerifyBurst},
+		AccountVerifyLimit: server.Limit{PerSecond: s.Serve.AccountVerifyPerSecond, Burst: s.Serve.AccountVerifyBurst},
+	})
+	return server.ListenAndServe(ctx, server.ListenConfig{
+		Addr: s.Serve.Listen, CertFile: s.Serve.TLSCert, KeyFile: s.Serve.TLSKey,
+		AllowPlaintext: s.Serve.AllowInsecure, ShutdownTimeout: shutdown, Logger: logger,
+		Listening: func(addr net.Addr, tls bool) {
+			scheme := "http"
+			if tls {
+				scheme = "https"
+			}
+			// One line on stdout, so a script (or a test) can learn the port of --listen :0.
+			fmt.Fprintf(a.out, "pindesk serve: listening on %s://%s\n", scheme, addr)
+			logger.Info("listening", "addr", addr.String(), "tls", tls, "database", redactDatabase(s.Database))
+		},
+	}, api)
+}
+
+func newServeLogger(cmd *cobra.Command, a *app) (*slog.Logger, error) {
+	levelName, _ := cmd.Flags().GetString("log-level")
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(levelName)); err != nil {
+		return nil, usagef("--log-level %q: want debug, info, warn or error", levelName)
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	switch format, _ := cmd.Flags().GetString("log-format"); format {
+	case "text":
+		return slog.New(slog.NewTextHandler(a.errOut, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(a.errOut, opts)), nil
+	default:
+		return nil, usagef("--log-format %q: want text or json", format)
+	}
+}
+
+// redactDatabase hides a password in a postgres:// URL before it reaches the log.
+func redactDatabase(db string) string {
+	if !strings.Contains(db, "://") {
+		return db
+	}
+	if i := strings.Index(db, "@"); i >= 0 {
+		if j := strings.Index(db, "://"); j >= 0 && j < i {
+			return db[:j+3] + "…" + db[i:]
+		}
+	}
+	return db
+}
