@@ -1,0 +1,287 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/pindesk/pindesk/config"
+	"github.com/pindesk/pindesk/core"
+	"github.com/pindesk/pindesk/importer"
+	"github.com/pindesk/pindesk/model"
+	"github.com/pindesk/pindesk/store/secret"
+)
+
+func (a *app) adminCommand() *cobra.Command {
+	cmd := group(&cobra.Command{
+		Use:   "admin",
+		Short: "Run the installation: import accounts, change PINs, unlock, reset, audit",
+		Long: `admin works on the database directly, as the operator named by --operator (your OS user
+name by default) with the admin role. Every change is in the audit trail under that name.`,
+	})
+	cmd.AddCommand(a.importCommand(), a.pinCommand(), a.unlockCommand(), a.resetCommand(), a.auditCommand(), a.keyCommand())
+	for _, f := range adminCommands {
+		cmd.AddCommand(f(a))
+	}
+	return cmd
+}
+
+// admin is an open core acting as the admin operator.
+type admin struct {
+	svc *core.Service
+	op  model.Operator
+	s   config.Settings
+}
+
+// openAdmin opens the database as the admin; the caller runs the returned close.
+func (a *app) openAdmin(ctx context.Context) (*admin, func(), error) {
+	s, err := a.settings()
+	if err != nil {
+		return nil, nil, err
+	}
+	if s.Remote() {
+		return nil, nil, fmt.Errorf("admin commands work on the database itself, but the server setting (%s) points this machine at a pindesk server: run them where the database is, or unset server for this command (--server= or PINDESK_SERVER=)", s.Server)
+	}
+	svc, st, err := openCore(ctx, s)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &admin{svc: svc, op: model.Operator{Name: s.Operator.Name, Role: model.OpAdmin}, s: s}, func() { st.Close() }, nil
+}
+
+// account finds an account by its id or, failing that, its number (what is printed on a bill).
+func (ad *admin) account(ctx context.Context, ref string) (model.Account, error) {
+	ref = strings.TrimSpace(ref)
+	v, err := ad.svc.Account(ctx, ad.op, ref)
+	if err == nil {
+		return v.Account, nil
+	}
+	if !errors.Is(err, model.ErrUnknownAccount) {
+		return model.Account{}, err
+	}
+	res, err := ad.svc.Search(ctx, ad.op, ref, model.Page{Limit: model.MaxPageSize})
+	if err != nil {
+		return model.Account{}, err
+	}
+	for _, sum := range res.Accounts {
+		if strings.EqualFold(sum.Number, ref) {
+			v, err := ad.svc.Account(ctx, ad.op, sum.ID)
+			return v.Account, err
+		}
+	}
+	return model.Account{}, fmt.Errorf("%w: no account has the id or number %q", model.ErrUnknownAccount, ref)
+}
+
+// holder checks that id is a contact of the account, or "account", naming the choices when not.
+func holder(acct model.Account, id string) (string, error) {
+	if id == model.AccountWide {
+		return "the account-wide PIN", nil
+	}
+	if c, ok := acct.Contact(id); ok {
+		return fmt.Sprintf("%s (%s)", c.Name, c.ID), nil
+	}
+	choices := []string{`"account" for the account-wide PIN`}
+	for _, c := range acct.Contacts {
+		choices = append(choices, fmt.Sprintf("%s (%s, %s)", c.ID, c.Name, c.Role))
+	}
+	return "", fmt.Errorf("%w: account %s has no contact %q; the holder is one of: %s", model.ErrUnknownHolder, acct.Number, id, strings.Join(choices, ", "))
+}
+
+func describe(acct model.Account) string { return acct.Number + " " + acct.Name }
+
+func (a *app) importCommand() *cobra.Command {
+	var dryRun bool
+	cmd := &cobra.Command{
+		Use:   "import FILE",
+		Short: "Add or update accounts and contacts from a CSV or JSON file",
+		Long: `import reads accounts and their contacts from FILE (CSV or JSON, by the extension or the
+content; "-" reads standard input) and adds them, replacing accounts whose id exists (their
+PIN holders keep their PINs). The file is checked completely first and every fault is listed
+with its line; a file with any fault imports nothing.
+
+CSV: a header row, then one row per contact:
+  account_id,account_number,account_name,product,uses_pins,contact_id,contact_name,email,phone,role,federated
+The rows of an account share its account_id; an account without contacts is one row with the
+contact columns empty. role is holder, sub-account or sub-contact; uses_pins is true unless it
+says false; federated is false unless it says true.
+
+JSON: an array of accounts:
+  [{"id": "…", "number": "…", "name": "…", "product": "…", "uses_pins": true,
+    "contacts": [{"id": "…", "name": "…", "email": "…", "phone": "…", "role": "holder", "federated": false}]}]`,
+		Args: exactArgs(1, "FILE"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			path := args[0]
+			accounts, err := importer.ReadFile(path)
+			var errs *importer.Errors
+			if errors.As(err, &errs) {
+				n := len(errs.List) + errs.More
+				return fmt.Errorf("%s: %d %s; nothing was imported:\n%w", path, n, plural(n, "fault", "faults"), err)
+			}
+			if errors.Is(err, fs.ErrNotExist) {
+				return fmt.Errorf("%s: no such file", path)
+			}
+			if err != nil {
+				return err
+			}
+			contacts := 0
+			for _, acct := range accounts {
+				contacts += len(acct.Contacts)
+			}
+			summary := fmt.Sprintf("%d %s with %d %s", len(accounts), plural(len(accounts), "account", "accounts"), contacts, plural(contacts, "contact", "contacts"))
+			if dryRun {
+				fmt.Fprintf(a.out, "%s is valid: %s. Nothing was imported (--dry-run).\n", path, summary)
+				return nil
+			}
+			ad, closeFn, err := a.openAdmin(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer closeFn()
+			if err := ad.svc.Import(cmd.Context(), ad.op, accounts); err != nil {
+				return fmt.Errorf("import %s: %w", path, err)
+			}
+			fmt.Fprintf(a.out, "Imported %s from %s.\n", summary, path)
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "check the file and import nothing")
+	return cmd
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+func exactArgs(n int, names string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) != n {
+			return usagef("%s takes %s (got %d %s)", cmd.CommandPath(), names, len(args), plural(len(args), "argument", "arguments"))
+		}
+		return nil
+	}
+}
+
+func (a *app) unlockCommand() *cobra.Command {
+	var acctRef, holderID, reason string
+	cmd := &cobra.Command{
+		Use:   "unlock --account A --holder H --reason R",
+		Short: "Unlock a PIN holder locked by wrong PINs, and clear its count",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := need(cmd, "account", "holder", "reason"); err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			ad, closeFn, err := a.openAdmin(ctx)
+			if err != nil {
+				return err
+			}
+			defer closeFn()
+			acct, err := ad.account(ctx, acctRef)
+			if err != nil {
+				return err
+			}
+			who, err := holder(acct, holderID)
+			if err != nil {
+				return err
+			}
+			if err := ad.svc.Unlock(ctx, ad.op, model.UnlockRequest{AccountID: acct.ID, Holder: holderID, Reason: reason}); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.out, "Unlocked %s on account %s.\n", who, describe(acct))
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&acctRef, "account", "", "account id or number")
+	cmd.Flags().StringVar(&holderID, "holder", "", `contact id, or "account" for the account-wide PIN`)
+	cmd.Flags().StringVar(&reason, "reason", "", "why, for the audit trail")
+	return cmd
+}
+
+func (a *app) resetCommand() *cobra.Command {
+	var acctRef, reason string
+	var yes bool
+	cmd := &cobra.Command{
+		Use:   "reset --account A --reason R [--yes]",
+		Short: "Revoke every PIN of an account and clear its locks (after a malicious attempt)",
+		Long: `reset revokes every PIN of every holder of the account and clears every lock and count; its
+customers generate new PINs afterwards. It asks for confirmation on a terminal; elsewhere
+(a script) it needs --yes.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := need(cmd, "account", "reason"); err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			ad, closeFn, err := a.openAdmin(ctx)
+			if err != nil {
+				return err
+			}
+			defer closeFn()
+			acct, err := ad.account(ctx, acctRef)
+			if err != nil {
+				return err
+			}
+			if !yes {
+				if !a.terminal(a.in) {
+					return usagef("reset revokes every PIN of account %s; add --yes to confirm", describe(acct))
+				}
+				fmt.Fprintf(a.errOut, "Revoke every PIN of account %s? Its customers must make new ones. [y/N] ", describe(acct))
+				answer, err := a.readLine()
+				if err != nil {
+					return err
+				}
+				if a := strings.ToLower(strings.TrimSpace(answer)); a != "y" && a != "yes" {
+					return errors.New("reset cancelled; nothing changed")
+				}
+			}
+			res, err := ad.svc.ResetAccount(ctx, ad.op, model.ResetRequest{AccountID: acct.ID, Reason: reason})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.out, "Reset account %s: revoked %d %s, unlocked %d %s.\n", describe(acct),
+				res.RevokedPINs, plural(res.RevokedPINs, "PIN", "PINs"), res.UnlockedHolders, plural(res.UnlockedHolders, "holder", "holders"))
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&acctRef, "account", "", "account id or number")
+	cmd.Flags().StringVar(&reason, "reason", "", "why, for the audit trail")
+	cmd.Flags().BoolVar(&yes, "yes", false, "do not ask for confirmation")
+	return cmd
+}
+
+func (a *app) keyCommand() *cobra.Command {
+	key := group(&cobra.Command{Use: "key", Short: "Manage the key that seals PINs"})
+	key.AddCommand(&cobra.Command{
+		Use:   "init",
+		Short: "Create the key file (for a new PostgreSQL database)",
+		Long: `init creates the key file named by key_file (mode 600). A SQLite database gets its key by
+itself when it is created; a PostgreSQL database is shared by several servers, which must all
+hold the same key, so its first key is made with this command and copied to the others.
+An existing key file is never replaced: the PINs sealed with it would be lost.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			s, err := a.settings()
+			if err != nil {
+				return err
+			}
+			if _, err := os.Stat(s.KeyFile); err == nil {
+				return fmt.Errorf("the key file %s exists; it is not replaced (the PINs sealed with it would be lost)", s.KeyFile)
+			}
+			if _, err := secret.LoadOrCreateKey(s.KeyFile); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.out, "Created the key file %s. Back it up apart from the database, and copy it to every server of the database.\n", s.KeyFile)
+			return nil
+		},
+	})
+	return key
+}

@@ -1,0 +1,18 @@
+// Command pindesk is the support desk's PIN verification tool: the terminal app for agents,
+// supervisors and trainers (`pindesk`, `pindesk demo`), the admin command line (`pindesk admin …`),
+// and the REST server (`pindesk serve`). See `pindesk --help`.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], newApp(os.Stdin, os.Stdout, os.Stderr))
+	stop()
+	os.Exit(code)
+}
