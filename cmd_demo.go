@@ -30,7 +30,8 @@ trainer panel moves the clock and restores the scenarios. Everything is removed 
 			defer b.Close()
 			var scenarios []ui.Scenario
 			for _, sc := range b.Scenarios() {
-				scenarios = append(scenarios, ui.Scenario{Title: sc.Title, AccountNumber: sc.AccountNumber})
+				scenarios = append(scenarios, ui.Scenario{Title: sc.Title, AccountNumber: sc.AccountNumber,
+					Note: sc.Demonstrates, Caller: sc.CallerName, PIN: sc.PIN})
 			}
 			return a.runUI(ctx, b, ui.Options{Demo: true, IdleTimeout: s.IdleTimeout, Channel: s.Channel, Scenarios: scenarios})
 		},
