@@ -236,11 +236,17 @@ func (e *env) callToken(token, method, path string, body any, headers ...string)
 // auditCount is the number of events of the account, read straight from the store.
 func (e *env) auditCount(account string) int {
 	e.t.Helper()
+	return len(e.auditEvents(account))
+}
+
+// auditEvents is every event of the account (all for ""), newest first, from the store.
+func (e *env) auditEvents(account string) []model.AuditEvent {
+	e.t.Helper()
 	events, err := e.st.Audit(context.Background(), model.AuditQuery{AccountID: account, Limit: 100000})
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	return len(events)
+	return events
 }
 
 // holder is a holder's state, straight from the core.

@@ -85,7 +85,11 @@ type rateLimited struct {
 }
 
 func (e rateLimited) Error() string {
-	return fmt.Sprintf("%s: this %s has made too many verifications; retry in %d s", model.ErrRateLimited, e.limit, retryAfterSeconds(e.wait))
+	who := "this token has made"
+	if e.limit == "account" {
+		who = "this account has had"
+	}
+	return fmt.Sprintf("%s: %s too many verifications; retry in %d s", model.ErrRateLimited, who, retryAfterSeconds(e.wait))
 }
 func (e rateLimited) Unwrap() error { return model.ErrRateLimited }
 
