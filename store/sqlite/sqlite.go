@@ -89,8 +89,6 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		if err := prepareFile(path); err != nil {
 			return nil, err
 		}
-	}
-	if !memory {
 		// Look before touching: the writer's pragmas convert the file to WAL, so a newer pindesk's
 		// database or another program's must be refused by a read-only look first.
 		if err := check(ctx, path, o); err != nil {
