@@ -11,7 +11,9 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// A closed terminal window (SIGHUP) ends the app like ctrl+c does, so `pindesk demo` still
+	// removes its throwaway database and the app closes its store cleanly.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	code := run(ctx, os.Args[1:], newApp(os.Stdin, os.Stdout, os.Stderr))
 	stop()
 	os.Exit(code)
