@@ -2,7 +2,9 @@ package client_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -396,4 +398,66 @@ func TestTheAuditExportStreamsJSONLines(t *testing.T) {
 	if err := agent.ExportAudit(ctx, model.AuditQuery{}, io.Discard); !errors.Is(err, model.ErrNotPermitted) {
 		t.Fatalf("an agent's export: %v", err)
 	}
+}
+
+// TestEveryModelErrorSurvivesTheRoundTrip sends each of the model's sentinels through the server's
+// problem mapping and the client's, and checks the client returns the same sentinel with the same
+// message, so the app's error handling works the same on Local and Remote.
+func TestEveryModelErrorSurvivesTheRoundTrip(t *testing.T) {
+	sentinels := []error{
+		model.ErrInvalidInput, model.ErrInvalidPIN, model.ErrUnknownAccount, model.ErrUnknownHolder,
+		model.ErrUnknownKind, model.ErrNoPINs, model.ErrNoSuchPIN, model.ErrLocked, model.ErrNotLocked,
+		model.ErrNotPermitted, model.ErrPolicy, model.ErrConflict, model.ErrBusy, model.ErrUnavailable,
+		model.ErrUnauthorized, model.ErrRateLimited,
+	}
+	var current error
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/v1/me" {
+			io.WriteString(w, `{"name":"x","role":"agent"}`)
+			return
+		}
+		p := server.ProblemFor(current)
+		w.Header().Set("Content-Type", "application/problem+json")
+		w.WriteHeader(p.Status)
+		json.NewEncoder(w).Encode(p)
+	}))
+	t.Cleanup(ts.Close)
+	r, err := client.NewRemote(ts.URL, "pd_test", client.WithRetries(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range sentinels {
+		t.Run(s.Error(), func(t *testing.T) {
+			current = fmt.Errorf("verify: %w: the details", s)
+			_, err := r.Account(ctx, "a-1")
+			if !errors.Is(err, s) || err.Error() != current.Error() {
+				t.Fatalf("got %v, want %v", err, current)
+			}
+			for _, other := range sentinels {
+				if other != s && errors.Is(err, other) {
+					t.Fatalf("%v also matches %v", err, other)
+				}
+			}
+		})
+	}
+	t.Run("a policy error keeps its rule and detail", func(t *testing.T) {
+		current = fmt.Errorf("set PIN: %w", &model.PolicyError{Rule: model.RuleSequence, Detail: "no run of more than 4"})
+		_, err := r.Account(ctx, "a-1")
+		var pe *model.PolicyError
+		if !errors.As(err, &pe) || pe.Rule != model.RuleSequence || pe.Detail != "no run of more than 4" || err.Error() != current.Error() {
+			t.Fatalf("got %v", err)
+		}
+	})
+	t.Run("an unexpected error reaches the client as a generic one, without the cause", func(t *testing.T) {
+		current = errors.New(`SQL logic error: near "SELEC": syntax error`)
+		_, err := r.Account(ctx, "a-1")
+		if err == nil || strings.Contains(err.Error(), "SQL") {
+			t.Fatalf("got %v", err)
+		}
+		for _, s := range sentinels {
+			if errors.Is(err, s) {
+				t.Fatalf("an internal error posed as %v", s)
+			}
+		}
+	})
 }

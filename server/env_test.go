@@ -72,7 +72,7 @@ func (c *clock) Advance(d time.Duration) {
 // env is a server over a fresh SQLite file, with a token for every role. Every response it
 // serves is checked against the OpenAPI document.
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	svc    *core.Service
 	st     *sqlite.Store
 	srv    *server.Server
@@ -111,7 +111,7 @@ func (s *syncBuffer) String() string {
 // roles lists every operator role.
 var roles = []model.OperatorRole{model.OpAgent, model.OpSupervisor, model.OpTrainer, model.OpPortal, model.OpAdmin}
 
-func newEnv(t *testing.T, cfg server.Config) *env {
+func newEnv(t testing.TB, cfg server.Config) *env {
 	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "pindesk.db"))

@@ -80,6 +80,12 @@ var errorCodes = []struct {
 	{errTooLarge, http.StatusRequestEntityTooLarge, CodeTooLarge},
 }
 
+// ProblemFor is the answer the server gives for err: its status, stable code and message.
+func ProblemFor(err error) Problem {
+	p, _ := problemFor(err)
+	return p
+}
+
 // problemFor builds the answer to err. known is false for an error the server does not recognise:
 // its message is withheld from the client.
 func problemFor(err error) (p Problem, known bool) {
