@@ -73,7 +73,7 @@ func (s *searchScreen) setSize(w, h int) {
 	})
 	s.table.SetWidth(w)
 	s.table.SetHeight(max(h-4, 2))
-	s.render()
+	s.render(s.table.Cursor())
 }
 
 // reset empties the box and the table; any search still out is outdated by the new seq.
@@ -81,8 +81,7 @@ func (s *searchScreen) reset() {
 	s.input.Reset()
 	s.seq++
 	s.shown, s.results, s.more, s.query = s.seq, nil, false, ""
-	s.table.SetCursor(0)
-	s.render()
+	s.render(0)
 }
 
 func (s *searchScreen) update(msg tea.Msg) tea.Cmd {
@@ -157,7 +156,7 @@ func (s *searchScreen) edit(msg tea.Msg) tea.Cmd {
 	q := strings.TrimSpace(s.input.Value())
 	if q == "" {
 		s.shown, s.results, s.more, s.query = s.seq, nil, false, ""
-		s.render()
+		s.render(s.table.Cursor())
 		return cmd
 	}
 	return tea.Batch(cmd, s.c.io.search(s.c.call.id, s.seq, q, searchLimit))
@@ -185,9 +184,7 @@ func (s *searchScreen) answered(msg searchMsg) tea.Cmd {
 			cursor = i // keep the agent's selection when it is still listed
 		}
 	}
-	s.render()
-	s.table.SetCursor(cursor)
-	s.render()
+	s.render(cursor)
 	if !openNow {
 		return nil
 	}
@@ -203,13 +200,13 @@ func (s *searchScreen) move(n int) {
 	if len(s.results) == 0 {
 		return
 	}
-	s.table.SetCursor(min(max(s.table.Cursor()+n, 0), len(s.results)-1))
-	s.render()
+	s.render(min(max(s.table.Cursor()+n, 0), len(s.results)-1))
 }
 
-// render fills the table, marking the selected row with "›" so it shows without colour.
-func (s *searchScreen) render() {
-	cur := s.table.Cursor()
+// render fills the table with the cursor on row cur, marking it with "›" so the selection shows
+// without colour. The table redraws its rows on every change, so it is told each thing once.
+func (s *searchScreen) render(cur int) {
+	cur = min(max(cur, 0), max(len(s.results)-1, 0))
 	rows := make([]table.Row, len(s.results))
 	for i, r := range s.results {
 		mark := " "
@@ -228,10 +225,8 @@ func (s *searchScreen) render() {
 		rows[i] = table.Row{mark, r.Number, r.Name, r.Product, strings.Join(note, " · ")}
 	}
 	s.table.SetRows(rows)
-	if cur < 0 && len(rows) > 0 {
-		s.table.SetCursor(0)
-		rows[0][0] = "›"
-		s.table.SetRows(rows)
+	if len(rows) > 0 && s.table.Cursor() != cur {
+		s.table.SetCursor(cur)
 	}
 }
 
