@@ -188,7 +188,6 @@ func BenchmarkKeystrokeToResults100k(b *testing.B) {
 	b.ReportMetric(ms(lat[len(lat)-1]), "max-ms/keystroke")
 }
 
-
 // BenchmarkKeystrokeUIOnly is the app's own share of a keystroke: the same path over the in-memory
 // fake, so the search itself costs next to nothing.
 func BenchmarkKeystrokeUIOnly(b *testing.B) {
