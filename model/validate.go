@@ -14,6 +14,9 @@ func ValidateAccount(a Account) error {
 	if err := field("account id", a.ID, MaxIDLength, true); err != nil {
 		return err
 	}
+	if err := pathSafe("account id", a.ID); err != nil {
+		return err
+	}
 	if err := field("account number", a.Number, MaxIDLength, true); err != nil {
 		return err
 	}
@@ -26,6 +29,9 @@ func ValidateAccount(a Account) error {
 	seen := map[string]bool{}
 	for _, c := range a.Contacts {
 		if err := field("contact id", c.ID, MaxIDLength, true); err != nil {
+			return err
+		}
+		if err := pathSafe("contact id", c.ID); err != nil {
 			return err
 		}
 		if c.ID == AccountWide {
@@ -82,6 +88,16 @@ func field(name, v string, max int, required bool) error {
 		return fmt.Errorf("%w: %s is longer than %d characters", ErrInvalidInput, name, max)
 	case strings.ContainsAny(v, "\x00\r\n"):
 		return fmt.Errorf("%w: %s contains a control character", ErrInvalidInput, name)
+	}
+	return nil
+}
+
+// pathSafe refuses the ids "." and "..": an id is a segment of the REST API's URLs, where these two
+// are dot-segments that every HTTP client and server removes, so such an account could never be
+// reached over the network.
+func pathSafe(name, id string) error {
+	if id == "." || id == ".." {
+		return fmt.Errorf("%w: %s %q cannot be used (it is a path segment in the API's URLs)", ErrInvalidInput, name, id)
 	}
 	return nil
 }
