@@ -1,0 +1,195 @@
+#!/usr/bin/env bash
+# End-to-end test of the terminal app: builds the real pindesk binary and drives `pindesk demo` in a
+# detached tmux session, as an agent's keyboard would, reading the screen with capture-pane.
+# Every wait polls the screen for a text until a deadline; nothing waits a fixed time.
+#
+#   bash e2e/tmux_e2e.sh          (from anywhere; installs tmux with apt-get when it is missing)
+#
+# Flows:
+#   1. search → open account → two wrong PINs (attempts left shown) → right PIN (verified) → end call
+#   2. six wrong PINs lock the holder → supervisor unlock with a reason → right PIN verified → audit
+# Throughout, the PIN typed must never appear on the screen.
+# It also measures process start to first full frame of `pindesk demo` and of `pindesk`.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/pindesk-e2e.XXXXXX")"
+SOCKET="pindesk-e2e-$$"
+SESSION="e2e"
+DEADLINE_S="${PINDESK_E2E_DEADLINE:-20}"
+
+tm() { tmux -L "$SOCKET" "$@"; }
+
+cleanup() {
+  tm kill-server >/dev/null 2>&1 || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+log() { printf 'e2e: %s\n' "$*"; }
+
+if ! command -v tmux >/dev/null 2>&1; then
+  log "installing tmux"
+  SUDO=""
+  if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends tmux >/dev/null
+fi
+
+log "building pindesk"
+(cd "$ROOT" && go build -o "$WORK/pindesk" .)
+BIN="$WORK/pindesk"
+
+screen() { tm capture-pane -p -t "$SESSION" 2>/dev/null || true; }
+
+fail() {
+  log "FAIL: $*"
+  echo "----- screen -----"
+  screen
+  echo "------------------"
+  exit 1
+}
+
+now_ms() { date +%s%3N; }
+
+# wait_for TEXT...: polls the screen until every TEXT is on it, or fails at the deadline.
+wait_for() {
+  local end=$(($(now_ms) + DEADLINE_S * 1000)) s t ok
+  while :; do
+    s="$(screen)"
+    ok=1
+    for t in "$@"; do
+      if ! grep -qF -- "$t" <<<"$s"; then ok=0; break; fi
+    done
+    [ "$ok" = 1 ] && return 0
+    [ "$(now_ms)" -ge "$end" ] && fail "waited ${DEADLINE_S}s for: $*"
+    sleep 0.02
+  done
+}
+
+# gone TEXT: fails if TEXT is on the screen now.
+gone() {
+  if grep -qF -- "$1" <<<"$(screen)"; then fail "the screen shows $1"; fi
+}
+
+typ() { tm send-keys -t "$SESSION" -l -- "$1"; }
+key() { tm send-keys -t "$SESSION" "$@"; }
+
+# start CMD...: runs the binary in a new session and prints the milliseconds until its first
+# full frame (the search screen with its key help) is on the screen.
+start() {
+  local t0 t1
+  t0=$(now_ms)
+  tm new-session -d -s "$SESSION" -x 100 -y 30 -- "$@"
+  wait_for "Who is calling? Find their account" "? keys"
+  t1=$(now_ms)
+  echo $((t1 - t0))
+}
+
+# stop: quits the app with ctrl+c and waits for the session to end.
+stop() {
+  key C-c
+  local end=$(($(now_ms) + DEADLINE_S * 1000))
+  while tm has-session -t "$SESSION" 2>/dev/null; do
+    [ "$(now_ms)" -ge "$end" ] && fail "the app did not quit"
+    sleep 0.02
+  done
+}
+
+export HOME="$WORK/home"
+mkdir -p "$HOME"
+COMMON=(--data-dir "$WORK/data" --operator "e2e trainer")
+
+# The demo's first scenario: a healthy master PIN (demo/scenarios.go).
+ACCOUNT="DEMO-001"
+NAME="Harbour Bakery"
+HOLDER="Maria Lopez"
+PIN="482915"
+
+log "flow 1: wrong, wrong, right, end call"
+ms=$(start "$BIN" demo "${COMMON[@]}")
+log "pindesk demo: first frame after ${ms} ms (process start, demo database created and seeded)"
+wait_for "DEMO"
+typ "$ACCOUNT"
+wait_for "$NAME"
+key Enter
+wait_for "$HOLDER · holder" "ACTIVE"
+key Enter
+wait_for "0 of 6 digits"
+typ "111111"
+wait_for "6 of 6 digits"
+gone "111111"
+key Enter
+wait_for "WRONG PIN" "5 of 6 attempts left"
+key Enter
+wait_for "0 of 6 digits"
+typ "121212"
+key Enter
+wait_for "WRONG PIN" "4 of 6 attempts left"
+key Enter
+wait_for "0 of 6 digits"
+typ "$PIN"
+wait_for "6 of 6 digits"
+gone "$PIN"
+key Enter
+wait_for "VERIFIED" "Matched the master PIN"
+gone "$PIN"
+key C-e
+wait_for "Call ended. Ready for the next caller."
+gone "$NAME"
+
+log "flow 2: lock, supervisor unlock, verified"
+typ "$ACCOUNT"
+wait_for "$NAME"
+key Enter
+wait_for "$HOLDER · holder" "ACTIVE"
+for left in 5 4 3 2 1; do
+  key Enter
+  wait_for "0 of 6 digits"
+  typ "13579${left}"
+  key Enter
+  wait_for "WRONG PIN" "$left of 6 attempts left"
+done
+key Enter
+wait_for "0 of 6 digits"
+typ "135790"
+key Enter
+wait_for "WRONG PIN · NOW LOCKED" "0 of 6 attempts left"
+key Escape
+wait_for "pick caller" "LOCKED"   # the account screen (esc and enter sent together read as alt+enter)
+key Enter
+wait_for "0 of 6 digits"
+typ "$PIN"
+key Enter
+wait_for "The PIN was not checked." "unlock (u)"
+gone "$PIN"
+key u
+wait_for "UNLOCK $HOLDER" "Reason:"
+typ "identity confirmed by call-back"
+key Enter
+wait_for "Unlock $HOLDER now?"
+key y
+wait_for "Unlocked $HOLDER"
+key Enter
+wait_for "0 of 6 digits"
+typ "$PIN"
+key Enter
+wait_for "VERIFIED"
+gone "$PIN"
+key Escape
+wait_for "$HOLDER · holder"
+key a
+wait_for "Audit trail of $ACCOUNT" "reason: identity confirmed by call-back"
+gone "$PIN"
+stop
+
+log "start-up of the embedded app"
+"$BIN" "${COMMON[@]}" config >/dev/null 2>&1 || true
+ms=$(start "$BIN" "${COMMON[@]}")
+stop
+ms=$(start "$BIN" "${COMMON[@]}")
+log "pindesk: first frame after ${ms} ms (process start, database opened, second start)"
+stop
+
+log "PASS"
