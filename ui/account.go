@@ -166,7 +166,9 @@ func (s *accountScreen) view() string {
 
 	if s.picking {
 		b.WriteString(st.Bold.Render("Account-wide PIN — which contact is giving it?") + "\n")
-		for i, c := range a.Contacts {
+		from, to := window(len(a.Contacts), s.caller, s.h-5)
+		for i := from; i < to; i++ {
+			c := a.Contacts[i]
 			b.WriteString(s.row(i == s.caller, fmt.Sprintf("%s · %s", c.Name, c.Role)) + "\n")
 		}
 		return b.String()
@@ -177,7 +179,14 @@ func (s *accountScreen) view() string {
 	stateW := 14
 	detailW := max(s.w-2-nameW-stateW-2, 10)
 	b.WriteString(st.Label.Render("  "+fit("HOLDER", nameW)+" "+fit("STATE", stateW)+" "+fit("PINS", detailW)) + "\n")
-	for i, h := range s.rows() {
+	rows := s.rows()
+	from, to := window(len(rows), s.cursor, s.h-8)
+	if from > 0 || to < len(rows) {
+		b.WriteString(st.Faint.Render(fmt.Sprintf("  (%d–%d of %d holders; ↑/↓ scroll)", from+1, to, len(rows))) + "\n")
+		from, to = window(len(rows), s.cursor, s.h-9)
+	}
+	for i := from; i < to; i++ {
+		h := rows[i]
 		name := holderName(a, h.Holder.ContactID)
 		if h.Holder.IsAccountWide() {
 			name += " (any contact)"
@@ -226,6 +235,16 @@ func (s *accountScreen) contactLine(a model.Account, h model.HolderState) string
 		}
 	}
 	return strings.Join(parts, " · ")
+}
+
+// window is the range of n rows to draw in h lines so that row cur is among them.
+func window(n, cur, h int) (from, to int) {
+	h = max(h, 1)
+	if n <= h {
+		return 0, n
+	}
+	from = min(max(cur-h/2, 0), n-h)
+	return from, from + h
 }
 
 // policyLength says how long a PIN is under the policy in force.

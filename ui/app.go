@@ -46,19 +46,23 @@ type App struct {
 	spinFrame int
 	spinGen   int
 
-	idleGen     int
+	lastKey     time.Time // when the agent last pressed a key
+	idleArmed   bool      // an idle check is scheduled
 	confirmQuit bool
 	reachable   bool
 
-	// after schedules msg after d (tea.Tick); tests replace it to control time.
+	// after schedules msg after d (tea.Tick) and clock tells the time (for the idle timeout); tests
+	// replace both to control time.
 	after func(d time.Duration, msg tea.Msg) tea.Cmd
+	clock func() time.Time
 }
 
 var spinFrames = spinner.MiniDot.Frames
 
 const spinEvery = 100 * time.Millisecond
 
-type idleMsg struct{ gen int }
+// idleMsg is the idle check: one timer at a time, re-armed for the time that remains.
+type idleMsg struct{}
 
 type spinMsg struct{ gen int }
 
@@ -92,6 +96,7 @@ func newApp(ctx context.Context, b client.Backend, opts Options) *App {
 		a.conn = conn
 	}
 	c.sayFn, c.waitFn = a.setStatus, a.setBusy
+	a.clock = time.Now
 	a.after = func(d time.Duration, msg tea.Msg) tea.Cmd {
 		return tea.Tick(d, func(time.Time) tea.Msg { return msg })
 	}
@@ -161,8 +166,14 @@ func (a *App) update(msg tea.Msg) tea.Cmd {
 	case tea.PasteMsg:
 		return tea.Batch(a.touch(), a.screens[a.cur].update(msg))
 	case idleMsg:
-		if msg.gen == a.idleGen && a.hasCall() {
-			return a.endCall(fmt.Sprintf("Screen cleared after %s without a key press.", span(a.c.opts.IdleTimeout)))
+		a.idleArmed = false
+		timeout := a.c.opts.IdleTimeout
+		if idle := a.clock().Sub(a.lastKey); idle < timeout {
+			a.idleArmed = true
+			return a.after(timeout-idle, idleMsg{})
+		}
+		if a.hasCall() {
+			return a.endCall(fmt.Sprintf("Screen cleared after %s without a key press.", span(timeout)))
 		}
 		return nil
 	case spinMsg:
@@ -444,13 +455,14 @@ func (a *App) noteConnection() {
 	}
 }
 
-// touch restarts the idle timer.
+// touch notes a key press, and arms the idle check if none is scheduled.
 func (a *App) touch() tea.Cmd {
-	a.idleGen++
-	if a.c.opts.IdleTimeout <= 0 {
+	a.lastKey = a.clock()
+	if a.c.opts.IdleTimeout <= 0 || a.idleArmed {
 		return nil
 	}
-	return a.after(a.c.opts.IdleTimeout, idleMsg{a.idleGen})
+	a.idleArmed = true
+	return a.after(a.c.opts.IdleTimeout, idleMsg{})
 }
 
 func (a *App) setBusy(what string) tea.Cmd {

@@ -215,22 +215,34 @@ func runAll(c tea.Cmd) tea.Msg {
 
 func TestTheScreenClearsItselfWhenIdle(t *testing.T) {
 	h := newHarness(t, uitest.Scenarios(agent), Options{IdleTimeout: 2 * time.Minute})
+	now := uitest.Epoch
+	h.app.clock = func() time.Time { return now }
 	h.openAccount("ACC-1001")
 	h.keys("enter", "type:48")
-	var idle []idleMsg
-	for _, m := range h.timers {
-		if i, ok := m.(idleMsg); ok {
-			idle = append(idle, i)
+	idle := func() int {
+		n := 0
+		for _, m := range h.timers {
+			if _, ok := m.(idleMsg); ok {
+				n++
+			}
 		}
+		return n
 	}
-	if len(idle) < 2 {
-		t.Fatalf("no idle timers were started: %v", h.timers)
+	if idle() != 1 {
+		t.Fatalf("%d idle checks scheduled, want one for all the keys", idle())
 	}
-	h.send(idle[0]) // a timer from an earlier key press: the agent has typed since
-	if h.app.cur != scrEntry || h.app.entry.pin.Len() != 2 {
-		t.Fatalf("an outdated idle timer cleared the screen")
+	now = now.Add(90 * time.Second)
+	h.keys("type:2") // a key 90 s in: the idle time counts from here
+	now = now.Add(60 * time.Second)
+	h.send(idleMsg{}) // the first check fires 2 min after the first key, 1 min after the last
+	if h.app.cur != scrEntry || h.app.entry.pin.Len() != 3 {
+		t.Fatalf("the screen was cleared although a key was pressed a minute ago")
 	}
-	h.send(idle[len(idle)-1])
+	if idle() != 2 {
+		t.Fatalf("the idle check was not re-armed")
+	}
+	now = now.Add(60 * time.Second)
+	h.send(idleMsg{})
 	if h.app.cur != scrSearch || h.app.c.call.view != nil || !h.app.entry.pin.isZero() {
 		t.Fatalf("idle did not clear the call: screen %v", h.app.cur)
 	}
@@ -650,3 +662,23 @@ func TestTheAppFollowsTheTerminalsBackground(t *testing.T) {
 type lightBackground struct{}
 
 func (lightBackground) RGBA() (r, g, b, a uint32) { return 0xffff, 0xffff, 0xffff, 0xffff }
+
+func TestAnAccountWithManyContactsScrolls(t *testing.T) {
+	f := uitest.New(agent, uitest.Epoch)
+	var contacts []model.Contact
+	for i := range 30 {
+		contacts = append(contacts, model.Contact{ID: fmt.Sprintf("c%02d", i), Name: fmt.Sprintf("Contact %02d", i), Role: model.RoleSubContact})
+	}
+	f.AddAccount(model.Account{ID: "big", Number: "ACC-2000", Name: "Big Family", Product: "Home Fibre", UsesPINs: true, Contacts: contacts})
+	h := newHarness(t, f, Options{})
+	h.openAccount("ACC-2000")
+	h.mustSee("Contact 00", "of 30 holders")
+	for range 25 {
+		h.keys("down")
+	}
+	h.mustSee("› Contact 25")
+	h.mustNotSee("Contact 00")
+	if n := len(strings.Split(h.screen(), "\n")); n != 24 {
+		t.Fatalf("%d lines", n)
+	}
+}
