@@ -116,7 +116,7 @@ func queueAccount(b *pgx.Batch, a model.Account) {
 		terms, fields, texts = append(terms, t.term), append(fields, int16(t.field)), append(texts, t.text)
 	}
 	b.Queue(`INSERT INTO search_terms (term, account_id, field, text, number)
-		SELECT t.term, $1, t.field, t.text, $2 FROM unnest($3::text[], $4::smallint[], $5::text[]) AS t (term, field, text)
+		SELECT t.term, $1, t.field, t.text, lower($2::text COLLATE "C") FROM unnest($3::text[], $4::smallint[], $5::text[]) AS t (term, field, text)
 		ON CONFLICT DO NOTHING`, a.ID, a.Number, terms, fields, texts)
 }
 
@@ -155,19 +155,23 @@ func (s *Store) Account(ctx context.Context, id string) (model.Account, error) {
 	return a, nil
 }
 
-// denseMatches is where SearchAccounts changes plan, as the SQLite store does. Up to it, the
-// matching terms are read from the term index, grouped by account and sorted by number (cost grows
-// with the matches). Past it a match is common enough that walking accounts in number order and
-// probing each one's terms finds a page after a few hundred accounts, whatever the total.
-const denseMatches = 3000
+// denseMatches is where SearchAccounts changes plan for the name, email and phone terms, as the
+// SQLite store does. Up to it, the matching terms are read from the term index, grouped by account
+// and sorted by number (cost grows with the matches). Past it a match is common enough that
+// walking accounts in number order and probing each one's terms finds a page after a few hundred
+// accounts. A variable so tests can force either plan.
+var denseMatches = 2000
 
 // SearchAccounts finds accounts by a case-insensitive prefix of their number, name, a word of
 // their name, a contact's name or a word of it, an email, or (for a query that reads as a phone
-// number) the digits of a phone, ordered by account number. Each prefix is a range of the term
-// index.
+// number) the digits of a phone, ordered by account number (ASCII letters folded, then id).
+//
+// It merges two streams, each cut at offset+limit and both in number order: accounts whose number
+// starts with the query (one range of accounts_number_nocase — a number prefix's matches are
+// contiguous), and accounts with a matching term (one or two ranges of the term index).
 func (s *Store) SearchAccounts(ctx context.Context, q string, limit, offset int) ([]model.AccountSummary, error) {
 	text := normalize(q)
-	// Stored text is valid UTF-8 without NUL (imports are validated), so a query that is not can
+	// Stored text is valid UTF-8 without NUL (imports are checked), so a query that is not can
 	// match nothing; PostgreSQL would refuse it as a parameter.
 	if text == "" || limit <= 0 || !storable(q) {
 		return []model.AccountSummary{}, nil
@@ -175,16 +179,16 @@ func (s *Store) SearchAccounts(ctx context.Context, q string, limit, offset int)
 	if offset < 0 {
 		offset = 0
 	}
-	// Two prefix ranges at most: the text, and a phone's digits when they differ from it.
+	// The text range, and a phone's digits when they differ from it ("", "": an empty range).
 	lo1, hi1 := text, prefixEnd(text)
-	lo2, hi2 := lo1, hi1
+	lo2, hi2 := "", ""
 	if d := phoneQuery(q); d != "" && d != text {
 		lo2, hi2 = d, prefixEnd(d)
 	}
 	var matches int
 	err := s.pool.QueryRow(ctx, `SELECT
 		(SELECT count(*) FROM (SELECT 1 FROM search_terms WHERE term >= $1 AND term < $2 LIMIT $5) a) +
-		(SELECT count(*) FROM (SELECT 1 FROM search_terms WHERE term >= $3 AND term < $4 AND $3 <> $1 LIMIT $5) b)`,
+		(SELECT count(*) FROM (SELECT 1 FROM search_terms WHERE term >= $3 AND term < $4 LIMIT $5) b)`,
 		lo1, hi1, lo2, hi2, denseMatches).Scan(&matches)
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", mapErr(err))
@@ -193,13 +197,13 @@ func (s *Store) SearchAccounts(ctx context.Context, q string, limit, offset int)
 	if matches >= denseMatches {
 		query = denseSearch
 	}
-	rows, err := s.pool.Query(ctx, query, lo1, hi1, lo2, hi2, limit, offset)
+	rows, err := s.pool.Query(ctx, query, lo1, hi1, lo2, hi2, offset+limit, limit, offset)
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", mapErr(err))
 	}
 	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (model.AccountSummary, error) {
 		var a model.AccountSummary
-		var field int16
+		var field int32
 		err := row.Scan(&a.ID, &a.Number, &a.Name, &a.Product, &a.UsesPINs, &field, &a.MatchedText)
 		if field >= 0 && int(field) < len(fieldNames) {
 			a.MatchedOn = fieldNames[field]
@@ -215,34 +219,48 @@ func (s *Store) SearchAccounts(ctx context.Context, q string, limit, offset int)
 	return out, nil
 }
 
-// sparseSearch reads the matching terms (one or two index ranges), keeps each account's best
-// match (lowest field, then text), and joins only the page's accounts.
-const sparseSearch = `
-SELECT a.id, a.number, a.name, a.product, a.uses_pins, m.field, m.text
-FROM (
+// searchPage is the search around a term stream (terms): the number stream, the merge keeping
+// each account's best match (lowest field, then text), the page, and the page's accounts.
+// Parameters: $1 $2 the text range, $3 $4 the digits range, $5 offset+limit, $6 limit, $7 offset.
+func searchPage(terms string) string {
+	return `
+WITH num AS (
+	SELECT id, lower(number) AS key, 0 AS field, number AS text FROM accounts
+	WHERE lower(number) >= $1 AND lower(number) < $2
+	ORDER BY lower(number), id LIMIT $5
+), trm AS (` + terms + `
+), best AS (
+	SELECT DISTINCT ON (id) id, key, field, text FROM (SELECT * FROM num UNION ALL SELECT * FROM trm) u
+	ORDER BY id, field, text
+), page AS (
+	SELECT * FROM best ORDER BY key, id LIMIT $6 OFFSET $7
+)
+SELECT a.id, a.number, a.name, a.product, a.uses_pins, p.field, p.text
+FROM page p JOIN accounts a ON a.id = p.id
+ORDER BY p.key, p.id`
+}
+
+// sparseSearch reads the matching terms (one or two index ranges) and keeps each account's best.
+var sparseSearch = searchPage(`
 	SELECT * FROM (
-		SELECT DISTINCT ON (account_id) account_id, number, field, text FROM (
+		SELECT DISTINCT ON (account_id) account_id AS id, number AS key, field::integer, text FROM (
 			SELECT account_id, number, field, text FROM search_terms WHERE term >= $1 AND term < $2
 			UNION ALL
-			SELECT account_id, number, field, text FROM search_terms WHERE term >= $3 AND term < $4 AND $3 <> $1
+			SELECT account_id, number, field, text FROM search_terms WHERE term >= $3 AND term < $4
 		) t
 		ORDER BY account_id, field, text
-	) best
-	ORDER BY number
-	LIMIT $5 OFFSET $6
-) m
-JOIN accounts a ON a.id = m.account_id
-ORDER BY a.number`
+	) s
+	ORDER BY key, id LIMIT $5`)
 
-// denseSearch walks accounts in number order (the unique index on number) and keeps those with a
-// matching term, probing the (account_id, term) index once per account.
-const denseSearch = `
-SELECT a.id, a.number, a.name, a.product, a.uses_pins, m.field, m.text
-FROM accounts a
-CROSS JOIN LATERAL (
-	SELECT t.field, t.text FROM search_terms t
-	WHERE t.account_id = a.id AND ((t.term >= $1 AND t.term < $2) OR (t.term >= $3 AND t.term < $4))
-	ORDER BY t.field, t.text LIMIT 1
-) m
-ORDER BY a.number
-LIMIT $5 OFFSET $6`
+// denseSearch walks accounts in number order (accounts_number_nocase) and keeps those with a
+// matching term, probing the (account_id, term) index once per account; LIMIT 1 in the lateral
+// keeps the planner from turning the probe into a join over every match.
+var denseSearch = searchPage(`
+	SELECT a.id, lower(a.number) AS key, m.field::integer, m.text
+	FROM accounts a
+	CROSS JOIN LATERAL (
+		SELECT t.field, t.text FROM search_terms t
+		WHERE t.account_id = a.id AND ((t.term >= $1 AND t.term < $2) OR (t.term >= $3 AND t.term < $4))
+		ORDER BY t.field, t.text LIMIT 1
+	) m
+	ORDER BY lower(a.number), a.id LIMIT $5`)

@@ -4,10 +4,28 @@ import (
 	"testing"
 
 	"github.com/pindesk/pindesk/store"
+	"github.com/pindesk/pindesk/store/postgres"
 	"github.com/pindesk/pindesk/store/storetest"
 )
 
 func TestConformance(t *testing.T) {
 	baseURL(t)
 	storetest.Run(t, func(t *testing.T) store.Store { return open(t, newSchema(t)) })
+}
+
+// The store has two search plans (see SearchAccounts); the suite's search part holds each to the
+// same answers, whatever the number of matches that picks one in use.
+func TestConformanceOfEachSearchPlan(t *testing.T) {
+	baseURL(t)
+	for _, plan := range []struct {
+		name      string
+		threshold int
+	}{{"dense plan", 0}, {"sparse plan", 1 << 30}} {
+		t.Run(plan.name, func(t *testing.T) {
+			saved := *postgres.DenseMatches
+			*postgres.DenseMatches = plan.threshold
+			defer func() { *postgres.DenseMatches = saved }()
+			storetest.RunSearch(t, func(t *testing.T) store.Store { return open(t, newSchema(t)) })
+		})
+	}
 }

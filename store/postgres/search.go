@@ -76,7 +76,7 @@ func accountTerms(a model.Account) []searchTerm {
 		seen[t] = true
 		out = append(out, t)
 	}
-	add(normalize(a.Number), fieldNumber, a.Number)
+	// The number is searched on its own index (see SearchAccounts), not as a term.
 	for _, w := range nameTerms(a.Name) {
 		add(w, fieldName, a.Name)
 	}

@@ -84,16 +84,21 @@ func TestAPrefixSearchReadsTheTermIndexNotTheTable(t *testing.T) {
 	if _, err := conn.Exec(ctx, "ANALYZE"); err != nil {
 		t.Fatal(err)
 	}
-	rows, err := conn.Query(ctx, `EXPLAIN SELECT account_id FROM search_terms WHERE term >= $1 AND term < $2`, "dense customer 0012", "dense customer 0013")
-	if err != nil {
-		t.Fatal(err)
-	}
-	lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		t.Fatal(err)
-	}
-	plan := strings.Join(lines, "\n")
-	if !strings.Contains(plan, "search_terms_pkey") || strings.Contains(plan, "Seq Scan") {
-		t.Fatalf("a prefix range is not an index range scan:\n%s", plan)
+	for _, c := range []struct{ query, index string }{
+		{`EXPLAIN SELECT account_id FROM search_terms WHERE term >= 'dense customer 0012' AND term < 'dense customer 0013'`, "search_terms_pkey"},
+		{`EXPLAIN SELECT id FROM accounts WHERE lower(number) >= '70345' AND lower(number) < '70346' ORDER BY lower(number), id LIMIT 21`, "accounts_number_nocase"},
+	} {
+		rows, err := conn.Query(ctx, c.query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			t.Fatal(err)
+		}
+		plan := strings.Join(lines, "\n")
+		if !strings.Contains(plan, c.index) || strings.Contains(plan, "Seq Scan") {
+			t.Fatalf("a prefix range is not a range scan of %s:\n%s", c.index, plan)
+		}
 	}
 }

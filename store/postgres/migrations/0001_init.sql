@@ -13,6 +13,10 @@ CREATE TABLE accounts (
     product   text NOT NULL DEFAULT '',
     uses_pins boolean NOT NULL
 );
+-- Search by number is a range on this index, and every search result is ordered by it. lower() of
+-- a COLLATE "C" value folds ASCII letters only — SQLite's NOCASE — for the letters some numbers
+-- carry.
+CREATE INDEX accounts_number_nocase ON accounts ((lower(number)), id);
 
 CREATE TABLE contacts (
     account_id text NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
@@ -90,10 +94,11 @@ CREATE TABLE tokens (
 );
 
 -- Search: one row per searchable prefix source (the whole of a field, and each word of a name),
--- lower-cased; phones as their digits only. The primary key leads with term (byte-ordered), so a
--- prefix is one index range: term >= q AND term < q'. It carries the account number so matches
--- are ordered without touching accounts. field ranks which match is shown: 0 number, 1 name,
--- 2 contact, 3 email, 4 phone.
+-- lower-cased; phones as their digits only. Account numbers are not here: they are searched on
+-- accounts_number_nocase, where a prefix's matches are one ordered range. The primary key leads
+-- with term (byte-ordered), so a prefix is one index range: term >= q AND term < q'. number is the
+-- account's lower(number), so matches are ordered without touching accounts. field ranks which
+-- match is shown: 1 name, 2 contact, 3 email, 4 phone.
 CREATE TABLE search_terms (
     term       text COLLATE "C" NOT NULL,
     account_id text NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,

@@ -1,0 +1,4 @@
+package postgres
+
+// DenseMatches lets the tests force either search plan.
+var DenseMatches = &denseMatches
