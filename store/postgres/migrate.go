@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"sort"
@@ -14,6 +15,9 @@ import (
 	"github.com/pindesk/pindesk/model"
 	"github.com/pindesk/pindesk/store"
 )
+
+// ErrForeignSchema: the schema already holds tables that are not pindesk's; it is not touched.
+var ErrForeignSchema = errors.New("not a pindesk schema")
 
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
@@ -89,6 +93,19 @@ func (s *Store) migrate(ctx context.Context) error {
 		var exists bool
 		if err := tx.QueryRow(ctx, `SELECT to_regclass('schema_version') IS NOT NULL`).Scan(&exists); err != nil {
 			return fmt.Errorf("read the schema version: %w", err)
+		}
+		if !exists {
+			var tables []string
+			rows, err := tx.Query(ctx, `SELECT tablename FROM pg_tables WHERE schemaname = $1 ORDER BY tablename LIMIT 5`, *schema)
+			if err == nil {
+				tables, err = pgx.CollectRows(rows, pgx.RowTo[string])
+			}
+			if err != nil {
+				return fmt.Errorf("list the schema's tables: %w", err)
+			}
+			if len(tables) > 0 {
+				return fmt.Errorf("%w: schema %q holds tables of another program (%s…) and no schema_version: give pindesk a schema of its own (CREATE SCHEMA pindesk, then search_path=pindesk in the URL)", ErrForeignSchema, *schema, strings.Join(tables, ", "))
+			}
 		}
 		current := 0
 		if exists {

@@ -214,3 +214,28 @@ func TestASearchPathNamingNoSchemaIsRefusedPlainly(t *testing.T) {
 		t.Fatalf("error %v, want model.ErrInvalidInput naming the search_path and how to fix it", err)
 	}
 }
+
+func TestASchemaHoldingAnotherProgramsTablesIsRefusedUntouched(t *testing.T) {
+	ctx := context.Background()
+	u := newSchema(t)
+	conn, err := pgx.Connect(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, `CREATE TABLE accounts (id integer PRIMARY KEY, balance numeric)`); err != nil {
+		t.Fatal(err)
+	}
+	s, err := postgres.Open(ctx, u)
+	if err == nil {
+		s.Close()
+		t.Fatal("opened a schema that holds another program's tables")
+	}
+	if !errors.Is(err, postgres.ErrForeignSchema) || !strings.Contains(err.Error(), "accounts") || !strings.Contains(err.Error(), "search_path") {
+		t.Fatalf("error %v, want postgres.ErrForeignSchema naming the table and the way out", err)
+	}
+	var tables int
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()`).Scan(&tables); err != nil || tables != 1 {
+		t.Fatalf("the schema holds %d tables after the refusal (%v), want only the other program's", tables, err)
+	}
+}
