@@ -146,15 +146,31 @@ func TestAnUnparsableURLIsRefusedWithoutItsPassword(t *testing.T) {
 	}
 }
 
-func TestSessionsCommitDurablyWhateverTheServerDefault(t *testing.T) {
-	ctx := context.Background()
-	s := open(t, newSchema(t))
-	var sc string
-	if err := s.Pool().QueryRow(ctx, `SHOW synchronous_commit`).Scan(&sc); err != nil {
-		t.Fatal(err)
+func TestSessionsRunWithTheStoreDefaultsUnlessTheURLSaysOtherwise(t *testing.T) {
+	u := newSchema(t)
+	tests := []struct {
+		name string
+		url  string
+		want map[string]string
+	}{
+		{"the defaults: durable commits, a bounded lock wait, stalled transactions cut off", u,
+			map[string]string{"synchronous_commit": "on", "lock_timeout": "10s", "idle_in_transaction_session_timeout": "1min"}},
+		{"settings in the URL win", withParam(withParam(u, "lock_timeout", "3s"), "synchronous_commit", "remote_apply"),
+			map[string]string{"synchronous_commit": "remote_apply", "lock_timeout": "3s"}},
 	}
-	if sc != "on" {
-		t.Fatalf("synchronous_commit is %q in the store's sessions, want on", sc)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := open(t, tc.url)
+			for setting, want := range tc.want {
+				var got string
+				if err := s.Pool().QueryRow(context.Background(), "SHOW "+setting).Scan(&got); err != nil {
+					t.Fatal(err)
+				}
+				if got != want {
+					t.Errorf("%s is %q in the store's sessions, want %q", setting, got, want)
+				}
+			}
+		})
 	}
 }
 

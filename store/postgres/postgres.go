@@ -9,11 +9,21 @@
 // itself moves only by one UPDATE … SET failures = failures + 1 … RETURNING. A transaction's
 // COMMIT returns only once its WAL is flushed (the store's sessions run with
 // synchronous_commit=on unless the URL says otherwise), so an answer is never given for a
-// verification the database could lose.
+// verification the database could lose. A deadlock or serialization failure reruns the
+// transaction (at most four runs), then answers model.ErrBusy.
 //
-// The connection URL is pgx's: postgres://user:password@host:port/db?sslmode=…, plus pool
-// settings such as pool_max_conns=N (the most connections one server opens; default 8) and any
-// server setting, e.g. search_path=pindesk to keep the tables in a schema of their own.
+// The connection URL is pgx's: postgres://user:password@host:port/db?sslmode=…, plus
+//   - pool_max_conns=N: the most connections this server opens (default DefaultMaxConns);
+//     WithMaxConns overrides it. Other pgxpool settings (pool_max_conn_lifetime, …) work too.
+//   - search_path=pindesk: keep pindesk's tables in a schema of their own (created beforehand);
+//     a schema holding another program's tables is refused with ErrForeignSchema.
+//   - any server setting, which overrides the store's session defaults: lock_timeout (10s: a
+//     verification that waits longer for a holder answers model.ErrBusy),
+//     idle_in_transaction_session_timeout (60s: a server that stalls holding a holder's lock is
+//     cut off rather than locking that holder out on every server), synchronous_commit (on).
+//
+// Migrations run at Open, in one transaction under an advisory lock, so servers starting together
+// migrate once; a database of a newer schema is refused with store.ErrSchemaTooNew, untouched.
 package postgres
 
 import (
