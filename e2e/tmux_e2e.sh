@@ -185,8 +185,7 @@ gone "$PIN"
 stop
 
 log "start-up of the embedded app"
-"$BIN" "${COMMON[@]}" config >/dev/null 2>&1 || true
-ms=$(start "$BIN" "${COMMON[@]}")
+ms=$(start "$BIN" "${COMMON[@]}") # the first start creates the database and key
 stop
 ms=$(start "$BIN" "${COMMON[@]}")
 log "pindesk: first frame after ${ms} ms (process start, database opened, second start)"
