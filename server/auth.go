@@ -104,7 +104,12 @@ func (s *Server) authenticate(r *http.Request) (caller, error) {
 	if len(token) != tokenLen || !strings.HasPrefix(token, TokenPrefix) {
 		return caller{}, fmt.Errorf("%w: that is not a pindesk token", model.ErrUnauthorized)
 	}
-	rec, err := s.tokens.TokenByHash(r.Context(), HashToken(token))
+	hash := HashToken(token)
+	now := time.Now()
+	if c, ok := s.tokenCache.get(hash, now); ok {
+		return c, nil
+	}
+	rec, err := s.tokens.TokenByHash(r.Context(), hash)
 	if errors.Is(err, model.ErrUnauthorized) {
 		return caller{}, fmt.Errorf("%w: unknown or revoked token", model.ErrUnauthorized)
 	}
@@ -122,5 +127,7 @@ func (s *Server) authenticate(r *http.Request) (caller, error) {
 	if _, err := model.ParseOperatorRole(string(rec.Operator.Role)); err != nil {
 		return caller{}, fmt.Errorf("%w: the token's role is not known to this server", model.ErrUnauthorized)
 	}
-	return caller{op: rec.Operator, tokenID: rec.ID}, nil
+	c := caller{op: rec.Operator, tokenID: rec.ID}
+	s.tokenCache.put(hash, c, now)
+	return c, nil
 }

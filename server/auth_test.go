@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pindesk/pindesk/model"
 	"github.com/pindesk/pindesk/server"
@@ -168,4 +169,41 @@ func TestTheServerIsObservable(t *testing.T) {
 			t.Fatalf("liveness with the store closed: %d", r.status)
 		}
 	})
+}
+
+// TestARevocationElsewhereTakesEffectWithinTheCacheTTL: a token revoked by another process (the
+// admin command line, straight in the database) stops working once the server's cached lookup
+// expires, and at once when the cache is off.
+func TestARevocationElsewhereTakesEffectWithinTheCacheTTL(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		ttl  time.Duration
+	}{{"with a 100 ms cache", 100 * time.Millisecond}, {"with the cache off", -1}} {
+		t.Run(c.name, func(t *testing.T) {
+			cfg := noLimits
+			cfg.TokenCacheTTL = c.ttl
+			e := newEnv(t, cfg)
+			tok, rec, err := server.IssueToken(context.Background(), e.st, model.Operator{Name: "leaver", Role: model.OpAgent}, e.clock.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r := e.callToken(tok, "GET", "/v1/me", nil); r.status != 200 {
+				t.Fatalf("%d", r.status)
+			}
+			if err := e.st.RevokeToken(context.Background(), rec.ID, e.clock.Now()); err != nil {
+				t.Fatal(err)
+			}
+			revoked := time.Now()
+			for {
+				r := e.callToken(tok, "GET", "/v1/me", nil)
+				if r.status == 401 {
+					break
+				}
+				if waited := time.Since(revoked); c.ttl < 0 || waited > c.ttl+time.Second {
+					t.Fatalf("still accepted %v after revocation (TTL %v)", waited, c.ttl)
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+		})
+	}
 }

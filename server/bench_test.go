@@ -12,7 +12,10 @@ package server_test
 import (
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"sort"
 	"sync"
 	"testing"
@@ -25,10 +28,17 @@ import (
 const benchAccounts = 64
 
 // benchEnv is a server over a SQLite file with benchAccounts accounts, each holder with a master
-// PIN, and limits off.
+// PIN, and limits off. Its url is a second listener without the OpenAPI check of the tests, which
+// a real server does not run.
 func benchEnv(b *testing.B) (*env, []string) {
 	b.Helper()
-	e := newEnv(b, noLimits)
+	cfg := noLimits
+	// As pindesk serve logs by default: info and up, formatted (here to nowhere).
+	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	e := newEnv(b, cfg)
+	raw := httptest.NewServer(e.srv)
+	b.Cleanup(raw.Close)
+	e.url = raw.URL
 	var accts []model.Account
 	for i := 0; i < benchAccounts; i++ {
 		accts = append(accts, model.Account{ID: fmt.Sprintf("b-%02d", i), Number: fmt.Sprintf("B%04d", i), Name: "Bench",

@@ -126,6 +126,9 @@ func newEnv(t testing.TB, cfg server.Config) *env {
 	}
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	if cfg.Logger != nil {
+		logger = cfg.Logger
+	}
 	clk := &clock{t: time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)}
 	svc, err := core.New(st, sealer, core.WithClock(clk), core.WithLogger(logger))
 	if err != nil {

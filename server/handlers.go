@@ -414,6 +414,7 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, c caller) e
 		}
 		return err
 	}
+	s.tokenCache.forget()
 	s.log.Info("token revoked", "by", c.op.Name, "id", id)
 	w.WriteHeader(http.StatusNoContent)
 	return nil

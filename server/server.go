@@ -27,6 +27,9 @@ type Config struct {
 	// MaxBodyBytes caps a request body (16 KiB); MaxImportBytes caps an import (8 MiB).
 	MaxBodyBytes   int64
 	MaxImportBytes int64
+	// TokenCacheTTL is how long a token lookup is reused (DefaultTokenCacheTTL when zero; negative
+	// turns the cache off).
+	TokenCacheTTL time.Duration
 }
 
 // Defaults for the body caps.
@@ -48,6 +51,7 @@ type Server struct {
 	maxBody      int64
 	maxImport    int64
 	routeList    []string
+	tokenCache   *tokenCache
 }
 
 // New returns the API over svc, authenticating with the tokens in tokens.
@@ -64,13 +68,16 @@ func New(svc *core.Service, tokens TokenStore, cfg Config) *Server {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = DefaultMaxBodyBytes
 	}
+	if cfg.TokenCacheTTL == 0 {
+		cfg.TokenCacheTTL = DefaultTokenCacheTTL
+	}
 	if cfg.MaxImportBytes <= 0 {
 		cfg.MaxImportBytes = DefaultMaxImportBytes
 	}
 	s := &Server{
 		core: svc, tokens: tokens, log: cfg.Logger, mux: http.NewServeMux(), metrics: newMetrics(),
 		tokenLimit: newKeyedLimiter(cfg.TokenVerifyLimit), accountLimit: newKeyedLimiter(cfg.AccountVerifyLimit),
-		maxBody: cfg.MaxBodyBytes, maxImport: cfg.MaxImportBytes,
+		maxBody: cfg.MaxBodyBytes, maxImport: cfg.MaxImportBytes, tokenCache: newTokenCache(cfg.TokenCacheTTL),
 	}
 	s.routes()
 	s.handler = s.recoverPanics(s.mux)
