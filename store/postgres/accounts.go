@@ -120,37 +120,40 @@ func queueAccount(b *pgx.Batch, a model.Account) {
 		ON CONFLICT DO NOTHING`, a.ID, a.Number, terms, fields, texts)
 }
 
-// Account returns the account with its contacts in their imported order.
+// Account returns the account with its contacts in their imported order, in one statement: one
+// round trip (every request of the core starts here) and one snapshot, so a concurrent import is
+// seen whole or not at all.
 func (s *Store) Account(ctx context.Context, id string) (model.Account, error) {
-	var a model.Account
 	if !storable(id) {
 		return model.Account{}, fmt.Errorf("%w: %q", model.ErrUnknownAccount, id)
 	}
-	err := s.pool.QueryRow(ctx, `SELECT id, number, name, product, uses_pins FROM accounts WHERE id = $1`, id).
-		Scan(&a.ID, &a.Number, &a.Name, &a.Product, &a.UsesPINs)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return model.Account{}, fmt.Errorf("%w: %q", model.ErrUnknownAccount, id)
-	}
+	rows, err := s.pool.Query(ctx, `SELECT a.id, a.number, a.name, a.product, a.uses_pins,
+			c.id, c.name, c.email, c.phone, c.role, c.federated
+		FROM accounts a LEFT JOIN contacts c ON c.account_id = a.id
+		WHERE a.id = $1 ORDER BY c.position`, id)
 	if err != nil {
 		return model.Account{}, fmt.Errorf("load account %s: %w", id, mapErr(err))
 	}
-	rows, err := s.pool.Query(ctx, `SELECT id, name, email, phone, role, federated FROM contacts
-		WHERE account_id = $1 ORDER BY position`, id)
-	if err != nil {
-		return model.Account{}, fmt.Errorf("load contacts of %s: %w", id, mapErr(err))
+	defer rows.Close()
+	a := model.Account{Contacts: []model.Contact{}}
+	found := false
+	for rows.Next() {
+		var cid, name, email, phone, role *string
+		var federated *bool
+		if err := rows.Scan(&a.ID, &a.Number, &a.Name, &a.Product, &a.UsesPINs, &cid, &name, &email, &phone, &role, &federated); err != nil {
+			return model.Account{}, fmt.Errorf("load account %s: %w", id, err)
+		}
+		found = true
+		if cid != nil {
+			a.Contacts = append(a.Contacts, model.Contact{ID: *cid, Name: *name, Email: *email, Phone: *phone,
+				Role: model.ContactRole(*role), Federated: *federated})
+		}
 	}
-	a.Contacts, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (model.Contact, error) {
-		var c model.Contact
-		var role string
-		err := row.Scan(&c.ID, &c.Name, &c.Email, &c.Phone, &role, &c.Federated)
-		c.Role = model.ContactRole(role)
-		return c, err
-	})
-	if err != nil {
-		return model.Account{}, fmt.Errorf("load contacts of %s: %w", id, err)
+	if err := rows.Err(); err != nil {
+		return model.Account{}, fmt.Errorf("load account %s: %w", id, mapErr(err))
 	}
-	if a.Contacts == nil {
-		a.Contacts = []model.Contact{}
+	if !found {
+		return model.Account{}, fmt.Errorf("%w: %q", model.ErrUnknownAccount, id)
 	}
 	return a, nil
 }

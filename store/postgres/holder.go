@@ -21,27 +21,66 @@ const IdempotencyTTL = 24 * time.Hour
 // created first when absent and the account and contact exist (INSERT … ON CONFLICT DO NOTHING: a
 // concurrent creator waits for the other's insert rather than failing), then locked with
 // SELECT … FOR UPDATE, which every UpdateHolder of the holder on every server sharing the database
-// takes: they run one at a time, each seeing what the one before committed. The three statements
-// go in one round trip. The commit has returned, WAL flushed, before UpdateHolder does.
+// takes: they run one at a time, each seeing what the one before committed. The commit has
+// returned, WAL flushed, before UpdateHolder does.
+//
+// A verification is a handful of round trips, each a wait on a busy floor, so BEGIN travels in
+// one batch with the insert, the lock and the PIN load: the transaction is begun on the connection
+// rather than through pgx.Tx, and ended here by COMMIT or, on any error or panic, ROLLBACK.
 func (s *Store) UpdateHolder(ctx context.Context, ref model.HolderRef, fn func(store.HolderTx) error) error {
-	return s.inTx(ctx, func(tx pgx.Tx) error {
-		h, err := lockHolder(ctx, tx, ref)
-		if err != nil {
-			return err
-		}
-		return fn(&holderTx{tx: tx, h: h})
-	})
+	return retry(ctx, func() error { return s.updateHolderOnce(ctx, ref, fn) })
 }
 
-func lockHolder(ctx context.Context, tx pgx.Tx, ref model.HolderRef) (store.Holder, error) {
+func (s *Store) updateHolderOnce(ctx context.Context, ref model.HolderRef, fn func(store.HolderTx) error) error {
 	h := store.Holder{Ref: ref}
 	if !storable(ref.AccountID) {
-		return h, fmt.Errorf("%w: %q", model.ErrUnknownAccount, ref.AccountID)
+		return fmt.Errorf("%w: %q", model.ErrUnknownAccount, ref.AccountID)
 	}
 	if !storable(ref.ContactID) {
-		return h, fmt.Errorf("%w: account %q has no contact %q", model.ErrUnknownHolder, ref.AccountID, ref.ContactID)
+		return fmt.Errorf("%w: account %q has no contact %q", model.ErrUnknownHolder, ref.AccountID, ref.ContactID)
 	}
+	pc, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("acquire a connection: %w", err)
+	}
+	conn := pc.Conn()
+	done := false
+	defer func() {
+		if !done {
+			// Roll back on a context that outlives the caller's; a connection that cannot is
+			// closed, so the pool never hands out one still inside this transaction.
+			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+			if _, err := conn.Exec(rctx, "ROLLBACK"); err != nil {
+				conn.Close(rctx)
+			}
+			cancel()
+		}
+		pc.Release()
+	}()
 	b := &pgx.Batch{}
+	b.Queue(`BEGIN ISOLATION LEVEL READ COMMITTED`)
+	if h, err = lockHolder(ctx, conn, b, ref); err != nil {
+		return err
+	}
+	if err := fn(&holderTx{tx: conn, h: h}); err != nil {
+		return err
+	}
+	tag, err := conn.Exec(ctx, "COMMIT")
+	if err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	done = true
+	if tag.String() != "COMMIT" {
+		// A statement failed inside fn and fn went on: PostgreSQL answers COMMIT with ROLLBACK.
+		return fmt.Errorf("commit: %w", pgx.ErrTxCommitRollback)
+	}
+	return nil
+}
+
+// lockHolder sends b (which may already hold BEGIN) with the holder's insert, lock and PIN load, in
+// one round trip.
+func lockHolder(ctx context.Context, tx dbtx, b *pgx.Batch, ref model.HolderRef) (store.Holder, error) {
+	h := store.Holder{Ref: ref}
 	b.Queue(`INSERT INTO holders (account_id, holder_id)
 		SELECT $1, $2 WHERE EXISTS (SELECT 1 FROM accounts WHERE id = $1)
 			AND ($2 = 'account' OR EXISTS (SELECT 1 FROM contacts WHERE account_id = $1 AND id = $2))
@@ -51,6 +90,11 @@ func lockHolder(ctx context.Context, tx pgx.Tx, ref model.HolderRef) (store.Hold
 		WHERE account_id = $1 AND holder_id = $2 ORDER BY kind COLLATE "C"`, ref.AccountID, ref.ContactID)
 	br := tx.SendBatch(ctx, b)
 	defer br.Close()
+	for range b.Len() - 3 { // BEGIN
+		if _, err := br.Exec(); err != nil {
+			return h, fmt.Errorf("begin transaction: %w", err)
+		}
+	}
 	if _, err := br.Exec(); err != nil {
 		return h, fmt.Errorf("create holder %s: %w", ref, err)
 	}
@@ -104,7 +148,7 @@ func utc(t *time.Time) *time.Time {
 }
 
 type holderTx struct {
-	tx pgx.Tx
+	tx dbtx
 	h  store.Holder
 }
 

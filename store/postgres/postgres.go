@@ -143,6 +143,14 @@ func setDefault(m map[string]string, k, v string) {
 	}
 }
 
+// dbtx is what statements run on: a pgx.Tx, or a connection inside a transaction it began.
+type dbtx interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
+}
+
 // PostgreSQL error codes the store treats specially.
 const (
 	codeSerialization = "40001"
@@ -191,9 +199,14 @@ const maxAttempts = 4
 // inTx runs fn in a READ COMMITTED transaction and commits it, running it again (bounded, with
 // jitter) after a serialization failure or a deadlock.
 func (s *Store) inTx(ctx context.Context, fn func(pgx.Tx) error) error {
+	return retry(ctx, func() error { return s.txOnce(ctx, fn) })
+}
+
+// retry runs once, and again (bounded, with jitter) after a serialization failure or a deadlock.
+func retry(ctx context.Context, once func() error) error {
 	var err error
 	for attempt := 1; ; attempt++ {
-		err = s.txOnce(ctx, fn)
+		err = once()
 		if err == nil || !retryable(err) || attempt == maxAttempts {
 			return mapErr(err)
 		}
