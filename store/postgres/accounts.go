@@ -12,6 +12,7 @@ import (
 
 	"github.com/pindesk/pindesk/model"
 	"github.com/pindesk/pindesk/store"
+	"github.com/pindesk/pindesk/store/searchterm"
 )
 
 // importChunk is how many accounts go to the database in one round trip of an import.
@@ -112,8 +113,8 @@ func queueAccount(b *pgx.Batch, a model.Account) {
 	b.Queue(`DELETE FROM search_terms WHERE account_id = $1`, a.ID)
 	var terms, texts []string
 	var fields []int16
-	for _, t := range accountTerms(a) {
-		terms, fields, texts = append(terms, t.term), append(fields, int16(t.field)), append(texts, t.text)
+	for _, t := range searchterm.Account(a) {
+		terms, fields, texts = append(terms, t.Term), append(fields, int16(t.Field)), append(texts, t.Text)
 	}
 	b.Queue(`INSERT INTO search_terms (term, account_id, field, text, number)
 		SELECT t.term, $1, t.field, t.text, lower($2::text COLLATE "C") FROM unnest($3::text[], $4::smallint[], $5::text[]) AS t (term, field, text)
@@ -173,7 +174,7 @@ var denseMatches = 2000
 // starts with the query (one range of accounts_number_nocase — a number prefix's matches are
 // contiguous), and accounts with a matching term (one or two ranges of the term index).
 func (s *Store) SearchAccounts(ctx context.Context, q string, limit, offset int) ([]model.AccountSummary, error) {
-	text := normalize(q)
+	text := searchterm.Normalize(q)
 	// Stored text is valid UTF-8 without NUL (imports are checked), so a query that is not can
 	// match nothing; PostgreSQL would refuse it as a parameter.
 	if text == "" || limit <= 0 || !storable(q) {
@@ -183,10 +184,10 @@ func (s *Store) SearchAccounts(ctx context.Context, q string, limit, offset int)
 		offset = 0
 	}
 	// The text range, and a phone's digits when they differ from it ("", "": an empty range).
-	lo1, hi1 := text, prefixEnd(text)
+	lo1, hi1 := text, searchterm.PrefixEnd(text)
 	lo2, hi2 := "", ""
-	if d := phoneQuery(q); d != "" && d != text {
-		lo2, hi2 = d, prefixEnd(d)
+	if d := searchterm.PhoneQuery(q); d != "" && d != text {
+		lo2, hi2 = d, searchterm.PrefixEnd(d)
 	}
 	var matches int
 	err := s.pool.QueryRow(ctx, `SELECT
@@ -208,8 +209,8 @@ func (s *Store) SearchAccounts(ctx context.Context, q string, limit, offset int)
 		var a model.AccountSummary
 		var field int32
 		err := row.Scan(&a.ID, &a.Number, &a.Name, &a.Product, &a.UsesPINs, &field, &a.MatchedText)
-		if field >= 0 && int(field) < len(fieldNames) {
-			a.MatchedOn = fieldNames[field]
+		if field >= 0 && int(field) < len(searchterm.FieldNames) {
+			a.MatchedOn = searchterm.FieldNames[field]
 		}
 		return a, err
 	})
