@@ -1,0 +1,134 @@
+package core_test
+
+// The core's behaviour over a store — the decision table, lockout, races, audit — is tested end to
+// end by the conformance suite (store/storetest) against every store. These tests cover what is the
+// core's alone: its log lines and its enforcement of each role's permissions.
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+	"testing"
+
+	"github.com/pindesk/pindesk/core"
+	"github.com/pindesk/pindesk/model"
+	"github.com/pindesk/pindesk/store/secret"
+	"github.com/pindesk/pindesk/store/sqlite"
+	"github.com/pindesk/pindesk/store/storetest"
+)
+
+func newService(t *testing.T, opts ...core.Option) *core.Service {
+	t.Helper()
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, sqlite.Memory)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if err := st.ImportAccounts(ctx, storetest.Fixture()); err != nil {
+		t.Fatal(err)
+	}
+	sealer, err := secret.New(bytes.Repeat([]byte{3}, secret.KeySize))
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := core.New(st, sealer, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc
+}
+
+var (
+	admin      = model.Operator{Name: "ops", Role: model.OpAdmin}
+	agent      = model.Operator{Name: "ann", Role: model.OpAgent}
+	supervisor = model.Operator{Name: "sue", Role: model.OpSupervisor}
+	portal     = model.Operator{Name: "portal", Role: model.OpPortal}
+)
+
+func TestNoLogLineEverCarriesAPIN(t *testing.T) {
+	var logs bytes.Buffer
+	svc := newService(t, core.WithLogger(slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+	ctx := context.Background()
+	change := model.PINChange{AccountID: storetest.Smith, Holder: storetest.John, Kind: model.KindMaster}
+	gen, err := svc.Generate(ctx, admin, change)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrong := "135792"
+	if wrong == gen.PIN {
+		wrong = "135794"
+	}
+	for _, pin := range []string{wrong, gen.PIN, wrong} {
+		if _, err := svc.Verify(ctx, agent, model.VerifyRequest{AccountID: storetest.Smith, Holder: storetest.John, PIN: pin, Channel: model.ChannelPhone}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := svc.Set(ctx, portal, model.PINChange{AccountID: storetest.Smith, Holder: storetest.John, Kind: model.KindTemporary}, "246813"); err != nil {
+		t.Fatal(err)
+	}
+	if logs.Len() == 0 {
+		t.Fatal("nothing was logged: the test would prove nothing")
+	}
+	for _, pin := range []string{gen.PIN, wrong, "246813"} {
+		if strings.Contains(logs.String(), pin) {
+			t.Fatalf("a log line carries a PIN:\n%s", logs.String())
+		}
+	}
+}
+
+func TestARoleWithoutTheRightIsRefusedAndNothingIsWritten(t *testing.T) {
+	svc := newService(t)
+	ctx := context.Background()
+	h := model.PINChange{AccountID: storetest.Smith, Holder: storetest.John, Kind: model.KindMaster}
+	if _, err := svc.Generate(ctx, admin, h); err != nil {
+		t.Fatal(err)
+	}
+	before, err := svc.Audit(ctx, supervisor, model.AuditQuery{AccountID: storetest.Smith})
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := map[string]func() error{
+		"an agent generating a PIN": func() error { _, err := svc.Generate(ctx, agent, h); return err },
+		"an agent unlocking": func() error {
+			return svc.Unlock(ctx, agent, model.UnlockRequest{AccountID: storetest.Smith, Holder: storetest.John, Reason: "r"})
+		},
+		"an agent resetting an account": func() error {
+			_, err := svc.ResetAccount(ctx, agent, model.ResetRequest{AccountID: storetest.Smith, Reason: "r"})
+			return err
+		},
+		"an agent reading the audit":      func() error { _, err := svc.Audit(ctx, agent, model.AuditQuery{}); return err },
+		"a supervisor reading a PIN back": func() error { _, err := svc.ReadPIN(ctx, supervisor, h); return err },
+		"an admin reading a PIN back":     func() error { _, err := svc.ReadPIN(ctx, admin, h); return err },
+		"an admin verifying": func() error {
+			_, err := svc.Verify(ctx, admin, model.VerifyRequest{AccountID: storetest.Smith, Holder: storetest.John, PIN: "135792"})
+			return err
+		},
+		"the portal verifying": func() error {
+			_, err := svc.Verify(ctx, portal, model.VerifyRequest{AccountID: storetest.Smith, Holder: storetest.John, PIN: "135792"})
+			return err
+		},
+		"an agent importing": func() error { return svc.Import(ctx, agent, storetest.Fixture()) },
+	}
+	for name, call := range refused {
+		if err := call(); !errors.Is(err, model.ErrNotPermitted) {
+			t.Errorf("%s: err = %v, want ErrNotPermitted", name, err)
+		}
+	}
+	after, err := svc.Audit(ctx, supervisor, model.AuditQuery{AccountID: storetest.Smith})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(after) != len(before) {
+		t.Errorf("refused calls wrote %d audit events", len(after)-len(before))
+	}
+	view, err := svc.Account(ctx, agent, storetest.Smith)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := view.Holder(storetest.John); st.Failures != 0 || len(st.PINs) != 1 {
+		t.Errorf("refused calls changed the holder: %+v", st)
+	}
+}
