@@ -4,6 +4,10 @@
 //	pindesk-load --server http://127.0.0.1:7420 --token-file agent.tok --admin-token-file admin.tok \
 //	    --concurrency 64 --duration 10s
 //
+// --server may name several servers of one database, comma-separated (e.g. two `pindesk serve`
+// on one PostgreSQL database): the clients are spread over them round-robin, and the admin setup
+// is done once, through the first.
+//
 // With --admin-token-file it first imports --accounts accounts named "Load Test NNNN" and generates
 // a master PIN for each (as the admin), then verifies with the agent token, spreading the
 // attempts over those accounts. Every verification is a durable write on the server (its audit
@@ -50,7 +54,7 @@ type options struct {
 
 func main() {
 	var o options
-	flag.StringVar(&o.server, "server", "", "pindesk server URL (required)")
+	flag.StringVar(&o.server, "server", "", "pindesk server URL, or several servers of one database comma-separated (required)")
 	flag.StringVar(&o.tokenFile, "token-file", "", "API token of a role that may verify (agent, supervisor, trainer) (required)")
 	flag.StringVar(&o.adminTokenFile, "admin-token-file", "", "admin API token: import the load accounts and generate their PINs first")
 	flag.StringVar(&o.caFile, "ca-file", "", "PEM certificates to trust for an https server")
@@ -87,24 +91,33 @@ func run(ctx context.Context, o options, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	agent, err := client.NewRemote(o.server, token, opts...)
-	if err != nil {
-		return err
+	servers := serverList(o.server)
+	if len(servers) == 0 {
+		return errors.New("--server names no server")
 	}
-	defer agent.Close()
+	var agents []*client.Remote
+	for _, srv := range servers {
+		agent, err := client.NewRemote(srv, token, opts...)
+		if err != nil {
+			return fmt.Errorf("%s: %w", srv, err)
+		}
+		defer agent.Close()
+		agents = append(agents, agent)
+	}
+	agent := agents[0]
 	if !agent.Operator().Role.Permits(model.PermVerify) {
 		return fmt.Errorf("the token is %s's, a %s, who may not verify; use an agent token", agent.Operator().Name, agent.Operator().Role)
 	}
 	var targets []target
 	if o.adminTokenFile != "" {
-		if targets, err = seed(ctx, o, opts, out); err != nil {
+		if targets, err = seed(ctx, o, servers[0], opts, out); err != nil {
 			return err
 		}
 	} else {
 		return errors.New("--admin-token-file is required: the load accounts and their PINs are made with it")
 	}
-	fmt.Fprintf(out, "driving %s for %s with %d clients (%s) over %d accounts as %s\n", o.server, o.duration, o.concurrency, mode(o), len(targets), agent.Operator().Name)
-	res := drive(ctx, o, agent, targets)
+	fmt.Fprintf(out, "driving %s for %s with %d clients (%s) over %d accounts as %s\n", strings.Join(servers, " and "), o.duration, o.concurrency, mode(o), len(targets), agent.Operator().Name)
+	res := drive(ctx, o, agents, targets)
 	res.print(out, o)
 	if res.ok == 0 {
 		return errors.New("no verification succeeded")
@@ -119,15 +132,26 @@ func mode(o options) string {
 	return "closed loop"
 }
 
+// serverList splits a comma-separated --server into its URLs, dropping blanks.
+func serverList(s string) []string {
+	var out []string
+	for _, u := range strings.Split(s, ",") {
+		if u = strings.TrimSpace(u); u != "" {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
 type target struct{ account, pin string }
 
 // seed imports the load accounts and generates a master PIN for each, as the admin.
-func seed(ctx context.Context, o options, opts []client.RemoteOption, out io.Writer) ([]target, error) {
+func seed(ctx context.Context, o options, server string, opts []client.RemoteOption, out io.Writer) ([]target, error) {
 	token, err := client.ReadTokenFile(o.adminTokenFile)
 	if err != nil {
 		return nil, err
 	}
-	admin, err := client.NewRemote(o.server, token, opts...)
+	admin, err := client.NewRemote(server, token, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -190,12 +214,13 @@ func errorKind(err error) string {
 	return err.Error()
 }
 
-func drive(ctx context.Context, o options, agent *client.Remote, targets []target) *result {
+// drive runs the load; client w sends through agents[w%len(agents)], so the servers share it evenly.
+func drive(ctx context.Context, o options, agents []*client.Remote, targets []target) *result {
 	res := &result{outcomes: map[model.Outcome]int{}, errors: map[string]int{}}
 	ctx, cancel := context.WithTimeout(ctx, o.duration)
 	defer cancel()
 	var n atomic.Int64
-	verify := func(due time.Time) {
+	verify := func(agent *client.Remote, due time.Time) {
 		i := n.Add(1)
 		t := targets[int(i)%len(targets)]
 		pin := t.pin
@@ -210,10 +235,11 @@ func drive(ctx context.Context, o options, agent *client.Remote, targets []targe
 	if o.rate <= 0 {
 		for w := 0; w < o.concurrency; w++ {
 			wg.Add(1)
+			agent := agents[w%len(agents)]
 			go func() {
 				defer wg.Done()
 				for ctx.Err() == nil {
-					verify(time.Now())
+					verify(agent, time.Now())
 				}
 			}()
 		}
@@ -221,10 +247,11 @@ func drive(ctx context.Context, o options, agent *client.Remote, targets []targe
 		due := make(chan time.Time, o.concurrency)
 		for w := 0; w < o.concurrency; w++ {
 			wg.Add(1)
+			agent := agents[w%len(agents)]
 			go func() {
 				defer wg.Done()
 				for d := range due {
-					verify(d)
+					verify(agent, d)
 				}
 			}()
 		}
