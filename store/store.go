@@ -8,7 +8,8 @@
 // under an exclusive lock on the holder (SQLite: the database write lock taken by BEGIN IMMEDIATE;
 // PostgreSQL: SELECT … FOR UPDATE on the holder's row), and the failure counter moves only by
 // HolderTx.AddFailure, a single UPDATE … RETURNING statement — never a value read earlier and
-// written back. A transaction commits durably (fsync'd) before UpdateHolder returns.
+// written back. A transaction commits durably (fsync'd) before UpdateHolder returns (SQLite may
+// commit several writes in one transaction — group commit — but returns none before that commit).
 package store
 
 import (

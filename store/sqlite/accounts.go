@@ -15,7 +15,7 @@ import (
 // contacts no longer listed are deleted with them. An account number that belongs to another
 // account is store.ErrDuplicate, and nothing of the import is kept.
 func (s *Store) ImportAccounts(ctx context.Context, accounts []model.Account) error {
-	return s.writeTx(ctx, func(tx *sql.Tx) error {
+	return s.writeTxAlone(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		st, err := prepareImport(ctx, tx)
 		if err != nil {
 			return err
@@ -182,7 +182,7 @@ func (s *Store) Holders(ctx context.Context, accountID string) ([]store.Holder, 
 // PIN cannot simply be set again), clears every count and lock, and appends e, in one transaction.
 func (s *Store) ResetAccount(ctx context.Context, accountID string, e model.AuditEvent) (model.ResetResult, error) {
 	var res model.ResetResult
-	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+	err := s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM accounts WHERE id = ?`, accountID).Scan(&n); err != nil {
 			return mapErr(err)

@@ -37,7 +37,7 @@ func appendAudit(ctx context.Context, x execer, e model.AuditEvent) error {
 
 // AppendAudit appends an event in a transaction of its own.
 func (s *Store) AppendAudit(ctx context.Context, e model.AuditEvent) error {
-	return appendAudit(ctx, s.w, e)
+	return s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error { return appendAudit(ctx, tx, e) })
 }
 
 // Audit returns the events matching q, newest (highest id) first. The WHERE clause holds only the

@@ -16,11 +16,13 @@ import (
 // a day bounds the table without ever forgetting a key a retry could still send.
 const IdempotencyTTL = 24 * time.Hour
 
-// UpdateHolder runs fn with the database write lock held (BEGIN IMMEDIATE), so it is the only
-// writer in every process sharing the file until it commits or rolls back. The holder's row is
-// created when absent; a holder that names no contact of the account is refused.
+// UpdateHolder runs fn with the database write lock held (BEGIN IMMEDIATE), so no other write of
+// any process sharing the file runs beside it; it may share its transaction with the writes queued
+// with it (group commit, see the package doc), inside a savepoint of its own, and returns after
+// that transaction commits. The holder's row is created when absent; a holder that names no
+// contact of the account is refused.
 func (s *Store) UpdateHolder(ctx context.Context, ref model.HolderRef, fn func(store.HolderTx) error) error {
-	return s.writeTx(ctx, func(tx *sql.Tx) error {
+	return s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		h, err := lockHolder(ctx, tx, ref)
 		if err != nil {
 			return err
@@ -103,7 +105,7 @@ func (t *holderTx) Holder() store.Holder { return t.h }
 func (t *holderTx) AddFailure(ctx context.Context, max int, now time.Time) (int, *time.Time, error) {
 	var failures int
 	var locked sql.NullInt64
-	err := t.tx.QueryRowContext(ctx, `UPDATE holders
+	err := t.tx.QueryRowContext(nocancel(ctx), `UPDATE holders
 		SET failures = failures + 1,
 		    locked_at = CASE WHEN locked_at IS NULL AND failures + 1 >= ?1 THEN ?2 ELSE locked_at END
 		WHERE account_id = ?3 AND holder_id = ?4
@@ -116,7 +118,7 @@ func (t *holderTx) AddFailure(ctx context.Context, max int, now time.Time) (int,
 }
 
 func (t *holderTx) ResetFailures(ctx context.Context) error {
-	res, err := t.tx.ExecContext(ctx, `UPDATE holders SET failures = 0
+	res, err := t.tx.ExecContext(nocancel(ctx), `UPDATE holders SET failures = 0
 		WHERE account_id = ? AND holder_id = ? AND locked_at IS NULL`, t.h.Ref.AccountID, t.h.Ref.ContactID)
 	if err != nil {
 		return fmt.Errorf("reset failures: %w", mapErr(err))
@@ -128,7 +130,7 @@ func (t *holderTx) ResetFailures(ctx context.Context) error {
 }
 
 func (t *holderTx) Unlock(ctx context.Context) error {
-	_, err := t.tx.ExecContext(ctx, `UPDATE holders SET failures = 0, locked_at = NULL
+	_, err := t.tx.ExecContext(nocancel(ctx), `UPDATE holders SET failures = 0, locked_at = NULL
 		WHERE account_id = ? AND holder_id = ?`, t.h.Ref.AccountID, t.h.Ref.ContactID)
 	if err != nil {
 		return fmt.Errorf("unlock: %w", mapErr(err))
@@ -142,7 +144,7 @@ func (t *holderTx) PutPIN(ctx context.Context, p store.SealedPIN) error {
 	if p.Sealed == nil {
 		return fmt.Errorf("%w: store PIN: nothing sealed", model.ErrInvalidInput)
 	}
-	_, err := t.tx.ExecContext(ctx, `INSERT INTO pins (account_id, holder_id, kind, sealed, previous, created_at, expires_at, spent_at)
+	_, err := t.tx.ExecContext(nocancel(ctx), `INSERT INTO pins (account_id, holder_id, kind, sealed, previous, created_at, expires_at, spent_at)
 		VALUES (?1, ?2, ?3, ?4, NULL, ?5, ?6, ?7)
 		ON CONFLICT (account_id, holder_id, kind) DO UPDATE SET
 			previous = coalesce(pins.sealed, pins.previous),
@@ -156,7 +158,7 @@ func (t *holderTx) PutPIN(ctx context.Context, p store.SealedPIN) error {
 }
 
 func (t *holderTx) ClearPIN(ctx context.Context, kind model.Kind) (bool, error) {
-	res, err := t.tx.ExecContext(ctx, `UPDATE pins SET previous = sealed, sealed = NULL
+	res, err := t.tx.ExecContext(nocancel(ctx), `UPDATE pins SET previous = sealed, sealed = NULL
 		WHERE account_id = ? AND holder_id = ? AND kind = ? AND sealed IS NOT NULL`,
 		t.h.Ref.AccountID, t.h.Ref.ContactID, string(kind))
 	if err != nil {
@@ -167,7 +169,7 @@ func (t *holderTx) ClearPIN(ctx context.Context, kind model.Kind) (bool, error) 
 }
 
 func (t *holderTx) SpendPIN(ctx context.Context, kind model.Kind, now time.Time) error {
-	res, err := t.tx.ExecContext(ctx, `UPDATE pins SET spent_at = ?
+	res, err := t.tx.ExecContext(nocancel(ctx), `UPDATE pins SET spent_at = ?
 		WHERE account_id = ? AND holder_id = ? AND kind = ? AND sealed IS NOT NULL AND spent_at IS NULL`,
 		nanos(now), t.h.Ref.AccountID, t.h.Ref.ContactID, string(kind))
 	if err != nil {
@@ -182,7 +184,7 @@ func (t *holderTx) SpendPIN(ctx context.Context, kind model.Kind, now time.Time)
 func (t *holderTx) Idempotent(ctx context.Context, key string) (store.Idempotent, bool, error) {
 	var v store.Idempotent
 	var result string
-	err := t.tx.QueryRowContext(ctx, `SELECT fingerprint, result FROM idempotency WHERE key = ?`, key).Scan(&v.Fingerprint, &result)
+	err := t.tx.QueryRowContext(nocancel(ctx), `SELECT fingerprint, result FROM idempotency WHERE key = ?`, key).Scan(&v.Fingerprint, &result)
 	if errors.Is(err, sql.ErrNoRows) {
 		return v, false, nil
 	}
@@ -202,10 +204,10 @@ func (t *holderTx) SaveIdempotent(ctx context.Context, key string, v store.Idemp
 	if err != nil {
 		return fmt.Errorf("idempotency key: %w", err)
 	}
-	if _, err := t.tx.ExecContext(ctx, `DELETE FROM idempotency WHERE created_at < ?`, nanos(now.Add(-IdempotencyTTL))); err != nil {
+	if _, err := t.tx.ExecContext(nocancel(ctx), `DELETE FROM idempotency WHERE created_at < ?`, nanos(now.Add(-IdempotencyTTL))); err != nil {
 		return fmt.Errorf("idempotency key: %w", mapErr(err))
 	}
-	_, err = t.tx.ExecContext(ctx, `INSERT INTO idempotency (key, fingerprint, result, created_at) VALUES (?, ?, ?, ?)`,
+	_, err = t.tx.ExecContext(nocancel(ctx), `INSERT INTO idempotency (key, fingerprint, result, created_at) VALUES (?, ?, ?, ?)`,
 		key, v.Fingerprint, string(result), nanos(now))
 	if isUnique(err) {
 		return fmt.Errorf("%w: idempotency key already used", model.ErrConflict)
@@ -217,5 +219,10 @@ func (t *holderTx) SaveIdempotent(ctx context.Context, key string, v store.Idemp
 }
 
 func (t *holderTx) AppendAudit(ctx context.Context, e model.AuditEvent) error {
-	return appendAudit(ctx, t.tx, e)
+	return appendAudit(nocancel(ctx), t.tx, e)
 }
+
+// nocancel drops the cancellation of the context a caller hands a HolderTx method: the statement
+// runs inside a transaction shared by other writes (group commit), and an interrupted statement
+// could make SQLite roll back all of it. The caller's write is already running and runs to its end.
+func nocancel(ctx context.Context) context.Context { return context.WithoutCancel(ctx) }

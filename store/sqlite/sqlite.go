@@ -6,12 +6,28 @@
 // (NORMAL could lose the last commits on power loss). Every pooled connection gets its pragmas from
 // the DSN, so none can run without them.
 //
-// Concurrency: all writes go through one connection (SetMaxOpenConns(1)): writers of this process
-// queue on it rather than spin on SQLITE_BUSY, and every write transaction begins IMMEDIATE, taking
-// the database write lock before it reads, which is what makes UpdateHolder's read-decide-write
-// atomic across processes too. Reads (search, account views, audit, tokens) use a separate pool
-// that WAL lets run beside the writer. A writer of another process that holds the lock past the
-// busy timeout yields model.ErrBusy.
+// Concurrency: all writes go through one connection (SetMaxOpenConns(1)), driven by one writer
+// goroutine (writer.go) that takes writes from a FIFO queue, and every write transaction begins
+// IMMEDIATE, taking the database write lock before it reads, which is what makes UpdateHolder's
+// read-decide-write atomic across processes too. Reads (search, account views, audit, tokens) use
+// a separate pool that WAL lets run beside the writer. A writer of another process that holds the
+// lock past the busy timeout yields model.ErrBusy.
+//
+// Group commit: an fsync costs far more than the statements of a verification, so when writes
+// queue up the writer runs them in one transaction and pays one fsync for all. It begins the
+// transaction with the first write waiting, then takes every write already queued behind it (at
+// most 64; it never waits for more to arrive, so a lone write commits at once), each inside a
+// SAVEPOINT of its own: a write whose function fails or panics is rolled back to its savepoint and
+// undoes nothing of the others. Then it COMMITs once and only then answers each write — nil or its
+// own error. Durability is unchanged: no write is answered before the commit that holds it is
+// fsync'd, so a verification's answer still never precedes its count on disk; if the COMMIT fails,
+// every write of the batch is answered with the error and none was told it stood. Atomicity is
+// unchanged too: the writes of a batch still run one at a time, in the order they arrived, under
+// the database write lock, so each UpdateHolder sees what the one before it wrote, exactly as if
+// each had its own transaction. A write whose caller gives up while it is still queued is dropped;
+// once started it runs to its end (its statements ignore cancellation: an interrupted statement
+// could make SQLite roll back the whole shared transaction). An import commits in a batch of its
+// own. Close stops the writer after the batch it is running has been answered.
 package sqlite
 
 import (
@@ -58,7 +74,8 @@ func WithReadConns(n int) Option { return func(o *options) { o.readConns = n } }
 
 // Store is the SQLite implementation of store.Store.
 type Store struct {
-	w    *sql.DB // one connection; every write transaction
+	w    *sql.DB // one connection; every write transaction, run by wr
+	wr   *writer
 	r    *sql.DB // read pool; the same as w for an in-memory database
 	path string
 }
@@ -127,6 +144,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		}
 		s.r = r
 	}
+	s.wr = newWriter(w)
 	return s, nil
 }
 
@@ -150,8 +168,11 @@ func check(ctx context.Context, path string, o options) error {
 // Path is the database file's absolute path (or Memory).
 func (s *Store) Path() string { return s.path }
 
-// Close closes both pools. The last connection to close checkpoints the WAL into the file.
+// Close stops the writer once the batch it is running is committed and answered (a write sent
+// after Close gets an error), then closes both pools. The last connection to close checkpoints the
+// WAL into the file.
 func (s *Store) Close() error {
+	s.wr.stop()
 	var err error
 	if s.r != s.w {
 		err = s.r.Close()
@@ -276,26 +297,16 @@ func fromNull(n sql.NullInt64) *time.Time {
 	return &t
 }
 
-// writeTx runs fn in an IMMEDIATE transaction on the writer and commits when it returns nil. A
-// panic in fn rolls back before it propagates, so the single writer connection is never left
-// inside a transaction.
-func (s *Store) writeTx(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return mapErr(err)
-	}
-	done := false
-	defer func() {
-		if !done {
-			_ = tx.Rollback()
-		}
-	}()
-	if err := fn(tx); err != nil {
-		return err
-	}
-	done = true
-	if err := tx.Commit(); err != nil {
-		return mapErr(err)
-	}
-	return nil
+// writeTx runs fn on the writer (see writer.go), inside the batch's IMMEDIATE transaction and a
+// savepoint of its own, and returns once the batch has committed: fn's changes are fsync'd before
+// writeTx returns nil. An error or panic of fn undoes fn alone; the panic is re-raised here. fn
+// gets a context that cannot be cancelled: once started, a write runs to its end.
+func (s *Store) writeTx(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
+	return s.wr.do(ctx, false, fn)
+}
+
+// writeTxAlone is writeTx for a large write (an import): it commits in a batch of its own, so it
+// neither delays the answers of small writes queued before it nor shares their fate.
+func (s *Store) writeTxAlone(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
+	return s.wr.do(ctx, true, fn)
 }

@@ -16,8 +16,11 @@ func (s *Store) CreateToken(ctx context.Context, t store.Token) error {
 	if t.ID == "" || len(t.Hash) == 0 {
 		return fmt.Errorf("%w: a token needs an id and a hash", model.ErrInvalidInput)
 	}
-	_, err := s.w.ExecContext(ctx, `INSERT INTO tokens (id, hash, operator, role, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?)`,
-		t.ID, t.Hash, t.Operator.Name, string(t.Operator.Role), nanos(t.CreatedAt), nullNanos(t.RevokedAt))
+	err := s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO tokens (id, hash, operator, role, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?)`,
+			t.ID, t.Hash, t.Operator.Name, string(t.Operator.Role), nanos(t.CreatedAt), nullNanos(t.RevokedAt))
+		return err
+	})
 	if isUnique(err) {
 		return fmt.Errorf("create token %q: %w", t.ID, store.ErrDuplicate)
 	}
@@ -74,11 +77,19 @@ func (s *Store) Tokens(ctx context.Context) ([]store.Token, error) {
 // RevokeToken revokes the token at now; revoking it again keeps the first time. An unknown id is
 // model.ErrInvalidInput.
 func (s *Store) RevokeToken(ctx context.Context, id string, now time.Time) error {
-	res, err := s.w.ExecContext(ctx, `UPDATE tokens SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?`, nanos(now), id)
+	var n int64
+	err := s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE tokens SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?`, nanos(now), id)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("revoke token: %w", mapErr(err))
 	}
-	if n, err := res.RowsAffected(); err == nil && n == 0 {
+	if n == 0 {
 		return fmt.Errorf("%w: no token %q", model.ErrInvalidInput, id)
 	}
 	return nil
