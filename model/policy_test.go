@@ -14,20 +14,20 @@ func TestPolicyCheckNamesTheRuleAChosenPINBreaks(t *testing.T) {
 		pin  string
 		rule string // "" when accepted
 	}{
-		{"111234", ""},             // three 1s, then 1→2→3→4 is three steps
-		{"111123", RuleRepeat},     // four 1s
-		{"123945", ""},             // run of three
-		{"234567", RuleSequence},   // five ascending steps
-		{"987654", RuleSequence},   // five descending steps
-		{"123459", RuleSequence},   // four ascending steps
-		{"543219", RuleSequence},   // four descending steps
-		{"121212", ""},             // alternating is not a run
-		{"909090", ""},             // 9→0 is not a step
-		{"000111", ""},             // two runs of three
-		{"12345", RuleLength},      // too short
-		{"1234567", RuleLength},    // too long
-		{"12a456", RuleDigits},     // a letter
-		{"１２３４５６", RuleLength}, // full-width digits are not ASCII (and longer in bytes)
+		{"111234", ""},           // three 1s, then 1→2→3→4 is three steps
+		{"111123", RuleRepeat},   // four 1s
+		{"123945", ""},           // run of three
+		{"234567", RuleSequence}, // five ascending steps
+		{"987654", RuleSequence}, // five descending steps
+		{"123459", RuleSequence}, // four ascending steps
+		{"543219", RuleSequence}, // four descending steps
+		{"121212", ""},           // alternating is not a run
+		{"909090", ""},           // 9→0 is not a step
+		{"000111", ""},           // two runs of three
+		{"12345", RuleLength},    // too short
+		{"1234567", RuleLength},  // too long
+		{"12a456", RuleDigits},   // a letter
+		{"１２３４５６", RuleLength},   // full-width digits are not ASCII (and longer in bytes)
 	}
 	for _, c := range cases {
 		err := p.Check(c.pin)
