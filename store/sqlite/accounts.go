@@ -8,6 +8,7 @@ import (
 
 	"github.com/pindesk/pindesk/model"
 	"github.com/pindesk/pindesk/store"
+	"github.com/pindesk/pindesk/store/searchterm"
 )
 
 // ImportAccounts adds or replaces the accounts, all in one transaction. A replaced account keeps
@@ -100,8 +101,8 @@ func (st *importStmts) account(ctx context.Context, a model.Account) error {
 	if _, err := st.delTerms.ExecContext(ctx, a.ID); err != nil {
 		return mapErr(err)
 	}
-	for _, t := range accountTerms(a) {
-		if _, err := st.addTerm.ExecContext(ctx, t.term, a.ID, t.field, t.text, a.Number); err != nil {
+	for _, t := range searchterm.Account(a) {
+		if _, err := st.addTerm.ExecContext(ctx, t.Term, a.ID, t.Field, t.Text, a.Number); err != nil {
 			return mapErr(err)
 		}
 	}

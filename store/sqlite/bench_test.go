@@ -23,6 +23,7 @@ import (
 
 	"github.com/pindesk/pindesk/core"
 	"github.com/pindesk/pindesk/model"
+	"github.com/pindesk/pindesk/store/searchterm"
 	"github.com/pindesk/pindesk/store/secret"
 	"github.com/pindesk/pindesk/store/storetest"
 )
@@ -317,8 +318,8 @@ func TestSearchMixPerQuery(t *testing.T) {
 	defer func() { denseMatches = saved }()
 	for _, m := range searchMix {
 		var terms int
-		text := normalize(m.q)
-		if err := st.r.QueryRow(`SELECT count(*) FROM search_terms WHERE term >= ? AND term < ?`, text, prefixEnd(text)).Scan(&terms); err != nil {
+		text := searchterm.Normalize(m.q)
+		if err := st.r.QueryRow(`SELECT count(*) FROM search_terms WHERE term >= ? AND term < ?`, text, searchterm.PrefixEnd(text)).Scan(&terms); err != nil {
 			t.Fatal(err)
 		}
 		denseMatches = 1 << 30

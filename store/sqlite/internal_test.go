@@ -100,16 +100,6 @@ func TestIdempotencyKeysAreForgottenAfterADay(t *testing.T) {
 	}
 }
 
-func TestPrefixEnd(t *testing.T) {
-	for _, tc := range []struct{ in, want string }{
-		{"abc", "abd"}, {"a", "b"}, {"0770", "0771"}, {"é", "\xc3\xaa"}, {"a\xff", "b"},
-	} {
-		if got := prefixEnd(tc.in); got != tc.want {
-			t.Errorf("prefixEnd(%q) = %q, want %q", tc.in, got, tc.want)
-		}
-	}
-}
-
 func TestEverySearchPlanPassesTheSearchSuite(t *testing.T) {
 	for name, threshold := range map[string]int{"terms read and sorted": 1 << 30, "accounts walked in number order": 0} {
 		t.Run(name, func(t *testing.T) {

@@ -5,103 +5,10 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
-	"unicode"
 
 	"github.com/pindesk/pindesk/model"
+	"github.com/pindesk/pindesk/store/searchterm"
 )
-
-// Search fields, in the order a match is preferred for MatchedOn.
-const (
-	fieldNumber = iota
-	fieldName
-	fieldContact
-	fieldEmail
-	fieldPhone
-)
-
-var fieldNames = [...]string{"number", "name", "contact", "email", "phone"}
-
-type searchTerm struct {
-	term  string
-	field int
-	text  string
-}
-
-// normalize lower-cases s and collapses its runs of white space, for terms and queries alike.
-func normalize(s string) string { return strings.Join(strings.Fields(strings.ToLower(s)), " ") }
-
-// digits keeps the ASCII digits of s.
-func digits(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		if r >= '0' && r <= '9' {
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
-
-// phoneQuery returns the digits of a query that reads as (the start of) a phone number — digits
-// and the punctuation phone numbers are written with — and "" for any other, so "smith 2" never
-// matches phones beginning with 2.
-func phoneQuery(q string) string {
-	for _, r := range q {
-		if !(r >= '0' && r <= '9') && !strings.ContainsRune(" +-().", r) {
-			return ""
-		}
-	}
-	return digits(q)
-}
-
-// nameTerms are the whole name and each of its words: split on spaces ("o'neil") and on anything
-// not a letter or digit ("neil"), so either way of typing finds it.
-func nameTerms(name string) []string {
-	whole := normalize(name)
-	out := []string{whole}
-	out = append(out, strings.Fields(whole)...)
-	out = append(out, strings.FieldsFunc(whole, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })...)
-	return out
-}
-
-// accountTerms lists the search terms of an account, without duplicates.
-func accountTerms(a model.Account) []searchTerm {
-	seen := map[searchTerm]bool{}
-	var out []searchTerm
-	add := func(term string, field int, text string) {
-		t := searchTerm{term, field, text}
-		if term == "" || seen[t] || !strings.ContainsFunc(term, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) {
-			return
-		}
-		seen[t] = true
-		out = append(out, t)
-	}
-	// The number is searched on its own index (see SearchAccounts), not as a term.
-	for _, w := range nameTerms(a.Name) {
-		add(w, fieldName, a.Name)
-	}
-	for _, c := range a.Contacts {
-		for _, w := range nameTerms(c.Name) {
-			add(w, fieldContact, c.Name)
-		}
-		add(normalize(c.Email), fieldEmail, c.Email)
-		add(digits(c.Phone), fieldPhone, c.Phone)
-	}
-	return out
-}
-
-// prefixEnd is the least string greater than every string that starts with p, so that
-// term >= p AND term < prefixEnd(p) is an index range. UTF-8 has no 0xff byte, so incrementing
-// the last byte always works for a term.
-func prefixEnd(p string) string {
-	b := []byte(p)
-	for i := len(b) - 1; i >= 0; i-- {
-		if b[i] < 0xff {
-			b[i]++
-			return string(b[:i+1])
-		}
-	}
-	return ""
-}
 
 // denseMatches is where SearchAccounts changes plan for the name, email and phone terms. Up to it,
 // the matching terms are read from the term index, grouped by account and sorted by number (cost
@@ -119,7 +26,7 @@ var denseMatches = 2000
 // starts with the query (one range of accounts_number_nocase — a number prefix's matches are
 // contiguous, which no walk of accounts could skip to), and accounts with a matching term.
 func (s *Store) SearchAccounts(ctx context.Context, q string, limit, offset int) ([]model.AccountSummary, error) {
-	text := normalize(q)
+	text := searchterm.Normalize(q)
 	if text == "" || limit <= 0 {
 		return []model.AccountSummary{}, nil
 	}
@@ -127,9 +34,9 @@ func (s *Store) SearchAccounts(ctx context.Context, q string, limit, offset int)
 		offset = 0
 	}
 	// One or two prefix ranges: the text, and a phone's digits when they differ from it.
-	ranges := []string{text, prefixEnd(text)}
-	if d := phoneQuery(q); d != "" && d != text {
-		ranges = append(ranges, d, prefixEnd(d))
+	ranges := []string{text, searchterm.PrefixEnd(text)}
+	if d := searchterm.PhoneQuery(q); d != "" && d != text {
+		ranges = append(ranges, d, searchterm.PrefixEnd(d))
 	}
 	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
@@ -168,8 +75,8 @@ func (s *Store) SearchAccounts(ctx context.Context, q string, limit, offset int)
 		if err := rows.Scan(&a.ID, &a.Number, &a.Name, &a.Product, &a.UsesPINs, &match); err != nil {
 			return nil, fmt.Errorf("search: %w", mapErr(err))
 		}
-		if f, text, ok := strings.Cut(match, ":"); ok && len(f) == 1 && f[0] >= '0' && int(f[0]-'0') < len(fieldNames) {
-			a.MatchedOn, a.MatchedText = fieldNames[f[0]-'0'], text
+		if f, text, ok := strings.Cut(match, ":"); ok && len(f) == 1 && f[0] >= '0' && int(f[0]-'0') < len(searchterm.FieldNames) {
+			a.MatchedOn, a.MatchedText = searchterm.FieldNames[f[0]-'0'], text
 		}
 		out = append(out, a)
 	}
