@@ -112,7 +112,7 @@ func (st *importStmts) account(ctx context.Context, a model.Account) error {
 // Account returns the account with its contacts in their imported order.
 func (s *Store) Account(ctx context.Context, id string) (model.Account, error) {
 	var a model.Account
-	err := s.r.QueryRowContext(ctx, `SELECT id, number, name, product, uses_pins FROM accounts WHERE id = ?`, id).
+	err := s.rs.dbQueryRow(ctx, s.r, sqlAccount, id).
 		Scan(&a.ID, &a.Number, &a.Name, &a.Product, &a.UsesPINs)
 	if errors.Is(err, sql.ErrNoRows) {
 		return a, fmt.Errorf("%w: %q", model.ErrUnknownAccount, id)
@@ -120,8 +120,7 @@ func (s *Store) Account(ctx context.Context, id string) (model.Account, error) {
 	if err != nil {
 		return a, fmt.Errorf("account: %w", mapErr(err))
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT id, name, email, phone, role, federated FROM contacts
-		WHERE account_id = ? ORDER BY position`, id)
+	rows, err := s.rs.dbQuery(ctx, s.r, sqlContacts, id)
 	if err != nil {
 		return a, fmt.Errorf("account: %w", mapErr(err))
 	}
@@ -205,7 +204,7 @@ func (s *Store) ResetAccount(ctx context.Context, accountID string, e model.Audi
 			return mapErr(err)
 		}
 		res = model.ResetResult{RevokedPINs: int(revoked), UnlockedHolders: int(unlocked)}
-		return appendAudit(ctx, tx, e)
+		return appendAudit(ctx, tx, s.ws, e)
 	})
 	if err != nil {
 		return model.ResetResult{}, err

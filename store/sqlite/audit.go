@@ -12,11 +12,7 @@ import (
 // DefaultAuditPage is the page size of an audit query that names none.
 const DefaultAuditPage = 100
 
-type execer interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-}
-
-func appendAudit(ctx context.Context, x execer, e model.AuditEvent) error {
+func appendAudit(ctx context.Context, tx *sql.Tx, ws stmts, e model.AuditEvent) error {
 	if e.Time.IsZero() {
 		return fmt.Errorf("%w: an audit event needs a time", model.ErrInvalidInput)
 	}
@@ -24,9 +20,7 @@ func appendAudit(ctx context.Context, x execer, e model.AuditEvent) error {
 	if e.AttemptsLeft != nil {
 		left = *e.AttemptsLeft
 	}
-	_, err := x.ExecContext(ctx, `INSERT INTO audit
-		(time, operator, role, channel, account_id, holder, caller, action, kind, outcome, attempts_left, reason)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := ws.txExec(ctx, tx, sqlAppendAudit,
 		nanos(e.Time), e.Operator, string(e.Role), string(e.Channel), e.AccountID, e.Holder, e.Caller,
 		string(e.Action), string(e.Kind), e.Outcome, left, e.Reason)
 	if err != nil {
@@ -37,7 +31,7 @@ func appendAudit(ctx context.Context, x execer, e model.AuditEvent) error {
 
 // AppendAudit appends an event in a transaction of its own.
 func (s *Store) AppendAudit(ctx context.Context, e model.AuditEvent) error {
-	return s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error { return appendAudit(ctx, tx, e) })
+	return s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error { return appendAudit(ctx, tx, s.ws, e) })
 }
 
 // Audit returns the events matching q, newest (highest id) first. The WHERE clause holds only the

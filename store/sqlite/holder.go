@@ -23,27 +23,25 @@ const IdempotencyTTL = 24 * time.Hour
 // contact of the account is refused.
 func (s *Store) UpdateHolder(ctx context.Context, ref model.HolderRef, fn func(store.HolderTx) error) error {
 	return s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		h, err := lockHolder(ctx, tx, ref)
+		h, err := lockHolder(ctx, tx, s.ws, ref)
 		if err != nil {
 			return err
 		}
-		return fn(&holderTx{tx: tx, h: h})
+		return fn(&holderTx{tx: tx, ws: s.ws, h: h})
 	})
 }
 
 // lockHolder creates the holder's row when the account and contact exist, then loads it and its
 // PIN rows.
-func lockHolder(ctx context.Context, tx *sql.Tx, ref model.HolderRef) (store.Holder, error) {
-	_, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO holders (account_id, holder_id)
-		SELECT ?1, ?2 WHERE EXISTS (SELECT 1 FROM accounts WHERE id = ?1)
-		AND (?2 = 'account' OR EXISTS (SELECT 1 FROM contacts WHERE account_id = ?1 AND id = ?2))`,
+func lockHolder(ctx context.Context, tx *sql.Tx, ws stmts, ref model.HolderRef) (store.Holder, error) {
+	_, err := ws.txExec(ctx, tx, sqlInsertHolder,
 		ref.AccountID, ref.ContactID)
 	if err != nil {
 		return store.Holder{}, mapErr(err)
 	}
 	h := store.Holder{Ref: ref}
 	var locked sql.NullInt64
-	err = tx.QueryRowContext(ctx, `SELECT failures, locked_at FROM holders WHERE account_id = ? AND holder_id = ?`,
+	err = ws.txQueryRow(ctx, tx, sqlSelectHolder,
 		ref.AccountID, ref.ContactID).Scan(&h.Failures, &locked)
 	if errors.Is(err, sql.ErrNoRows) {
 		var n int
@@ -59,8 +57,7 @@ func lockHolder(ctx context.Context, tx *sql.Tx, ref model.HolderRef) (store.Hol
 		return h, mapErr(err)
 	}
 	h.LockedSince = fromNull(locked)
-	rows, err := tx.QueryContext(ctx, `SELECT holder_id, kind, sealed, previous, created_at, expires_at, spent_at
-		FROM pins WHERE account_id = ? AND holder_id = ? ORDER BY kind`, ref.AccountID, ref.ContactID)
+	rows, err := ws.txQuery(ctx, tx, sqlHolderPINs, ref.AccountID, ref.ContactID)
 	if err != nil {
 		return h, mapErr(err)
 	}
@@ -95,6 +92,7 @@ func scanPINs(rows *sql.Rows) (map[string][]store.SealedPIN, error) {
 // done through it can touch another holder.
 type holderTx struct {
 	tx *sql.Tx
+	ws stmts
 	h  store.Holder
 }
 
@@ -105,11 +103,7 @@ func (t *holderTx) Holder() store.Holder { return t.h }
 func (t *holderTx) AddFailure(ctx context.Context, max int, now time.Time) (int, *time.Time, error) {
 	var failures int
 	var locked sql.NullInt64
-	err := t.tx.QueryRowContext(nocancel(ctx), `UPDATE holders
-		SET failures = failures + 1,
-		    locked_at = CASE WHEN locked_at IS NULL AND failures + 1 >= ?1 THEN ?2 ELSE locked_at END
-		WHERE account_id = ?3 AND holder_id = ?4
-		RETURNING failures, locked_at`,
+	err := t.ws.txQueryRow(nocancel(ctx), t.tx, sqlAddFailure,
 		max, nanos(now), t.h.Ref.AccountID, t.h.Ref.ContactID).Scan(&failures, &locked)
 	if err != nil {
 		return 0, nil, fmt.Errorf("count failure: %w", mapErr(err))
@@ -118,8 +112,7 @@ func (t *holderTx) AddFailure(ctx context.Context, max int, now time.Time) (int,
 }
 
 func (t *holderTx) ResetFailures(ctx context.Context) error {
-	res, err := t.tx.ExecContext(nocancel(ctx), `UPDATE holders SET failures = 0
-		WHERE account_id = ? AND holder_id = ? AND locked_at IS NULL`, t.h.Ref.AccountID, t.h.Ref.ContactID)
+	res, err := t.ws.txExec(nocancel(ctx), t.tx, sqlResetFailures, t.h.Ref.AccountID, t.h.Ref.ContactID)
 	if err != nil {
 		return fmt.Errorf("reset failures: %w", mapErr(err))
 	}
@@ -130,8 +123,7 @@ func (t *holderTx) ResetFailures(ctx context.Context) error {
 }
 
 func (t *holderTx) Unlock(ctx context.Context) error {
-	_, err := t.tx.ExecContext(nocancel(ctx), `UPDATE holders SET failures = 0, locked_at = NULL
-		WHERE account_id = ? AND holder_id = ?`, t.h.Ref.AccountID, t.h.Ref.ContactID)
+	_, err := t.ws.txExec(nocancel(ctx), t.tx, sqlUnlock, t.h.Ref.AccountID, t.h.Ref.ContactID)
 	if err != nil {
 		return fmt.Errorf("unlock: %w", mapErr(err))
 	}
@@ -144,12 +136,7 @@ func (t *holderTx) PutPIN(ctx context.Context, p store.SealedPIN) error {
 	if p.Sealed == nil {
 		return fmt.Errorf("%w: store PIN: nothing sealed", model.ErrInvalidInput)
 	}
-	_, err := t.tx.ExecContext(nocancel(ctx), `INSERT INTO pins (account_id, holder_id, kind, sealed, previous, created_at, expires_at, spent_at)
-		VALUES (?1, ?2, ?3, ?4, NULL, ?5, ?6, ?7)
-		ON CONFLICT (account_id, holder_id, kind) DO UPDATE SET
-			previous = coalesce(pins.sealed, pins.previous),
-			sealed = excluded.sealed, created_at = excluded.created_at,
-			expires_at = excluded.expires_at, spent_at = excluded.spent_at`,
+	_, err := t.ws.txExec(nocancel(ctx), t.tx, sqlPutPIN,
 		t.h.Ref.AccountID, t.h.Ref.ContactID, string(p.Kind), p.Sealed, nanos(p.CreatedAt), nullNanos(p.ExpiresAt), nullNanos(p.SpentAt))
 	if err != nil {
 		return fmt.Errorf("store PIN: %w", mapErr(err))
@@ -158,8 +145,7 @@ func (t *holderTx) PutPIN(ctx context.Context, p store.SealedPIN) error {
 }
 
 func (t *holderTx) ClearPIN(ctx context.Context, kind model.Kind) (bool, error) {
-	res, err := t.tx.ExecContext(nocancel(ctx), `UPDATE pins SET previous = sealed, sealed = NULL
-		WHERE account_id = ? AND holder_id = ? AND kind = ? AND sealed IS NOT NULL`,
+	res, err := t.ws.txExec(nocancel(ctx), t.tx, sqlClearPIN,
 		t.h.Ref.AccountID, t.h.Ref.ContactID, string(kind))
 	if err != nil {
 		return false, fmt.Errorf("clear PIN: %w", mapErr(err))
@@ -169,8 +155,7 @@ func (t *holderTx) ClearPIN(ctx context.Context, kind model.Kind) (bool, error) 
 }
 
 func (t *holderTx) SpendPIN(ctx context.Context, kind model.Kind, now time.Time) error {
-	res, err := t.tx.ExecContext(nocancel(ctx), `UPDATE pins SET spent_at = ?
-		WHERE account_id = ? AND holder_id = ? AND kind = ? AND sealed IS NOT NULL AND spent_at IS NULL`,
+	res, err := t.ws.txExec(nocancel(ctx), t.tx, sqlSpendPIN,
 		nanos(now), t.h.Ref.AccountID, t.h.Ref.ContactID, string(kind))
 	if err != nil {
 		return fmt.Errorf("spend PIN: %w", mapErr(err))
@@ -184,7 +169,7 @@ func (t *holderTx) SpendPIN(ctx context.Context, kind model.Kind, now time.Time)
 func (t *holderTx) Idempotent(ctx context.Context, key string) (store.Idempotent, bool, error) {
 	var v store.Idempotent
 	var result string
-	err := t.tx.QueryRowContext(nocancel(ctx), `SELECT fingerprint, result FROM idempotency WHERE key = ?`, key).Scan(&v.Fingerprint, &result)
+	err := t.ws.txQueryRow(nocancel(ctx), t.tx, sqlIdempotent, key).Scan(&v.Fingerprint, &result)
 	if errors.Is(err, sql.ErrNoRows) {
 		return v, false, nil
 	}
@@ -204,10 +189,10 @@ func (t *holderTx) SaveIdempotent(ctx context.Context, key string, v store.Idemp
 	if err != nil {
 		return fmt.Errorf("idempotency key: %w", err)
 	}
-	if _, err := t.tx.ExecContext(nocancel(ctx), `DELETE FROM idempotency WHERE created_at < ?`, nanos(now.Add(-IdempotencyTTL))); err != nil {
+	if _, err := t.ws.txExec(nocancel(ctx), t.tx, sqlForgetIdempotent, nanos(now.Add(-IdempotencyTTL))); err != nil {
 		return fmt.Errorf("idempotency key: %w", mapErr(err))
 	}
-	_, err = t.tx.ExecContext(nocancel(ctx), `INSERT INTO idempotency (key, fingerprint, result, created_at) VALUES (?, ?, ?, ?)`,
+	_, err = t.ws.txExec(nocancel(ctx), t.tx, sqlSaveIdempotent,
 		key, v.Fingerprint, string(result), nanos(now))
 	if isUnique(err) {
 		return fmt.Errorf("%w: idempotency key already used", model.ErrConflict)
@@ -219,7 +204,7 @@ func (t *holderTx) SaveIdempotent(ctx context.Context, key string, v store.Idemp
 }
 
 func (t *holderTx) AppendAudit(ctx context.Context, e model.AuditEvent) error {
-	return appendAudit(nocancel(ctx), t.tx, e)
+	return appendAudit(nocancel(ctx), t.tx, t.ws, e)
 }
 
 // nocancel drops the cancellation of the context a caller hands a HolderTx method: the statement

@@ -77,6 +77,8 @@ type Store struct {
 	w    *sql.DB // one connection; every write transaction, run by wr
 	wr   *writer
 	r    *sql.DB // read pool; the same as w for an in-memory database
+	ws   stmts   // the writer's hot statements, prepared on its one connection (stmts.go)
+	rs   stmts   // the read pool's hot statements
 	path string
 }
 
@@ -144,7 +146,16 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		}
 		s.r = r
 	}
-	s.wr = newWriter(w)
+	if s.ws, err = prepare(ctx, w, writerQueries); err != nil {
+		s.closeDBs()
+		return nil, openError(path, err)
+	}
+	if s.rs, err = prepare(ctx, s.r, readerQueries); err != nil {
+		s.ws.close()
+		s.closeDBs()
+		return nil, openError(path, err)
+	}
+	s.wr = newWriter(w, s.ws)
 	return s, nil
 }
 
@@ -173,6 +184,10 @@ func (s *Store) Path() string { return s.path }
 // WAL into the file.
 func (s *Store) Close() error {
 	s.wr.stop()
+	return errors.Join(s.rs.close(), s.ws.close(), s.closeDBs())
+}
+
+func (s *Store) closeDBs() error {
 	var err error
 	if s.r != s.w {
 		err = s.r.Close()

@@ -46,7 +46,7 @@ func scanToken(sc interface{ Scan(...any) error }) (store.Token, error) {
 // TokenByHash returns the live token with the hash; an unknown or revoked one is
 // model.ErrUnauthorized, the same answer for both so a caller learns nothing from it.
 func (s *Store) TokenByHash(ctx context.Context, hash []byte) (store.Token, error) {
-	t, err := scanToken(s.r.QueryRowContext(ctx, `SELECT `+tokenColumns+` FROM tokens WHERE hash = ? AND revoked_at IS NULL`, hash))
+	t, err := scanToken(s.rs.dbQueryRow(ctx, s.r, sqlToken, hash))
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.Token{}, fmt.Errorf("%w: unknown or revoked token", model.ErrUnauthorized)
 	}

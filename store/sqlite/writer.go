@@ -38,6 +38,7 @@ type writeAnswer struct {
 // order, so writes run in the order they arrived.
 type writer struct {
 	db    *sql.DB
+	ws    stmts // savepoint statements among them
 	reqs  chan *writeReq
 	quit  chan struct{}
 	exit  chan struct{}
@@ -47,8 +48,8 @@ type writer struct {
 	commits atomic.Int64
 }
 
-func newWriter(db *sql.DB) *writer {
-	w := &writer{db: db, reqs: make(chan *writeReq), quit: make(chan struct{}), exit: make(chan struct{})}
+func newWriter(db *sql.DB, ws stmts) *writer {
+	w := &writer{db: db, ws: ws, reqs: make(chan *writeReq), quit: make(chan struct{}), exit: make(chan struct{})}
 	go w.run()
 	return w
 }
@@ -140,7 +141,7 @@ func (w *writer) batch(first *writeReq) {
 				break
 			}
 		} else {
-			a, broken := runSavepoint(ctx, tx, r)
+			a, broken := runSavepoint(ctx, tx, w.ws, r)
 			batch = append(batch, ran{r, a})
 			if broken != nil {
 				// The savepoint could not be rolled back or released: SQLite may have ended the
@@ -185,17 +186,17 @@ func (w *writer) batch(first *writeReq) {
 
 // runSavepoint runs one write inside a savepoint of the batch's transaction. Its own error or panic
 // rolls back to the savepoint, undoing it alone. broken reports that the savepoint itself failed.
-func runSavepoint(ctx context.Context, tx *sql.Tx, r *writeReq) (a writeAnswer, broken error) {
-	if _, err := tx.ExecContext(ctx, `SAVEPOINT w`); err != nil {
+func runSavepoint(ctx context.Context, tx *sql.Tx, ws stmts, r *writeReq) (a writeAnswer, broken error) {
+	if _, err := ws.txExec(ctx, tx, sqlSavepoint); err != nil {
 		return writeAnswer{err: mapErr(err)}, err
 	}
 	a = runFn(tx, r)
 	if a.err != nil || a.panicked {
-		if _, err := tx.ExecContext(ctx, `ROLLBACK TO w`); err != nil {
+		if _, err := ws.txExec(ctx, tx, sqlRollbackSavepoint); err != nil {
 			return a, err
 		}
 	}
-	if _, err := tx.ExecContext(ctx, `RELEASE w`); err != nil {
+	if _, err := ws.txExec(ctx, tx, sqlReleaseSavepoint); err != nil {
 		return a, err
 	}
 	return a, nil
