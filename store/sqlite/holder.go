@@ -31,18 +31,19 @@ func (s *Store) UpdateHolder(ctx context.Context, ref model.HolderRef, fn func(s
 	})
 }
 
-// lockHolder creates the holder's row when the account and contact exist, then loads it and its
-// PIN rows.
+// lockHolder loads the holder's row and its PIN rows, creating the row first when it is absent and
+// the account and contact exist. The row is looked for before the insert is tried: almost every
+// call finds it, and the write lock (held since BEGIN IMMEDIATE) means nobody can add it between.
 func lockHolder(ctx context.Context, tx *sql.Tx, ws stmts, ref model.HolderRef) (store.Holder, error) {
-	_, err := ws.txExec(ctx, tx, sqlInsertHolder,
-		ref.AccountID, ref.ContactID)
-	if err != nil {
-		return store.Holder{}, mapErr(err)
-	}
 	h := store.Holder{Ref: ref}
 	var locked sql.NullInt64
-	err = ws.txQueryRow(ctx, tx, sqlSelectHolder,
-		ref.AccountID, ref.ContactID).Scan(&h.Failures, &locked)
+	err := ws.txQueryRow(ctx, tx, sqlSelectHolder, ref.AccountID, ref.ContactID).Scan(&h.Failures, &locked)
+	if errors.Is(err, sql.ErrNoRows) {
+		if _, err := ws.txExec(ctx, tx, sqlInsertHolder, ref.AccountID, ref.ContactID); err != nil {
+			return h, mapErr(err)
+		}
+		err = ws.txQueryRow(ctx, tx, sqlSelectHolder, ref.AccountID, ref.ContactID).Scan(&h.Failures, &locked)
+	}
 	if errors.Is(err, sql.ErrNoRows) {
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM accounts WHERE id = ?`, ref.AccountID).Scan(&n); err != nil {
