@@ -126,5 +126,11 @@ type Store interface {
 	Tokens(ctx context.Context) ([]Token, error)
 	RevokeToken(ctx context.Context, id string, now time.Time) error // model.ErrInvalidInput when unknown
 
+	// Meta returns a fact recorded about the database itself (see the meta table), and whether
+	// one is recorded under name.
+	Meta(ctx context.Context, name string) (value string, ok bool, err error)
+	// PutMeta records value under name, replacing what was there.
+	PutMeta(ctx context.Context, name, value string) error
+
 	Close() error
 }

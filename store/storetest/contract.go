@@ -48,6 +48,25 @@ func runContract(t *testing.T, newStore func(t *testing.T) store.Store) {
 	john := ref(Smith, John)
 	ok := model.AuditEvent{Time: Start, Operator: "alice", Role: model.OpAgent, Channel: model.ChannelPhone, AccountID: Smith, Holder: John, Action: model.ActionVerify, Outcome: "mismatch"}
 
+	t.Run("facts about the database are recorded, replaced and read back", func(t *testing.T) {
+		st := newStore(t)
+		ctx := context.Background()
+		if v, ok, err := st.Meta(ctx, "demo"); err != nil || ok || v != "" {
+			t.Fatalf("a fresh store has meta demo = %q, %v, %v; want nothing recorded", v, ok, err)
+		}
+		for _, v := range []string{"first", "second"} {
+			if err := st.PutMeta(ctx, "demo", v); err != nil {
+				t.Fatal(err)
+			}
+			if got, ok, err := st.Meta(ctx, "demo"); err != nil || !ok || got != v {
+				t.Fatalf("meta demo = %q, %v, %v; want %q", got, ok, err, v)
+			}
+		}
+		if _, ok, _ := st.Meta(ctx, "other"); ok {
+			t.Fatal("a name never recorded reads as recorded")
+		}
+	})
+
 	t.Run("a failure is recorded even when a later step of the same request errors", func(t *testing.T) {
 		for _, step := range []string{"saving the idempotency key", "appending the audit event"} {
 			t.Run(step, func(t *testing.T) {

@@ -1,0 +1,7 @@
+-- Facts about the database itself, one row each: the key check value of the sealing key, whether
+-- this is a demo database, and the like. Never a secret: only values that may be read by anyone
+-- who can read the database.
+CREATE TABLE meta (
+    name  text PRIMARY KEY,
+    value text NOT NULL
+);
