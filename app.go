@@ -18,7 +18,6 @@ import (
 	"github.com/pindesk/pindesk/client"
 	"github.com/pindesk/pindesk/config"
 	"github.com/pindesk/pindesk/core"
-	"github.com/pindesk/pindesk/model"
 	"github.com/pindesk/pindesk/store"
 	"github.com/pindesk/pindesk/store/postgres"
 	"github.com/pindesk/pindesk/store/secret"
@@ -64,7 +63,7 @@ func addAdminCommand(f func(*app) *cobra.Command) { adminCommands = append(admin
 // openRemote connects the app to a pindesk server (remote mode: the server setting is set). It
 // is a variable so the server's side of the command line may replace it (with more options).
 var openRemote = func(ctx context.Context, s config.Settings) (client.Backend, error) {
-	token, err := readTokenFile(s.TokenFile)
+	token, err := client.ReadTokenFile(s.TokenFile)
 	if err != nil {
 		return nil, err
 	}
@@ -73,29 +72,6 @@ var openRemote = func(ctx context.Context, s config.Settings) (client.Backend, e
 		opts = append(opts, client.WithCAFile(s.ServerCAFile))
 	}
 	return client.NewRemote(s.Server, token, opts...)
-}
-
-// readTokenFile reads an API token, refusing a file others may read, as the key file is refused.
-func readTokenFile(path string) (string, error) {
-	info, err := os.Stat(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return "", fmt.Errorf("%w: the token file %s does not exist; ask an admin for a token (pindesk admin token) and save it there with mode 600", model.ErrUnauthorized, path)
-	}
-	if err != nil {
-		return "", err
-	}
-	if info.Mode().Perm()&0o077 != 0 {
-		return "", fmt.Errorf("%w: the token file %s is readable by others (mode %v); run chmod 600 on it", model.ErrUnauthorized, path, info.Mode().Perm())
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return "", err
-	}
-	token := strings.TrimSpace(string(data))
-	if token == "" {
-		return "", fmt.Errorf("%w: the token file %s is empty", model.ErrUnauthorized, path)
-	}
-	return token, nil
 }
 
 func newApp(in io.Reader, out, errOut io.Writer) *app {

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
 	"net/url"
@@ -22,6 +23,7 @@ import (
 
 	"github.com/go-resty/resty/v2"
 
+	"github.com/pindesk/pindesk/internal/fileperm"
 	"github.com/pindesk/pindesk/model"
 )
 
@@ -154,14 +156,12 @@ func loopbackHost(h string) bool {
 }
 
 // ReadTokenFile reads an API token from a file, refusing one that others may read: the token is a
-// password.
+// password. (The app, the load tool and the tests all read token files here, under one rule.)
 func ReadTokenFile(path string) (string, error) {
-	info, err := os.Stat(path)
-	if err != nil {
+	if err := fileperm.Private(path); errors.Is(err, fs.ErrNotExist) {
+		return "", fmt.Errorf("%w: the token file %s does not exist; ask an admin for a token (pindesk admin token create) and save it there, private to you", model.ErrUnauthorized, path)
+	} else if err != nil {
 		return "", fmt.Errorf("%w: token file: %v", model.ErrUnauthorized, err)
-	}
-	if info.Mode().Perm()&0o077 != 0 {
-		return "", fmt.Errorf("%w: token file %s is readable by others (mode %v); run chmod 600 on it", model.ErrUnauthorized, path, info.Mode().Perm())
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {

@@ -19,6 +19,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/pindesk/pindesk/internal/fileperm"
 )
 
 // KeySize is the AES-256 key length in bytes.
@@ -107,8 +109,8 @@ func LoadOrCreateKey(path string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrBadKeyFile, path, err)
 	}
-	if info, err := os.Stat(path); err == nil && info.Mode().Perm()&0o077 != 0 {
-		return nil, fmt.Errorf("%w: %s is readable by others (mode %v); run chmod 600 on it", ErrBadKeyFile, path, info.Mode().Perm())
+	if err := fileperm.Private(path); errors.Is(err, fileperm.ErrExposed) {
+		return nil, fmt.Errorf("%w: %v", ErrBadKeyFile, err)
 	}
 	key, err := hex.DecodeString(strings.TrimSpace(string(data)))
 	if err != nil || len(key) != KeySize {
