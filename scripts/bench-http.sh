@@ -13,6 +13,10 @@
 #   --threads N       wrk threads (default 2)
 #   --accounts N      accounts the verifications are spread over (default 256)
 #   --tokens N        agent tokens the verifications are spread over (default 16; see below)
+#   --serve-env PINDESK_KEY=VALUE
+#                     a setting for every server (repeatable), e.g. to raise a limit that only a
+#                     newer binary has: a binary ignores PINDESK_* variables it does not know,
+#                     where it would refuse an unknown flag
 #
 # For each binary it makes a fresh data directory (SQLite), imports the accounts and generates
 # each holder a master PIN with that binary's local admin commands (`pindesk admin import`,
@@ -56,6 +60,7 @@ CONNECTIONS=64
 THREADS=2
 ACCOUNTS=256
 TOKENS=16
+SERVE_ENV=()
 
 log() { printf 'bench-http: %s\n' "$*" >&2; }
 die() {
@@ -84,6 +89,12 @@ while (($#)); do
 		esac
 		shift 2
 		;;
+	--serve-env)
+		(($# >= 2)) || die "--serve-env needs PINDESK_KEY=VALUE"
+		[[ $2 =~ ^PINDESK_[A-Z0-9_]+=.*$ ]] || die "--serve-env takes PINDESK_KEY=VALUE, not '$2'"
+		SERVE_ENV+=("$2")
+		shift 2
+		;;
 	-h | --help) usage ;;
 	--) shift && break ;;
 	-*) die "unknown option $1 (see --help)" ;;
@@ -106,7 +117,7 @@ done
 ((${#BINARIES[@]} <= 26)) || die "at most 26 binaries"
 
 # Settings from this shell's PINDESK_* variables (a database URL, a config file) must not reach
-# the servers under test: each runs on its own fresh data directory and nothing else.
+# the servers under test: each runs on its own fresh data directory with only --serve-env's.
 while read -r v; do
 	[[ $v == PINDESK_* ]] && unset "$v"
 done < <(compgen -e)
@@ -210,7 +221,7 @@ setup() {
 		body=${VERIFY_BODY//\{pin\}/$pin}
 		printf '%s\t%s\t%s\n' "$path" "${tokens[i % TOKENS]}" "$body" >>"$dir/targets"
 	done
-	start_and_wait "$dir" serve "$bin" --data-dir "$dir/data" serve --listen 127.0.0.1:0 \
+	start_and_wait "$dir" serve env "${SERVE_ENV[@]}" "$bin" --data-dir "$dir/data" serve --listen 127.0.0.1:0 \
 		--log-level warn "${SERVE_LIMITS[@]}"
 	URL[$label]=$STARTED_URL
 	TARGETS[$label]=$dir/targets
