@@ -5,13 +5,10 @@ import (
 	"database/sql"
 	"embed"
 	"fmt"
-	"io/fs"
-	"sort"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/pindesk/pindesk/store"
+	"github.com/pindesk/pindesk/store/migration"
 )
 
 // Migrations are SQL files named NNNN_what.sql, applied in order, each once; the schema_version
@@ -20,39 +17,9 @@ import (
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
-// loadMigrations reads the embedded migrations and checks they are numbered 1, 2, 3… without gaps,
-// so a mistake in packaging fails every test rather than a customer's upgrade.
-func loadMigrations() ([]migration, error) {
-	entries, err := fs.ReadDir(migrationFiles, "migrations")
-	if err != nil {
-		return nil, err
-	}
-	var ms []migration
-	for _, e := range entries {
-		num, _, ok := strings.Cut(e.Name(), "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil || !strings.HasSuffix(e.Name(), ".sql") {
-			return nil, fmt.Errorf("migration %s: name is not NNNN_what.sql", e.Name())
-		}
-		b, err := migrationFiles.ReadFile("migrations/" + e.Name())
-		if err != nil {
-			return nil, err
-		}
-		ms = append(ms, migration{version: v, name: e.Name(), sql: string(b)})
-	}
-	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
-	for i, m := range ms {
-		if m.version != i+1 {
-			return nil, fmt.Errorf("migration %s: expected version %d", m.name, i+1)
-		}
-	}
-	return ms, nil
+// loadMigrations reads the embedded migrations in order.
+func loadMigrations() ([]migration.Migration, error) {
+	return migration.Load(migrationFiles, "migrations")
 }
 
 // SchemaVersion is the newest schema version this build knows.
@@ -61,7 +28,7 @@ func SchemaVersion() int {
 	if err != nil {
 		return 0
 	}
-	return len(ms)
+	return migration.Latest(ms)
 }
 
 // migrate brings the schema up to date. It reads the version before it writes anything, so a
@@ -73,7 +40,7 @@ func migrate(ctx context.Context, db *sql.DB) error {
 	if err != nil {
 		return err
 	}
-	latest := len(ms)
+	latest := migration.Latest(ms)
 	v, err := schemaVersion(ctx, db, latest)
 	if err != nil || v == latest {
 		return err
@@ -93,11 +60,11 @@ func migrate(ctx context.Context, db *sql.DB) error {
 		return mapErr(err)
 	}
 	for _, m := range ms[v:] {
-		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
-			return fmt.Errorf("migration %s: %w", m.name, mapErr(err))
+		if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
+			return fmt.Errorf("migration %s: %w", m.Name, mapErr(err))
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_version (version, applied_at) VALUES (?, ?)`, m.version, nanos(time.Now())); err != nil {
-			return fmt.Errorf("migration %s: %w", m.name, mapErr(err))
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_version (version, applied_at) VALUES (?, ?)`, m.Version, nanos(time.Now())); err != nil {
+			return fmt.Errorf("migration %s: %w", m.Name, mapErr(err))
 		}
 	}
 	return mapErr(tx.Commit())
