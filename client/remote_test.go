@@ -408,7 +408,7 @@ func TestEveryModelErrorSurvivesTheRoundTrip(t *testing.T) {
 		model.ErrInvalidInput, model.ErrInvalidPIN, model.ErrUnknownAccount, model.ErrUnknownHolder,
 		model.ErrUnknownKind, model.ErrNoPINs, model.ErrNoSuchPIN, model.ErrLocked, model.ErrNotLocked,
 		model.ErrNotPermitted, model.ErrPolicy, model.ErrConflict, model.ErrBusy, model.ErrUnavailable,
-		model.ErrUnauthorized, model.ErrRateLimited,
+		model.ErrUnauthorized, model.ErrRateLimited, model.ErrIdempotencyMismatch,
 	}
 	var current error
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
