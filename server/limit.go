@@ -110,9 +110,9 @@ func (s *Server) admitVerify(tokenID, accountID string) (refund func(), wait tim
 		return nil, wait, "account"
 	}
 	return func() {
-		// CancelAt gives back what no later reservation has counted on: all of it, unless the
-		// bucket was drained meanwhile.
-		now := time.Now()
+		// Cancelled as of the instant it was taken (a reservation already acted on is not given
+		// back at a later time): the bucket gets its token back, less what later reservations
+		// took from it, and its refill since then is counted again, so the two even out to one.
 		for _, r := range []*rate.Reservation{rt, ra} {
 			if r != nil {
 				r.CancelAt(now)
