@@ -141,7 +141,7 @@ func openCore(ctx context.Context, s config.Settings, opts ...core.Option) (*cor
 		st.Close()
 		return nil, nil, err
 	}
-	svc, err := core.New(st, sealer, append([]core.Option{core.WithPolicy(s.Policy)}, opts...)...)
+	svc, err := core.New(st, sealer, append([]core.Option{core.WithPolicy(s.Policy), core.WithIdempotencyTTL(s.IdempotencyTTL)}, opts...)...)
 	if err != nil {
 		st.Close()
 		return nil, nil, err

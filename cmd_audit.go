@@ -90,13 +90,17 @@ one JSON object per line, for a SIEM or a spreadsheet, however many there are.`,
 				if e.AttemptsLeft != nil {
 					left = strconv.Itoa(*e.AttemptsLeft)
 				}
+				reason := e.Reason
+				if e.ReplayOf != nil { // a retry answered from its idempotency key: nothing compared
+					reason = fmt.Sprintf("replay of event %d", *e.ReplayOf)
+				}
 				holder := dash(e.Holder)
 				if e.Caller != "" && e.Caller != e.Holder {
 					holder += " by " + e.Caller
 				}
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
 					e.Time.In(a.loc).Format("2006-01-02 15:04:05"), clean(e.Operator), e.Role, e.Channel, clean(number(e.AccountID)),
-					clean(holder), e.Action, dash(string(e.Kind)), e.Outcome, left, clean(dash(e.Reason)))
+					clean(holder), e.Action, dash(string(e.Kind)), e.Outcome, left, clean(dash(reason)))
 			}
 			if err := tw.Flush(); err != nil {
 				return err

@@ -235,14 +235,17 @@ func TestAVerifyWhoseAnswerIsLostIsRetriedUnderItsKeyAndCountedOnce(t *testing.T
 	if h := in.Holder(clienttest.Smith, clienttest.John); h.Failures != 1 {
 		t.Fatalf("failures %d, want 1: a retry was counted again", h.Failures)
 	}
-	verifies := 0
+	verifies, replays := 0, 0
 	for _, e := range in.Audit(clienttest.Smith) {
-		if e.Action == model.ActionVerify {
+		switch {
+		case e.Action == model.ActionVerify && e.ReplayOf != nil:
+			replays++
+		case e.Action == model.ActionVerify:
 			verifies++
 		}
 	}
-	if verifies != 1 {
-		t.Fatalf("%d verifications audited, want 1", verifies)
+	if verifies != 1 || replays != 2 {
+		t.Fatalf("%d verifications and %d replays audited, want 1 and 2 (the retries)", verifies, replays)
 	}
 	t.Run("the next verify uses a fresh key and counts", func(t *testing.T) {
 		res, err := r.Verify(ctx, model.VerifyRequest{AccountID: clienttest.Smith, Holder: clienttest.John, PIN: clienttest.WrongPIN})
@@ -408,7 +411,7 @@ func TestEveryModelErrorSurvivesTheRoundTrip(t *testing.T) {
 		model.ErrInvalidInput, model.ErrInvalidPIN, model.ErrUnknownAccount, model.ErrUnknownHolder,
 		model.ErrUnknownKind, model.ErrNoPINs, model.ErrNoSuchPIN, model.ErrLocked, model.ErrNotLocked,
 		model.ErrNotPermitted, model.ErrPolicy, model.ErrConflict, model.ErrBusy, model.ErrUnavailable,
-		model.ErrUnauthorized, model.ErrRateLimited,
+		model.ErrUnauthorized, model.ErrRateLimited, model.ErrIdempotencyMismatch,
 	}
 	var current error
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

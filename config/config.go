@@ -60,6 +60,9 @@ type Settings struct {
 	ServerCAFile string
 	// Serve configures `pindesk serve`.
 	Serve Serve
+	// IdempotencyTTL is how long a verification's idempotency key answers a retry of the same
+	// request (verify.idempotency_ttl).
+	IdempotencyTTL time.Duration
 
 	// ConfigFile is the file that was read, empty when none was.
 	ConfigFile string
@@ -158,12 +161,22 @@ func (s Settings) Validate() error {
 			bad("token_file", "is empty; remote mode needs the file holding the API token")
 		}
 	}
+	if s.IdempotencyTTL < time.Second || s.IdempotencyTTL > MaxIdempotencyTTL {
+		bad("verify.idempotency_ttl", "%v must lie within 1s..%v", s.IdempotencyTTL, MaxIdempotencyTTL)
+	}
 	errs = append(errs, s.Serve.validate(s.Origin)...)
 	if len(errs) == 0 {
 		return nil
 	}
 	return errors.Join(errs...)
 }
+
+// DefaultIdempotencyTTL is core.DefaultIdempotencyTTL: a retry comes within seconds, and a key must
+// not answer long after its call. MaxIdempotencyTTL bounds it at a day.
+const (
+	DefaultIdempotencyTTL = 10 * time.Minute
+	MaxIdempotencyTTL     = 24 * time.Hour
+)
 
 // Bounds of the idle timeout: below a few seconds an agent cannot read an account; above a working
 // day the timeout protects nothing.

@@ -54,7 +54,7 @@ func TestDefaultsPutEverythingInTheUserDataFolder(t *testing.T) {
 		"data_dir": dir, "database": filepath.Join(dir, "pindesk.db"), "key_file": filepath.Join(dir, "pindesk.key"),
 		"token_file": filepath.Join(dir, "token"), "operator": "alice", "role": "agent", "channel": "phone",
 		"idle_timeout": "2m0s", "serve.listen": "127.0.0.1:7420", "policy.length": "6", "policy.max_failures": "6",
-		"policy.one_time_ttl": "24h0m0s", "policy.temporary_ttl": "48h0m0s",
+		"policy.one_time_ttl": "24h0m0s", "policy.temporary_ttl": "48h0m0s", "verify.idempotency_ttl": "10m0s",
 	}
 	got := map[string]Entry{}
 	for _, e := range s.Entries() {
@@ -272,6 +272,8 @@ func TestBadSettingsAreRefusedNamingKeyAndLayer(t *testing.T) {
 			[]string{`idle_timeout (env PINDESK_IDLE_TIMEOUT): "120" is not a duration`}},
 		{"an idle timeout too short to read an account", "", env{"PINDESK_IDLE_TIMEOUT": "1s"}, nil,
 			[]string{"idle_timeout (env PINDESK_IDLE_TIMEOUT): 1s must lie within 10s..8h0m0s"}},
+		{"an idempotency key that would answer for days", "", env{"PINDESK_VERIFY_IDEMPOTENCY_TTL": "72h"}, nil,
+			[]string{"verify.idempotency_ttl (env PINDESK_VERIFY_IDEMPOTENCY_TTL): 72h0m0s must lie within 1s..24h0m0s"}},
 		{"a policy the model refuses", "", env{"PINDESK_POLICY_LENGTH": "3"}, nil,
 			[]string{"policy: PIN lengths 3..3 must lie within 4..12"}},
 		{"zero failures before lock", "", env{"PINDESK_POLICY_MAX_FAILURES": "0"}, nil,
@@ -385,7 +387,7 @@ func TestEveryKeyCanBeSetFromTheEnvironment(t *testing.T) {
 		"policy.temporary_ttl": "72h", "server": "https://desk.example.com", "token_file": "/srv/tok", "server_ca_file": "/srv/ca.pem",
 		"serve.listen": "127.0.0.1:9999", "serve.tls_cert": "/c.pem", "serve.tls_key": "/k.pem",
 		"serve.allow_insecure": "true", "serve.token_verify_per_second": "2.5", "serve.token_verify_burst": "7",
-		"serve.account_verify_per_second": "0.5", "serve.account_verify_burst": "3",
+		"serve.account_verify_per_second": "0.5", "serve.account_verify_burst": "3", "verify.idempotency_ttl": "2m",
 	}
 	e := env{}
 	for k, v := range values {

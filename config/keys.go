@@ -148,10 +148,11 @@ var settings = []setting{
 	integer("serve.token_verify_burst", "verifications one API token may make at once", func(s *Settings) *int { return &s.Serve.TokenVerifyBurst }),
 	float("serve.account_verify_per_second", "verifications per second one account may receive, from all tokens", func(s *Settings) *float64 { return &s.Serve.AccountVerifyPerSecond }),
 	integer("serve.account_verify_burst", "verifications one account may receive at once", func(s *Settings) *int { return &s.Serve.AccountVerifyBurst }),
+	duration("verify.idempotency_ttl", "how long a verification's Idempotency-Key answers a retry of it", func(s *Settings) *time.Duration { return &s.IdempotencyTTL }),
 }
 
 // sections are the nested objects of the file.
-var sections = map[string]bool{"policy": true, "serve": true}
+var sections = map[string]bool{"policy": true, "serve": true, "verify": true}
 
 func lookup(key string) (setting, bool) {
 	for _, s := range settings {

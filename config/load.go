@@ -119,11 +119,12 @@ func Load(src Source) (Settings, error) {
 // Defaults returns the built-in settings, with the paths that follow the data folder filled in.
 func Defaults(src Source) Settings {
 	s := Settings{
-		DataDir:     defaultDataDir(src),
-		Operator:    model.Operator{Role: model.OpAgent},
-		Channel:     model.ChannelPhone,
-		IdleTimeout: DefaultIdleTimeout,
-		Policy:      model.DefaultPolicy(),
+		DataDir:        defaultDataDir(src),
+		Operator:       model.Operator{Role: model.OpAgent},
+		Channel:        model.ChannelPhone,
+		IdleTimeout:    DefaultIdleTimeout,
+		Policy:         model.DefaultPolicy(),
+		IdempotencyTTL: DefaultIdempotencyTTL,
 		Serve: Serve{Listen: DefaultListen,
 			TokenVerifyPerSecond: DefaultTokenVerifyPerSecond, TokenVerifyBurst: DefaultTokenVerifyBurst,
 			AccountVerifyPerSecond: DefaultAccountVerifyPerSecond, AccountVerifyBurst: DefaultAccountVerifyBurst},
@@ -408,7 +409,7 @@ func flatten(data []byte) ([]fileEntry, error) {
 					continue
 				}
 				if v == '{' && prefix == "" {
-					return &parseError{key: key, line: at, msg: "is not a section (sections: policy, serve)"}
+					return &parseError{key: key, line: at, msg: "is not a section (sections: policy, serve, verify)"}
 				}
 				return &parseError{key: key, line: at, msg: "must be a single value, not a list or object"}
 			case string:

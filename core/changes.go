@@ -138,6 +138,9 @@ func (s *Service) put(ctx context.Context, tx store.HolderTx, op model.Operator,
 	if err := tx.PutPIN(ctx, store.SealedPIN{PINState: st, Sealed: sealed}); err != nil {
 		return model.PINState{}, err
 	}
+	if err := tx.ForgetIdempotent(ctx, store.IdempotencyKey{}); err != nil {
+		return model.PINState{}, err
+	}
 	e := s.event(op, ch, ref, action)
 	e.Kind, e.Caller = req.Kind, req.OnBehalfOf
 	return st, tx.AppendAudit(ctx, e)
@@ -159,6 +162,9 @@ func (s *Service) Clear(ctx context.Context, op model.Operator, req model.PINCha
 		}
 		if !found {
 			return fmt.Errorf("%w: %s has no %s PIN", model.ErrNoSuchPIN, req.Holder, req.Kind)
+		}
+		if err := tx.ForgetIdempotent(ctx, store.IdempotencyKey{}); err != nil {
+			return err
 		}
 		e := s.event(op, ch, ref, model.ActionClear)
 		e.Kind, e.Caller = req.Kind, req.OnBehalfOf
@@ -220,6 +226,9 @@ func (s *Service) Unlock(ctx context.Context, op model.Operator, req model.Unloc
 			return fmt.Errorf("%w: %s has no lock and no failed attempts", model.ErrNotLocked, req.Holder)
 		}
 		if err := tx.Unlock(ctx); err != nil {
+			return err
+		}
+		if err := tx.ForgetIdempotent(ctx, store.IdempotencyKey{}); err != nil {
 			return err
 		}
 		e := s.event(op, ch, ref, model.ActionUnlock)

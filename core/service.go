@@ -35,7 +35,13 @@ type Service struct {
 	policy model.Policy
 	random io.Reader // nil: crypto/rand
 	log    *slog.Logger
+	keyTTL time.Duration // how long an idempotency key answers
 }
+
+// DefaultIdempotencyTTL is how long an idempotency key answers for its request. A client retries
+// within seconds; ten minutes covers a retry after a dropped connection without answering, from a
+// key, long after the call it belonged to.
+const DefaultIdempotencyTTL = 10 * time.Minute
 
 // Option configures a Service.
 type Option func(*Service)
@@ -52,6 +58,9 @@ func WithRandom(r io.Reader) Option { return func(s *Service) { s.random = r } }
 // WithLogger sets the logger. The core never logs a PIN.
 func WithLogger(l *slog.Logger) Option { return func(s *Service) { s.log = l } }
 
+// WithIdempotencyTTL sets how long an idempotency key answers (DefaultIdempotencyTTL when zero).
+func WithIdempotencyTTL(d time.Duration) Option { return func(s *Service) { s.keyTTL = d } }
+
 // New returns a Service over st, sealing PINs with sealer.
 func New(st store.Store, sealer *secret.Sealer, opts ...Option) (*Service, error) {
 	s := &Service{store: st, sealer: sealer, clock: SystemClock{}, policy: model.DefaultPolicy(), log: slog.New(slog.DiscardHandler)}
@@ -60,6 +69,12 @@ func New(st store.Store, sealer *secret.Sealer, opts ...Option) (*Service, error
 	}
 	if err := s.policy.Validate(); err != nil {
 		return nil, fmt.Errorf("PIN policy: %w", err)
+	}
+	switch {
+	case s.keyTTL == 0:
+		s.keyTTL = DefaultIdempotencyTTL
+	case s.keyTTL < 0:
+		return nil, fmt.Errorf("%w: the idempotency key lifetime must be positive", model.ErrInvalidInput)
 	}
 	return s, nil
 }

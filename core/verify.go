@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"crypto/hmac"
 	"errors"
 	"fmt"
 
@@ -48,27 +49,30 @@ func (s *Service) Verify(ctx context.Context, op model.Operator, req model.Verif
 			return model.VerifyResult{}, fmt.Errorf("%w: a contact's own PIN is given by that contact", model.ErrInvalidInput)
 		}
 	}
-	key := ""
+	var key store.IdempotencyKey
+	var fingerprint []byte
 	if req.IdempotencyKey != "" {
-		key = op.Name + "\x00" + req.IdempotencyKey
+		key = store.IdempotencyKey{Scope: idempotencyScope(op), Key: req.IdempotencyKey}
+		// The whole request, PIN included: a key answers only the request that claimed it.
+		fingerprint = s.sealer.Fingerprint(ref.AccountID, ref.ContactID, req.Caller, string(ch), pin)
 	}
-	fingerprint := ref.String() + "/" + req.Caller
 
 	// A request cancelled after the comparison must still commit what it counted.
 	ctx = context.WithoutCancel(ctx)
 	var res model.VerifyResult
 	err = s.store.UpdateHolder(ctx, ref, func(tx store.HolderTx) error {
-		if key != "" {
-			prev, ok, err := tx.Idempotent(ctx, key)
+		res = model.VerifyResult{}
+		if key.Key != "" {
+			// The key is claimed before anything is compared, so a key that belongs to another
+			// request is refused having compared nothing, whichever holder or server that was.
+			now := s.Now()
+			prev, found, err := tx.ClaimIdempotent(ctx, key, fingerprint, now, now.Add(s.keyTTL))
 			if err != nil {
 				return err
 			}
-			if ok {
-				if prev.Fingerprint != fingerprint {
-					return fmt.Errorf("%w: idempotency key reused for another holder", model.ErrConflict)
-				}
-				res = prev.Result
-				return nil
+			if found {
+				res, err = s.replay(ctx, tx, op, ch, req.Caller, fingerprint, prev)
+				return err
 			}
 		}
 		r, err := s.decide(ctx, tx, acct, pin)
@@ -83,11 +87,18 @@ func (s *Service) Verify(ctx context.Context, op model.Operator, req model.Verif
 			}
 			return err
 		}
-		if err := tx.AppendAudit(ctx, e); err != nil {
+		id, err := tx.AppendAuditID(ctx, e)
+		if err != nil {
 			return after(err)
 		}
-		if key != "" {
-			if err := tx.SaveIdempotent(ctx, key, store.Idempotent{Fingerprint: fingerprint, Result: r}, e.Time); err != nil {
+		if r.LockedSince != nil && tx.Holder().LockedSince == nil {
+			// This attempt locked the holder: the answers its keys hold no longer do.
+			if err := tx.ForgetIdempotent(ctx, key); err != nil {
+				return after(err)
+			}
+		}
+		if key.Key != "" {
+			if err := tx.SaveIdempotent(ctx, key, r, id); err != nil {
 				return after(err)
 			}
 		}
@@ -102,8 +113,38 @@ func (s *Service) Verify(ctx context.Context, op model.Operator, req model.Verif
 	if err != nil {
 		return model.VerifyResult{}, fmt.Errorf("verify: %w", err)
 	}
-	s.log.Info("verify", "operator", op.Name, "account", ref.AccountID, "holder", ref.ContactID, "outcome", res.Outcome, "attempts_left", res.AttemptsLeft)
+	s.log.Info("verify", "operator", op.Name, "account", ref.AccountID, "holder", ref.ContactID, "outcome", res.Outcome, "attempts_left", res.AttemptsLeft, "replay", res.Replayed)
 	return res, nil
+}
+
+// idempotencyScope is whose keys a key is among: the API token's (never its operator's name, which
+// two tokens may share), or in embedded mode the local operator's.
+func idempotencyScope(op model.Operator) string {
+	if op.TokenID != "" {
+		return "token:" + op.TokenID
+	}
+	return "local:" + op.Name
+}
+
+// replay answers a request whose key was claimed before: with the stored answer when the request
+// is the same, audited as a replay of the first answer's event; with ErrIdempotencyMismatch when it
+// is not. Nothing is compared or counted either way.
+func (s *Service) replay(ctx context.Context, tx store.HolderTx, op model.Operator, ch model.Channel, caller string, fingerprint []byte, prev store.Idempotent) (model.VerifyResult, error) {
+	if !hmac.Equal(prev.Fingerprint, fingerprint) {
+		return model.VerifyResult{}, fmt.Errorf("%w: send a new key for a new attempt; nothing was compared or counted", model.ErrIdempotencyMismatch)
+	}
+	if !prev.Answered {
+		// Only a claim whose transaction has not committed lacks an answer, and no store shows one.
+		return model.VerifyResult{}, fmt.Errorf("%w: the first request with this idempotency key is still being answered", model.ErrConflict)
+	}
+	r := prev.Result
+	e := s.event(op, ch, tx.Holder().Ref, model.ActionVerify)
+	e.Caller, e.Kind, e.Outcome, e.AttemptsLeft, e.ReplayOf = caller, r.MatchedKind, string(r.Outcome), &r.AttemptsLeft, &prev.EventID
+	if err := tx.AppendAudit(ctx, e); err != nil {
+		return model.VerifyResult{}, err
+	}
+	r.Replayed = true
+	return r, nil
 }
 
 // decide runs the decision table on the locked holder and applies its effect.
@@ -158,6 +199,11 @@ func (s *Service) recordFailure(ctx context.Context, op model.Operator, ch model
 		failures, locked, err := tx.AddFailure(ctx, s.policy.MaxFailures, s.Now())
 		if err != nil {
 			return err
+		}
+		if locked != nil {
+			if err := tx.ForgetIdempotent(ctx, store.IdempotencyKey{}); err != nil {
+				return err
+			}
 		}
 		left := model.Decision{}.Counted(s.policy, failures, locked).Result.AttemptsLeft
 		e := s.event(op, ch, ref, model.ActionVerify)

@@ -30,6 +30,9 @@ type AuditEvent struct {
 	Outcome      string       `json:"outcome"` // a verification Outcome, or "ok" for a change
 	AttemptsLeft *int         `json:"attempts_left,omitempty"`
 	Reason       string       `json:"reason,omitempty"`
+	// ReplayOf marks a verification answered from its idempotency key: the id of the event that
+	// recorded the first answer. Nothing was compared or counted.
+	ReplayOf *int64 `json:"replay_of,omitempty"`
 }
 
 // AuditQuery selects audit events: by account (empty for all) and a half-open time range.

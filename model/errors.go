@@ -21,6 +21,9 @@ var (
 	ErrUnavailable    = errors.New("the server cannot be reached")
 	ErrUnauthorized   = errors.New("not signed in")
 	ErrRateLimited    = errors.New("too many attempts; wait and try again")
+	// ErrIdempotencyMismatch: an idempotency key already answered another request (another
+	// holder, caller, channel or PIN). Nothing was compared or counted.
+	ErrIdempotencyMismatch = errors.New("idempotency key already used for another request")
 )
 
 // PolicyError names the policy rule a chosen PIN breaks. It wraps ErrPolicy.

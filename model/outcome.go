@@ -27,6 +27,9 @@ type VerifyResult struct {
 	ExpiresAt    *time.Time `json:"expires_at,omitempty"`   // of the matched PIN (expired: when it expired)
 	LockedSince  *time.Time `json:"locked_since,omitempty"` // set when locked, including by this attempt
 	SpentAt      *time.Time `json:"spent_at,omitempty"`     // spent: when it was used
+	// Replayed: this is the stored answer to an earlier request with the same idempotency key;
+	// nothing was compared or counted this time.
+	Replayed bool `json:"replayed,omitempty"`
 }
 
 // Counted reports whether this outcome counted as a failed attempt.

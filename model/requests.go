@@ -31,7 +31,7 @@ type VerifyRequest struct {
 	Caller         string  `json:"caller,omitempty"` // with an account-wide PIN: the contact giving it
 	PIN            string  `json:"pin"`
 	Channel        Channel `json:"channel"`
-	IdempotencyKey string  `json:"-"` // a repeated key returns the first answer, counted once
+	IdempotencyKey string  `json:"-"` // a repeated key with the same request returns the first answer, counted once
 }
 
 // PINChange names a holder's PIN of one kind, and the contact on whose behalf it changes.

@@ -153,6 +153,9 @@ func ParseOperatorRole(s string) (OperatorRole, error) {
 type Operator struct {
 	Name string       `json:"name"`
 	Role OperatorRole `json:"role"`
+	// TokenID is the API token the operator signed in with, set by the server; empty in embedded
+	// mode. Idempotency keys belong to it, so two tokens sharing a name never share a key.
+	TokenID string `json:"-"`
 }
 
 // PINState is what may be known of one stored PIN: never its secret.

@@ -127,7 +127,11 @@ func (s *Server) authenticate(r *http.Request) (caller, error) {
 	if _, err := model.ParseOperatorRole(string(rec.Operator.Role)); err != nil {
 		return caller{}, fmt.Errorf("%w: the token's role is not known to this server", model.ErrUnauthorized)
 	}
-	c := caller{op: rec.Operator, tokenID: rec.ID}
+	// The operator carries its token: idempotency keys belong to the token, not to a name that
+	// another token may share.
+	op := rec.Operator
+	op.TokenID = rec.ID
+	c := caller{op: op, tokenID: rec.ID}
 	s.tokenCache.put(hash, c, now)
 	return c, nil
 }

@@ -158,7 +158,8 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request, c caller) error 
 		return err
 	}
 	account := r.PathValue("account")
-	if wait, limit := s.admitVerify(c.tokenID, account); wait > 0 {
+	refund, wait, limit := s.admitVerify(c.tokenID, account)
+	if wait > 0 {
 		s.metrics.rateLimited.WithLabelValues(limit).Inc()
 		s.log.Warn("verification rate limited", "limit", limit, "operator", c.op.Name, "token", c.tokenID, "account", clip(account))
 		return rateLimited{wait: wait, limit: limit}
@@ -170,7 +171,12 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request, c caller) error 
 	if err != nil {
 		return err
 	}
-	s.metrics.verified(res)
+	if res.Replayed {
+		// The first answer was charged and counted; its retry is neither.
+		refund()
+	} else {
+		s.metrics.verified(res)
+	}
 	writeJSON(w, http.StatusOK, res)
 	return nil
 }

@@ -93,18 +93,30 @@ func (k *keyedLimiter) size() int {
 }
 
 // admitVerify applies the per-token and then the per-account limit to one verification. When
-// either refuses, neither bucket is charged, and the wait is returned.
-func (s *Server) admitVerify(tokenID, accountID string) (time.Duration, string) {
+// either refuses, neither bucket is charged, and the wait is returned. Otherwise refund gives both
+// attempts back: for an answer the core replayed from its idempotency key, which compared nothing
+// and must not cost a desk or an account an attempt a second time.
+func (s *Server) admitVerify(tokenID, accountID string) (refund func(), wait time.Duration, limit string) {
 	now := time.Now()
 	rt, wait := s.tokenLimit.reserve(tokenID, now)
 	if wait > 0 {
-		return wait, "token"
+		return nil, wait, "token"
 	}
-	if _, wait := s.accountLimit.reserve(accountID, now); wait > 0 {
+	ra, wait := s.accountLimit.reserve(accountID, now)
+	if wait > 0 {
 		if rt != nil {
 			rt.CancelAt(now)
 		}
-		return wait, "account"
+		return nil, wait, "account"
 	}
-	return 0, ""
+	return func() {
+		// Cancelled as of the instant it was taken (a reservation already acted on is not given
+		// back at a later time): the bucket gets its token back, less what later reservations
+		// took from it, and its refill since then is counted again, so the two even out to one.
+		for _, r := range []*rate.Reservation{rt, ra} {
+			if r != nil {
+				r.CancelAt(now)
+			}
+		}
+	}, 0, ""
 }

@@ -47,6 +47,7 @@ const (
 	CodeUnavailable      = "unavailable"
 	CodeUnauthorized     = "unauthorized"
 	CodeRateLimited      = "rate_limited"
+	CodeIdempotency      = "idempotency_mismatch"
 	CodeTooLarge         = "too_large"
 	CodeNotFound         = "not_found"
 	CodeMethodNotAllowed = "method_not_allowed"
@@ -72,6 +73,7 @@ var errorCodes = []struct {
 	{model.ErrConflict, http.StatusConflict, CodeConflict},
 	{store.ErrDuplicate, http.StatusConflict, CodeConflict},
 	{model.ErrPolicy, http.StatusUnprocessableEntity, CodePolicy},
+	{model.ErrIdempotencyMismatch, http.StatusUnprocessableEntity, CodeIdempotency},
 	{model.ErrNotPermitted, http.StatusForbidden, CodeNotPermitted},
 	{model.ErrUnauthorized, http.StatusUnauthorized, CodeUnauthorized},
 	{model.ErrRateLimited, http.StatusTooManyRequests, CodeRateLimited},

@@ -138,11 +138,14 @@ func TestAVerifyRepeatedUnderItsIdempotencyKeyIsAnsweredOnceAndCountedOnce(t *te
 	body := map[string]string{"pin": wrongPIN}
 	first := e.call(model.OpAgent, "POST", verifyPath(acct, ada), body, "Idempotency-Key", "k-123")
 	again := e.call(model.OpAgent, "POST", verifyPath(acct, ada), body, "Idempotency-Key", "k-123")
-	if first.status != 200 || string(first.body) != string(again.body) {
-		t.Fatalf("first %d %s, again %d %s", first.status, first.body, again.status, again.body)
+	var r1, r2 model.VerifyResult
+	first.decode(t, &r1)
+	again.decode(t, &r2)
+	if first.status != 200 || again.status != 200 || r1.Replayed || !r2.Replayed || r1.Outcome != model.OutcomeMismatch || r2.AttemptsLeft != r1.AttemptsLeft {
+		t.Fatalf("first %d %s, again %d %s; want a mismatch, then its replay", first.status, first.body, again.status, again.body)
 	}
-	if got := e.verifications(); got["mismatch"] != 1 {
-		t.Fatalf("audit %v, want one mismatch", got)
+	if got := e.verifications(); got["mismatch"] != 2 || e.holder(acct, ada).Failures != 1 {
+		t.Fatalf("audit %v, failures %d; want the mismatch and its replay, counted once", got, e.holder(acct, ada).Failures)
 	}
 	t.Run("the same key from another operator is another request", func(t *testing.T) {
 		other := e.call(model.OpSupervisor, "POST", verifyPath(acct, ada), body, "Idempotency-Key", "k-123")
@@ -152,12 +155,61 @@ func TestAVerifyRepeatedUnderItsIdempotencyKeyIsAnsweredOnceAndCountedOnce(t *te
 			t.Fatalf("attempts left %d, want 4: keys are per operator", res.AttemptsLeft)
 		}
 	})
-	t.Run("the same key for another holder is a conflict", func(t *testing.T) {
-		resp := e.call(model.OpAgent, "POST", verifyPath(acct, bob), body, "Idempotency-Key", "k-123")
-		if resp.status != 409 || resp.problem(t).Code != "conflict" {
-			t.Fatalf("%d %s", resp.status, resp.body)
+	t.Run("the same key for another holder, or with another PIN, is refused and compares nothing", func(t *testing.T) {
+		before := e.auditCount("")
+		for _, r := range []response{
+			e.call(model.OpAgent, "POST", verifyPath(acct, bob), body, "Idempotency-Key", "k-123"),
+			e.call(model.OpAgent, "POST", verifyPath(acct, ada), map[string]string{"pin": adaPIN}, "Idempotency-Key", "k-123"),
+		} {
+			if r.status != 422 || r.problem(t).Code != "idempotency_mismatch" {
+				t.Fatalf("%d %s; want 422 idempotency_mismatch", r.status, r.body)
+			}
+		}
+		if n := e.auditCount(""); n != before || e.holder(acct, bob).Failures != 0 {
+			t.Fatalf("a refused key wrote %d events or counted for bob: %+v", n-before, e.holder(acct, bob))
 		}
 	})
+}
+
+func TestAnIdempotencyKeyBelongsToItsTokenNotToItsName(t *testing.T) {
+	e := newEnv(t, noLimits)
+	desk1, desk2 := e.issue("front desk", model.OpAgent), e.issue("front desk", model.OpAgent)
+	r := e.callToken(desk1, "POST", verifyPath(acct, ada), map[string]string{"pin": adaPIN}, "Idempotency-Key", "call-1")
+	if r.status != 200 {
+		t.Fatalf("%d %s", r.status, r.body)
+	}
+	r = e.callToken(desk2, "POST", verifyPath(acct, ada), map[string]string{"pin": wrongPIN}, "Idempotency-Key", "call-1")
+	var res model.VerifyResult
+	r.decode(t, &res)
+	if r.status != 200 || res.Outcome != model.OutcomeMismatch || res.Replayed || res.AttemptsLeft != 5 {
+		t.Fatalf("the other token's attempt under the same key answered %d %s; want its own, counted mismatch", r.status, r.body)
+	}
+}
+
+func TestAReplayIsNotChargedToTheRateLimits(t *testing.T) {
+	for _, c := range []struct {
+		limit string
+		cfg   server.Config
+	}{
+		{"token", server.Config{TokenVerifyLimit: server.Limit{PerSecond: 0.01, Burst: 2}, AccountVerifyLimit: server.Limit{PerSecond: -1}}},
+		{"account", server.Config{TokenVerifyLimit: server.Limit{PerSecond: -1}, AccountVerifyLimit: server.Limit{PerSecond: 0.01, Burst: 2}}},
+	} {
+		t.Run(c.limit, func(t *testing.T) {
+			e := newEnv(t, c.cfg)
+			body := map[string]string{"pin": wrongPIN}
+			for i := 0; i < 5; i++ { // the first attempt, then four retries of it
+				if r := e.call(model.OpAgent, "POST", verifyPath(acct, ada), body, "Idempotency-Key", "call-1"); r.status != 200 {
+					t.Fatalf("send %d of one attempt: %d %s", i+1, r.status, r.body)
+				}
+			}
+			if r := e.call(model.OpAgent, "POST", verifyPath(acct, ada), body, "Idempotency-Key", "call-2"); r.status != 200 {
+				t.Fatalf("the second attempt, within a burst of 2: %d %s", r.status, r.body)
+			}
+			if r := e.call(model.OpAgent, "POST", verifyPath(acct, ada), body, "Idempotency-Key", "call-3"); r.status != 429 {
+				t.Fatalf("the third attempt: %d %s; want 429 from the %s limit", r.status, r.body, c.limit)
+			}
+		})
+	}
 }
 
 func TestRateLimits(t *testing.T) {

@@ -55,10 +55,21 @@ func (h Holder) State(maxFailures int) model.HolderState {
 	return st
 }
 
-// Idempotent is a stored answer to a verification sent with an idempotency key.
+// IdempotencyKey is a client's idempotency key, in the scope of whoever sent it: "token:<id>" for
+// an API token, "local:<operator>" in embedded mode.
+type IdempotencyKey struct {
+	Scope string
+	Key   string
+}
+
+// Idempotent is a claimed idempotency key: the fingerprint of the request that claimed it (a keyed
+// hash of account, holder, caller, channel and PIN — never the PIN), and once answered, the answer
+// and the id of the audit event that recorded it.
 type Idempotent struct {
-	Fingerprint string // what the first request asked (account, holder, caller); a reuse for another is a conflict
+	Fingerprint []byte
+	Answered    bool // false while the claiming transaction has not stored its answer
 	Result      model.VerifyResult
+	EventID     int64
 }
 
 // HolderTx is what may be done to one holder inside UpdateHolder, all in one transaction.
@@ -78,10 +89,19 @@ type HolderTx interface {
 	ClearPIN(ctx context.Context, kind model.Kind) (bool, error)
 	// SpendPIN marks the one-time PIN spent at now.
 	SpendPIN(ctx context.Context, kind model.Kind, now time.Time) error
-	// Idempotent returns the stored answer for key, if any.
-	Idempotent(ctx context.Context, key string) (Idempotent, bool, error)
-	// SaveIdempotent stores the answer for key.
-	SaveIdempotent(ctx context.Context, key string, v Idempotent, now time.Time) error
+	// ClaimIdempotent claims key for this holder's request before anything is compared: it stores
+	// the key with fingerprint, unanswered, alive until expires. When a live claim of the key exists
+	// (made by any holder's transaction, on any server; one not yet committed is waited for), it
+	// is returned with found true and nothing is stored. A claim expired at now is replaced.
+	ClaimIdempotent(ctx context.Context, key IdempotencyKey, fingerprint []byte, now, expires time.Time) (prev Idempotent, found bool, err error)
+	// SaveIdempotent stores the answer and its audit event's id on the key this transaction claimed
+	// (if a ForgetIdempotent since has not dropped it).
+	SaveIdempotent(ctx context.Context, key IdempotencyKey, result model.VerifyResult, eventID int64) error
+	// ForgetIdempotent drops every key claimed for this holder but keep (the zero key keeps none):
+	// after its state changed, a replay must not report the state before.
+	ForgetIdempotent(ctx context.Context, keep IdempotencyKey) error
+	// AppendAuditID is AppendAudit that returns the new event's id.
+	AppendAuditID(ctx context.Context, e model.AuditEvent) (int64, error)
 	// AppendAudit appends an event; it commits or rolls back with everything else.
 	AppendAudit(ctx context.Context, e model.AuditEvent) error
 }
@@ -112,8 +132,8 @@ type Store interface {
 	// returns nil; it rolls back on an error. At most one UpdateHolder of a holder runs at a time,
 	// across goroutines, processes and servers sharing the database.
 	UpdateHolder(ctx context.Context, h model.HolderRef, fn func(HolderTx) error) error
-	// ResetAccount revokes every PIN of the account and clears every lock and count, and appends e,
-	// in one transaction.
+	// ResetAccount revokes every PIN of the account, clears every lock and count and forgets every
+	// idempotency key of its holders, and appends e, in one transaction.
 	ResetAccount(ctx context.Context, accountID string, e model.AuditEvent) (model.ResetResult, error)
 	// AppendAudit appends an event on its own (a change that touches no holder).
 	AppendAudit(ctx context.Context, e model.AuditEvent) error

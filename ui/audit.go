@@ -140,6 +140,9 @@ func (s *auditScreen) line(e model.AuditEvent, a model.Account) string {
 		if e.Outcome == string(model.OutcomeMismatch) && e.AttemptsLeft != nil {
 			outcome += fmt.Sprintf(" (%d left)", *e.AttemptsLeft)
 		}
+		if e.ReplayOf != nil {
+			outcome += " (replay)"
+		}
 	}
 	who := ""
 	if e.Holder != "" {

@@ -51,6 +51,8 @@ func sentence(err error) string {
 		return "Unknown PIN kind."
 	case errors.Is(err, model.ErrInvalidPIN):
 		return "That is not a PIN" + detail(err, model.ErrInvalidPIN) + "."
+	case errors.Is(err, model.ErrIdempotencyMismatch):
+		return "This attempt's key was already used for another PIN or caller, so nothing was checked. Try again."
 	case errors.Is(err, model.ErrConflict):
 		return "Someone changed this at the same moment. Reload (r) and try again."
 	case errors.Is(err, model.ErrInvalidInput):

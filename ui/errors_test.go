@@ -39,7 +39,8 @@ func TestErrorsBecomeSentences(t *testing.T) {
 func TestEveryModelErrorHasItsOwnSentence(t *testing.T) {
 	sentinels := []error{model.ErrInvalidInput, model.ErrInvalidPIN, model.ErrUnknownAccount, model.ErrUnknownHolder,
 		model.ErrUnknownKind, model.ErrNoPINs, model.ErrNoSuchPIN, model.ErrLocked, model.ErrNotLocked, model.ErrNotPermitted,
-		model.ErrPolicy, model.ErrConflict, model.ErrBusy, model.ErrUnavailable, model.ErrUnauthorized, model.ErrRateLimited}
+		model.ErrPolicy, model.ErrConflict, model.ErrBusy, model.ErrUnavailable, model.ErrUnauthorized, model.ErrRateLimited,
+		model.ErrIdempotencyMismatch}
 	generic := sentence(errors.New("x"))
 	seen := map[string]error{}
 	for _, e := range sentinels {

@@ -309,8 +309,12 @@ func (s *suite) idempotency(t *testing.T) {
 		if h := in.Holder(Smith, John); h.Failures != 1 {
 			t.Fatalf("failures %d, want 1", h.Failures)
 		}
-		if n := len(in.Audit(Smith)); n != 2 { // the seeded PIN, and one verification
-			t.Fatalf("%d audit events, want 2", n)
+		if !again.Replayed {
+			t.Fatalf("the repeat %+v is not marked as a replay", again)
+		}
+		evs := in.Audit(Smith) // newest first: the replay, the verification, the seeded PIN
+		if len(evs) != 3 || evs[0].ReplayOf == nil || *evs[0].ReplayOf != evs[1].ID || evs[1].ReplayOf != nil {
+			t.Fatalf("audit %+v; want the verification, then its replay pointing at it", evs)
 		}
 	})
 	t.Run("calls without a key are each counted", func(t *testing.T) {
@@ -323,7 +327,7 @@ func (s *suite) idempotency(t *testing.T) {
 			t.Fatalf("failures %d, want 2", h.Failures)
 		}
 	})
-	t.Run("a key reused for another holder is a conflict", func(t *testing.T) {
+	t.Run("a key reused for another holder is refused", func(t *testing.T) {
 		_, as := s.fresh(t)
 		b := as(Agent)
 		req := vreq(Smith, John, WrongPIN)
@@ -331,7 +335,7 @@ func (s *suite) idempotency(t *testing.T) {
 		must[model.VerifyResult](t)(b.Verify(ctx, req))
 		req.AccountID, req.Holder = Acme, Wile
 		_, err := b.Verify(ctx, req)
-		wantErr(t, err, model.ErrConflict)
+		wantErr(t, err, model.ErrIdempotencyMismatch)
 	})
 }
 

@@ -7,36 +7,42 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/pindesk/pindesk/model"
 )
 
-// execer is what a pgx.Tx and the pool share.
+// execer is what a pgx.Tx, a connection and the pool share.
 type execer interface {
-	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
 func appendAudit(ctx context.Context, db execer, e model.AuditEvent) error {
+	_, err := appendAuditID(ctx, db, e)
+	return err
+}
+
+// appendAuditID appends e and returns its id.
+func appendAuditID(ctx context.Context, db execer, e model.AuditEvent) (int64, error) {
 	if e.Time.IsZero() {
-		return fmt.Errorf("%w: an audit event needs a time", model.ErrInvalidInput)
+		return 0, fmt.Errorf("%w: an audit event needs a time", model.ErrInvalidInput)
 	}
 	if !storable(e.Operator, e.AccountID, e.Holder, e.Caller, e.Outcome, e.Reason, string(e.Role), string(e.Channel), string(e.Action), string(e.Kind)) {
-		return fmt.Errorf("%w: an audit event's text must be UTF-8 without NUL characters", model.ErrInvalidInput)
+		return 0, fmt.Errorf("%w: an audit event's text must be UTF-8 without NUL characters", model.ErrInvalidInput)
 	}
 	var left *int32
 	if e.AttemptsLeft != nil {
 		v := int32(*e.AttemptsLeft)
 		left = &v
 	}
-	_, err := db.Exec(ctx, `INSERT INTO audit (time, operator, role, channel, account_id, holder, caller, action, kind, outcome, attempts_left, reason)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+	var id int64
+	err := db.QueryRow(ctx, `INSERT INTO audit (time, operator, role, channel, account_id, holder, caller, action, kind, outcome, attempts_left, reason, replay_of)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`,
 		e.Time, e.Operator, string(e.Role), string(e.Channel), e.AccountID, e.Holder, e.Caller,
-		string(e.Action), string(e.Kind), e.Outcome, left, e.Reason)
+		string(e.Action), string(e.Kind), e.Outcome, left, e.Reason, e.ReplayOf).Scan(&id)
 	if err != nil {
-		return fmt.Errorf("append audit event: %w", err)
+		return 0, fmt.Errorf("append audit event: %w", err)
 	}
-	return nil
+	return id, nil
 }
 
 // AppendAudit appends an event on its own.
@@ -76,7 +82,7 @@ func (s *Store) Audit(ctx context.Context, q model.AuditQuery) ([]model.AuditEve
 	if limit <= 0 {
 		limit = DefaultAuditPage
 	}
-	query := `SELECT id, time, operator, role, channel, account_id, holder, caller, action, kind, outcome, attempts_left, reason FROM audit`
+	query := `SELECT id, time, operator, role, channel, account_id, holder, caller, action, kind, outcome, attempts_left, reason, replay_of FROM audit`
 	if len(where) > 0 {
 		query += " WHERE " + strings.Join(where, " AND ")
 	}
@@ -90,7 +96,7 @@ func (s *Store) Audit(ctx context.Context, q model.AuditQuery) ([]model.AuditEve
 		var e model.AuditEvent
 		var role, channel, action, kind string
 		var left *int32
-		err := row.Scan(&e.ID, &e.Time, &e.Operator, &role, &channel, &e.AccountID, &e.Holder, &e.Caller, &action, &kind, &e.Outcome, &left, &e.Reason)
+		err := row.Scan(&e.ID, &e.Time, &e.Operator, &role, &channel, &e.AccountID, &e.Holder, &e.Caller, &action, &kind, &e.Outcome, &left, &e.Reason, &e.ReplayOf)
 		e.Time = e.Time.UTC()
 		e.Role, e.Channel, e.Action, e.Kind = model.OperatorRole(role), model.Channel(channel), model.Action(action), model.Kind(kind)
 		if left != nil {

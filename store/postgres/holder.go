@@ -13,10 +13,6 @@ import (
 	"github.com/pindesk/pindesk/store"
 )
 
-// IdempotencyTTL is how long an idempotency key is remembered. A client retries within seconds;
-// a day bounds the table without ever forgetting a key a retry could still send.
-const IdempotencyTTL = 24 * time.Hour
-
 // UpdateHolder runs fn in one READ COMMITTED transaction holding the holder's row lock. The row is
 // created first when absent and the account and contact exist (INSERT … ON CONFLICT DO NOTHING: a
 // concurrent creator waits for the other's insert rather than failing), then locked with
@@ -236,42 +232,88 @@ func (t *holderTx) SpendPIN(ctx context.Context, kind model.Kind, now time.Time)
 	return nil
 }
 
-func (t *holderTx) Idempotent(ctx context.Context, key string) (store.Idempotent, bool, error) {
+// ClaimIdempotent inserts the key unanswered, or takes over a row expired at now. The primary key
+// decides between servers: an insert of a key that another transaction inserted and has not
+// committed waits for it, and then sees its row, so two holders' verifications with one key are
+// told apart here, before either compares a PIN of the second. A live row is read back instead.
+//
+// Expired keys are swept on the way, a few at a time, skipping rows another transaction holds: a
+// sweep never waits on, or deadlocks with, another server's claim.
+func (t *holderTx) ClaimIdempotent(ctx context.Context, key store.IdempotencyKey, fingerprint []byte, now, expires time.Time) (store.Idempotent, bool, error) {
 	var v store.Idempotent
-	var result []byte
-	err := t.tx.QueryRow(ctx, `SELECT fingerprint, result FROM idempotency WHERE key = $1`, []byte(key)).Scan(&v.Fingerprint, &result)
-	if errors.Is(err, pgx.ErrNoRows) {
+	if !storable(key.Scope, key.Key) {
+		return v, false, fmt.Errorf("%w: an idempotency key must be UTF-8 without NUL characters", model.ErrInvalidInput)
+	}
+	a, c := t.ref()
+	b := &pgx.Batch{}
+	b.Queue(`DELETE FROM idempotency WHERE (scope, key) IN (
+		SELECT scope, key FROM idempotency WHERE expires_at <= $1 LIMIT 100 FOR UPDATE SKIP LOCKED)`, now)
+	b.Queue(`INSERT INTO idempotency AS i (scope, key, fingerprint, account_id, holder_id, created_at, expires_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)
+		ON CONFLICT (scope, key) DO UPDATE SET
+			fingerprint = EXCLUDED.fingerprint, account_id = EXCLUDED.account_id, holder_id = EXCLUDED.holder_id,
+			created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at, result = NULL, event_id = NULL
+		WHERE i.expires_at <= EXCLUDED.created_at`, key.Scope, key.Key, fingerprint, a, c, now, expires)
+	br := t.tx.SendBatch(ctx, b)
+	if _, err := br.Exec(); err != nil {
+		br.Close()
+		return v, false, fmt.Errorf("sweep idempotency keys: %w", err)
+	}
+	tag, err := br.Exec()
+	if err == nil {
+		err = br.Close()
+	} else {
+		br.Close()
+	}
+	if err != nil {
+		return v, false, fmt.Errorf("claim idempotency key: %w", err)
+	}
+	if tag.RowsAffected() == 1 {
 		return v, false, nil
 	}
+	// A new statement: READ COMMITTED sees the row the insert waited for.
+	var result []byte
+	var event *int64
+	err = t.tx.QueryRow(ctx, `SELECT fingerprint, result, event_id FROM idempotency WHERE scope = $1 AND key = $2`,
+		key.Scope, key.Key).Scan(&v.Fingerprint, &result, &event)
 	if err != nil {
 		return v, false, fmt.Errorf("read idempotency key: %w", err)
 	}
-	if err := json.Unmarshal(result, &v.Result); err != nil {
-		return v, false, fmt.Errorf("read idempotency key: %w", err)
+	if result != nil {
+		if err := json.Unmarshal(result, &v.Result); err != nil {
+			return v, false, fmt.Errorf("read idempotency key: %w", err)
+		}
+		v.Answered = true
+	}
+	if event != nil {
+		v.EventID = *event
 	}
 	return v, true, nil
 }
 
-// SaveIdempotent stores the answer under key, and forgets keys older than IdempotencyTTL on the
-// way (an index range that is almost always empty). The key is unique across the database: a key
-// that another holder's verification stored meanwhile is a conflict, not an overwrite.
-func (t *holderTx) SaveIdempotent(ctx context.Context, key string, v store.Idempotent, now time.Time) error {
-	result, err := json.Marshal(v.Result)
+func (t *holderTx) SaveIdempotent(ctx context.Context, key store.IdempotencyKey, r model.VerifyResult, eventID int64) error {
+	result, err := json.Marshal(r)
 	if err != nil {
 		return fmt.Errorf("save idempotency key: %w", err)
 	}
-	if _, err := t.tx.Exec(ctx, `DELETE FROM idempotency WHERE created_at < $1`, now.Add(-IdempotencyTTL)); err != nil {
+	if _, err := t.tx.Exec(ctx, `UPDATE idempotency SET result = $3, event_id = $4 WHERE scope = $1 AND key = $2`,
+		key.Scope, key.Key, result, eventID); err != nil {
 		return fmt.Errorf("save idempotency key: %w", err)
-	}
-	tag, err := t.tx.Exec(ctx, `INSERT INTO idempotency (key, fingerprint, result, created_at) VALUES ($1, $2, $3, $4)
-		ON CONFLICT (key) DO NOTHING`, []byte(key), v.Fingerprint, result, now)
-	if err != nil {
-		return fmt.Errorf("save idempotency key: %w", err)
-	}
-	if tag.RowsAffected() == 0 {
-		return fmt.Errorf("%w: idempotency key already used", model.ErrConflict)
 	}
 	return nil
+}
+
+func (t *holderTx) ForgetIdempotent(ctx context.Context, keep store.IdempotencyKey) error {
+	a, c := t.ref()
+	if _, err := t.tx.Exec(ctx, `DELETE FROM idempotency WHERE account_id = $1 AND holder_id = $2 AND NOT (scope = $3 AND key = $4)`,
+		a, c, keep.Scope, keep.Key); err != nil {
+		return fmt.Errorf("forget idempotency keys of %s: %w", t.h.Ref, err)
+	}
+	return nil
+}
+
+func (t *holderTx) AppendAuditID(ctx context.Context, e model.AuditEvent) (int64, error) {
+	return appendAuditID(ctx, t.tx, e)
 }
 
 func (t *holderTx) AppendAudit(ctx context.Context, e model.AuditEvent) error {
@@ -354,6 +396,10 @@ func (s *Store) ResetAccount(ctx context.Context, accountID string, e model.Audi
 		}
 		res.UnlockedHolders = int(tag.RowsAffected())
 		if _, err := tx.Exec(ctx, `UPDATE holders SET failures = 0 WHERE account_id = $1 AND failures <> 0`, accountID); err != nil {
+			return err
+		}
+		// A replay after the reset would report PINs and counts that no longer hold.
+		if _, err := tx.Exec(ctx, `DELETE FROM idempotency WHERE account_id = $1`, accountID); err != nil {
 			return err
 		}
 		return appendAudit(ctx, tx, e)

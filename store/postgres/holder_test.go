@@ -72,3 +72,57 @@ func TestACallerThatGivesUpMidTransactionLeavesNothingAndTheConnectionUsable(t *
 		t.Fatal("the next UpdateHolder is stuck behind the abandoned transaction")
 	}
 }
+
+// TestAClaimOfAKeyAnotherServerHoldsWaitsForItsTransactionAndThenSeesIt is why a key reused for
+// another holder is refused before any comparison, across servers: the second claim blocks on the
+// primary key until the first transaction commits, then finds the first claim (with its answer),
+// never a gap between them.
+func TestAClaimOfAKeyAnotherServerHoldsWaitsForItsTransactionAndThenSeesIt(t *testing.T) {
+	ctx := context.Background()
+	servers := floor(t, 2, 2)
+	key := store.IdempotencyKey{Scope: "token:tok_1", Key: "call-1"}
+	now := time.Now()
+	claimed, release := make(chan struct{}), make(chan struct{})
+	first := make(chan error, 1)
+	go func() {
+		first <- servers[0].store.UpdateHolder(ctx, holder(0), func(tx store.HolderTx) error {
+			if _, found, err := tx.ClaimIdempotent(ctx, key, []byte("first"), now, now.Add(time.Minute)); err != nil || found {
+				return errors.Join(err, errors.New("the first claim found a claim"))
+			}
+			if err := tx.SaveIdempotent(ctx, key, model.VerifyResult{Outcome: model.OutcomeVerified}, 1); err != nil {
+				return err
+			}
+			close(claimed)
+			<-release
+			return nil
+		})
+	}()
+	<-claimed
+	type claim struct {
+		prev  store.Idempotent
+		found bool
+		err   error
+	}
+	second := make(chan claim, 1)
+	go func() {
+		var c claim
+		c.err = servers[1].store.UpdateHolder(ctx, holder(1), func(tx store.HolderTx) error {
+			c.prev, c.found, c.err = tx.ClaimIdempotent(ctx, key, []byte("second"), now, now.Add(time.Minute))
+			return c.err
+		})
+		second <- c
+	}()
+	select {
+	case c := <-second:
+		t.Fatalf("the second claim returned while the first transaction was open: %+v", c)
+	case <-time.After(500 * time.Millisecond):
+	}
+	close(release)
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	c := <-second
+	if c.err != nil || !c.found || string(c.prev.Fingerprint) != "first" || !c.prev.Answered || c.prev.Result.Outcome != model.OutcomeVerified || c.prev.EventID != 1 {
+		t.Fatalf("the second claim: %+v; want the first claim, answered", c)
+	}
+}

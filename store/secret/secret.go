@@ -36,7 +36,10 @@ var (
 const version byte = 1 // the first byte of every sealed value, so the format can change later
 
 // Sealer seals and opens PINs under one key.
-type Sealer struct{ aead cipher.AEAD }
+type Sealer struct {
+	aead cipher.AEAD
+	mac  []byte // the idempotency subkey (derive.go)
+}
 
 // New returns a Sealer for a 32-byte key.
 func New(key []byte) (*Sealer, error) {
@@ -51,7 +54,7 @@ func New(key []byte) (*Sealer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Sealer{aead: aead}, nil
+	return &Sealer{aead: aead, mac: derive(key, idempotencyLabel)}, nil
 }
 
 // Seal encrypts pin for the holder named by binding.

@@ -203,6 +203,10 @@ func (s *Store) ResetAccount(ctx context.Context, accountID string, e model.Audi
 		if _, err := tx.ExecContext(ctx, `UPDATE holders SET failures = 0 WHERE account_id = ? AND failures <> 0`, accountID); err != nil {
 			return mapErr(err)
 		}
+		// A replay after the reset would report PINs and counts that no longer hold.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM idempotency WHERE account_id = ?`, accountID); err != nil {
+			return mapErr(err)
+		}
 		res = model.ResetResult{RevokedPINs: int(revoked), UnlockedHolders: int(unlocked)}
 		return appendAudit(ctx, tx, s.ws, e)
 	})

@@ -13,20 +13,33 @@ import (
 const DefaultAuditPage = 100
 
 func appendAudit(ctx context.Context, tx *sql.Tx, ws stmts, e model.AuditEvent) error {
+	_, err := appendAuditID(ctx, tx, ws, e)
+	return err
+}
+
+// appendAuditID appends e and returns its id.
+func appendAuditID(ctx context.Context, tx *sql.Tx, ws stmts, e model.AuditEvent) (int64, error) {
 	if e.Time.IsZero() {
-		return fmt.Errorf("%w: an audit event needs a time", model.ErrInvalidInput)
+		return 0, fmt.Errorf("%w: an audit event needs a time", model.ErrInvalidInput)
 	}
-	var left any
+	var left, replayOf any
 	if e.AttemptsLeft != nil {
 		left = *e.AttemptsLeft
 	}
-	_, err := ws.txExec(ctx, tx, sqlAppendAudit,
-		nanos(e.Time), e.Operator, string(e.Role), string(e.Channel), e.AccountID, e.Holder, e.Caller,
-		string(e.Action), string(e.Kind), e.Outcome, left, e.Reason)
-	if err != nil {
-		return fmt.Errorf("append audit: %w", mapErr(err))
+	if e.ReplayOf != nil {
+		replayOf = *e.ReplayOf
 	}
-	return nil
+	res, err := ws.txExec(ctx, tx, sqlAppendAudit,
+		nanos(e.Time), e.Operator, string(e.Role), string(e.Channel), e.AccountID, e.Holder, e.Caller,
+		string(e.Action), string(e.Kind), e.Outcome, left, e.Reason, replayOf)
+	if err != nil {
+		return 0, fmt.Errorf("append audit: %w", mapErr(err))
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return 0, fmt.Errorf("append audit: %w", mapErr(err))
+	}
+	return id, nil
 }
 
 // AppendAudit appends an event in a transaction of its own.
@@ -56,7 +69,7 @@ func (s *Store) Audit(ctx context.Context, q model.AuditQuery) ([]model.AuditEve
 	if limit <= 0 {
 		limit = DefaultAuditPage
 	}
-	query := `SELECT id, time, operator, role, channel, account_id, holder, caller, action, kind, outcome, attempts_left, reason FROM audit`
+	query := `SELECT id, time, operator, role, channel, account_id, holder, caller, action, kind, outcome, attempts_left, reason, replay_of FROM audit`
 	if len(where) > 0 {
 		query += " WHERE " + strings.Join(where, " AND ")
 	}
@@ -71,15 +84,18 @@ func (s *Store) Audit(ctx context.Context, q model.AuditQuery) ([]model.AuditEve
 	for rows.Next() {
 		var e model.AuditEvent
 		var t int64
-		var left sql.NullInt64
+		var left, replayOf sql.NullInt64
 		if err := rows.Scan(&e.ID, &t, &e.Operator, &e.Role, &e.Channel, &e.AccountID, &e.Holder, &e.Caller,
-			&e.Action, &e.Kind, &e.Outcome, &left, &e.Reason); err != nil {
+			&e.Action, &e.Kind, &e.Outcome, &left, &e.Reason, &replayOf); err != nil {
 			return nil, fmt.Errorf("audit: %w", mapErr(err))
 		}
 		e.Time = fromNanos(t)
 		if left.Valid {
 			n := int(left.Int64)
 			e.AttemptsLeft = &n
+		}
+		if replayOf.Valid {
+			e.ReplayOf = &replayOf.Int64
 		}
 		out = append(out, e)
 	}

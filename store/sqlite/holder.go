@@ -12,10 +12,6 @@ import (
 	"github.com/pindesk/pindesk/store"
 )
 
-// IdempotencyTTL is how long an idempotency key is remembered. A client retries within seconds;
-// a day bounds the table without ever forgetting a key a retry could still send.
-const IdempotencyTTL = 24 * time.Hour
-
 // UpdateHolder runs fn with the database write lock held (BEGIN IMMEDIATE), so no other write of
 // any process sharing the file runs beside it; it may share its transaction with the writes queued
 // with it (group commit, see the package doc), inside a savepoint of its own, and returns after
@@ -167,41 +163,59 @@ func (t *holderTx) SpendPIN(ctx context.Context, kind model.Kind, now time.Time)
 	return nil
 }
 
-func (t *holderTx) Idempotent(ctx context.Context, key string) (store.Idempotent, bool, error) {
+// ClaimIdempotent inserts the key unanswered, or takes over a row expired at now; a live row is
+// read back instead. The database write lock is held, so no other claim runs between. Keys
+// expired at now are swept on the way (an index range that is almost always empty).
+func (t *holderTx) ClaimIdempotent(ctx context.Context, key store.IdempotencyKey, fingerprint []byte, now, expires time.Time) (store.Idempotent, bool, error) {
+	ctx = nocancel(ctx)
 	var v store.Idempotent
-	var result string
-	err := t.ws.txQueryRow(nocancel(ctx), t.tx, sqlIdempotent, key).Scan(&v.Fingerprint, &result)
-	if errors.Is(err, sql.ErrNoRows) {
-		return v, false, nil
-	}
-	if err != nil {
+	if _, err := t.ws.txExec(ctx, t.tx, sqlSweepIdempotent, nanos(now)); err != nil {
 		return v, false, fmt.Errorf("idempotency key: %w", mapErr(err))
 	}
-	if err := json.Unmarshal([]byte(result), &v.Result); err != nil {
-		return v, false, fmt.Errorf("idempotency key: stored answer: %w", err)
+	var one int
+	err := t.ws.txQueryRow(ctx, t.tx, sqlClaimIdempotent, key.Scope, key.Key, fingerprint,
+		t.h.Ref.AccountID, t.h.Ref.ContactID, nanos(now), nanos(expires)).Scan(&one)
+	if err == nil {
+		return v, false, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return v, false, fmt.Errorf("idempotency key: %w", mapErr(err))
+	}
+	var result sql.NullString
+	var event sql.NullInt64
+	if err := t.ws.txQueryRow(ctx, t.tx, sqlIdempotent, key.Scope, key.Key).Scan(&v.Fingerprint, &result, &event); err != nil {
+		return v, false, fmt.Errorf("idempotency key: %w", mapErr(err))
+	}
+	if result.Valid {
+		if err := json.Unmarshal([]byte(result.String), &v.Result); err != nil {
+			return v, false, fmt.Errorf("idempotency key: stored answer: %w", err)
+		}
+		v.Answered, v.EventID = true, event.Int64
 	}
 	return v, true, nil
 }
 
-// SaveIdempotent stores the answer, and forgets keys older than IdempotencyTTL on the way (an index
-// range that is almost always empty).
-func (t *holderTx) SaveIdempotent(ctx context.Context, key string, v store.Idempotent, now time.Time) error {
-	result, err := json.Marshal(v.Result)
+func (t *holderTx) SaveIdempotent(ctx context.Context, key store.IdempotencyKey, r model.VerifyResult, eventID int64) error {
+	result, err := json.Marshal(r)
 	if err != nil {
 		return fmt.Errorf("idempotency key: %w", err)
 	}
-	if _, err := t.ws.txExec(nocancel(ctx), t.tx, sqlForgetIdempotent, nanos(now.Add(-IdempotencyTTL))); err != nil {
-		return fmt.Errorf("idempotency key: %w", mapErr(err))
-	}
-	_, err = t.ws.txExec(nocancel(ctx), t.tx, sqlSaveIdempotent,
-		key, v.Fingerprint, string(result), nanos(now))
-	if isUnique(err) {
-		return fmt.Errorf("%w: idempotency key already used", model.ErrConflict)
-	}
-	if err != nil {
+	if _, err := t.ws.txExec(nocancel(ctx), t.tx, sqlSaveIdempotent, string(result), eventID, key.Scope, key.Key); err != nil {
 		return fmt.Errorf("idempotency key: %w", mapErr(err))
 	}
 	return nil
+}
+
+func (t *holderTx) ForgetIdempotent(ctx context.Context, keep store.IdempotencyKey) error {
+	_, err := t.ws.txExec(nocancel(ctx), t.tx, sqlForgetIdempotent, t.h.Ref.AccountID, t.h.Ref.ContactID, keep.Scope, keep.Key)
+	if err != nil {
+		return fmt.Errorf("forget idempotency keys: %w", mapErr(err))
+	}
+	return nil
+}
+
+func (t *holderTx) AppendAuditID(ctx context.Context, e model.AuditEvent) (int64, error) {
+	return appendAuditID(nocancel(ctx), t.tx, t.ws, e)
 }
 
 func (t *holderTx) AppendAudit(ctx context.Context, e model.AuditEvent) error {

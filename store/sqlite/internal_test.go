@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -57,7 +58,7 @@ func TestReadersCannotWrite(t *testing.T) {
 	}
 }
 
-func TestIdempotencyKeysAreForgottenAfterADay(t *testing.T) {
+func TestExpiredIdempotencyKeysLeaveTheTable(t *testing.T) {
 	ctx := context.Background()
 	st, err := Open(ctx, filepath.Join(t.TempDir(), "p.db"))
 	if err != nil {
@@ -70,33 +71,35 @@ func TestIdempotencyKeysAreForgottenAfterADay(t *testing.T) {
 	}
 	h := model.HolderRef{AccountID: "a", ContactID: model.AccountWide}
 	t0 := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
-	save := func(key string, now time.Time) {
+	claim := func(key string, now time.Time) {
 		err := st.UpdateHolder(ctx, h, func(tx store.HolderTx) error {
-			return tx.SaveIdempotent(ctx, key, store.Idempotent{Fingerprint: "f", Result: model.VerifyResult{Outcome: model.OutcomeMismatch, AttemptsLeft: 5}}, now)
+			_, _, err := tx.ClaimIdempotent(ctx, store.IdempotencyKey{Scope: "local:x", Key: key}, []byte("f"), now, now.Add(10*time.Minute))
+			return err
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
 	}
-	has := func(key string) (found bool) {
-		_ = st.UpdateHolder(ctx, h, func(tx store.HolderTx) error {
-			v, ok, err := tx.Idempotent(ctx, key)
-			if ok && (v.Result.Outcome != model.OutcomeMismatch || v.Result.AttemptsLeft != 5) {
-				t.Fatalf("stored answer reads back as %+v", v.Result)
+	rows := func() (keys []string) {
+		r, err := st.r.QueryContext(ctx, `SELECT key FROM idempotency ORDER BY key`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		for r.Next() {
+			var k string
+			if err := r.Scan(&k); err != nil {
+				t.Fatal(err)
 			}
-			found = ok
-			return err
-		})
-		return found
+			keys = append(keys, k)
+		}
+		return keys
 	}
-	save("old", t0)
-	save("recent", t0.Add(IdempotencyTTL-time.Hour))
-	if !has("old") {
-		t.Fatal("a key was forgotten before a day had passed")
-	}
-	save("new", t0.Add(IdempotencyTTL+time.Second))
-	if has("old") || !has("recent") || !has("new") {
-		t.Fatalf("after a day: old %v recent %v new %v; want only old forgotten", has("old"), has("recent"), has("new"))
+	claim("old", t0)
+	claim("recent", t0.Add(5*time.Minute))
+	claim("new", t0.Add(10*time.Minute+time.Second))
+	if got := fmt.Sprint(rows()); got != "[new recent]" {
+		t.Fatalf("keys kept after the first expired: %s; want [new recent]", got)
 	}
 }
 

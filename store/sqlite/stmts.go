@@ -39,12 +39,22 @@ const (
 		WHERE account_id = ? AND holder_id = ? AND kind = ? AND sealed IS NOT NULL`
 	sqlSpendPIN = `UPDATE pins SET spent_at = ?
 		WHERE account_id = ? AND holder_id = ? AND kind = ? AND sealed IS NOT NULL AND spent_at IS NULL`
-	sqlIdempotent       = `SELECT fingerprint, result FROM idempotency WHERE key = ?`
-	sqlForgetIdempotent = `DELETE FROM idempotency WHERE created_at < ?`
-	sqlSaveIdempotent   = `INSERT INTO idempotency (key, fingerprint, result, created_at) VALUES (?, ?, ?, ?)`
+	// A claim inserts the key, or takes over a row that has expired; a live row is left as it is
+	// and returns nothing.
+	sqlClaimIdempotent = `INSERT INTO idempotency (scope, key, fingerprint, account_id, holder_id, created_at, expires_at)
+		VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+		ON CONFLICT (scope, key) DO UPDATE SET
+			fingerprint = excluded.fingerprint, account_id = excluded.account_id, holder_id = excluded.holder_id,
+			created_at = excluded.created_at, expires_at = excluded.expires_at, result = NULL, event_id = NULL
+		WHERE idempotency.expires_at <= excluded.created_at
+		RETURNING 1`
+	sqlIdempotent       = `SELECT fingerprint, result, event_id FROM idempotency WHERE scope = ? AND key = ?`
+	sqlSweepIdempotent  = `DELETE FROM idempotency WHERE expires_at <= ?`
+	sqlSaveIdempotent   = `UPDATE idempotency SET result = ?, event_id = ? WHERE scope = ? AND key = ?`
+	sqlForgetIdempotent = `DELETE FROM idempotency WHERE account_id = ? AND holder_id = ? AND NOT (scope = ? AND key = ?)`
 	sqlAppendAudit      = `INSERT INTO audit
-		(time, operator, role, channel, account_id, holder, caller, action, kind, outcome, attempts_left, reason)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+		(time, operator, role, channel, account_id, holder, caller, action, kind, outcome, attempts_left, reason, replay_of)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	sqlSavepoint         = `SAVEPOINT w`
 	sqlRollbackSavepoint = `ROLLBACK TO w`
 	sqlReleaseSavepoint  = `RELEASE w`
@@ -60,7 +70,8 @@ const (
 
 var writerQueries = []string{
 	sqlInsertHolder, sqlSelectHolder, sqlHolderPINs, sqlAddFailure, sqlResetFailures, sqlUnlock,
-	sqlPutPIN, sqlClearPIN, sqlSpendPIN, sqlIdempotent, sqlForgetIdempotent, sqlSaveIdempotent,
+	sqlPutPIN, sqlClearPIN, sqlSpendPIN, sqlClaimIdempotent, sqlIdempotent, sqlSweepIdempotent, sqlSaveIdempotent,
+	sqlForgetIdempotent,
 	sqlAppendAudit, sqlSavepoint, sqlRollbackSavepoint, sqlReleaseSavepoint,
 }
 

@@ -30,11 +30,11 @@ type failingTx struct {
 	f *failingStore
 }
 
-func (t *failingTx) SaveIdempotent(ctx context.Context, key string, v store.Idempotent, now time.Time) error {
+func (t *failingTx) SaveIdempotent(ctx context.Context, key store.IdempotencyKey, r model.VerifyResult, eventID int64) error {
 	if t.f.failSaveIdempotent.Add(-1) >= 0 {
 		return errInjected
 	}
-	return t.HolderTx.SaveIdempotent(ctx, key, v, now)
+	return t.HolderTx.SaveIdempotent(ctx, key, r, eventID)
 }
 
 func (t *failingTx) AppendAudit(ctx context.Context, e model.AuditEvent) error {
@@ -42,6 +42,13 @@ func (t *failingTx) AppendAudit(ctx context.Context, e model.AuditEvent) error {
 		return errInjected
 	}
 	return t.HolderTx.AppendAudit(ctx, e)
+}
+
+func (t *failingTx) AppendAuditID(ctx context.Context, e model.AuditEvent) (int64, error) {
+	if t.f.failAppendAudit.Add(-1) >= 0 {
+		return 0, errInjected
+	}
+	return t.HolderTx.AppendAuditID(ctx, e)
 }
 
 func runContract(t *testing.T, newStore func(t *testing.T) store.Store) {
@@ -121,7 +128,7 @@ func runContract(t *testing.T, newStore func(t *testing.T) store.Store) {
 			if err := tx.AppendAudit(e.ctx, ok); err != nil {
 				return err
 			}
-			if err := tx.SaveIdempotent(e.ctx, "k", store.Idempotent{Fingerprint: "f"}, Start); err != nil {
+			if _, _, err := tx.ClaimIdempotent(e.ctx, store.IdempotencyKey{Scope: "s", Key: "k"}, []byte("f"), Start, Start.Add(time.Hour)); err != nil {
 				return err
 			}
 			return errInjected
@@ -140,7 +147,7 @@ func runContract(t *testing.T, newStore func(t *testing.T) store.Store) {
 			t.Fatalf("a rolled-back update left audit events %+v", evs)
 		}
 		_ = e.st.UpdateHolder(e.ctx, john, func(tx store.HolderTx) error {
-			if _, found, err := tx.Idempotent(e.ctx, "k"); err != nil || found {
+			if _, found, err := tx.ClaimIdempotent(e.ctx, store.IdempotencyKey{Scope: "s", Key: "k"}, []byte("g"), Start, Start.Add(time.Hour)); err != nil || found {
 				t.Fatalf("a rolled-back update left its idempotency key (%v)", err)
 			}
 			return nil

@@ -1,0 +1,38 @@
+package secret
+
+import (
+	"bytes"
+	"testing"
+)
+
+func TestAFingerprintTellsRequestsApartWithoutHoldingThem(t *testing.T) {
+	s := testSealer(t)
+	a := s.Fingerprint("A1", "c1", "", "phone", "482915")
+	if !bytes.Equal(a, s.Fingerprint("A1", "c1", "", "phone", "482915")) {
+		t.Fatal("the same request fingerprints differently")
+	}
+	for _, other := range [][]string{
+		{"A1", "c1", "", "phone", "482916"}, // another PIN
+		{"A1", "c2", "", "phone", "482915"}, // another holder
+		{"A1", "c1", "c1", "phone", "482915"},
+		{"A1", "c1", "", "chat", "482915"},
+		{"A1c1", "", "", "phone", "482915"}, // the same bytes, cut elsewhere
+		{"A1", "c1", "", "phone", "482915", ""},
+	} {
+		if bytes.Equal(a, s.Fingerprint(other...)) {
+			t.Errorf("%q fingerprints like the first request", other)
+		}
+	}
+	if bytes.Contains(a, []byte("482915")) {
+		t.Fatal("the fingerprint holds the PIN")
+	}
+	// Keyed, and not under the sealing key itself: without the key file a PIN cannot be found from
+	// a stored fingerprint by trying a million.
+	other, _ := New(bytes.Repeat([]byte{8}, KeySize))
+	if bytes.Equal(a, other.Fingerprint("A1", "c1", "", "phone", "482915")) {
+		t.Fatal("another key gives the same fingerprint")
+	}
+	if bytes.Equal(s.mac, bytes.Repeat([]byte{7}, KeySize)) {
+		t.Fatal("the idempotency subkey is not derived")
+	}
+}
