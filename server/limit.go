@@ -91,20 +91,3 @@ func (k *keyedLimiter) size() int {
 	defer k.mu.Unlock()
 	return len(k.buckets)
 }
-
-// admitVerify applies the per-token and then the per-account limit to one verification. When
-// either refuses, neither bucket is charged, and the wait is returned.
-func (s *Server) admitVerify(tokenID, accountID string) (time.Duration, string) {
-	now := time.Now()
-	rt, wait := s.tokenLimit.reserve(tokenID, now)
-	if wait > 0 {
-		return wait, "token"
-	}
-	if _, wait := s.accountLimit.reserve(accountID, now); wait > 0 {
-		if rt != nil {
-			rt.CancelAt(now)
-		}
-		return wait, "account"
-	}
-	return 0, ""
-}
