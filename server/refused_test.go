@@ -153,3 +153,45 @@ func TestRequestBodiesAreDecodedStrictly(t *testing.T) {
 		})
 	}
 }
+
+// TestReasonsAndTokenNamesRefuseControlCharacters: both are shown on terminals (the audit trail,
+// token lists), where an ESC sequence would be run and a bidi override would reverse the text.
+func TestReasonsAndTokenNamesRefuseControlCharacters(t *testing.T) {
+	e := newEnv(t, noLimits)
+	cases := []struct {
+		name string
+		role model.OperatorRole
+		path string
+		body map[string]string
+		says string
+	}{
+		{"an unlock reason with ESC", model.OpSupervisor, "/v1/accounts/" + acct + "/holders/" + ada + "/unlock",
+			map[string]string{"reason": "caller verified \x1b[32m✓ by id"}, "reason contains the control character U+001B"},
+		{"a reset reason with a bidi override", model.OpSupervisor, "/v1/accounts/" + resetAcct + "/reset",
+			map[string]string{"reason": "fraud \u202Edetcepsus"}, "reason contains the control character U+202E"},
+		{"a reset reason with a C1 control", model.OpSupervisor, "/v1/accounts/" + resetAcct + "/reset",
+			map[string]string{"reason": "fraud \u009b31m"}, "reason contains the control character U+009B"},
+		{"a token name with ESC", model.OpAdmin, "/v1/tokens",
+			map[string]string{"name": "desk\x1b]0;owned\x07", "role": "agent"}, "token name contains the control character U+001B"},
+		{"a token name with a bidi isolate", model.OpAdmin, "/v1/tokens",
+			map[string]string{"name": "desk\u2067-7", "role": "agent"}, "token name contains the control character U+2067"},
+	}
+	for _, c := range cases {
+		t.Run(c.name+" is refused naming the field", func(t *testing.T) {
+			before := e.auditCount("")
+			r := e.call(c.role, "POST", c.path, c.body)
+			if r.status != 400 {
+				t.Fatalf("status %d, want 400: %s", r.status, r.body)
+			}
+			if p := r.problem(t); p.Code != "invalid_input" || !strings.Contains(p.Detail, c.says) {
+				t.Errorf("problem %q %q, want invalid_input saying %q", p.Code, p.Detail, c.says)
+			}
+			if e.auditCount("") != before {
+				t.Errorf("a refused request was audited")
+			}
+		})
+	}
+	if h := e.holder(resetAcct, "c-eve"); len(h.PINs) == 0 {
+		t.Errorf("a refused reset revoked the PINs: %+v", h)
+	}
+}
