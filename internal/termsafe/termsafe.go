@@ -54,3 +54,16 @@ func safe(s string) bool {
 	}
 	return true
 }
+
+// Lines is String applied to each line of s, keeping its line breaks: for a message of several
+// lines (an import's list of faults) whose parts may carry data.
+func Lines(s string) string {
+	if safe(strings.ReplaceAll(s, "\n", "")) {
+		return s
+	}
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = String(l)
+	}
+	return strings.Join(lines, "\n")
+}
