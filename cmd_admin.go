@@ -83,7 +83,7 @@ func holder(acct model.Account, id string) (string, error) {
 		return "the account-wide PIN", nil
 	}
 	if c, ok := acct.Contact(id); ok {
-		return fmt.Sprintf("%s (%s)", c.Name, c.ID), nil
+		return clean(fmt.Sprintf("%s (%s)", c.Name, c.ID)), nil
 	}
 	choices := []string{`"account" for the account-wide PIN`}
 	for _, c := range acct.Contacts {
@@ -92,7 +92,8 @@ func holder(acct model.Account, id string) (string, error) {
 	return "", fmt.Errorf("%w: account %s has no contact %q; the holder is one of: %s", model.ErrUnknownHolder, acct.Number, id, strings.Join(choices, ", "))
 }
 
-func describe(acct model.Account) string { return acct.Number + " " + acct.Name }
+// describe names an account in a message; its text is stored data, so it is made terminal-safe.
+func describe(acct model.Account) string { return clean(acct.Number + " " + acct.Name) }
 
 func (a *app) importCommand() *cobra.Command {
 	var dryRun bool

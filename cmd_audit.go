@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/pindesk/pindesk/internal/termsafe"
 	"github.com/pindesk/pindesk/model"
 )
 
@@ -99,8 +100,8 @@ one JSON object per line, for a SIEM or a spreadsheet, however many there are.`,
 					holder += " by " + e.Caller
 				}
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
-					e.Time.In(a.loc).Format("2006-01-02 15:04:05"), clean(e.Operator), e.Role, e.Channel, clean(number(e.AccountID)),
-					clean(holder), e.Action, dash(string(e.Kind)), e.Outcome, left, clean(dash(reason)))
+					e.Time.In(a.loc).Format("2006-01-02 15:04:05"), clean(e.Operator), clean(string(e.Role)), clean(string(e.Channel)), clean(number(e.AccountID)),
+					clean(holder), clean(string(e.Action)), clean(dash(string(e.Kind))), clean(e.Outcome), left, clean(dash(reason)))
 			}
 			if err := tw.Flush(); err != nil {
 				return err
@@ -126,15 +127,9 @@ func dash(s string) string {
 	return s
 }
 
-// clean keeps a stored text from breaking the table (or the terminal) with control characters.
-func clean(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
-			return ' '
-		}
-		return r
-	}, s)
-}
+// clean shows a stored text's control characters escaped, so it can neither break the table nor
+// drive the terminal (an ESC sequence, a bidi override).
+func clean(s string) string { return termsafe.String(s) }
 
 // parseTime reads a --since/--until value: an age ("36h", "7d") or an absolute time, local unless
 // it names its zone.

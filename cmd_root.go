@@ -10,6 +10,7 @@ import (
 
 	"github.com/pindesk/pindesk/client"
 	"github.com/pindesk/pindesk/config"
+	"github.com/pindesk/pindesk/internal/termsafe"
 	"github.com/pindesk/pindesk/ui"
 )
 
@@ -39,7 +40,7 @@ func run(ctx context.Context, args []string, a *app) (code int) {
 	if err == nil {
 		return 0
 	}
-	fmt.Fprintln(a.errOut, "pindesk: "+strings.TrimRight(err.Error(), "\n"))
+	fmt.Fprintln(a.errOut, "pindesk: "+termsafe.Lines(strings.TrimRight(err.Error(), "\n"))) // errors may quote stored data
 	var ue usageError
 	if errors.As(err, &ue) {
 		path := "pindesk"

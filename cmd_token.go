@@ -143,7 +143,7 @@ func tokenListCommand(a *app) *cobra.Command {
 				if t.RevokedAt != nil {
 					revoked = t.RevokedAt.In(a.loc).Format(time.DateTime)
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", t.ID, t.Operator.Name, t.Operator.Role, t.CreatedAt.In(a.loc).Format(time.DateTime), revoked)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", clean(t.ID), clean(t.Operator.Name), clean(string(t.Operator.Role)), t.CreatedAt.In(a.loc).Format(time.DateTime), revoked)
 			}
 			return tw.Flush()
 		},

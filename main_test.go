@@ -332,7 +332,7 @@ func TestAuditShowsATableOrExportsJSONLines(t *testing.T) {
 	d.ok("", "admin", "import", goodCSV)
 	d.ok("482915\n", "admin", "pin", "set", "--account", "A-1", "--holder", "c1", "--kind", "master")
 	d.verify("A-1", "c1", "975319")
-	d.ok("", "admin", "unlock", "--account", "A-1", "--holder", "c1", "--reason", "caller\nconfirmed")
+	d.ok("", "admin", "unlock", "--account", "A-1", "--holder", "c1", "--reason", "caller confirmed")
 
 	out, _ := d.ok("", "admin", "audit", "--account", "10000001")
 	lines := strings.Split(strings.TrimSpace(out), "\n")

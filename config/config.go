@@ -271,7 +271,7 @@ func checkName(name string) error {
 		return fmt.Errorf("is longer than %d characters", model.MaxIDLength)
 	}
 	for _, r := range name {
-		if unicode.IsControl(r) {
+		if unicode.IsControl(r) || model.IsControl(r) { // bidi controls too: the name is in the audit
 			return errors.New("contains a control character")
 		}
 	}

@@ -132,3 +132,34 @@ func TestARoleWithoutTheRightIsRefusedAndNothingIsWritten(t *testing.T) {
 		t.Errorf("refused calls changed the holder: %+v", st)
 	}
 }
+
+// TestTheEmbeddedAppsMalformedEntryIsAuditedAsRefused: the terminal app calls the core directly
+// (client.Local), with no server in between; a malformed entry from it is refused and audited
+// just as one sent over HTTP, with the rule it broke and never the entry.
+func TestTheEmbeddedAppsMalformedEntryIsAuditedAsRefused(t *testing.T) {
+	svc := newService(t)
+	ctx := context.Background()
+	for _, entry := range []string{"abc", "9876x5", "98765"} {
+		_, err := svc.Verify(ctx, agent, model.VerifyRequest{AccountID: storetest.Smith, Holder: storetest.John, PIN: entry, Channel: model.ChannelPhone})
+		if !errors.Is(err, model.ErrInvalidPIN) {
+			t.Fatalf("entry %q: error %v, want ErrInvalidPIN", entry, err)
+		}
+	}
+	events, err := svc.Audit(ctx, supervisor, model.AuditQuery{AccountID: storetest.Smith})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(events) != 3 {
+		t.Fatalf("%d audit events, want one per malformed entry (3)", len(events))
+	}
+	for _, e := range events {
+		if e.Outcome != "refused" || e.Action != model.ActionVerify || e.Operator != agent.Name || e.Holder != storetest.John || e.Reason == "" {
+			t.Errorf("event %+v, want a verify refused by ann for John with a reason", e)
+		}
+		for _, part := range []string{"abc", "9876"} {
+			if strings.Contains(e.Reason, part) {
+				t.Errorf("the reason %q carries the entry", e.Reason)
+			}
+		}
+	}
+}

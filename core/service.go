@@ -205,6 +205,10 @@ func checkReason(reason string) (string, error) {
 	case utf8.RuneCountInString(reason) > model.MaxReasonLength || !utf8.ValidString(reason):
 		return "", fmt.Errorf("%w: a reason has at most %d characters", model.ErrInvalidInput, model.MaxReasonLength)
 	}
+	// A reason is shown in the audit trail, on terminals too.
+	if err := model.CheckText("reason", reason); err != nil {
+		return "", err
+	}
 	return reason, nil
 }
 

@@ -32,7 +32,7 @@ func (s *Service) Verify(ctx context.Context, op model.Operator, req model.Verif
 	// Canonicalised once: this value, and only this, is compared and its outcome audited.
 	pin, err := s.policy.Canonical(req.PIN)
 	if err != nil {
-		return model.VerifyResult{}, err
+		return model.VerifyResult{}, s.RefuseVerify(ctx, op, req) // audited, never compared
 	}
 	if len(req.IdempotencyKey) > 128 {
 		return model.VerifyResult{}, fmt.Errorf("%w: an idempotency key has at most 128 characters", model.ErrInvalidInput)

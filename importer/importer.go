@@ -45,6 +45,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/pindesk/pindesk/internal/termsafe"
 	"github.com/pindesk/pindesk/model"
 )
 
@@ -193,8 +194,12 @@ func (c *collector) check(accounts []located) {
 		a := l.acct
 		head := a
 		head.Contacts = nil
-		if err := model.ValidateAccount(head); err != nil {
-			c.add(l.line, fmt.Errorf("account %s: %w", label(a.ID), err))
+		// Every control character is reported, field by field; the model's other rules then report
+		// the first fault of a head or contact that has none.
+		if !c.controls(l.line, "account "+label(a.ID), model.AccountText(a)) {
+			if err := model.ValidateAccount(head); err != nil {
+				c.add(l.line, fmt.Errorf("account %s: %w", label(a.ID), err))
+			}
 		}
 		if prev, ok := firstID[a.ID]; ok && a.ID != "" {
 			c.addf(l.line, "account id %q appears twice (first on line %d)", a.ID, prev)
@@ -212,8 +217,10 @@ func (c *collector) check(accounts []located) {
 		for i, ct := range a.Contacts {
 			line := l.contactLines[i]
 			stand.Contacts = []model.Contact{ct}
-			if err := model.ValidateAccount(stand); err != nil {
-				c.add(line, fmt.Errorf("contact %s: %w", label(ct.ID), err))
+			if !c.controls(line, "contact "+label(ct.ID), model.ContactText(ct)) {
+				if err := model.ValidateAccount(stand); err != nil {
+					c.add(line, fmt.Errorf("contact %s: %w", label(ct.ID), err))
+				}
 			}
 			if prev, ok := seen[ct.ID]; ok && ct.ID != "" {
 				c.addf(line, "contact id %q appears twice on account %s (first on line %d)", ct.ID, a.ID, prev)
@@ -224,11 +231,24 @@ func (c *collector) check(accounts []located) {
 	}
 }
 
+// controls reports each field holding a control character, and whether there was one.
+func (c *collector) controls(line int, what string, fields [][2]string) bool {
+	found := false
+	for _, f := range fields {
+		if err := model.CheckText(f[0], f[1]); err != nil {
+			c.add(line, fmt.Errorf("%s: %w", what, err))
+			found = true
+		}
+	}
+	return found
+}
+
+// label names an account or contact in a fault; an id that is itself unsafe to print is escaped.
 func label(id string) string {
 	if id == "" {
 		return "(no id)"
 	}
-	return id
+	return termsafe.String(id)
 }
 
 func accountsOf(ls []located) []model.Account {

@@ -15,6 +15,11 @@ const (
 	ActionRead     Action = "read" // the portal read back a holder's PIN
 )
 
+// AuditRefused is the audit outcome of a verification refused before any comparison because the
+// entry was malformed (not digits, wrong length). It is not a verification Outcome: such an entry
+// gets an error, not an answer, and is never counted against the holder.
+const AuditRefused = "refused"
+
 // AuditEvent is one line of the audit trail. It never carries a PIN.
 type AuditEvent struct {
 	ID           int64        `json:"id"`
@@ -27,7 +32,7 @@ type AuditEvent struct {
 	Caller       string       `json:"caller,omitempty"` // the contact who gave an account-wide PIN
 	Action       Action       `json:"action"`
 	Kind         Kind         `json:"kind,omitempty"`
-	Outcome      string       `json:"outcome"` // a verification Outcome, or "ok" for a change
+	Outcome      string       `json:"outcome"` // a verification Outcome, AuditRefused, or "ok" for a change
 	AttemptsLeft *int         `json:"attempts_left,omitempty"`
 	Reason       string       `json:"reason,omitempty"`
 	// ReplayOf marks a verification answered from its idempotency key: the id of the event that

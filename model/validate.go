@@ -86,10 +86,19 @@ func field(name, v string, max int, required bool) error {
 		return fmt.Errorf("%w: %s is not valid UTF-8", ErrInvalidInput, name)
 	case utf8.RuneCountInString(v) > max:
 		return fmt.Errorf("%w: %s is longer than %d characters", ErrInvalidInput, name, max)
-	case strings.ContainsAny(v, "\x00\r\n"):
-		return fmt.Errorf("%w: %s contains a control character", ErrInvalidInput, name)
 	}
-	return nil
+	// A terminal would interpret an ESC or a bidi control in a name (see IsControl).
+	return CheckText(name, v)
+}
+
+// AccountText lists an account's own text fields by name, and ContactText a contact's: the fields
+// a terminal shows, which CheckText guards.
+func AccountText(a Account) [][2]string {
+	return [][2]string{{"account id", a.ID}, {"account number", a.Number}, {"account name", a.Name}, {"product", a.Product}}
+}
+
+func ContactText(c Contact) [][2]string {
+	return [][2]string{{"contact id", c.ID}, {"contact name", c.Name}, {"email", c.Email}, {"phone", c.Phone}}
 }
 
 // pathSafe refuses the ids "." and "..": an id is a segment of the REST API's URLs, where these two

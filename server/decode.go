@@ -13,16 +13,24 @@ import (
 	"strings"
 	"time"
 
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
+
 	"github.com/pindesk/pindesk/model"
 )
 
 // errTooLarge marks a body over the route's cap; it answers 413.
 var errTooLarge = errors.New("request body too large")
 
-// decode reads exactly one JSON object of type T from the body, capped at limit bytes. Unknown
-// fields, trailing data, a wrong type and an empty body are refused with a sentence naming the
-// problem (and the field, when there is one), so a client's mistake is visible rather than ignored.
-// The body itself is never echoed or logged: it may hold a PIN.
+// strict is how a request body is read: keys match exactly (case and all), a key given twice is
+// refused rather than the last one silently winning, and a key the request does not define is
+// refused. With encoding/json, {"PIN": ...} matched "pin" and a duplicate key overrode the first.
+var strict = jsonv2.JoinOptions(jsonv2.RejectUnknownMembers(true))
+
+// decode reads exactly one JSON object of type T from the body, capped at limit bytes. Unknown,
+// wrongly cased and duplicate keys, trailing data, a wrong type and an empty body are refused with
+// a sentence naming the problem (and the key, when there is one), so a client's mistake is visible
+// rather than ignored. The body itself is never echoed or logged: it may hold a PIN.
 func decode(w http.ResponseWriter, r *http.Request, limit int64, v any) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
@@ -30,49 +38,58 @@ func decode(w http.ResponseWriter, r *http.Request, limit int64, v any) error {
 			return fmt.Errorf("%w: the body must be application/json", model.ErrInvalidInput)
 		}
 	}
-	body := http.MaxBytesReader(w, r.Body, limit)
-	dec := json.NewDecoder(body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return jsonError(err, limit)
-	}
-	// Anything but whitespace after the object is an error: two objects, or a truncated paste.
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return jsonError(err, limit)
+			return fmt.Errorf("%w: the body is larger than %d bytes", errTooLarge, limit)
 		}
-		return fmt.Errorf("%w: unexpected data after the JSON object", model.ErrInvalidInput)
+		return fmt.Errorf("%w: the request body could not be read", model.ErrInvalidInput)
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return fmt.Errorf("%w: the request body is empty; send a JSON object", model.ErrInvalidInput)
+	}
+	// Unmarshal refuses anything after the one value, so two objects or a paste with a tail fail.
+	if err := jsonv2.Unmarshal(data, v, strict); err != nil {
+		return jsonError(err)
 	}
 	return nil
 }
 
-// jsonError turns a decoding error into a sentence that names the field, never the value.
-func jsonError(err error, limit int64) error {
+// jsonError turns a decoding error into a sentence that names the key, never the value: the
+// library's own messages may quote a value (a PIN sent as a number), so they are not passed on.
+func jsonError(err error) error {
 	var (
-		syntax *json.SyntaxError
-		typ    *json.UnmarshalTypeError
-		mbe    *http.MaxBytesError
+		syntax   *jsontext.SyntacticError
+		semantic *jsonv2.SemanticError
 	)
 	switch {
-	case errors.As(err, &mbe):
-		return fmt.Errorf("%w: the body is larger than %d bytes", errTooLarge, limit)
-	case errors.Is(err, io.EOF):
-		return fmt.Errorf("%w: the request body is empty; send a JSON object", model.ErrInvalidInput)
-	case errors.Is(err, io.ErrUnexpectedEOF):
+	case errors.As(err, &syntax) && errors.Is(syntax.Err, jsontext.ErrDuplicateName):
+		return fmt.Errorf("%w: key %s is given more than once", model.ErrInvalidInput, keyName(syntax.JSONPointer))
+	case errors.As(err, &syntax) && errors.Is(syntax.Err, io.ErrUnexpectedEOF):
 		return fmt.Errorf("%w: the JSON body ends too early", model.ErrInvalidInput)
+	case errors.As(err, &syntax) && strings.Contains(syntax.Err.Error(), "after top-level value"):
+		return fmt.Errorf("%w: unexpected data after the JSON object", model.ErrInvalidInput)
 	case errors.As(err, &syntax):
-		return fmt.Errorf("%w: malformed JSON at byte %d", model.ErrInvalidInput, syntax.Offset)
-	case errors.As(err, &typ):
-		if typ.Field == "" {
-			return fmt.Errorf("%w: the body must be a JSON object", model.ErrInvalidInput)
-		}
-		return fmt.Errorf("%w: field %q must be %s", model.ErrInvalidInput, typ.Field, jsonKind(typ.Type.Kind().String()))
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		// encoding/json has no type for this error; its message names the field only.
-		return fmt.Errorf("%w: %s is not a field of this request", model.ErrInvalidInput, clip(strings.TrimPrefix(err.Error(), "json: unknown field ")))
+		return fmt.Errorf("%w: malformed JSON at byte %d", model.ErrInvalidInput, syntax.ByteOffset)
+	case errors.As(err, &semantic) && errors.Is(semantic.Err, jsonv2.ErrUnknownName):
+		return fmt.Errorf("%w: key %s is not a field of this request (keys are case-sensitive)", model.ErrInvalidInput, keyName(semantic.JSONPointer))
+	case errors.As(err, &semantic) && semantic.JSONPointer == "":
+		return fmt.Errorf("%w: the body must be a JSON object", model.ErrInvalidInput)
+	case errors.As(err, &semantic) && semantic.GoType != nil:
+		return fmt.Errorf("%w: field %s must be %s", model.ErrInvalidInput, keyName(semantic.JSONPointer), jsonKind(semantic.GoType.Kind().String()))
 	}
 	return fmt.Errorf("%w: the body is not valid JSON", model.ErrInvalidInput)
+}
+
+// keyName quotes the key a pointer ends at, with the path to it when it is nested
+// ("name" in accounts/0/contacts/1), clipped: a client chooses the key.
+func keyName(p jsontext.Pointer) string {
+	name := strconv.Quote(clip(p.LastToken()))
+	if parent := p.Parent(); parent != "" {
+		name += " in " + clip(strings.TrimPrefix(string(parent), "/"))
+	}
+	return name
 }
 
 func jsonKind(goKind string) string {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/pindesk/pindesk/model"
 	"github.com/pindesk/pindesk/store"
+	"golang.org/x/time/rate"
 )
 
 // Request bodies. Each names only what the caller may choose: the account, holder and kind come
@@ -143,8 +144,10 @@ func (s *Server) account(w http.ResponseWriter, r *http.Request, c caller) error
 }
 
 // verify checks a caller's PIN. The permission is checked before the rate limits, so a role that
-// may not verify spends no one's budget; the limits before the core, so a refused attempt is
-// neither compared nor counted.
+// may not verify spends no one's budget; the limits before the core, so an attempt a limit refuses
+// is neither compared nor counted. A malformed entry (not digits, wrong length) costs the sender's
+// token bucket only: it is refused and audited without touching the account's bucket, which is
+// shared by every desk, so junk sent at an account cannot lock real agents out of it.
 func (s *Server) verify(w http.ResponseWriter, r *http.Request, c caller) error {
 	if err := c.op.Require(model.PermVerify); err != nil {
 		return err
@@ -158,27 +161,50 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request, c caller) error 
 		return err
 	}
 	account := r.PathValue("account")
-	refund, wait, limit := s.admitVerify(c.tokenID, account)
-	if wait > 0 {
-		s.metrics.rateLimited.WithLabelValues(limit).Inc()
-		s.log.Warn("verification rate limited", "limit", limit, "operator", c.op.Name, "token", c.tokenID, "account", clip(account))
-		return rateLimited{wait: wait, limit: limit}
-	}
-	res, err := s.core.Verify(r.Context(), c.op, model.VerifyRequest{
+	req := model.VerifyRequest{
 		AccountID: account, Holder: r.PathValue("holder"), Caller: body.Caller,
 		PIN: body.PIN, Channel: body.Channel, IdempotencyKey: key,
-	})
+	}
+	now := time.Now()
+	spent, wait := s.tokenLimit.reserve(c.tokenID, now)
+	if wait > 0 {
+		return s.limited(c, account, wait, "token")
+	}
+	if s.core.CheckPINEntry(body.PIN) != nil {
+		return s.core.RefuseVerify(r.Context(), c.op, req)
+	}
+	charged, wait := s.accountLimit.reserve(account, now)
+	if wait > 0 {
+		if spent != nil { // the attempt is not made, so it costs the token nothing either
+			spent.CancelAt(now)
+		}
+		return s.limited(c, account, wait, "account")
+	}
+	res, err := s.core.Verify(r.Context(), c.op, req)
 	if err != nil {
 		return err
 	}
 	if res.Replayed {
-		// The first answer was charged and counted; its retry is neither.
-		refund()
+		// The first answer was charged and counted; its retry is neither. Cancelled as of the
+		// instant it was taken (a reservation already acted on is not given back at a later time):
+		// the bucket gets its token back, less what later reservations took from it.
+		for _, r := range []*rate.Reservation{spent, charged} {
+			if r != nil {
+				r.CancelAt(now)
+			}
+		}
 	} else {
 		s.metrics.verified(res)
 	}
 	writeJSON(w, http.StatusOK, res)
 	return nil
+}
+
+// limited counts, logs and answers a verification a rate limit refused.
+func (s *Server) limited(c caller, account string, wait time.Duration, limit string) error {
+	s.metrics.rateLimited.WithLabelValues(limit).Inc()
+	s.log.Warn("verification rate limited", "limit", limit, "operator", c.op.Name, "token", c.tokenID, "account", clip(account))
+	return rateLimited{wait: wait, limit: limit}
 }
 
 // checkIdempotencyKey accepts 1 to 128 visible ASCII characters (a UUID, a random token).

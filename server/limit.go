@@ -91,32 +91,3 @@ func (k *keyedLimiter) size() int {
 	defer k.mu.Unlock()
 	return len(k.buckets)
 }
-
-// admitVerify applies the per-token and then the per-account limit to one verification. When
-// either refuses, neither bucket is charged, and the wait is returned. Otherwise refund gives both
-// attempts back: for an answer the core replayed from its idempotency key, which compared nothing
-// and must not cost a desk or an account an attempt a second time.
-func (s *Server) admitVerify(tokenID, accountID string) (refund func(), wait time.Duration, limit string) {
-	now := time.Now()
-	rt, wait := s.tokenLimit.reserve(tokenID, now)
-	if wait > 0 {
-		return nil, wait, "token"
-	}
-	ra, wait := s.accountLimit.reserve(accountID, now)
-	if wait > 0 {
-		if rt != nil {
-			rt.CancelAt(now)
-		}
-		return nil, wait, "account"
-	}
-	return func() {
-		// Cancelled as of the instant it was taken (a reservation already acted on is not given
-		// back at a later time): the bucket gets its token back, less what later reservations
-		// took from it, and its refill since then is counted again, so the two even out to one.
-		for _, r := range []*rate.Reservation{rt, ra} {
-			if r != nil {
-				r.CancelAt(now)
-			}
-		}
-	}, 0, ""
-}

@@ -553,7 +553,7 @@ func (a *App) header(w int) string {
 	if c.fixed {
 		ch += " (fixed)"
 	}
-	right := fmt.Sprintf("%s (%s) · %s · call %d", a.c.op.Name, a.c.op.Role, ch, c.id)
+	right := fmt.Sprintf("%s (%s) · %s · call %d", safe(a.c.op.Name), a.c.op.Role, ch, c.id)
 	if a.conn != nil {
 		if a.reachable {
 			right += " · ● online"

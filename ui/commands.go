@@ -123,7 +123,7 @@ func (io *backendCmds) policy() tea.Cmd {
 func (io *backendCmds) search(call, seq uint64, q string, limit int) tea.Cmd {
 	return io.run(func(ctx context.Context) tea.Msg {
 		res, err := io.b.Search(ctx, q, model.Page{Limit: limit})
-		return searchMsg{tag{call}, seq, q, res, err}
+		return searchMsg{tag{call}, seq, q, safeSearch(res), err}
 	}, func(err error) tea.Msg { return searchMsg{tag: tag{call}, seq: seq, query: q, err: err} })
 }
 
@@ -134,7 +134,7 @@ func (io *backendCmds) account(call uint64, id string) tea.Cmd {
 			return accountMsg{tag: tag{call}, err: err}
 		}
 		v, err := io.b.Account(ctx, id)
-		return accountMsg{tag{call}, v, now, err}
+		return accountMsg{tag{call}, safeView(v), now, err}
 	}, func(err error) tea.Msg { return accountMsg{tag: tag{call}, err: err} })
 }
 
@@ -174,7 +174,7 @@ func (io *backendCmds) reset(call uint64, req model.ResetRequest) tea.Cmd {
 func (io *backendCmds) audit(call uint64, q model.AuditQuery) tea.Cmd {
 	return io.run(func(ctx context.Context) tea.Msg {
 		ev, err := io.b.Audit(ctx, q)
-		return auditMsg{tag{call}, q.AccountID, q.BeforeID != 0, ev, err}
+		return auditMsg{tag{call}, q.AccountID, q.BeforeID != 0, safeEvents(ev), err}
 	}, func(err error) tea.Msg { return auditMsg{tag: tag{call}, account: q.AccountID, err: err} })
 }
 

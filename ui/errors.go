@@ -72,7 +72,7 @@ func detail(err, sentinel error) string {
 	if !ok || after == "" {
 		return ""
 	}
-	return ": " + strings.TrimRight(after, ".")
+	return ": " + safe(strings.TrimRight(after, ".")) // the core's details may quote stored data
 }
 
 func capitalise(s string) string {

@@ -76,7 +76,7 @@ func holderName(a model.Account, holderID string) string {
 	if c, ok := a.Contact(holderID); ok {
 		return c.Name
 	}
-	return holderID
+	return safe(holderID)
 }
 
 // whoLabel names who is being verified: "Ana Vega (holder)" or "Mia Vega with the account-wide PIN".
@@ -90,7 +90,7 @@ func whoLabel(a model.Account, holderID, callerID string) string {
 	if c, ok := a.Contact(holderID); ok {
 		return fmt.Sprintf("%s (%s)", c.Name, c.Role)
 	}
-	return holderID
+	return safe(holderID)
 }
 
 // fit cuts or pads s to exactly w cells.

@@ -190,7 +190,7 @@ func (s *resultScreen) view() string {
 		lines = append(lines, "", st.Subtle.Render(clip(e.action, inner)))
 	}
 	panel := st.Panel.Width(s.w).Render(strings.Join(lines, "\n"))
-	rec := fmt.Sprintf("Recorded in the audit trail: %s call, %s (%s).", s.c.call.channel, s.c.op.Name, s.c.op.Role)
+	rec := fmt.Sprintf("Recorded in the audit trail: %s call, %s (%s).", s.c.call.channel, safe(s.c.op.Name), s.c.op.Role)
 	if s.ans.res.Outcome == model.OutcomeNotApplicable {
 		rec = "Nothing was sent or recorded: this product has no PINs."
 	}

@@ -190,15 +190,25 @@ func (s *suite) verify(t *testing.T) {
 			t.Fatalf("failures %d after a success", h.Failures)
 		}
 	})
-	t.Run("a malformed entry is ErrInvalidPIN and is neither counted nor audited", func(t *testing.T) {
+	t.Run("a malformed entry is ErrInvalidPIN, never counted, and audited as refused", func(t *testing.T) {
 		in, as := s.fresh(t)
 		before := len(in.Audit(Smith))
-		for _, pin := range []string{"", "27041", "2704155", "27o415", " 270415"} {
+		entries := []string{"", "27041", "2704155", "27o415", " 270415"}
+		for _, pin := range entries {
 			_, err := as(Agent).Verify(ctx, vreq(Smith, John, pin))
 			wantErr(t, err, model.ErrInvalidPIN)
 		}
-		if h := in.Holder(Smith, John); h.Failures != 0 || len(in.Audit(Smith)) != before {
-			t.Fatalf("a malformed entry changed something: %+v", h)
+		if h := in.Holder(Smith, John); h.Failures != 0 {
+			t.Fatalf("a malformed entry counted: %+v", h)
+		}
+		events := in.Audit(Smith)
+		if len(events)-before != len(entries) {
+			t.Fatalf("%d events for %d malformed entries, want one each", len(events)-before, len(entries))
+		}
+		for _, ev := range events[:len(entries)] { // newest first
+			if ev.Outcome != model.AuditRefused || ev.Reason == "" || strings.Contains(ev.Reason, "2704") || strings.Contains(ev.Reason, "27o4") {
+				t.Errorf("event %+v, want outcome refused with a reason and no entry", ev)
+			}
 		}
 	})
 	outcomes := []struct {

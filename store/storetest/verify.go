@@ -184,7 +184,7 @@ func runVerify(t *testing.T, newStore func(t *testing.T) store.Store) {
 		}
 	})
 
-	t.Run("an entry that is not a PIN is refused and nothing is written", func(t *testing.T) {
+	t.Run("an entry that is not a PIN is refused, never counted, and audited as refused without the entry", func(t *testing.T) {
 		e := newEnv(t, newStore)
 		e.set(john, model.KindMaster, "482915")
 		e.mustVerify(john, wrongPIN(1), model.OutcomeMismatch)
@@ -199,8 +199,14 @@ func runVerify(t *testing.T, newStore func(t *testing.T) store.Store) {
 		if st := e.state(john); st.Failures != 1 {
 			t.Fatalf("invalid entries moved the count to %d, want 1", st.Failures)
 		}
-		if n := len(e.audit("")); n != events {
-			t.Fatalf("invalid entries wrote %d audit events", n-events)
+		all := e.audit("")
+		if n := len(all) - events; n != 10 {
+			t.Fatalf("invalid entries wrote %d audit events, want one each (10)", n)
+		}
+		for _, ev := range all[:10] { // newest first
+			if ev.Outcome != model.AuditRefused || ev.Reason == "" || ev.AttemptsLeft != nil || strings.Contains(ev.Reason, "48291") {
+				t.Errorf("event %+v, want outcome refused with the rule broken as reason, no count, no entry", ev)
+			}
 		}
 		e.mustVerify(john, "482915", model.OutcomeVerified)
 	})

@@ -1,0 +1,53 @@
+package core
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/pindesk/pindesk/model"
+)
+
+// CheckPINEntry reports whether an entered PIN is well formed under the policy (MinLength to
+// MaxLength ASCII digits), wrapping model.ErrInvalidPIN when not. It is the same check Verify makes
+// before comparing anything, so the server can refuse a malformed entry before it charges the
+// account's rate limit. The error never contains the entry.
+func (s *Service) CheckPINEntry(entered string) error {
+	_, err := s.policy.Canonical(entered)
+	return err
+}
+
+// RefuseVerify refuses a verification whose PIN entry is malformed, and records the refusal.
+// Nothing is compared and nothing counts against the holder: a malformed entry is not a guess. It
+// is audited as outcome "refused", with the rule the entry broke as the reason (the policy's
+// sentence, never the entry or a part of it), so a flood of them shows in the trail. It returns the
+// model.ErrInvalidPIN the entry earned; a request naming an unknown account or holder gets that
+// error instead, and no event. The core checks the entry itself rather than take a reason from its
+// caller, so no other text can reach the trail this way.
+func (s *Service) RefuseVerify(ctx context.Context, op model.Operator, req model.VerifyRequest) error {
+	if err := op.Require(model.PermVerify); err != nil {
+		return err
+	}
+	ch, err := model.ParseChannel(string(req.Channel))
+	if err != nil {
+		return err
+	}
+	cause := s.CheckPINEntry(req.PIN)
+	if cause == nil {
+		return fmt.Errorf("%w: the PIN entry is well formed; it is verified, not refused", model.ErrInvalidInput)
+	}
+	acct, ref, err := s.holder(ctx, req.AccountID, req.Holder)
+	if err != nil {
+		return err
+	}
+	e := s.event(op, ch, ref, model.ActionVerify)
+	e.Outcome, e.Reason = model.AuditRefused, cause.Error()
+	// The caller is client input: it is recorded only when it names a contact of the account.
+	if _, ok := acct.Contact(req.Caller); ok {
+		e.Caller = req.Caller
+	}
+	if err := s.store.AppendAudit(context.WithoutCancel(ctx), e); err != nil {
+		return fmt.Errorf("verify: audit a refused entry: %w", err)
+	}
+	s.log.Info("verify", "operator", op.Name, "account", ref.AccountID, "holder", ref.ContactID, "outcome", model.AuditRefused, "reason", e.Reason)
+	return cause
+}
