@@ -268,7 +268,7 @@ func runSearch(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("a contact's holder id 'account' is refused by the store too", func(t *testing.T) {
 		e := newEnv(t, newStore)
 		bad := model.Account{ID: "a-x", Number: "900001", Name: "Fine Ltd", Contacts: []model.Contact{{ID: model.AccountWide, Name: "Reserved", Role: model.RoleHolder}}}
-		err := e.st.ImportAccounts(e.ctx, []model.Account{bad})
+		err := Seed(e.ctx, e.st, []model.Account{bad})
 		if err == nil {
 			t.Fatal("the store took a contact with the account-wide holder id")
 		}
