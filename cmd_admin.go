@@ -96,62 +96,114 @@ func holder(acct model.Account, id string) (string, error) {
 func describe(acct model.Account) string { return clean(acct.Number + " " + acct.Name) }
 
 func (a *app) importCommand() *cobra.Command {
-	var dryRun bool
+	var dryRun, prune, force bool
 	cmd := &cobra.Command{
-		Use:   "import FILE",
+		Use:   "import FILE [--prune [--force]] [--dry-run]",
 		Short: "Add or update accounts and contacts from a CSV or JSON file",
 		Long: `import reads accounts and their contacts from FILE (CSV or JSON, by the extension or the
-content; "-" reads standard input) and adds them, replacing accounts whose id exists (their
-PIN holders keep their PINs). The file is checked completely first and every fault is listed
-with its line; a file with any fault imports nothing.
+content; "-" reads standard input) and creates or updates them: an account or contact in the
+file is added, or updated when its id exists. Nothing the file leaves out is touched — not an
+account, not a contact, not a PIN or a lock. The file is checked completely first and every
+fault is listed with its line (a clash with the database too: an account number another
+account has); a file with any fault imports nothing. The import is one transaction, and is
+audited (who, the file's SHA-256, the counts).
+
+--prune deletes, on each account in the file, the contacts the file leaves out, with their
+PINs, failure counts and locks (one audit event each). It never deletes an account: accounts
+absent from the file stay. A contact that is locked or has a PIN that can still verify is
+deleted only with --force; without it the whole import is refused, listing them.
+
+--dry-run imports nothing: it checks the file and, when the database exists, prints what the
+import would create, update and (with --prune) delete — contacts and the kinds of their PINs.
 
 CSV: a header row, then one row per contact:
   account_id,account_number,account_name,product,uses_pins,contact_id,contact_name,email,phone,role,federated
 The rows of an account share its account_id; an account without contacts is one row with the
 contact columns empty. role is holder, sub-account or sub-contact; uses_pins is true unless it
-says false; federated is false unless it says true.
+says false; federated is false unless it says true. A row of empty fields is a fault.
 
 JSON: an array of accounts:
   [{"id": "…", "number": "…", "name": "…", "product": "…", "uses_pins": true,
     "contacts": [{"id": "…", "name": "…", "email": "…", "phone": "…", "role": "holder", "federated": false}]}]`,
 		Args: exactArgs(1, "FILE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			path := args[0]
-			accounts, err := importer.ReadFile(path)
-			var errs *importer.Errors
-			if errors.As(err, &errs) {
-				n := len(errs.List) + errs.More
-				return fmt.Errorf("%s: %d %s; nothing was imported:\n%w", path, n, plural(n, "fault", "faults"), err)
+			if force && !prune {
+				return usagef("--force applies to --prune only")
 			}
+			path := args[0]
+			file, err := importer.ParseFile(path)
 			if errors.Is(err, fs.ErrNotExist) {
 				return fmt.Errorf("%s: no such file", path)
 			}
-			if err != nil {
+			if err := faults(path, err); err != nil {
 				return err
 			}
 			contacts := 0
-			for _, acct := range accounts {
+			for _, acct := range file.Accounts {
 				contacts += len(acct.Contacts)
 			}
-			summary := fmt.Sprintf("%d %s with %d %s", len(accounts), plural(len(accounts), "account", "accounts"), contacts, plural(contacts, "contact", "contacts"))
+			summary := fmt.Sprintf("%d %s with %d %s", len(file.Accounts), plural(len(file.Accounts), "account", "accounts"), contacts, plural(contacts, "contact", "contacts"))
 			if dryRun {
-				fmt.Fprintf(a.out, "%s is valid: %s. Nothing was imported (--dry-run).\n", path, summary)
-				return nil
+				s, err := a.settings()
+				if err != nil {
+					return err
+				}
+				// A dry run creates no database: without one, everything would be created.
+				if _, err := os.Stat(s.Database); !s.UsesPostgres() && errors.Is(err, fs.ErrNotExist) {
+					fmt.Fprintf(a.out, "%s is valid: %s. Nothing was imported (--dry-run).\n", path, summary)
+					return nil
+				}
 			}
 			ad, closeFn, err := a.openAdmin(cmd.Context())
 			if err != nil {
 				return err
 			}
 			defer closeFn()
-			if err := ad.svc.Import(cmd.Context(), ad.op, accounts); err != nil {
+			res, err := ad.svc.ImportAccounts(cmd.Context(), ad.op, model.ImportRequest{
+				Accounts: file.Accounts, Prune: prune, Force: force, DryRun: dryRun, Source: file.Name, SHA256: file.SHA256,
+			})
+			var refused *model.PruneRefusedError
+			if errors.As(err, &refused) {
+				return fmt.Errorf("import %s: %w\nRun with --prune --force to delete them with their PINs and locks.", path, err)
+			}
+			var clash *model.ImportClashError
+			if errors.As(err, &clash) {
+				return faults(path, file.Locate(err))
+			}
+			if err != nil {
 				return fmt.Errorf("import %s: %w", path, err)
 			}
-			fmt.Fprintf(a.out, "Imported %s from %s.\n", summary, path)
+			verb, prunedVerb := "Imported", "Pruned"
+			if dryRun {
+				verb, prunedVerb = "Would import", "Would prune"
+			}
+			fmt.Fprintf(a.out, "%s %s from %s.\n", verb, summary, path)
+			fmt.Fprintf(a.out, "%s.\n", res.Summary())
+			for _, p := range res.Pruned {
+				fmt.Fprintf(a.out, "%s %s.\n", prunedVerb, p.Describe())
+			}
+			fmt.Fprintf(a.out, "File SHA-256: %s.\n", res.SHA256)
+			if dryRun {
+				fmt.Fprintf(a.out, "Nothing was imported (--dry-run).\n")
+			}
 			return nil
 		},
 	}
-	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "check the file and import nothing")
+	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "check the file, show what would change, and import nothing")
+	cmd.Flags().BoolVar(&prune, "prune", false, "delete the contacts of the file's accounts that the file leaves out")
+	cmd.Flags().BoolVar(&force, "force", false, "with --prune: also delete contacts that are locked or have an active PIN")
 	return cmd
+}
+
+// faults reports a file's faults (or its clashes with the database) as one error listing each at
+// its line; any other error is returned as it is.
+func faults(path string, err error) error {
+	var errs *importer.Errors
+	if errors.As(err, &errs) {
+		n := len(errs.List) + errs.More
+		return fmt.Errorf("%s: %d %s; nothing was imported:\n%w", path, n, plural(n, "fault", "faults"), err)
+	}
+	return err
 }
 
 func plural(n int, one, many string) string {

@@ -594,7 +594,7 @@ func (r *Remote) ExportAudit(ctx context.Context, q model.AuditQuery, w io.Write
 	return nil
 }
 
-// Import adds or replaces accounts (the admin role), all or nothing.
+// Import creates or updates accounts (the admin role), all or nothing; it prunes nothing.
 func (r *Remote) Import(ctx context.Context, accounts []model.Account) error {
 	req := r.req(ctx).SetBody(map[string]any{"accounts": accounts})
 	return r.do(ctx, req, http.MethodPost, "/v1/import")

@@ -2,6 +2,9 @@ package core
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 
 	"github.com/pindesk/pindesk/model"
@@ -268,13 +271,56 @@ func (s *Service) ResetAccount(ctx context.Context, op model.Operator, req model
 	return res, nil
 }
 
-// Import adds or replaces accounts and their contacts, all or nothing.
+// Import creates or updates accounts and their contacts, all or nothing, and leaves everything
+// the accounts do not list as it is (an upsert, audited like any import).
 func (s *Service) Import(ctx context.Context, op model.Operator, accounts []model.Account) error {
+	_, err := s.ImportAccounts(ctx, op, model.ImportRequest{Accounts: accounts})
+	return err
+}
+
+// ImportAccounts runs an import (see model.ImportRequest): an upsert of the accounts and contacts
+// it lists, and with Prune the deletion of the contacts of those accounts it does not list. It is
+// all or nothing, and audited: one import event (operator, the file's SHA-256, the counts) and one
+// prune event per deleted contact, in the import's transaction. A dry run returns the same result
+// and writes nothing.
+func (s *Service) ImportAccounts(ctx context.Context, op model.Operator, req model.ImportRequest) (model.ImportResult, error) {
 	if err := op.Require(model.PermImport); err != nil {
-		return err
+		return model.ImportResult{}, err
 	}
-	if err := model.ValidateAccounts(accounts); err != nil {
-		return err
+	if req.Force && !req.Prune {
+		return model.ImportResult{}, fmt.Errorf("%w: force applies to a prune only", model.ErrInvalidInput)
 	}
-	return s.store.ImportAccounts(ctx, accounts)
+	if err := model.ValidateAccounts(req.Accounts); err != nil {
+		return model.ImportResult{}, err
+	}
+	ch, err := channel(req.Channel, op)
+	if err != nil {
+		return model.ImportResult{}, err
+	}
+	sum := req.SHA256
+	if sum == "" {
+		data, err := json.Marshal(req.Accounts)
+		if err != nil {
+			return model.ImportResult{}, err
+		}
+		h := sha256.Sum256(data)
+		sum = hex.EncodeToString(h[:])
+	}
+	e := s.event(op, ch, model.HolderRef{}, model.ActionImport)
+	e.Reason = "sha256 " + sum
+	if req.Source != "" {
+		e.Reason += "; file " + req.Source
+	}
+	if req.Prune {
+		e.Reason += "; prune"
+		if req.Force {
+			e.Reason += "; force"
+		}
+	}
+	res, err := s.store.ImportAccounts(ctx, req.Accounts, store.ImportOptions{Prune: req.Prune, Force: req.Force, DryRun: req.DryRun, Audit: e})
+	if err != nil {
+		return model.ImportResult{}, fmt.Errorf("import: %w", err)
+	}
+	res.SHA256 = sum
+	return res, nil
 }

@@ -27,7 +27,7 @@ func newService(t *testing.T, opts ...core.Option) *core.Service {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	if err := st.ImportAccounts(ctx, storetest.Fixture()); err != nil {
+	if err := storetest.Seed(ctx, st, storetest.Fixture()); err != nil {
 		t.Fatal(err)
 	}
 	sealer, err := secret.New(bytes.Repeat([]byte{3}, secret.KeySize))

@@ -32,6 +32,14 @@ type csvAccount struct {
 
 // ReadCSV reads accounts from CSV, one row per contact. name labels errors.
 func ReadCSV(name string, r io.Reader) ([]model.Account, error) {
+	ls, err := readCSV(name, r)
+	if err != nil {
+		return nil, err
+	}
+	return accountsOf(ls), nil
+}
+
+func readCSV(name string, r io.Reader) ([]located, error) {
 	c := &collector{file: name}
 	br := bufio.NewReader(r)
 	if b, _ := br.Peek(len(bom)); bytes.Equal(b, bom) {
@@ -78,6 +86,9 @@ func ReadCSV(name string, r io.Reader) ([]model.Account, error) {
 			continue
 		}
 		if blank(rec) {
+			// A row of empty fields is most often a row whose text was lost (a spreadsheet cell
+			// cleared, a bad export); skipping it would drop a contact silently.
+			c.addf(line, "is an empty row (every field is empty)")
 			continue
 		}
 		id := get(rec, "account_id")
@@ -105,7 +116,7 @@ func ReadCSV(name string, r io.Reader) ([]model.Account, error) {
 	if err := c.err(); err != nil {
 		return nil, err
 	}
-	return accountsOf(accounts), nil
+	return accounts, nil
 }
 
 // delimiter is ';' when the header row has semicolons and no commas, else ','.

@@ -37,6 +37,8 @@ package importer
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -260,3 +262,73 @@ func accountsOf(ls []located) []model.Account {
 }
 
 var errEmpty = errors.New("holds no accounts")
+
+// File is an import file read and checked: its accounts, where each starts, and the SHA-256 of
+// its bytes (for the audit: which file was imported).
+type File struct {
+	Name     string
+	Accounts []model.Account
+	SHA256   string
+	lines    map[string]int // account id → the line where it starts
+}
+
+// ParseFile reads and checks a file as ReadFile does, keeping its lines and SHA-256.
+func ParseFile(path string) (*File, error) {
+	if path == "-" {
+		return Parse("stdin", "", os.Stdin)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return Parse(filepath.Base(path), formatOf(path), f)
+}
+
+// Parse reads and checks a file as Read does, keeping its lines and SHA-256.
+func Parse(name string, format Format, r io.Reader) (*File, error) {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", name, err)
+	}
+	sum := sha256.Sum256(data)
+	br := bufio.NewReader(bytes.NewReader(data))
+	if format == "" {
+		format = sniff(br)
+	}
+	var ls []located
+	switch format {
+	case CSV:
+		ls, err = readCSV(name, br)
+	case JSON:
+		ls, err = readJSON(name, br)
+	default:
+		return nil, fmt.Errorf("%w: format %q (want csv or json)", model.ErrInvalidInput, format)
+	}
+	if err != nil {
+		return nil, err
+	}
+	f := &File{Name: name, Accounts: accountsOf(ls), SHA256: hex.EncodeToString(sum[:]), lines: map[string]int{}}
+	for _, l := range ls {
+		f.lines[l.acct.ID] = l.line
+	}
+	return f, nil
+}
+
+// Line is where the account starts in the file (0 when the file has no such account).
+func (f *File) Line(accountID string) int { return f.lines[accountID] }
+
+// Locate turns an import's clashes with the database (a *model.ImportClashError in err) into the
+// file's faults, each at the line of its account, all listed at once; any other error is
+// returned as it is.
+func (f *File) Locate(err error) error {
+	var clash *model.ImportClashError
+	if !errors.As(err, &clash) {
+		return err
+	}
+	c := &collector{file: f.Name}
+	for _, cl := range clash.Clashes {
+		c.addf(f.Line(cl.AccountID), "%s", cl)
+	}
+	return c.err()
+}

@@ -2,6 +2,8 @@ package importer
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -223,5 +225,87 @@ func TestTheCommittedSampleIsTheGeneratorsOutput(t *testing.T) {
 	regenerated, _ := json.MarshalIndent(want, "", "  ")
 	if !bytes.Equal(bytes.TrimSpace(raw), regenerated) {
 		t.Error("testdata/accounts.json is not byte for byte what go run ./testdata/gen writes")
+	}
+}
+
+func TestAnEmptyRowOrObjectIsAFaultAtItsLineAmongTheOthers(t *testing.T) {
+	const header = "account_id,account_number,account_name,product,uses_pins,contact_id,contact_name,email,phone,role,federated\n"
+	tests := []struct {
+		name, file, text string
+		want             []string
+	}{
+		{"a CSV row of empty fields", "a.csv", header +
+			"A-1,1,One,x,true,c1,Ann,,,holder,false\n" +
+			",,,,,,,,,,\n" +
+			"A-1,,,,,c2,Bo,,,chief,false\n" +
+			" , ,,,,,,,,,\n",
+			[]string{"a.csv:3: is an empty row (every field is empty)", `a.csv:4: role "chief" (want holder, sub-account or sub-contact)`, "a.csv:5: is an empty row (every field is empty)"}},
+		{"an empty JSON account and an empty contact", "a.json", "[\n" +
+			`{"id": "A-1", "number": "1", "name": "One", "contacts": [` + "\n" +
+			`  {"id": "c1", "name": "Ann", "role": "holder"},` + "\n" +
+			"  {},\n" +
+			"  { }]},\n" +
+			"{},\n" +
+			`{"id": "A-2", "number": "1", "name": "Two", "contacts": []}` + "\n]",
+			[]string{"a.json:4: account A-1: contact: an empty object", "a.json:5: account A-1: contact: an empty object",
+				"a.json:6: account: an empty object", `a.json:7: account number "1" appears twice (first on line 2)`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := Read(tt.file, "", strings.NewReader(tt.text))
+			var errs *Errors
+			if got != nil || !errors.As(err, &errs) {
+				t.Fatalf("got %d accounts, error %v; want no accounts and every fault", len(got), err)
+			}
+			var lines []string
+			for _, e := range errs.List {
+				lines = append(lines, e.Error())
+			}
+			if !reflect.DeepEqual(lines, tt.want) {
+				t.Errorf("got\n%s\nwant\n%s", strings.Join(lines, "\n"), strings.Join(tt.want, "\n"))
+			}
+		})
+	}
+}
+
+func TestClashesWithTheDatabaseAreFaultsAtTheLinesOfTheirAccounts(t *testing.T) {
+	for _, file := range []string{"testdata/good.csv", "testdata/good.json"} {
+		t.Run(file, func(t *testing.T) {
+			f, err := ParseFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw, _ := os.ReadFile(file)
+			if sum := sha256.Sum256(raw); f.SHA256 != hex.EncodeToString(sum[:]) {
+				t.Errorf("SHA-256 %s is not the file's", f.SHA256)
+			}
+			// As a store reports them: in its own order, all at once.
+			clash := &model.ImportClashError{Clashes: []model.ImportClash{
+				{AccountID: "A-3", Number: "10000003", OtherID: "B-7"},
+				{AccountID: "A-1", Number: "10000001", OtherID: "B-9"},
+			}}
+			err = f.Locate(fmt.Errorf("import: %w", clash))
+			var errs *Errors
+			if !errors.As(err, &errs) || !errors.Is(err, model.ErrInvalidInput) {
+				t.Fatalf("err = %v, want *Errors", err)
+			}
+			want := map[string][]string{
+				"testdata/good.csv": {
+					`good.csv:2: account A-1: account number "10000001" belongs to account "B-9" in the database`,
+					`good.csv:6: account A-3: account number "10000003" belongs to account "B-7" in the database`,
+				},
+				"testdata/good.json": {
+					`good.json:2: account A-1: account number "10000001" belongs to account "B-9" in the database`,
+					`good.json:16: account A-3: account number "10000003" belongs to account "B-7" in the database`,
+				},
+			}[file]
+			var lines []string
+			for _, e := range errs.List {
+				lines = append(lines, e.Error())
+			}
+			if !reflect.DeepEqual(lines, want) {
+				t.Errorf("got\n%s\nwant\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
+			}
+		})
 	}
 }

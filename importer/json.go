@@ -26,6 +26,14 @@ type jsonAccount struct {
 
 // ReadJSON reads a JSON array of accounts. name labels errors.
 func ReadJSON(name string, r io.Reader) ([]model.Account, error) {
+	ls, err := readJSON(name, r)
+	if err != nil {
+		return nil, err
+	}
+	return accountsOf(ls), nil
+}
+
+func readJSON(name string, r io.Reader) ([]located, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", name, err)
@@ -74,12 +82,16 @@ func ReadJSON(name string, r io.Reader) ([]model.Account, error) {
 	if err := c.err(); err != nil {
 		return nil, err
 	}
-	return accountsOf(accounts), nil
+	return accounts, nil
 }
 
 // jsonAccount decodes one element of the array, which starts at offset start of the file.
 func (c *collector) jsonAccount(raw json.RawMessage, start int64, lineAt func(int64) int) (located, bool) {
 	line := lineAt(start)
+	if isEmptyObject(raw) {
+		c.addf(line, "account: an empty object")
+		return located{}, false
+	}
 	var ja jsonAccount
 	if err := strict(raw, &ja); err != nil {
 		// An unknown field leaves the rest readable: check it too, so one run reports all.
@@ -91,9 +103,17 @@ func (c *collector) jsonAccount(raw json.RawMessage, start int64, lineAt func(in
 	}
 	acct := model.Account{ID: ja.ID, Number: ja.Number, Name: ja.Name, Product: ja.Product, UsesPINs: ja.UsesPINs == nil || *ja.UsesPINs, Contacts: []model.Contact{}}
 	l := located{acct: acct, line: line}
+	from := 0
 	for _, cr := range ja.Contacts {
-		// A RawMessage is the very bytes of the file, so its place in the account's text is its line.
-		at := start + int64(bytes.Index(raw, cr))
+		// A RawMessage is the very bytes of the file, so its place in the account's text is its
+		// line; the search goes on from the previous contact, so two identical ones get their own.
+		i := from + max(bytes.Index(raw[from:], cr), 0)
+		from = i + len(cr)
+		at := start + int64(i)
+		if isEmptyObject(cr) {
+			c.addf(lineAt(at), "account %s: contact: an empty object", label(acct.ID))
+			continue
+		}
 		var ct model.Contact
 		if err := strict(cr, &ct); err != nil {
 			c.add(lineAt(at+faultOffset(err, cr)), fmt.Errorf("account %s: contact: %w", label(acct.ID), decodeFault(err)))
@@ -105,6 +125,13 @@ func (c *collector) jsonAccount(raw json.RawMessage, start int64, lineAt func(in
 		l.contactLines = append(l.contactLines, lineAt(at))
 	}
 	return l, true
+}
+
+// isEmptyObject reports whether raw is {} (with any spacing): most often an element whose text was
+// lost, refused by itself rather than as a list of missing fields.
+func isEmptyObject(raw []byte) bool {
+	var m map[string]json.RawMessage
+	return json.Unmarshal(raw, &m) == nil && m != nil && len(m) == 0
 }
 
 func strict(raw []byte, v any) error {

@@ -169,6 +169,19 @@ func (q *query) int(name string) int {
 	return n
 }
 
+// bool reads true or false; absent is false.
+func (q *query) bool(name string) bool {
+	v := q.values.Get(name)
+	if v == "" || q.err != nil {
+		return false
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		q.err = fmt.Errorf("%w: query parameter %q must be true or false", model.ErrInvalidInput, name)
+	}
+	return b
+}
+
 func (q *query) int64(name string) int64 {
 	v := q.values.Get(name)
 	if v == "" || q.err != nil {

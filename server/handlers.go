@@ -1,6 +1,8 @@
 package server
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -56,9 +58,11 @@ type (
 	AuditResponse struct {
 		Events []model.AuditEvent `json:"events"`
 	}
-	// ImportResponse counts the accounts imported.
+	// ImportResponse counts the accounts in the request (imported) and what the import created,
+	// updated, left alone and pruned.
 	ImportResponse struct {
 		Imported int `json:"imported"`
+		model.ImportResult
 	}
 	// TokenInfo describes a token without its secret.
 	TokenInfo struct {
@@ -383,15 +387,29 @@ func (s *Server) importAccounts(w http.ResponseWriter, r *http.Request, c caller
 	if err := c.op.Require(model.PermImport); err != nil {
 		return err
 	}
+	// An upsert unless the caller asks, in so many words, for a prune (and force).
+	q := newQuery(r, "prune", "force", "dry_run")
+	req := model.ImportRequest{Prune: q.bool("prune"), Force: q.bool("force"), DryRun: q.bool("dry_run"), Source: "POST /v1/import"}
+	if q.err != nil {
+		return q.err
+	}
+	// The audit names the body by its SHA-256, as the command line names a file.
+	h := sha256.New()
+	r.Body = struct {
+		io.Reader
+		io.Closer
+	}{io.TeeReader(r.Body, h), r.Body}
 	var body importBody
 	if err := decode(w, r, s.maxImport, &body); err != nil {
 		return err
 	}
-	if err := s.core.Import(r.Context(), c.op, body.Accounts); err != nil {
+	req.Accounts, req.SHA256 = body.Accounts, hex.EncodeToString(h.Sum(nil))
+	res, err := s.core.ImportAccounts(r.Context(), c.op, req)
+	if err != nil {
 		return err
 	}
-	s.log.Info("accounts imported", "operator", c.op.Name, "accounts", len(body.Accounts))
-	writeJSON(w, http.StatusOK, ImportResponse{Imported: len(body.Accounts)})
+	s.log.Info("accounts imported", "operator", c.op.Name, "accounts", len(body.Accounts), "dry_run", res.DryRun, "summary", res.Summary())
+	writeJSON(w, http.StatusOK, ImportResponse{Imported: len(body.Accounts), ImportResult: res})
 	return nil
 }
 

@@ -117,9 +117,11 @@ type Token struct {
 
 // Store is the persistence a core needs.
 type Store interface {
-	// ImportAccounts adds or replaces the accounts and their contacts, all or nothing. Holder state
-	// of contacts that remain is kept.
-	ImportAccounts(ctx context.Context, accounts []model.Account) error
+	// ImportAccounts creates or updates the accounts and their contacts, all or nothing, as
+	// PlanImport works out from what is stored: a contact the file leaves out keeps its row and
+	// holder state unless opts.Prune deletes it. It appends the plan's audit events in the same
+	// transaction; a dry run writes nothing.
+	ImportAccounts(ctx context.Context, accounts []model.Account, opts ImportOptions) (model.ImportResult, error)
 	// SearchAccounts finds accounts whose number, name, contact name, email or phone starts with
 	// q, case-insensitively (a word of a name counts; a phone matches on its digits), ordered by
 	// account number. It returns at most limit accounts after skipping offset.

@@ -16,6 +16,7 @@ import (
 	"github.com/pindesk/pindesk/demo/sample"
 	"github.com/pindesk/pindesk/store/secret"
 	"github.com/pindesk/pindesk/store/sqlite"
+	"github.com/pindesk/pindesk/store/storetest"
 	"github.com/pindesk/pindesk/ui/uitest"
 )
 
@@ -64,7 +65,7 @@ func bigStore(b *testing.B) (dbPath, keyPath string) {
 		}
 		accounts := sample.Accounts(sample.Seed, 100_000)
 		for i := 0; i < len(accounts); i += 5000 {
-			if err := st.ImportAccounts(ctx, accounts[i:min(i+5000, len(accounts))]); err != nil {
+			if err := storetest.Seed(ctx, st, accounts[i:min(i+5000, len(accounts))]); err != nil {
 				benchDir.err = err
 				return
 			}

@@ -18,44 +18,64 @@ import (
 // importChunk is how many accounts go to the database in one round trip of an import.
 const importChunk = 200
 
-// ImportAccounts adds or replaces the accounts, all in one transaction. A replaced account keeps
-// the holder rows and PINs of the contacts that remain and of the account-wide holder; those of
-// contacts no longer listed are deleted with them, so the id reappearing later does not revive an
-// old PIN. An account number that belongs to another account is store.ErrDuplicate, and nothing of
-// the import is kept.
-func (s *Store) ImportAccounts(ctx context.Context, accounts []model.Account) error {
+// ImportAccounts creates or updates the accounts, all in one transaction, as store.PlanImport
+// works out from what is stored: contacts the file leaves out stay (with their holder state),
+// unless opts.Prune deletes them. The stored accounts and their holder rows are read FOR UPDATE,
+// so no verification or PIN change slips between the plan and its writes. Every clash of an
+// account number with another account is listed at once (store.ErrDuplicate wrapping
+// *model.ImportClashError), and nothing is kept. A dry run reads and plans and writes nothing.
+func (s *Store) ImportAccounts(ctx context.Context, accounts []model.Account, opts store.ImportOptions) (model.ImportResult, error) {
 	for _, a := range accounts {
 		if !storable(a.ID, a.Number, a.Name, a.Product) {
-			return fmt.Errorf("import account %q: %w: text must be UTF-8 without NUL characters", a.ID, model.ErrInvalidInput)
+			return model.ImportResult{}, fmt.Errorf("import account %q: %w: text must be UTF-8 without NUL characters", a.ID, model.ErrInvalidInput)
 		}
-		seen := map[string]bool{}
 		for _, c := range a.Contacts {
 			if !storable(c.ID, c.Name, c.Email, c.Phone, string(c.Role)) {
-				return fmt.Errorf("import account %q: %w: contact %q: text must be UTF-8 without NUL characters", a.ID, model.ErrInvalidInput, c.ID)
+				return model.ImportResult{}, fmt.Errorf("import account %q: %w: contact %q: text must be UTF-8 without NUL characters", a.ID, model.ErrInvalidInput, c.ID)
 			}
-			if c.ID == model.AccountWide {
-				return fmt.Errorf("import account %q: %w: contact id %q is reserved for the account-wide PIN", a.ID, model.ErrInvalidInput, model.AccountWide)
-			}
-			if seen[c.ID] {
-				return fmt.Errorf("import account %q: %w: contact id %q appears twice", a.ID, model.ErrInvalidInput, c.ID)
-			}
-			seen[c.ID] = true
 		}
+	}
+	if err := store.CheckImportable(accounts); err != nil {
+		return model.ImportResult{}, err
 	}
 	// Rows are locked in id order whatever the file's order, so two imports running at once (two
 	// admins, two servers) queue on each other instead of deadlocking. A stable sort keeps the
 	// last of two entries for one id the one that wins, as in file order.
-	accounts = slices.Clone(accounts)
-	slices.SortStableFunc(accounts, func(a, b model.Account) int { return strings.Compare(a.ID, b.ID) })
-	return s.inTx(ctx, func(tx pgx.Tx) error {
-		for start := 0; start < len(accounts); start += importChunk {
-			chunk := accounts[start:min(start+importChunk, len(accounts))]
-			if err := numbersFree(ctx, tx, chunk); err != nil {
+	sorted := slices.Clone(accounts)
+	slices.SortStableFunc(sorted, func(a, b model.Account) int { return strings.Compare(a.ID, b.ID) })
+	var res model.ImportResult
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		stored := map[string]store.Stored{}
+		var clashes []model.ImportClash
+		for start := 0; start < len(sorted); start += importChunk {
+			chunk := sorted[start:min(start+importChunk, len(sorted))]
+			c, err := numberClashes(ctx, tx, chunk)
+			if err != nil {
 				return err
 			}
+			clashes = append(clashes, c...)
+			if err := readStored(ctx, tx, chunk, stored); err != nil {
+				return err
+			}
+		}
+		if len(clashes) > 0 {
+			return fmt.Errorf("%w: %w", store.ErrDuplicate, &model.ImportClashError{Clashes: clashes})
+		}
+		// Planned in the file's order, so counts and events read as the file does.
+		plan, err := store.PlanImport(accounts, stored, opts)
+		if err != nil {
+			return err
+		}
+		res = plan.Result
+		if opts.DryRun {
+			return nil
+		}
+		write := slices.Clone(plan.Write)
+		slices.SortStableFunc(write, func(a, b model.Account) int { return strings.Compare(a.ID, b.ID) })
+		for start := 0; start < len(write); start += importChunk {
 			b := &pgx.Batch{}
-			for _, a := range chunk {
-				queueAccount(b, a)
+			for _, a := range write[start:min(start+importChunk, len(write))] {
+				queueAccount(b, a, plan.Prune[a.ID])
 			}
 			err := tx.SendBatch(ctx, b).Close()
 			var pe *pgconn.PgError
@@ -67,29 +87,134 @@ func (s *Store) ImportAccounts(ctx context.Context, accounts []model.Account) er
 				return fmt.Errorf("import accounts: %w", err)
 			}
 		}
+		for _, e := range plan.Events {
+			if err := appendAudit(ctx, tx, e); err != nil {
+				return err
+			}
+		}
 		return nil
 	})
+	if err != nil {
+		return model.ImportResult{}, err
+	}
+	return res, nil
 }
 
-// numbersFree refuses an account number that another account already has, naming both.
-func numbersFree(ctx context.Context, tx pgx.Tx, accounts []model.Account) error {
+// numberClashes lists the accounts whose number another account already has, naming both.
+func numberClashes(ctx context.Context, tx pgx.Tx, accounts []model.Account) ([]model.ImportClash, error) {
 	ids, numbers := make([]string, len(accounts)), make([]string, len(accounts))
 	for i, a := range accounts {
 		ids[i], numbers[i] = a.ID, a.Number
 	}
-	var number, other, id string
-	err := tx.QueryRow(ctx, `SELECT i.number, a.id, i.id FROM unnest($1::text[], $2::text[]) AS i (id, number)
-		JOIN accounts a ON a.number = i.number AND a.id <> i.id LIMIT 1`, ids, numbers).Scan(&number, &other, &id)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil
-	}
+	rows, err := tx.Query(ctx, `SELECT i.id, i.number, a.id FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS i (id, number, n)
+		JOIN accounts a ON a.number = i.number AND a.id <> i.id ORDER BY i.n`, ids, numbers)
 	if err != nil {
-		return fmt.Errorf("import accounts: %w", err)
+		return nil, fmt.Errorf("import accounts: %w", err)
 	}
-	return fmt.Errorf("import account %q: %w: account number %q belongs to account %q", id, store.ErrDuplicate, number, other)
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (model.ImportClash, error) {
+		var c model.ImportClash
+		return c, row.Scan(&c.AccountID, &c.Number, &c.OtherID)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("import accounts: %w", err)
+	}
+	return out, nil
 }
 
-func queueAccount(b *pgx.Batch, a model.Account) {
+// readStored reads the chunk's accounts that exist, with their contacts, holder rows and PINs,
+// locking the account and holder rows.
+func readStored(ctx context.Context, tx pgx.Tx, chunk []model.Account, stored map[string]store.Stored) error {
+	ids := make([]string, len(chunk))
+	for i, a := range chunk {
+		ids[i] = a.ID
+	}
+	b := &pgx.Batch{}
+	b.Queue(`SELECT id, number, name, product, uses_pins FROM accounts WHERE id = ANY($1) ORDER BY id FOR UPDATE`, ids)
+	b.Queue(`SELECT account_id, id, name, email, phone, role, federated FROM contacts WHERE account_id = ANY($1) ORDER BY account_id, position`, ids)
+	b.Queue(`SELECT account_id, holder_id, failures, locked_at FROM holders WHERE account_id = ANY($1) ORDER BY account_id, holder_id FOR UPDATE`, ids)
+	b.Queue(`SELECT account_id, holder_id, kind, sealed, previous, created_at, expires_at, spent_at FROM pins WHERE account_id = ANY($1) ORDER BY account_id, holder_id, kind`, ids)
+	br := tx.SendBatch(ctx, b)
+	defer br.Close()
+	fail := func(err error) error { return fmt.Errorf("import accounts: read stored: %w", mapErr(err)) }
+
+	rows, err := br.Query()
+	if err != nil {
+		return fail(err)
+	}
+	for rows.Next() {
+		var a model.Account
+		if err := rows.Scan(&a.ID, &a.Number, &a.Name, &a.Product, &a.UsesPINs); err != nil {
+			rows.Close()
+			return fail(err)
+		}
+		a.Contacts = []model.Contact{}
+		stored[a.ID] = store.Stored{Account: a}
+	}
+	if rows.Close(); rows.Err() != nil {
+		return fail(rows.Err())
+	}
+	if rows, err = br.Query(); err != nil {
+		return fail(err)
+	}
+	for rows.Next() {
+		var id string
+		var c model.Contact
+		if err := rows.Scan(&id, &c.ID, &c.Name, &c.Email, &c.Phone, &c.Role, &c.Federated); err != nil {
+			rows.Close()
+			return fail(err)
+		}
+		st := stored[id]
+		st.Account.Contacts = append(st.Account.Contacts, c)
+		stored[id] = st
+	}
+	if rows.Close(); rows.Err() != nil {
+		return fail(rows.Err())
+	}
+	if rows, err = br.Query(); err != nil {
+		return fail(err)
+	}
+	for rows.Next() {
+		h := store.Holder{}
+		if err := rows.Scan(&h.Ref.AccountID, &h.Ref.ContactID, &h.Failures, &h.LockedSince); err != nil {
+			rows.Close()
+			return fail(err)
+		}
+		h.LockedSince = utc(h.LockedSince)
+		st := stored[h.Ref.AccountID]
+		st.Holders = append(st.Holders, h)
+		stored[h.Ref.AccountID] = st
+	}
+	if rows.Close(); rows.Err() != nil {
+		return fail(rows.Err())
+	}
+	if rows, err = br.Query(); err != nil {
+		return fail(err)
+	}
+	for rows.Next() {
+		var acct, holder, kind string
+		var p store.SealedPIN
+		if err := rows.Scan(&acct, &holder, &kind, &p.Sealed, &p.Previous, &p.CreatedAt, &p.ExpiresAt, &p.SpentAt); err != nil {
+			rows.Close()
+			return fail(err)
+		}
+		p.Kind, p.CreatedAt = model.Kind(kind), p.CreatedAt.UTC()
+		p.ExpiresAt, p.SpentAt = utc(p.ExpiresAt), utc(p.SpentAt)
+		st := stored[acct]
+		for i := range st.Holders {
+			if st.Holders[i].Ref.ContactID == holder {
+				st.Holders[i].PINs = append(st.Holders[i].PINs, p)
+			}
+		}
+	}
+	if rows.Close(); rows.Err() != nil {
+		return fail(rows.Err())
+	}
+	return nil
+}
+
+// queueAccount queues the writes of a planned account: its row, its contacts as they must stand
+// (rewritten in their order), the holder rows of the pruned contacts, and its search terms.
+func queueAccount(b *pgx.Batch, a model.Account, pruned []string) {
 	b.Queue(`INSERT INTO accounts (id, number, name, product, uses_pins) VALUES ($1, $2, $3, $4, $5)
 		ON CONFLICT (id) DO UPDATE SET number = EXCLUDED.number, name = EXCLUDED.name,
 			product = EXCLUDED.product, uses_pins = EXCLUDED.uses_pins`,
@@ -107,9 +232,10 @@ func queueAccount(b *pgx.Batch, a model.Account) {
 		FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::boolean[])
 			WITH ORDINALITY AS c (id, name, email, phone, role, federated, n)`,
 		a.ID, ids, names, emails, phones, roles, federated)
-	// Holder rows of contacts no longer on the account go, and their PINs with them (cascade).
-	b.Queue(`DELETE FROM holders WHERE account_id = $1 AND holder_id <> 'account'
-		AND holder_id NOT IN (SELECT id FROM contacts WHERE account_id = $1)`, a.ID)
+	if len(pruned) > 0 {
+		// A pruned contact's holder row goes, and its PINs with it (cascade).
+		b.Queue(`DELETE FROM holders WHERE account_id = $1 AND holder_id = ANY($2)`, a.ID, pruned)
+	}
 	b.Queue(`DELETE FROM search_terms WHERE account_id = $1`, a.ID)
 	var terms, texts []string
 	var fields []int16

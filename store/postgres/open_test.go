@@ -14,6 +14,7 @@ import (
 	"github.com/pindesk/pindesk/model"
 	"github.com/pindesk/pindesk/store"
 	"github.com/pindesk/pindesk/store/postgres"
+	"github.com/pindesk/pindesk/store/storetest"
 )
 
 // snapshot describes a schema: its tables, its versions and its accounts, to tell whether anything
@@ -44,7 +45,7 @@ func TestADatabaseFromANewerPindeskIsRefusedUntouched(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.ImportAccounts(ctx, []model.Account{{ID: "a-1", Number: "1", Name: "Kept", UsesPINs: true}}); err != nil {
+	if err := storetest.Seed(ctx, s, []model.Account{{ID: "a-1", Number: "1", Name: "Kept", UsesPINs: true}}); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
@@ -200,7 +201,7 @@ func TestTextPostgreSQLCannotHoldIsUnknownOrInvalidNotAnInternalError(t *testing
 		if err := s.RevokeToken(ctx, bad, time.Now()); !errors.Is(err, model.ErrInvalidInput) {
 			t.Errorf("RevokeToken(%q): %v, want model.ErrInvalidInput", bad, err)
 		}
-		if err := s.ImportAccounts(ctx, []model.Account{{ID: "a-new", Number: "9", Name: "Bad " + bad, UsesPINs: true}}); !errors.Is(err, model.ErrInvalidInput) {
+		if err := storetest.Seed(ctx, s, []model.Account{{ID: "a-new", Number: "9", Name: "Bad " + bad, UsesPINs: true}}); !errors.Is(err, model.ErrInvalidInput) {
 			t.Errorf("import a name with %q: %v, want model.ErrInvalidInput", bad, err)
 		}
 	}

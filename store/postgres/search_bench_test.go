@@ -14,6 +14,7 @@ import (
 
 	"github.com/pindesk/pindesk/model"
 	"github.com/pindesk/pindesk/store/postgres"
+	"github.com/pindesk/pindesk/store/storetest"
 )
 
 func TestMain(m *testing.M) {
@@ -106,7 +107,7 @@ func openSearch100k(tb testing.TB) *postgres.Store {
 			return
 		}
 		search100k.st = st
-		if search100k.err = st.ImportAccounts(ctx, seedAccounts(100000)); search100k.err != nil {
+		if search100k.err = storetest.Seed(ctx, st, seedAccounts(100000)); search100k.err != nil {
 			return
 		}
 		// As autovacuum does soon after a bulk import on a live database: index-only scans need the

@@ -11,28 +11,136 @@ import (
 	"github.com/pindesk/pindesk/store/searchterm"
 )
 
-// ImportAccounts adds or replaces the accounts, all in one transaction. A replaced account keeps
-// the holder rows and PINs of the contacts that remain and of the account-wide holder; those of
-// contacts no longer listed are deleted with them. An account number that belongs to another
-// account is store.ErrDuplicate, and nothing of the import is kept.
-func (s *Store) ImportAccounts(ctx context.Context, accounts []model.Account) error {
-	return s.writeTxAlone(ctx, func(ctx context.Context, tx *sql.Tx) error {
+// ImportAccounts creates or updates the accounts, all in one transaction, as store.PlanImport
+// works out from what is stored: contacts the file leaves out stay (with their holder state),
+// unless opts.Prune deletes them. Every clash of an account number with another account is
+// listed at once (store.ErrDuplicate wrapping *model.ImportClashError), and nothing is kept. A
+// dry run reads and plans in the same transaction and writes nothing.
+func (s *Store) ImportAccounts(ctx context.Context, accounts []model.Account, opts store.ImportOptions) (model.ImportResult, error) {
+	if err := store.CheckImportable(accounts); err != nil {
+		return model.ImportResult{}, err
+	}
+	var res model.ImportResult
+	err := s.writeTxAlone(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		st, err := prepareImport(ctx, tx)
 		if err != nil {
 			return err
 		}
 		defer st.close()
+		stored := map[string]store.Stored{}
+		var clashes []model.ImportClash
 		for _, a := range accounts {
-			if err := st.account(ctx, a); err != nil {
+			var other string
+			err := st.owner.QueryRowContext(ctx, a.Number, a.ID).Scan(&other)
+			if err == nil {
+				clashes = append(clashes, model.ImportClash{AccountID: a.ID, Number: a.Number, OtherID: other})
+			} else if !errors.Is(err, sql.ErrNoRows) {
+				return mapErr(err)
+			}
+			old, found, err := storedAccount(ctx, tx, a.ID)
+			if err != nil {
+				return err
+			}
+			if found {
+				stored[a.ID] = old
+			}
+		}
+		if len(clashes) > 0 {
+			return fmt.Errorf("%w: %w", store.ErrDuplicate, &model.ImportClashError{Clashes: clashes})
+		}
+		plan, err := store.PlanImport(accounts, stored, opts)
+		if err != nil {
+			return err
+		}
+		res = plan.Result
+		if opts.DryRun {
+			return nil
+		}
+		for _, a := range plan.Write {
+			if err := st.account(ctx, a, plan.Prune[a.ID]); err != nil {
 				return fmt.Errorf("import account %q: %w", a.ID, err)
+			}
+		}
+		for _, e := range plan.Events {
+			if err := appendAudit(ctx, tx, s.ws, e); err != nil {
+				return err
 			}
 		}
 		return nil
 	})
+	if err != nil {
+		return model.ImportResult{}, err
+	}
+	return res, nil
+}
+
+// storedAccount reads an account, its contacts and its holder rows with their PINs inside the
+// import's transaction.
+func storedAccount(ctx context.Context, tx *sql.Tx, id string) (store.Stored, bool, error) {
+	var out store.Stored
+	a := &out.Account
+	err := tx.QueryRowContext(ctx, sqlAccount, id).Scan(&a.ID, &a.Number, &a.Name, &a.Product, &a.UsesPINs)
+	if errors.Is(err, sql.ErrNoRows) {
+		return out, false, nil
+	}
+	if err != nil {
+		return out, false, mapErr(err)
+	}
+	rows, err := tx.QueryContext(ctx, sqlContacts, id)
+	if err != nil {
+		return out, false, mapErr(err)
+	}
+	a.Contacts = []model.Contact{}
+	for rows.Next() {
+		var c model.Contact
+		if err := rows.Scan(&c.ID, &c.Name, &c.Email, &c.Phone, &c.Role, &c.Federated); err != nil {
+			rows.Close()
+			return out, false, mapErr(err)
+		}
+		a.Contacts = append(a.Contacts, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return out, false, mapErr(err)
+	}
+	hrows, err := tx.QueryContext(ctx, `SELECT holder_id, failures, locked_at FROM holders WHERE account_id = ?`, id)
+	if err != nil {
+		return out, false, mapErr(err)
+	}
+	for hrows.Next() {
+		h := store.Holder{Ref: model.HolderRef{AccountID: id}}
+		var locked sql.NullInt64
+		if err := hrows.Scan(&h.Ref.ContactID, &h.Failures, &locked); err != nil {
+			hrows.Close()
+			return out, false, mapErr(err)
+		}
+		h.LockedSince = fromNull(locked)
+		out.Holders = append(out.Holders, h)
+	}
+	hrows.Close()
+	if err := hrows.Err(); err != nil {
+		return out, false, mapErr(err)
+	}
+	if len(out.Holders) == 0 {
+		return out, true, nil
+	}
+	prows, err := tx.QueryContext(ctx, `SELECT holder_id, kind, sealed, previous, created_at, expires_at, spent_at
+		FROM pins WHERE account_id = ? ORDER BY holder_id, kind`, id)
+	if err != nil {
+		return out, false, mapErr(err)
+	}
+	pins, err := scanPINs(prows)
+	if err != nil {
+		return out, false, err
+	}
+	for i := range out.Holders {
+		out.Holders[i].PINs = pins[out.Holders[i].Ref.ContactID]
+	}
+	return out, true, nil
 }
 
 type importStmts struct {
-	upsert, delContacts, addContact, delHolders, delTerms, addTerm, owner *sql.Stmt
+	upsert, delContacts, addContact, delHolder, delTerms, addTerm, owner *sql.Stmt
 }
 
 func prepareImport(ctx context.Context, tx *sql.Tx) (*importStmts, error) {
@@ -46,12 +154,11 @@ func prepareImport(ctx context.Context, tx *sql.Tx) (*importStmts, error) {
 			product = excluded.product, uses_pins = excluded.uses_pins`},
 		{&st.delContacts, `DELETE FROM contacts WHERE account_id = ?`},
 		{&st.addContact, `INSERT INTO contacts (account_id, id, name, email, phone, role, federated, position) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`},
-		// Holder rows of contacts no longer on the account go, and their PINs with them (cascade).
-		{&st.delHolders, `DELETE FROM holders WHERE account_id = ?1 AND holder_id <> 'account'
-			AND holder_id NOT IN (SELECT id FROM contacts WHERE account_id = ?1)`},
+		// A pruned contact's holder row goes, and its PINs with it (cascade).
+		{&st.delHolder, `DELETE FROM holders WHERE account_id = ? AND holder_id = ?`},
 		{&st.delTerms, `DELETE FROM search_terms WHERE account_id = ?`},
 		{&st.addTerm, `INSERT OR IGNORE INTO search_terms (term, account_id, field, text, number) VALUES (?, ?, ?, ?, ?)`},
-		{&st.owner, `SELECT id FROM accounts WHERE number = ? AND id <> ?`},
+		{&st.owner, `SELECT id FROM accounts WHERE number = ? AND id <> ? LIMIT 1`},
 	} {
 		stmt, err := tx.PrepareContext(ctx, p.sql)
 		if err != nil {
@@ -64,19 +171,22 @@ func prepareImport(ctx context.Context, tx *sql.Tx) (*importStmts, error) {
 }
 
 func (st *importStmts) close() {
-	for _, s := range []*sql.Stmt{st.upsert, st.delContacts, st.addContact, st.delHolders, st.delTerms, st.addTerm, st.owner} {
+	for _, s := range []*sql.Stmt{st.upsert, st.delContacts, st.addContact, st.delHolder, st.delTerms, st.addTerm, st.owner} {
 		if s != nil {
 			s.Close()
 		}
 	}
 }
 
-func (st *importStmts) account(ctx context.Context, a model.Account) error {
+// account writes a planned account: its row, its contacts as they must stand (rewritten in their
+// order), the holder rows of the pruned contacts, and its search terms.
+func (st *importStmts) account(ctx context.Context, a model.Account, pruned []string) error {
 	if _, err := st.upsert.ExecContext(ctx, a.ID, a.Number, a.Name, a.Product, a.UsesPINs); err != nil {
 		if isUnique(err) {
+			// Numbers exchanged between accounts of one import.
 			var other string
 			_ = st.owner.QueryRowContext(ctx, a.Number, a.ID).Scan(&other)
-			return fmt.Errorf("%w: account number %q belongs to account %q", store.ErrDuplicate, a.Number, other)
+			return fmt.Errorf("%w: %w", store.ErrDuplicate, &model.ImportClashError{Clashes: []model.ImportClash{{AccountID: a.ID, Number: a.Number, OtherID: other}}})
 		}
 		return mapErr(err)
 	}
@@ -84,19 +194,14 @@ func (st *importStmts) account(ctx context.Context, a model.Account) error {
 		return mapErr(err)
 	}
 	for i, c := range a.Contacts {
-		if c.ID == model.AccountWide {
-			return fmt.Errorf("%w: contact id %q is reserved for the account-wide PIN", model.ErrInvalidInput, model.AccountWide)
-		}
-		_, err := st.addContact.ExecContext(ctx, a.ID, c.ID, c.Name, c.Email, c.Phone, string(c.Role), c.Federated, i)
-		if isUnique(err) {
-			return fmt.Errorf("%w: contact id %q appears twice", model.ErrInvalidInput, c.ID)
-		}
-		if err != nil {
+		if _, err := st.addContact.ExecContext(ctx, a.ID, c.ID, c.Name, c.Email, c.Phone, string(c.Role), c.Federated, i); err != nil {
 			return mapErr(err)
 		}
 	}
-	if _, err := st.delHolders.ExecContext(ctx, a.ID); err != nil {
-		return mapErr(err)
+	for _, id := range pruned {
+		if _, err := st.delHolder.ExecContext(ctx, a.ID, id); err != nil {
+			return mapErr(err)
+		}
 	}
 	if _, err := st.delTerms.ExecContext(ctx, a.ID); err != nil {
 		return mapErr(err)

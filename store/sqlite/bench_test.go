@@ -231,7 +231,7 @@ func openSearch100k(tb testing.TB) *Store {
 			search100k.err = err
 			return
 		}
-		search100k.st, search100k.err = st, st.ImportAccounts(context.Background(), seedAccounts(100000))
+		search100k.st, search100k.err = st, storetest.Seed(context.Background(), st, seedAccounts(100000))
 		search100k.took = time.Since(start)
 	})
 	if search100k.err != nil {

@@ -66,7 +66,7 @@ func TestExpiredIdempotencyKeysLeaveTheTable(t *testing.T) {
 	}
 	defer st.Close()
 	acct := model.Account{ID: "a", Number: "1", Name: "A", UsesPINs: true}
-	if err := st.ImportAccounts(ctx, []model.Account{acct}); err != nil {
+	if err := storetest.Seed(ctx, st, []model.Account{acct}); err != nil {
 		t.Fatal(err)
 	}
 	h := model.HolderRef{AccountID: "a", ContactID: model.AccountWide}

@@ -188,7 +188,7 @@ func TestBusy(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer st.Close()
-		if err := st.ImportAccounts(t.Context(), storetest.Fixture()[:1]); err != nil {
+		if err := storetest.Seed(t.Context(), st, storetest.Fixture()[:1]); err != nil {
 			t.Fatal(err)
 		}
 		other := rawDB(t, path)

@@ -10,7 +10,8 @@ import (
 )
 
 func runAudit(t *testing.T, newStore func(t *testing.T) store.Store) {
-	// seed audits five attempts an hour apart: Smith at 0h, 2h, 3h; Acme at 1h, 4h.
+	// seed audits five attempts an hour apart: Smith at 0h, 2h, 3h; Acme at 1h, 4h. The fixture's
+	// import at 0h comes before them (e.setup).
 	seed := func(t *testing.T) (*env, []int64) {
 		e := newEnv(t, newStore)
 		var ids []int64
@@ -41,12 +42,12 @@ func runAudit(t *testing.T, newStore func(t *testing.T) store.Store) {
 			q    model.AuditQuery
 			want []int64
 		}{
-			{"every event, newest first", model.AuditQuery{}, []int64{id[4], id[3], id[2], id[1], id[0]}},
+			{"every event, newest first", model.AuditQuery{}, []int64{id[4], id[3], id[2], id[1], id[0], e.setup}},
 			{"one account's events", model.AuditQuery{AccountID: Smith}, []int64{id[3], id[2], id[0]}},
 			{"the other account's events", model.AuditQuery{AccountID: Acme}, []int64{id[4], id[1]}},
 			{"since is inclusive and until exclusive", model.AuditQuery{Since: at(1), Until: at(3)}, []int64{id[2], id[1]}},
 			{"an account within a range", model.AuditQuery{AccountID: Smith, Since: at(2)}, []int64{id[3], id[2]}},
-			{"until alone", model.AuditQuery{Until: at(1)}, []int64{id[0]}},
+			{"until alone", model.AuditQuery{Until: at(1)}, []int64{id[0], e.setup}},
 			{"a range holding nothing", model.AuditQuery{Since: at(10)}, []int64{}},
 			{"a limit keeps the newest", model.AuditQuery{Limit: 2}, []int64{id[4], id[3]}},
 			{"before an id pages back", model.AuditQuery{Limit: 2, BeforeID: id[3]}, []int64{id[2], id[1]}},
@@ -85,7 +86,7 @@ func runAudit(t *testing.T, newStore func(t *testing.T) store.Store) {
 			}
 			q.BeforeID = page[len(page)-1].ID
 		}
-		want := []int64{id[4], id[3], id[2], id[1], id[0]}
+		want := []int64{id[4], id[3], id[2], id[1], id[0], e.setup}
 		if fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Fatalf("paged %v, want %v", got, want)
 		}

@@ -143,7 +143,7 @@ func runContract(t *testing.T, newStore func(t *testing.T) store.Store) {
 				t.Fatalf("a rolled-back update left %+v", h)
 			}
 		}
-		if evs, _ := e.st.Audit(e.ctx, model.AuditQuery{}); len(evs) != 0 {
+		if evs, _ := e.st.Audit(e.ctx, model.AuditQuery{}); len(evs) != 1 || evs[0].ID != e.setup {
 			t.Fatalf("a rolled-back update left audit events %+v", evs)
 		}
 		_ = e.st.UpdateHolder(e.ctx, john, func(tx store.HolderTx) error {

@@ -216,7 +216,7 @@ func runSearch(t *testing.T, newStore func(t *testing.T) store.Store) {
 		wantErr(t, err, model.ErrUnknownAccount)
 	})
 
-	t.Run("reimporting an account replaces its fields and contacts and keeps the PINs of contacts that remain", func(t *testing.T) {
+	t.Run("a pruning reimport replaces an account's fields and contacts and keeps the PINs of contacts that remain", func(t *testing.T) {
 		e := newEnv(t, newStore)
 		e.set(ref(Smith, John), model.KindMaster, "482915")
 		e.set(ref(Smith, Mary), model.KindMaster, "730164")
@@ -230,7 +230,8 @@ func runSearch(t *testing.T, newStore func(t *testing.T) store.Store) {
 			{ID: Pat, Name: "Pat Kirby", Email: "pat.kirby@example.com", Role: model.RoleSubContact},
 			{ID: John, Name: "John Smith", Email: "j.smith@newmail.example", Role: model.RoleHolder},
 		}
-		if err := e.svc.Import(e.ctx, Admin, []model.Account{changed}); err != nil {
+		// Mary, left out, has an active PIN: only a forced prune deletes her.
+		if _, err := e.svc.ImportAccounts(e.ctx, Admin, model.ImportRequest{Accounts: []model.Account{changed}, Prune: true, Force: true}); err != nil {
 			t.Fatal(err)
 		}
 		view, err := e.svc.Account(e.ctx, Agent, Smith)
@@ -268,7 +269,7 @@ func runSearch(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("a contact's holder id 'account' is refused by the store too", func(t *testing.T) {
 		e := newEnv(t, newStore)
 		bad := model.Account{ID: "a-x", Number: "900001", Name: "Fine Ltd", Contacts: []model.Contact{{ID: model.AccountWide, Name: "Reserved", Role: model.RoleHolder}}}
-		err := e.st.ImportAccounts(e.ctx, []model.Account{bad})
+		err := Seed(e.ctx, e.st, []model.Account{bad})
 		if err == nil {
 			t.Fatal("the store took a contact with the account-wide holder id")
 		}

@@ -34,6 +34,7 @@ import (
 // Run runs the whole suite against stores made by newStore.
 func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("search and import", func(t *testing.T) { RunSearch(t, newStore) })
+	t.Run("import", func(t *testing.T) { runImport(t, newStore) })
 	t.Run("verification", func(t *testing.T) { runVerify(t, newStore) })
 	t.Run("PIN changes", func(t *testing.T) { runChanges(t, newStore) })
 	t.Run("audit", func(t *testing.T) { runAudit(t, newStore) })
@@ -132,6 +133,7 @@ type env struct {
 	st    store.Store
 	svc   *core.Service
 	clock *Clock
+	setup int64 // the audit id of the fixture's import: every import is audited
 }
 
 func newEnv(t *testing.T, newStore func(t *testing.T) store.Store) *env {
@@ -155,6 +157,7 @@ func newEnvOver(t *testing.T, st store.Store) *env {
 	if err := svc.Import(e.ctx, Admin, Fixture()); err != nil {
 		t.Fatalf("import fixture: %v", err)
 	}
+	e.setup = e.lastAuditID()
 	return e
 }
 
@@ -260,6 +263,18 @@ func (e *env) audit(account string) []model.AuditEvent {
 		e.t.Fatalf("audit: %v", err)
 	}
 	return evs
+}
+
+// changes returns every event after the fixture's import, newest first.
+func (e *env) changes() []model.AuditEvent {
+	e.t.Helper()
+	var out []model.AuditEvent
+	for _, ev := range e.audit("") {
+		if ev.ID > e.setup {
+			out = append(out, ev)
+		}
+	}
+	return out
 }
 
 // lastAuditID is the id of the newest event (0 when none).

@@ -1,0 +1,21 @@
+package storetest
+
+import (
+	"context"
+
+	"github.com/pindesk/pindesk/model"
+	"github.com/pindesk/pindesk/store"
+)
+
+// Seed imports accounts straight into a store (no core), as a test or benchmark fills a database:
+// an upsert, audited as the admin at Start.
+func Seed(ctx context.Context, st store.Store, accounts []model.Account) error {
+	_, err := st.ImportAccounts(ctx, accounts, SeedOptions())
+	return err
+}
+
+// SeedOptions are the options of Seed: no prune, the import audited as the admin at Start.
+func SeedOptions() store.ImportOptions {
+	return store.ImportOptions{Audit: model.AuditEvent{Time: Start, Operator: Admin.Name, Role: Admin.Role,
+		Channel: model.ChannelAdmin, Action: model.ActionImport, Outcome: "ok", Reason: "seed"}}
+}
