@@ -9,6 +9,7 @@ import (
 	"github.com/pindesk/pindesk/config"
 	"github.com/pindesk/pindesk/model"
 	"github.com/pindesk/pindesk/store"
+	"github.com/pindesk/pindesk/store/storetest"
 )
 
 // evil is what an attacker would like an operator's terminal to run: a colour sequence faking a
@@ -42,7 +43,7 @@ func TestAdminOutputShowsStoredControlCharactersEscaped(t *testing.T) {
 	ctx := context.Background()
 	st := d.rawStore()
 	now := time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
-	if err := st.ImportAccounts(ctx, []model.Account{{ID: "A-9", Number: "90", Name: evil, Product: "Hosting", UsesPINs: true,
+	if err := storetest.Seed(ctx, st, []model.Account{{ID: "A-9", Number: "90", Name: evil, Product: "Hosting", UsesPINs: true,
 		Contacts: []model.Contact{{ID: "c1", Name: evil, Role: model.RoleHolder}}}}); err != nil {
 		t.Fatal(err)
 	}
