@@ -126,7 +126,8 @@ func Defaults(src Source) Settings {
 		Policy:      model.DefaultPolicy(),
 		Serve: Serve{Listen: DefaultListen,
 			TokenVerifyPerSecond: DefaultTokenVerifyPerSecond, TokenVerifyBurst: DefaultTokenVerifyBurst,
-			AccountVerifyPerSecond: DefaultAccountVerifyPerSecond, AccountVerifyBurst: DefaultAccountVerifyBurst},
+			AccountVerifyPerSecond: DefaultAccountVerifyPerSecond, AccountVerifyBurst: DefaultAccountVerifyBurst,
+			TokenUnlocksPerHour: DefaultTokenUnlocksPerHour},
 	}
 	if src.UserName != nil {
 		s.Operator.Name = src.UserName()
