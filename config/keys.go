@@ -150,7 +150,7 @@ var settings = []setting{
 	integer("serve.token_verify_burst", "verifications one API token may make at once", func(s *Settings) *int { return &s.Serve.TokenVerifyBurst }),
 	float("serve.account_verify_per_second", "verifications per second one account may receive, from all tokens", func(s *Settings) *float64 { return &s.Serve.AccountVerifyPerSecond }),
 	integer("serve.account_verify_burst", "verifications one account may receive at once", func(s *Settings) *int { return &s.Serve.AccountVerifyBurst }),
-	integer("serve.token_unlocks_per_hour", "unlocks one API token may make in an hour", func(s *Settings) *int { return &s.Serve.TokenUnlocksPerHour }),
+	integer("serve.token_unlocks_per_hour", "unlocks one supervisor or trainer API token may make in an hour", func(s *Settings) *int { return &s.Serve.TokenUnlocksPerHour }),
 }
 
 // sections are the nested objects of the file.

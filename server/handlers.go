@@ -266,10 +266,15 @@ func (s *Server) unlock(w http.ResponseWriter, r *http.Request, c caller) error 
 	if err := decode(w, r, s.maxBody, &body); err != nil {
 		return err
 	}
-	if _, wait := s.unlockLimit.reserve(c.tokenID, time.Now()); wait > 0 {
-		s.metrics.unlocksLimited.Inc()
-		s.log.Warn("unlock rate limited", "operator", c.op.Name, "token", c.tokenID, "account", clip(r.PathValue("account")))
-		return rateLimited{wait: wait, limit: "unlock"}
+	// Only a role that may both verify and unlock (supervisor, trainer) can alternate guesses and
+	// unlocks, so only its tokens are limited. The portal unlocks for every customer through one
+	// token, and an admin cannot verify: a limit there would stop customers, not guessers.
+	if c.op.Role.Permits(model.PermVerify) {
+		if _, wait := s.unlockLimit.reserve(c.tokenID, time.Now()); wait > 0 {
+			s.metrics.unlocksLimited.Inc()
+			s.log.Warn("unlock rate limited", "operator", c.op.Name, "token", c.tokenID, "account", clip(r.PathValue("account")))
+			return rateLimited{wait: wait, limit: "unlock"}
+		}
 	}
 	err := s.core.Unlock(r.Context(), c.op, model.UnlockRequest{AccountID: r.PathValue("account"),
 		Holder: r.PathValue("holder"), Reason: body.Reason, Channel: body.Channel})

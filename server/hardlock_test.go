@@ -15,8 +15,8 @@ func unlockPath(account, holder string) string {
 }
 
 // TestUnlocksAreRateLimitedPerToken: a supervisor's token may unlock 10 times an hour; the 11th
-// answers 429 with Retry-After, is not performed (the holder stays locked, nothing is audited),
-// and /metrics counts both.
+// answers 429 with Retry-After, is not performed (the holder keeps its failure, nothing is
+// audited), and /metrics counts both. Roles that cannot verify are not limited.
 func TestUnlocksAreRateLimitedPerToken(t *testing.T) {
 	e := newEnv(t, noLimits) // verification limits off; the unlock limit keeps its default
 	unlock := func(role model.OperatorRole) response {
@@ -50,13 +50,23 @@ func TestUnlocksAreRateLimitedPerToken(t *testing.T) {
 	if e.auditCount(acct) != before {
 		t.Fatal("a refused unlock was audited")
 	}
+	// The portal and an admin, which cannot verify, are not limited: the portal unlocks for every
+	// customer through one token.
+	for _, role := range []model.OperatorRole{model.OpPortal, model.OpAdmin} {
+		for i := 0; i < 11; i++ {
+			e.call(model.OpAgent, "POST", verifyPath(resetAcct, "c-eve"), map[string]string{"pin": wrongPIN, "channel": "phone"})
+			if r := e.call(role, "POST", unlockPath(resetAcct, "c-eve"), map[string]string{"reason": "customer asked"}); r.status != http.StatusNoContent {
+				t.Fatalf("%s unlock %d: %d %s", role, i+1, r.status, r.body)
+			}
+		}
+	}
 	// The limit is per token: another supervisor's token still may.
 	other := e.issue("supervisor-2", model.OpSupervisor)
 	if r := e.callToken(other, "POST", unlockPath(acct, ada), map[string]string{"reason": "caller identified"}); r.status != http.StatusNoContent {
 		t.Fatalf("another token's unlock: %d %s", r.status, r.body)
 	}
 	text := string(e.callToken("", "GET", "/metrics", nil).body)
-	for _, want := range []string{"pindesk_unlocks_total 11", "pindesk_unlocks_rate_limited_total 1"} {
+	for _, want := range []string{"pindesk_unlocks_total 33", "pindesk_unlocks_rate_limited_total 1"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("metrics lack %s", want)
 		}

@@ -27,8 +27,9 @@ var (
 	DefaultAccountVerifyLimit = Limit{PerSecond: 0.2, Burst: 12}
 )
 
-// DefaultTokenUnlockLimit bounds unlocks per token: 10 an hour. Unlocking is what a guesser with a
-// supervisor's token needs between rounds of guesses; a desk unlocks a few customers a day.
+// DefaultTokenUnlockLimit bounds unlocks per token of a role that may also verify: 10 an hour.
+// Unlocking is what a guesser with a supervisor's token needs between rounds of guesses; a desk
+// unlocks a few customers a day.
 var DefaultTokenUnlockLimit = PerHour(10)
 
 // PerHour is a limit of n an hour, n of them at once.
