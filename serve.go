@@ -127,6 +127,7 @@ func (a *app) runServe(cmd *cobra.Command, _ []string) error {
 		Logger:             logger,
 		TokenVerifyLimit:   server.Limit{PerSecond: s.Serve.TokenVerifyPerSecond, Burst: s.Serve.TokenVerifyBurst},
 		AccountVerifyLimit: server.Limit{PerSecond: s.Serve.AccountVerifyPerSecond, Burst: s.Serve.AccountVerifyBurst},
+		TokenUnlockLimit:   server.PerHour(s.Serve.TokenUnlocksPerHour),
 	})
 	return server.ListenAndServe(ctx, server.ListenConfig{
 		Addr: s.Serve.Listen, CertFile: s.Serve.TLSCert, KeyFile: s.Serve.TLSKey,

@@ -277,6 +277,7 @@ var codeErrors = map[string]error{
 	"no_such_pin":          model.ErrNoSuchPIN,
 	"locked":               model.ErrLocked,
 	"not_locked":           model.ErrNotLocked,
+	"hard_locked":          model.ErrHardLocked,
 	"not_permitted":        model.ErrNotPermitted,
 	"policy":               model.ErrPolicy,
 	"conflict":             model.ErrConflict,

@@ -83,6 +83,8 @@ type Serve struct {
 	TokenVerifyBurst       int
 	AccountVerifyPerSecond float64
 	AccountVerifyBurst     int
+	// TokenUnlocksPerHour bounds unlocks per token (server.Config.TokenUnlockLimit).
+	TokenUnlocksPerHour int
 }
 
 // UsesPostgres reports whether the database is a PostgreSQL URL rather than a SQLite file.
@@ -100,6 +102,7 @@ const (
 	DefaultTokenVerifyBurst       = 20
 	DefaultAccountVerifyPerSecond = 0.2
 	DefaultAccountVerifyBurst     = 12
+	DefaultTokenUnlocksPerHour    = 10 // server.DefaultTokenUnlockLimit
 	DatabaseFileName              = "pindesk.db"
 	KeyFileName                   = "pindesk.key"
 	TokenFileName                 = "token"
@@ -216,6 +219,9 @@ func (v Serve) validate(origin map[string]string) []error {
 		if r.burst < 1 || r.burst > 10000 {
 			bad(r.key+"_burst", "%d must lie within 1..10000", r.burst)
 		}
+	}
+	if v.TokenUnlocksPerHour < 1 || v.TokenUnlocksPerHour > 10000 {
+		bad("serve.token_unlocks_per_hour", "%d must lie within 1..10000", v.TokenUnlocksPerHour)
 	}
 	return errs
 }

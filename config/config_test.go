@@ -388,6 +388,7 @@ func TestEveryKeyCanBeSetFromTheEnvironment(t *testing.T) {
 		"serve.listen": "127.0.0.1:9999", "serve.tls_cert": "/c.pem", "serve.tls_key": "/k.pem",
 		"serve.allow_insecure": "true", "serve.token_verify_per_second": "2.5", "serve.token_verify_burst": "7",
 		"serve.account_verify_per_second": "0.5", "serve.account_verify_burst": "3", "verify.idempotency_ttl": "2m",
+		"policy.hard_lock_failures": "12", "policy.hard_lock_window": "12h0m0s", "serve.token_unlocks_per_hour": "4",
 	}
 	e := env{}
 	for k, v := range values {

@@ -135,6 +135,8 @@ var settings = []setting{
 	integer("policy.max_repeat", "most times one digit may repeat in a row", func(s *Settings) *int { return &s.Policy.MaxRepeat }),
 	integer("policy.max_sequence_steps", "most +1/-1 steps in a row (3 allows 1234, refuses 12345)", func(s *Settings) *int { return &s.Policy.MaxSequenceSteps }),
 	integer("policy.max_failures", "consecutive wrong PINs that lock a holder", func(s *Settings) *int { return &s.Policy.MaxFailures }),
+	integer("policy.hard_lock_failures", "wrong PINs within policy.hard_lock_window that hard-lock a holder, across unlocks", func(s *Settings) *int { return &s.Policy.HardLockFailures }),
+	duration("policy.hard_lock_window", "the rolling window policy.hard_lock_failures counts in", func(s *Settings) *time.Duration { return &s.Policy.HardLockWindow }),
 	duration("policy.one_time_ttl", "lifetime of a one-time PIN", func(s *Settings) *time.Duration { return &s.Policy.OneTimeTTL }),
 	duration("policy.temporary_ttl", "lifetime of a temporary PIN", func(s *Settings) *time.Duration { return &s.Policy.TemporaryTTL }),
 	str("server", "URL of a pindesk server; when set the app runs in remote mode", typeString, func(s *Settings) *string { return &s.Server }),
@@ -149,6 +151,7 @@ var settings = []setting{
 	float("serve.account_verify_per_second", "verifications per second one account may receive, from all tokens", func(s *Settings) *float64 { return &s.Serve.AccountVerifyPerSecond }),
 	integer("serve.account_verify_burst", "verifications one account may receive at once", func(s *Settings) *int { return &s.Serve.AccountVerifyBurst }),
 	duration("verify.idempotency_ttl", "how long a verification's Idempotency-Key answers a retry of it", func(s *Settings) *time.Duration { return &s.IdempotencyTTL }),
+	integer("serve.token_unlocks_per_hour", "unlocks one supervisor or trainer API token may make in an hour", func(s *Settings) *int { return &s.Serve.TokenUnlocksPerHour }),
 }
 
 // sections are the nested objects of the file.

@@ -127,7 +127,8 @@ func Defaults(src Source) Settings {
 		IdempotencyTTL: DefaultIdempotencyTTL,
 		Serve: Serve{Listen: DefaultListen,
 			TokenVerifyPerSecond: DefaultTokenVerifyPerSecond, TokenVerifyBurst: DefaultTokenVerifyBurst,
-			AccountVerifyPerSecond: DefaultAccountVerifyPerSecond, AccountVerifyBurst: DefaultAccountVerifyBurst},
+			AccountVerifyPerSecond: DefaultAccountVerifyPerSecond, AccountVerifyBurst: DefaultAccountVerifyBurst,
+			TokenUnlocksPerHour: DefaultTokenUnlocksPerHour},
 	}
 	if src.UserName != nil {
 		s.Operator.Name = src.UserName()

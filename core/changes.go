@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/pindesk/pindesk/model"
@@ -15,7 +16,7 @@ import (
 // account uses PINs, and the contact it is done for may change this holder's PIN (only the holder
 // and sub-accounts manage the account-wide PIN; the portal must say for whom it acts).
 func (s *Service) change(ctx context.Context, op model.Operator, req model.PINChange, perm model.Permission) (model.HolderRef, model.Channel, error) {
-	if err := op.Require(perm); err != nil {
+	if err := s.require(ctx, op, perm); err != nil {
 		return model.HolderRef{}, "", err
 	}
 	if _, err := model.ParseKind(string(req.Kind)); err != nil {
@@ -206,7 +207,9 @@ func (s *Service) ReadPIN(ctx context.Context, op model.Operator, req model.PINC
 	return pin, nil
 }
 
-// Unlock clears a holder's lock and failure count, with the reason in the audit trail.
+// Unlock clears a holder's lock and failure count, with the reason in the audit trail. A
+// hard-locked holder is unlocked only by the portal or an admin, whose unlock also lifts the hard
+// lock and forgets the rolling window; see the unlock rules in package model.
 func (s *Service) Unlock(ctx context.Context, op model.Operator, req model.UnlockRequest) error {
 	if err := op.Require(model.PermUnlock); err != nil {
 		return err
@@ -225,14 +228,23 @@ func (s *Service) Unlock(ctx context.Context, op model.Operator, req model.Unloc
 	}
 	err = s.store.UpdateHolder(ctx, ref, func(tx store.HolderTx) error {
 		h := tx.Holder()
-		if h.LockedSince == nil && h.Failures == 0 {
-			return fmt.Errorf("%w: %s has no lock and no failed attempts", model.ErrNotLocked, req.Holder)
+		clearsWindow, err := model.UnlockClearsWindow(op.Role, h.State(s.policy.MaxFailures))
+		switch {
+		case errors.Is(err, model.ErrNotLocked):
+			return fmt.Errorf("%w: %s has no lock and no failed attempts", err, req.Holder)
+		case err != nil:
+			return fmt.Errorf("%s: %w", req.Holder, err)
 		}
 		if err := tx.Unlock(ctx); err != nil {
 			return err
 		}
 		if err := tx.ForgetIdempotent(ctx, store.IdempotencyKey{}); err != nil {
 			return err
+		}
+		if clearsWindow {
+			if err := tx.ClearHardLock(ctx); err != nil {
+				return err
+			}
 		}
 		e := s.event(op, ch, ref, model.ActionUnlock)
 		e.Reason = reason

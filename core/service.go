@@ -79,6 +79,36 @@ func New(st store.Store, sealer *secret.Sealer, opts ...Option) (*Service, error
 	return s, nil
 }
 
+// MetaDemo is the meta entry (store.Store.Meta) that marks a demo database, with the value "true".
+// Only the demo's seeding (package demo) writes it, into a throwaway database of its own.
+const MetaDemo = "demo"
+
+// MarkDemo records that st is a demo database: trainers may then change its customers' PINs.
+func MarkDemo(ctx context.Context, st store.Store) error { return st.PutMeta(ctx, MetaDemo, "true") }
+
+// IsDemo reports whether the database is marked as a demo database. It is read when asked, not
+// cached, so marking a database takes effect at once and nothing can go stale.
+func (s *Service) IsDemo(ctx context.Context) (bool, error) {
+	v, ok, err := s.store.Meta(ctx, MetaDemo)
+	if err != nil {
+		return false, fmt.Errorf("is this a demo database: %w", err)
+	}
+	return ok && v == "true", nil
+}
+
+// require checks op's permission. Only a trainer's rights depend on the database (PIN changes on
+// a demo database only), so only then is the demo marker read.
+func (s *Service) require(ctx context.Context, op model.Operator, p model.Permission) error {
+	if op.Role != model.OpTrainer || op.Role.PermitsOn(p, false) == op.Role.Permits(p) {
+		return op.Require(p)
+	}
+	demo, err := s.IsDemo(ctx)
+	if err != nil {
+		return err
+	}
+	return op.RequireOn(p, demo)
+}
+
 // Policy is the PIN policy in force.
 func (s *Service) Policy() model.Policy { return s.policy }
 

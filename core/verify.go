@@ -5,6 +5,7 @@ import (
 	"crypto/hmac"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/pindesk/pindesk/model"
 	"github.com/pindesk/pindesk/store"
@@ -25,7 +26,9 @@ func (s *Service) Verify(ctx context.Context, op model.Operator, req model.Verif
 	if err := op.Require(model.PermVerify); err != nil {
 		return model.VerifyResult{}, err
 	}
-	ch, err := model.ParseChannel(string(req.Channel))
+	// A verification is a call: it is recorded under the channel the caller used, never as the
+	// portal or the admin command line, which do not take calls.
+	ch, err := model.ParseCallChannel(string(req.Channel))
 	if err != nil {
 		return model.VerifyResult{}, err
 	}
@@ -169,7 +172,7 @@ func (s *Service) decide(ctx context.Context, tx store.HolderTx, acct model.Acco
 	})
 	switch d.Effect {
 	case model.EffectCountFailure:
-		failures, locked, err := tx.AddFailure(ctx, s.policy.MaxFailures, now)
+		failures, locked, err := s.countFailure(ctx, tx, now)
 		if err != nil {
 			return model.VerifyResult{}, err
 		}
@@ -189,6 +192,26 @@ func (s *Service) decide(ctx context.Context, tx store.HolderTx, acct model.Acco
 	return d.Result, nil
 }
 
+// countFailure counts one wrong PIN twice over, in the holder's transaction: toward the lock
+// (MaxFailures in a row) and toward the rolling cap (HardLockFailures in HardLockWindow, across
+// unlocks), which hard-locks. It returns the count and the lock as they stand after both.
+func (s *Service) countFailure(ctx context.Context, tx store.HolderTx, now time.Time) (int, *time.Time, error) {
+	// The lock AddFailure returns is read again below, after the hard lock may have set it.
+	failures, _, err := tx.AddFailure(ctx, s.policy.MaxFailures, now)
+	if err != nil {
+		return 0, nil, err
+	}
+	recent, lockedNow, hard, err := tx.RecordFailure(ctx, now, s.policy.HardLockWindow, s.policy.HardLockFailures)
+	if err != nil {
+		return 0, nil, err
+	}
+	if hard != nil && hard.Equal(now) && s.policy.HardLocks(recent) {
+		s.log.Warn("PIN holder hard-locked", "account", tx.Holder().Ref.AccountID, "holder", tx.Holder().Ref.ContactID,
+			"failures_in_window", recent, "window", s.policy.HardLockWindow.String())
+	}
+	return failures, lockedNow, nil
+}
+
 // recordFailure counts a wrong PIN whose transaction failed after the comparison, in a transaction
 // of its own. It does not compare again.
 func (s *Service) recordFailure(ctx context.Context, op model.Operator, ch model.Channel, ref model.HolderRef, caller string) {
@@ -196,7 +219,7 @@ func (s *Service) recordFailure(ctx context.Context, op model.Operator, ch model
 		if tx.Holder().LockedSince != nil {
 			return nil
 		}
-		failures, locked, err := tx.AddFailure(ctx, s.policy.MaxFailures, s.Now())
+		failures, locked, err := s.countFailure(ctx, tx, s.Now())
 		if err != nil {
 			return err
 		}
@@ -216,7 +239,7 @@ func (s *Service) recordFailure(ctx context.Context, op model.Operator, ch model
 			if tx.Holder().LockedSince != nil {
 				return nil
 			}
-			_, _, err := tx.AddFailure(ctx, s.policy.MaxFailures, s.Now())
+			_, _, err := s.countFailure(ctx, tx, s.Now())
 			return err
 		})
 	}

@@ -104,6 +104,12 @@ func (b *Backend) build(ctx context.Context, gen int) (*client.Local, *sqlite.St
 	if err != nil {
 		return nil, nil, fmt.Errorf("demo database: %w", err)
 	}
+	// The marker lets the trainer change PINs here: on a database without it (a real one), the core
+	// gives a trainer a supervisor's rights only.
+	if err := core.MarkDemo(ctx, st); err != nil {
+		st.Close()
+		return nil, nil, fmt.Errorf("demo database: %w", err)
+	}
 	svc, err := core.New(st, sealer, core.WithClock(b.clock), core.WithPolicy(model.DefaultPolicy()))
 	if err != nil {
 		st.Close()

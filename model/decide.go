@@ -77,11 +77,35 @@ func Decide(p Policy, now time.Time, usesPINs bool, state HolderState, pins []PI
 }
 
 // Counted completes a mismatch decision with the failure count the store's atomic increment
-// returned and the lock it may have set.
+// returned and the lock it may have set (by MaxFailures, or by the rolling cap before that: then
+// no attempt is left either).
 func (d Decision) Counted(p Policy, failures int, lockedSince *time.Time) Decision {
 	d.Result.AttemptsLeft = attemptsLeft(p, failures)
 	d.Result.LockedSince = lockedSince
+	if lockedSince != nil {
+		d.Result.AttemptsLeft = 0
+	}
 	return d
+}
+
+// HardLocks reports whether recent counted failures within the policy's window reach the rolling
+// cap: the failure that brings them to HardLockFailures hard-locks the holder.
+func (p Policy) HardLocks(recent int) bool { return recent >= p.HardLockFailures }
+
+// UnlockClearsWindow reports whether role may unlock a holder in state st, and whether the unlock
+// also forgets the holder's recent failures (the rolling window) and its hard lock. See the unlock
+// rows of the package doc: a hard-locked holder is unlocked only by the portal (the customer acts)
+// or an admin; a supervisor's or trainer's unlock clears the lock and the count but keeps the
+// window, so unlocking again and again cannot buy more than HardLockFailures guesses a window.
+func UnlockClearsWindow(role OperatorRole, st HolderState) (clearsWindow bool, err error) {
+	customerOrAdmin := role == OpPortal || role == OpAdmin
+	switch {
+	case st.HardLocked && !customerOrAdmin:
+		return false, ErrHardLocked
+	case st.LockedSince == nil && st.Failures == 0 && !st.HardLocked:
+		return false, ErrNotLocked
+	}
+	return customerOrAdmin, nil
 }
 
 func attemptsLeft(p Policy, failures int) int {

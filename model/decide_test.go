@@ -1,6 +1,8 @@
 package model
 
 import (
+	"errors"
+	"strings"
 	"testing"
 	"time"
 )
@@ -114,5 +116,87 @@ func TestPermissionsGiveEachRoleTheLeastItNeeds(t *testing.T) {
 	}
 	if !OpPortal.Permits(PermReadPIN) || OpAdmin.Permits(PermReadPIN) || OpSupervisor.Permits(PermReadPIN) {
 		t.Error("only the portal may read a PIN back")
+	}
+}
+
+// TestUnlockFollowsTheUnlockRules covers every row of the unlock table in the package doc.
+func TestUnlockFollowsTheUnlockRules(t *testing.T) {
+	at := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	locked := HolderState{Failures: 6, LockedSince: &at}
+	hard := HolderState{Failures: 5, LockedSince: &at, HardLocked: true}
+	failing := HolderState{Failures: 2}
+	clean := HolderState{}
+	cases := []struct {
+		name   string
+		role   OperatorRole
+		state  HolderState
+		err    error
+		clears bool
+	}{
+		{"a supervisor may not unlock a hard-locked holder", OpSupervisor, hard, ErrHardLocked, false},
+		{"a trainer may not unlock a hard-locked holder", OpTrainer, hard, ErrHardLocked, false},
+		{"the portal unlocks a hard-locked holder and clears the window", OpPortal, hard, nil, true},
+		{"an admin unlocks a hard-locked holder and clears the window", OpAdmin, hard, nil, true},
+		{"nothing to unlock is refused for any role", OpAdmin, clean, ErrNotLocked, false},
+		{"a supervisor unlocks a locked holder and keeps the window", OpSupervisor, locked, nil, false},
+		{"a supervisor clears failures short of the lock and keeps the window", OpSupervisor, failing, nil, false},
+		{"the portal unlocks a locked holder and clears the window", OpPortal, locked, nil, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			clears, err := UnlockClearsWindow(c.role, c.state)
+			if err != c.err || clears != c.clears {
+				t.Fatalf("got clears %v, %v; want %v, %v", clears, err, c.clears, c.err)
+			}
+		})
+	}
+}
+
+func TestTheRollingCapHardLocksAtItsSetting(t *testing.T) {
+	p := DefaultPolicy()
+	if p.HardLockFailures != 20 || p.HardLockWindow != 24*time.Hour {
+		t.Fatalf("default cap %d in %v, want 20 in 24h", p.HardLockFailures, p.HardLockWindow)
+	}
+	if p.HardLocks(19) || !p.HardLocks(20) {
+		t.Fatal("the 20th failure in the window must hard-lock, the 19th not")
+	}
+	// The failure that hard-locks before MaxFailures answers with no attempt left.
+	at := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	d := Decision{Result: VerifyResult{Outcome: OutcomeMismatch, MaxAttempts: 6}, Effect: EffectCountFailure}
+	if got := d.Counted(p, 5, &at).Result; got.AttemptsLeft != 0 || got.LockedSince == nil {
+		t.Fatalf("hard-locked at the 5th consecutive failure: %+v", got)
+	}
+}
+
+func TestATrainerChangesPINsOnlyOnADemoDatabase(t *testing.T) {
+	for _, p := range Permissions {
+		if got, want := OpTrainer.PermitsOn(p, false), OpSupervisor.Permits(p); got != want {
+			t.Errorf("trainer on a real database may %s = %v, want a supervisor's %v", p, got, want)
+		}
+		if got, want := OpTrainer.PermitsOn(p, true), OpTrainer.Permits(p); got != want {
+			t.Errorf("trainer on a demo database may %s = %v, want %v", p, got, want)
+		}
+		for _, r := range []OperatorRole{OpAgent, OpSupervisor, OpPortal, OpAdmin} {
+			if r.PermitsOn(p, false) != r.Permits(p) || r.PermitsOn(p, true) != r.Permits(p) {
+				t.Errorf("%s's right to %s depends on the demo marker", r, p)
+			}
+		}
+	}
+	err := Operator{Name: "tess", Role: OpTrainer}.RequireOn(PermChange, false)
+	if !errors.Is(err, ErrNotPermitted) || !strings.Contains(err.Error(), "demo database") {
+		t.Fatalf("refusal %v does not say why", err)
+	}
+}
+
+func TestAVerificationTakesOnlyACallChannel(t *testing.T) {
+	for _, s := range []string{"phone", "chat", "other", ""} {
+		if _, err := ParseCallChannel(s); err != nil {
+			t.Errorf("%q refused: %v", s, err)
+		}
+	}
+	for _, s := range []string{"admin", "portal", "fax"} {
+		if _, err := ParseCallChannel(s); !errors.Is(err, ErrInvalidInput) {
+			t.Errorf("%q accepted: %v", s, err)
+		}
 	}
 }

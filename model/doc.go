@@ -17,6 +17,26 @@
 //	7  otherwise                                         mismatch        yes (+1)            yes
 //	   ... and the failure that reaches MaxFailures locks the holder in the same step: it answers
 //	   mismatch with 0 attempts left and LockedSince set; every later attempt answers locked (row 2).
+//	   ... and the failure that brings the holder's counted failures within the last
+//	   HardLockWindow (24 h) to HardLockFailures (20) HARD-LOCKS it in the same step, across
+//	   any unlocks between them: it answers mismatch with 0 attempts left and LockedSince set,
+//	   and the holder shows hard_locked; every later attempt answers locked (row 2).
+//
+// # Unlock rules
+//
+// An unlock (UnlockClearsWindow) is refused, changing nothing, in the first row that matches:
+//
+//	#  holder                                  role                     answer
+//	1  hard-locked                             supervisor, trainer      ErrHardLocked (409 hard_locked)
+//	2  not locked, no failures, not hard-lock  any                      ErrNotLocked
+//	3  locked or with failures                 supervisor, trainer      lock and count cleared; the rolling window is kept
+//	4  locked, with failures, or hard-locked   portal, admin            lock, count, hard lock and rolling window cleared
+//
+// So a supervisor's token that guesses, unlocks and guesses again compares at most
+// HardLockFailures wrong PINs in any HardLockWindow; then the customer (through the portal) or an
+// admin must act. The portal or an admin acting is a person with the right to the PINs, so their
+// unlock starts the window afresh. An account reset revokes every PIN, so it clears hard locks and
+// windows too: the guesses were at PINs that no longer exist.
 //
 // Rows 5 and 6 answer a caller who knows an old PIN: they are not guesses, so they neither count
 // nor reset. Every stored PIN of the holder is compared, in constant time, whatever matched first,

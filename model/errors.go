@@ -14,13 +14,15 @@ var (
 	ErrNoSuchPIN      = errors.New("no PIN of that kind")
 	ErrLocked         = errors.New("PIN holder is locked")
 	ErrNotLocked      = errors.New("PIN holder is not locked")
-	ErrNotPermitted   = errors.New("not permitted")
-	ErrPolicy         = errors.New("PIN refused by policy")
-	ErrConflict       = errors.New("conflict")
-	ErrBusy           = errors.New("the database is busy; try again")
-	ErrUnavailable    = errors.New("the server cannot be reached")
-	ErrUnauthorized   = errors.New("not signed in")
-	ErrRateLimited    = errors.New("too many attempts; wait and try again")
+	// ErrHardLocked: a supervisor or trainer may not unlock a holder the rolling cap hard-locked.
+	ErrHardLocked   = errors.New("hard-locked: the customer must set a new PIN in the portal, or an admin must unlock")
+	ErrNotPermitted = errors.New("not permitted")
+	ErrPolicy       = errors.New("PIN refused by policy")
+	ErrConflict     = errors.New("conflict")
+	ErrBusy         = errors.New("the database is busy; try again")
+	ErrUnavailable  = errors.New("the server cannot be reached")
+	ErrUnauthorized = errors.New("not signed in")
+	ErrRateLimited  = errors.New("too many attempts; wait and try again")
 	// ErrIdempotencyMismatch: an idempotency key already answered another request (another
 	// holder, caller, channel or PIN). Nothing was compared or counted.
 	ErrIdempotencyMismatch = errors.New("idempotency key already used for another request")

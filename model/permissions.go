@@ -24,7 +24,8 @@ var Permissions = []Permission{PermSearch, PermView, PermVerify, PermChange, Per
 // rolePermissions is the least each role needs:
 //   - agent: takes calls: search, view, verify.
 //   - supervisor: an agent who also unlocks, resets and reads the audit trail.
-//   - trainer: plays both sides in training: a supervisor who may also change PINs as the customer.
+//   - trainer: plays both sides in training: a supervisor who may also change PINs as the customer,
+//     on a demo database only (see PermitsOn).
 //   - portal: the customers' self-service portal: view, change, read back and unlock their PINs.
 //   - admin: runs the installation (command line, tokens, imports); takes no calls, never reads a PIN.
 var rolePermissions = map[OperatorRole][]Permission{
@@ -43,6 +44,26 @@ func (r OperatorRole) Permits(p Permission) bool {
 		}
 	}
 	return false
+}
+
+// PermitsOn is Permits on a database that is (demo) or is not a demo database: a trainer plays
+// the customer, changing PINs, only on a demo database; on a real one it has a supervisor's rights.
+func (r OperatorRole) PermitsOn(p Permission, demo bool) bool {
+	if r == OpTrainer && !demo {
+		return OpSupervisor.Permits(p)
+	}
+	return r.Permits(p)
+}
+
+// RequireOn is Require on a database that is (demo) or is not a demo database (see PermitsOn).
+func (op Operator) RequireOn(p Permission, demo bool) error {
+	if op.Role.PermitsOn(p, demo) {
+		return nil
+	}
+	if op.Role.Permits(p) {
+		return fmt.Errorf("%w: the %s role may %s only on a demo database, and this one is not", ErrNotPermitted, op.Role, permissionVerb[p])
+	}
+	return op.Require(p)
 }
 
 // Require returns ErrNotPermitted, with a sentence saying who may not do what, unless op may.

@@ -9,12 +9,16 @@ import (
 
 // Policy is the configurable PIN policy. See the package doc for the rules.
 type Policy struct {
-	Length           int           `json:"length"`             // digits in a generated PIN
-	MinLength        int           `json:"min_length"`         // shortest PIN a customer may choose or an agent may enter
-	MaxLength        int           `json:"max_length"`         // longest
-	MaxRepeat        int           `json:"max_repeat"`         // most places one digit may repeat in a row
-	MaxSequenceSteps int           `json:"max_sequence_steps"` // most +1 or -1 steps in a row
-	MaxFailures      int           `json:"max_failures"`       // consecutive failures that lock the holder
+	Length           int `json:"length"`             // digits in a generated PIN
+	MinLength        int `json:"min_length"`         // shortest PIN a customer may choose or an agent may enter
+	MaxLength        int `json:"max_length"`         // longest
+	MaxRepeat        int `json:"max_repeat"`         // most places one digit may repeat in a row
+	MaxSequenceSteps int `json:"max_sequence_steps"` // most +1 or -1 steps in a row
+	MaxFailures      int `json:"max_failures"`       // consecutive failures that lock the holder
+	// HardLockFailures wrong PINs within HardLockWindow hard-lock the holder, however many unlocks
+	// came between them: only the portal or an admin may then unlock (see the package doc).
+	HardLockFailures int           `json:"hard_lock_failures"`
+	HardLockWindow   time.Duration `json:"hard_lock_window"`
 	OneTimeTTL       time.Duration `json:"one_time_ttl"`
 	TemporaryTTL     time.Duration `json:"temporary_ttl"`
 }
@@ -30,6 +34,7 @@ func DefaultPolicy() Policy {
 	return Policy{
 		Length: 6, MinLength: 6, MaxLength: 6,
 		MaxRepeat: 3, MaxSequenceSteps: 3, MaxFailures: 6,
+		HardLockFailures: 20, HardLockWindow: 24 * time.Hour,
 		OneTimeTTL: 24 * time.Hour, TemporaryTTL: 48 * time.Hour,
 	}
 }
@@ -47,6 +52,10 @@ func (p Policy) Validate() error {
 		return fmt.Errorf("%w: max sequence steps must be at least 1", ErrInvalidInput)
 	case p.MaxFailures < 1 || p.MaxFailures > 100:
 		return fmt.Errorf("%w: max failures must be 1..100", ErrInvalidInput)
+	case p.HardLockFailures < p.MaxFailures || p.HardLockFailures > 10000:
+		return fmt.Errorf("%w: hard-lock failures must be at least max failures (%d) and at most 10000", ErrInvalidInput, p.MaxFailures)
+	case p.HardLockWindow < time.Hour || p.HardLockWindow > 90*24*time.Hour:
+		return fmt.Errorf("%w: the hard-lock window must be 1h to 2160h (90 days)", ErrInvalidInput)
 	case p.OneTimeTTL <= 0 || p.TemporaryTTL <= 0:
 		return fmt.Errorf("%w: PIN lifetimes must be positive", ErrInvalidInput)
 	}

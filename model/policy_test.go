@@ -135,6 +135,8 @@ func TestPolicyValidateRefusesUnusableSettings(t *testing.T) {
 		func(p *Policy) { p.MaxFailures = 0 },
 		func(p *Policy) { p.MaxRepeat = 0 },
 		func(p *Policy) { p.OneTimeTTL = 0 },
+		func(p *Policy) { p.HardLockFailures = p.MaxFailures - 1 }, // the cap may not come before the lock
+		func(p *Policy) { p.HardLockWindow = 0 },
 	}
 	for i, f := range bad {
 		p := DefaultPolicy()

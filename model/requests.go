@@ -45,7 +45,7 @@ type PINChange struct {
 
 // GeneratedPIN is a new PIN, returned once to whoever generated it.
 type GeneratedPIN struct {
-	PIN   string   `json:"pin"`
+	PIN   string   `json:"pin,omitempty"` // over the API: for the portal role only
 	State PINState `json:"state"`
 }
 

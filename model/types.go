@@ -129,6 +129,18 @@ func ParseChannel(s string) (Channel, error) {
 	return "", fmt.Errorf("%w: channel %q (want phone, chat or other)", ErrInvalidInput, s)
 }
 
+// ParseCallChannel accepts the channel an agent's verification is recorded under: phone, chat or
+// other (empty means other). The portal and admin channels name who changes PINs, never a call.
+func ParseCallChannel(s string) (Channel, error) {
+	switch c := Channel(s); c {
+	case ChannelPhone, ChannelChat, ChannelOther:
+		return c, nil
+	case "":
+		return ChannelOther, nil
+	}
+	return "", fmt.Errorf("%w: a verification is recorded under channel phone, chat or other, not %q", ErrInvalidInput, s)
+}
+
 // OperatorRole is what an operator of pindesk may do.
 type OperatorRole string
 
@@ -178,7 +190,10 @@ type HolderState struct {
 	Failures    int        `json:"failures"`
 	MaxFailures int        `json:"max_failures"`
 	LockedSince *time.Time `json:"locked_since,omitempty"`
-	PINs        []PINState `json:"pins"`
+	// HardLocked: the holder reached Policy.HardLockFailures within the window; only the portal or
+	// an admin may unlock it.
+	HardLocked bool       `json:"hard_locked"`
+	PINs       []PINState `json:"pins"`
 }
 
 // Locked reports whether the holder is locked.

@@ -47,13 +47,13 @@ func TestBadInputIsRefusedClearlyAndWritesNothing(t *testing.T) {
 		{"a very long caller is refused", model.OpAgent, "POST", verifyPath(acct, model.AccountWide), map[string]string{"pin": adaPIN, "caller": long}, nil, 404, "unknown_holder", "no contact"},
 		{"an idempotency key with spaces is refused", model.OpAgent, "POST", verify, map[string]string{"pin": adaPIN}, []string{"Idempotency-Key", "a b"}, 400, "invalid_input", "Idempotency-Key"},
 		{"an idempotency key over 128 characters is refused", model.OpAgent, "POST", verify, map[string]string{"pin": adaPIN}, []string{"Idempotency-Key", strings.Repeat("k", 129)}, 400, "invalid_input", "128"},
-		{"an unknown PIN kind is refused", model.OpTrainer, "POST", pinPath(acct, ada, "forever") + "/generate", map[string]string{}, nil, 400, "unknown_kind", "forever"},
-		{"a chosen PIN breaking the repeat rule is refused by policy", model.OpTrainer, "PUT", pinPath(acct, ada, model.KindOneTime), map[string]string{"pin": "111123"}, nil, 422, "policy", "repeat"},
-		{"a chosen PIN with letters is refused by policy", model.OpTrainer, "PUT", pinPath(acct, ada, model.KindOneTime), map[string]string{"pin": "12ab56"}, nil, 422, "policy", "digits"},
-		{"reusing the current PIN is refused by policy", model.OpTrainer, "PUT", pinPath(acct, ada, model.KindMaster), map[string]string{"pin": adaPIN}, nil, 422, "policy", "previous"},
-		{"a change for a product without PINs is refused", model.OpTrainer, "POST", pinPath(noPINAcct, "c-dee", model.KindMaster) + "/generate", map[string]string{}, nil, 409, "no_pins", "no support PIN"},
-		{"clearing a PIN that is not there is refused", model.OpTrainer, "DELETE", pinPath(acct, ada, model.KindTemporary), nil, nil, 404, "no_such_pin", "no temporary PIN"},
-		{"an unknown query parameter on clear is refused", model.OpTrainer, "DELETE", pinPath(acct, ada, model.KindMaster) + "?behalf=c-ada", nil, nil, 400, "invalid_input", `"behalf"`},
+		{"an unknown PIN kind is refused", model.OpAdmin, "POST", pinPath(acct, ada, "forever") + "/generate", map[string]string{}, nil, 400, "unknown_kind", "forever"},
+		{"a chosen PIN breaking the repeat rule is refused by policy", model.OpAdmin, "PUT", pinPath(acct, ada, model.KindOneTime), map[string]string{"pin": "111123"}, nil, 422, "policy", "repeat"},
+		{"a chosen PIN with letters is refused by policy", model.OpAdmin, "PUT", pinPath(acct, ada, model.KindOneTime), map[string]string{"pin": "12ab56"}, nil, 422, "policy", "digits"},
+		{"reusing the current PIN is refused by policy", model.OpAdmin, "PUT", pinPath(acct, ada, model.KindMaster), map[string]string{"pin": adaPIN}, nil, 422, "policy", "previous"},
+		{"a change for a product without PINs is refused", model.OpAdmin, "POST", pinPath(noPINAcct, "c-dee", model.KindMaster) + "/generate", map[string]string{}, nil, 409, "no_pins", "no support PIN"},
+		{"clearing a PIN that is not there is refused", model.OpAdmin, "DELETE", pinPath(acct, ada, model.KindTemporary), nil, nil, 404, "no_such_pin", "no temporary PIN"},
+		{"an unknown query parameter on clear is refused", model.OpAdmin, "DELETE", pinPath(acct, ada, model.KindMaster) + "?behalf=c-ada", nil, nil, 400, "invalid_input", `"behalf"`},
 		{"unlocking a holder that is not locked is refused", model.OpSupervisor, "POST", "/v1/accounts/" + acct + "/holders/" + ada + "/unlock", map[string]string{"reason": "asked"}, nil, 409, "not_locked", "no lock"},
 		{"an unlock without a reason is refused", model.OpSupervisor, "POST", "/v1/accounts/" + acct + "/holders/" + ada + "/unlock", map[string]string{"reason": "  "}, nil, 400, "invalid_input", "reason is required"},
 		{"a reason over 500 characters is refused", model.OpSupervisor, "POST", "/v1/accounts/" + acct + "/reset", map[string]string{"reason": long}, nil, 400, "invalid_input", "at most 500"},
@@ -104,7 +104,7 @@ func TestBadInputIsRefusedClearlyAndWritesNothing(t *testing.T) {
 		})
 	}
 	t.Run("a policy problem names its rule for the client", func(t *testing.T) {
-		p := e.call(model.OpTrainer, "PUT", pinPath(acct, ada, model.KindOneTime), map[string]string{"pin": "234567"}).problem(t)
+		p := e.call(model.OpAdmin, "PUT", pinPath(acct, ada, model.KindOneTime), map[string]string{"pin": "234567"}).problem(t)
 		if p.Rule != model.RuleSequence || p.RuleDetail == "" {
 			t.Errorf("problem %+v, want rule %q with its detail", p, model.RuleSequence)
 		}
@@ -127,7 +127,7 @@ func TestAProblemNeverCarriesThePINOrInternals(t *testing.T) {
 		resp := e.call(model.OpAgent, "POST", verifyPath(acct, ada), map[string]string{"pin": pin})
 		answers = append(answers, string(resp.body))
 	}
-	resp := e.call(model.OpTrainer, "PUT", pinPath(acct, ada, model.KindOneTime), map[string]string{"pin": "987777"})
+	resp := e.call(model.OpAdmin, "PUT", pinPath(acct, ada, model.KindOneTime), map[string]string{"pin": "987777"})
 	if resp.status != 422 {
 		t.Fatalf("policy refusal answered %d", resp.status)
 	}

@@ -90,11 +90,14 @@ type rateLimited struct {
 }
 
 func (e rateLimited) Error() string {
-	who := "this token has made"
-	if e.limit == "account" {
+	who, what := "this token has made", "verifications"
+	switch e.limit {
+	case "account":
 		who = "this account has had"
+	case "unlock":
+		what = "unlocks"
 	}
-	return fmt.Sprintf("%s: %s too many verifications; retry in %d s", model.ErrRateLimited, who, retryAfterSeconds(e.wait))
+	return fmt.Sprintf("%s: %s too many %s; retry in %d s", model.ErrRateLimited, who, what, retryAfterSeconds(e.wait))
 }
 func (e rateLimited) Unwrap() error { return model.ErrRateLimited }
 
@@ -238,6 +241,11 @@ func (s *Server) generate(w http.ResponseWriter, r *http.Request, c caller) erro
 	if err != nil {
 		return err
 	}
+	// Only the customers' portal, which shows the PIN to its customer, receives it over the API:
+	// for any other role the PIN is drawn and stored, and the customer reads it in the portal.
+	if c.op.Role != model.OpPortal {
+		out.PIN = ""
+	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
 }
@@ -283,16 +291,33 @@ func (s *Server) readPIN(w http.ResponseWriter, r *http.Request, c caller) error
 	return nil
 }
 
+// unlock clears a holder's lock. Unlocks are limited per token, after the permission check (a
+// role that may not unlock spends nothing) and before the core (a refused unlock is not
+// performed), so a token cannot alternate guesses and unlocks at machine speed.
 func (s *Server) unlock(w http.ResponseWriter, r *http.Request, c caller) error {
+	if err := c.op.Require(model.PermUnlock); err != nil {
+		return err
+	}
 	var body reasonBody
 	if err := decode(w, r, s.maxBody, &body); err != nil {
 		return err
+	}
+	// Only a role that may both verify and unlock (supervisor, trainer) can alternate guesses and
+	// unlocks, so only its tokens are limited. The portal unlocks for every customer through one
+	// token, and an admin cannot verify: a limit there would stop customers, not guessers.
+	if c.op.Role.Permits(model.PermVerify) {
+		if _, wait := s.unlockLimit.reserve(c.tokenID, time.Now()); wait > 0 {
+			s.metrics.unlocksLimited.Inc()
+			s.log.Warn("unlock rate limited", "operator", c.op.Name, "token", c.tokenID, "account", clip(r.PathValue("account")))
+			return rateLimited{wait: wait, limit: "unlock"}
+		}
 	}
 	err := s.core.Unlock(r.Context(), c.op, model.UnlockRequest{AccountID: r.PathValue("account"),
 		Holder: r.PathValue("holder"), Reason: body.Reason, Channel: body.Channel})
 	if err != nil {
 		return err
 	}
+	s.metrics.unlocks.Inc()
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

@@ -27,6 +27,14 @@ var (
 	DefaultAccountVerifyLimit = Limit{PerSecond: 0.2, Burst: 12}
 )
 
+// DefaultTokenUnlockLimit bounds unlocks per token of a role that may also verify: 10 an hour.
+// Unlocking is what a guesser with a supervisor's token needs between rounds of guesses; a desk
+// unlocks a few customers a day.
+var DefaultTokenUnlockLimit = PerHour(10)
+
+// PerHour is a limit of n an hour, n of them at once.
+func PerHour(n int) Limit { return Limit{PerSecond: float64(n) / 3600, Burst: n} }
+
 // keyedLimiter is one token bucket per key (a token id, an account id), created on first use and
 // forgotten once full again, so its memory follows the keys in active use rather than every key
 // ever seen.

@@ -15,13 +15,15 @@ import (
 // metrics are the server's Prometheus series. Labels are bounded: a route is its pattern (never
 // the path with ids in it), an outcome one of model.Outcomes.
 type metrics struct {
-	registry      *prometheus.Registry
-	requests      *prometheus.CounterVec
-	latency       *prometheus.HistogramVec
-	inFlight      prometheus.Gauge
-	verifications *prometheus.CounterVec
-	locks         prometheus.Counter
-	rateLimited   *prometheus.CounterVec
+	registry       *prometheus.Registry
+	requests       *prometheus.CounterVec
+	latency        *prometheus.HistogramVec
+	inFlight       prometheus.Gauge
+	verifications  *prometheus.CounterVec
+	locks          prometheus.Counter
+	rateLimited    *prometheus.CounterVec
+	unlocks        prometheus.Counter
+	unlocksLimited prometheus.Counter
 }
 
 func newMetrics() *metrics {
@@ -52,8 +54,16 @@ func newMetrics() *metrics {
 			Name: "pindesk_rate_limited_total",
 			Help: "Verifications refused by a rate limit, by the limit that refused (token or account).",
 		}, []string{"limit"}),
+		unlocks: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "pindesk_unlocks_total",
+			Help: "PIN holders unlocked through the API.",
+		}),
+		unlocksLimited: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "pindesk_unlocks_rate_limited_total",
+			Help: "Unlocks refused, and not performed, by the per-token unlock limit.",
+		}),
 	}
-	m.registry.MustRegister(m.requests, m.latency, m.inFlight, m.verifications, m.locks, m.rateLimited,
+	m.registry.MustRegister(m.requests, m.latency, m.inFlight, m.verifications, m.locks, m.rateLimited, m.unlocks, m.unlocksLimited,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	// Every outcome and limit appears from the start, so a rate() over them never has a gap.
 	for _, o := range model.Outcomes {

@@ -40,6 +40,7 @@ const (
 	CodeNoSuchPIN        = "no_such_pin"
 	CodeLocked           = "locked"
 	CodeNotLocked        = "not_locked"
+	CodeHardLocked       = "hard_locked"
 	CodeNotPermitted     = "not_permitted"
 	CodePolicy           = "policy"
 	CodeConflict         = "conflict"
@@ -68,6 +69,7 @@ var errorCodes = []struct {
 	{model.ErrUnknownHolder, http.StatusNotFound, CodeUnknownHolder},
 	{model.ErrNoSuchPIN, http.StatusNotFound, CodeNoSuchPIN},
 	{model.ErrNoPINs, http.StatusConflict, CodeNoPINs},
+	{model.ErrHardLocked, http.StatusConflict, CodeHardLocked},
 	{model.ErrLocked, http.StatusConflict, CodeLocked},
 	{model.ErrNotLocked, http.StatusConflict, CodeNotLocked},
 	{model.ErrConflict, http.StatusConflict, CodeConflict},

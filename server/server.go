@@ -1,7 +1,7 @@
 // Package server serves the pindesk core over HTTP/JSON: the REST API that client.Remote, the
 // customers' portal and other desks call. It adds what the network needs and the core does not:
 // bearer-token authentication (the operator of every call comes from its token, never from the
-// body), rate limits on verification, strict JSON decoding, problem+json errors with stable codes,
+// body), rate limits on verification and unlocking, strict JSON decoding, problem+json errors with stable codes,
 // Prometheus metrics and an OpenAPI description of itself. Every rule of the domain — permissions,
 // policy, lockout, audit — stays in the core.
 package server
@@ -24,6 +24,9 @@ type Config struct {
 	// (DefaultTokenVerifyLimit, DefaultAccountVerifyLimit when zero; PerSecond < 0 turns one off).
 	TokenVerifyLimit   Limit
 	AccountVerifyLimit Limit
+	// TokenUnlockLimit bounds unlocks per token (DefaultTokenUnlockLimit when zero; PerSecond < 0
+	// turns it off).
+	TokenUnlockLimit Limit
 	// MaxBodyBytes caps a request body (16 KiB); MaxImportBytes caps an import (8 MiB).
 	MaxBodyBytes   int64
 	MaxImportBytes int64
@@ -48,6 +51,7 @@ type Server struct {
 	metrics      *metrics
 	tokenLimit   *keyedLimiter
 	accountLimit *keyedLimiter
+	unlockLimit  *keyedLimiter
 	maxBody      int64
 	maxImport    int64
 	routeList    []string
@@ -65,6 +69,9 @@ func New(svc *core.Service, tokens TokenStore, cfg Config) *Server {
 	if cfg.AccountVerifyLimit == (Limit{}) {
 		cfg.AccountVerifyLimit = DefaultAccountVerifyLimit
 	}
+	if cfg.TokenUnlockLimit == (Limit{}) {
+		cfg.TokenUnlockLimit = DefaultTokenUnlockLimit
+	}
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = DefaultMaxBodyBytes
 	}
@@ -77,7 +84,8 @@ func New(svc *core.Service, tokens TokenStore, cfg Config) *Server {
 	s := &Server{
 		core: svc, tokens: tokens, log: cfg.Logger, mux: http.NewServeMux(), metrics: newMetrics(),
 		tokenLimit: newKeyedLimiter(cfg.TokenVerifyLimit), accountLimit: newKeyedLimiter(cfg.AccountVerifyLimit),
-		maxBody: cfg.MaxBodyBytes, maxImport: cfg.MaxImportBytes, tokenCache: newTokenCache(cfg.TokenCacheTTL),
+		unlockLimit: newKeyedLimiter(cfg.TokenUnlockLimit),
+		maxBody:     cfg.MaxBodyBytes, maxImport: cfg.MaxImportBytes, tokenCache: newTokenCache(cfg.TokenCacheTTL),
 	}
 	s.routes()
 	s.handler = s.recoverPanics(s.mux)

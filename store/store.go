@@ -41,12 +41,16 @@ type Holder struct {
 	Ref         model.HolderRef
 	Failures    int
 	LockedSince *time.Time
-	PINs        []SealedPIN // every kind with a row, including cleared ones (Sealed == nil)
+	// HardLockedAt is set when the rolling cap of failures hard-locked the holder (see
+	// HolderTx.RecordFailure); only the portal or an admin lifts it.
+	HardLockedAt *time.Time
+	PINs         []SealedPIN // every kind with a row, including cleared ones (Sealed == nil)
 }
 
 // State drops the secrets and cleared kinds.
 func (h Holder) State(maxFailures int) model.HolderState {
-	st := model.HolderState{Holder: h.Ref, Failures: h.Failures, MaxFailures: maxFailures, LockedSince: h.LockedSince, PINs: []model.PINState{}}
+	st := model.HolderState{Holder: h.Ref, Failures: h.Failures, MaxFailures: maxFailures, LockedSince: h.LockedSince,
+		HardLocked: h.HardLockedAt != nil, PINs: []model.PINState{}}
 	for _, p := range h.PINs {
 		if p.Sealed != nil {
 			st.PINs = append(st.PINs, p.PINState)
@@ -81,8 +85,17 @@ type HolderTx interface {
 	AddFailure(ctx context.Context, max int, now time.Time) (failures int, lockedSince *time.Time, err error)
 	// ResetFailures sets the count to zero; the holder must not be locked.
 	ResetFailures(ctx context.Context) error
-	// Unlock clears the lock and the count.
+	// Unlock clears the lock and the count (not the hard lock, nor the rolling window).
 	Unlock(ctx context.Context) error
+	// RecordFailure adds one counted failure at now to the holder's rolling window (one row per
+	// failure), forgets those at or before now-window, and, when the failures left in the window
+	// reach hardLockAt, hard-locks the holder at now and locks it (a lock already set keeps its
+	// time). It returns the failures in the window, and the lock and hard lock as they stand after.
+	// It runs inside the holder's lock, so the count is exact under any concurrency.
+	RecordFailure(ctx context.Context, now time.Time, window time.Duration, hardLockAt int) (recent int, lockedSince, hardLockedAt *time.Time, err error)
+	// ClearHardLock lifts the hard lock and forgets the rolling window (the customer or an admin
+	// acted); the lock and the count are Unlock's.
+	ClearHardLock(ctx context.Context) error
 	// PutPIN stores the PIN of its kind, replacing the one there (which becomes Previous).
 	PutPIN(ctx context.Context, pin SealedPIN) error
 	// ClearPIN removes the PIN of the kind, keeping it as Previous; it reports whether one was there.
@@ -134,8 +147,9 @@ type Store interface {
 	// returns nil; it rolls back on an error. At most one UpdateHolder of a holder runs at a time,
 	// across goroutines, processes and servers sharing the database.
 	UpdateHolder(ctx context.Context, h model.HolderRef, fn func(HolderTx) error) error
-	// ResetAccount revokes every PIN of the account, clears every lock and count and forgets every
-	// idempotency key of its holders, and appends e, in one transaction.
+	// ResetAccount revokes every PIN of the account, clears every lock, hard lock, count and
+	// rolling window, forgets every idempotency key of its holders, and appends e, in one
+	// transaction.
 	ResetAccount(ctx context.Context, accountID string, e model.AuditEvent) (model.ResetResult, error)
 	// AppendAudit appends an event on its own (a change that touches no holder).
 	AppendAudit(ctx context.Context, e model.AuditEvent) error

@@ -46,6 +46,8 @@ func holderBadge(h model.HolderState, usesPINs bool, now time.Time) badge {
 	switch {
 	case !usesPINs:
 		return badge{"–", "NOT USED", toneInfo}
+	case h.HardLocked:
+		return badge{"⊘", "HARD-LOCKED", toneBad}
 	case h.Locked():
 		return badge{"⊘", "LOCKED", toneBad}
 	case len(h.PINs) == 0:

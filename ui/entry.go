@@ -103,7 +103,10 @@ func (s *entryScreen) view() string {
 	b.WriteString(st.Title.Render("Verify "+whoLabel(a, call.holder, call.caller)) + "\n")
 	b.WriteString(st.Label.Render("Account ") + a.Number + " · " + a.Name + st.Label.Render("   Channel: ") + string(call.channel) + "\n\n")
 	if h, ok := call.view.Holder(call.holder); ok {
-		if h.Locked() {
+		if h.HardLocked {
+			bd := outcomeBadges[model.OutcomeLocked]
+			b.WriteString(bd.render(st) + " " + st.tone(toneBad).Render("This PIN is hard-locked: the customer must set a new PIN in the portal, or an admin must unlock it.") + "\n\n")
+		} else if h.Locked() {
 			bd := outcomeBadges[model.OutcomeLocked]
 			b.WriteString(bd.render(st) + " " + st.tone(toneBad).Render("This PIN is locked: it will not be checked until a supervisor unlocks it.") + "\n\n")
 		} else if left := h.MaxFailures - h.Failures; h.Failures > 0 {

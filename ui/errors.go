@@ -39,6 +39,8 @@ func sentence(err error) string {
 		return "That contact is no longer on the account. Reload the account (r)."
 	case errors.Is(err, model.ErrNotPermitted):
 		return "Your role may not do that" + detail(err, model.ErrNotPermitted) + "."
+	case errors.Is(err, model.ErrHardLocked):
+		return "That PIN holder is hard-locked after too many wrong PINs: the customer must set a new PIN in the portal, or an admin must unlock it."
 	case errors.Is(err, model.ErrNotLocked):
 		return "That PIN holder is not locked and has no failed attempts: nothing to unlock."
 	case errors.Is(err, model.ErrLocked):

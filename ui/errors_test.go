@@ -25,6 +25,7 @@ func TestErrorsBecomeSentences(t *testing.T) {
 		{"an invalid PIN entry keeps the rule", fmt.Errorf("verify: %w: a PIN has 6 digits", model.ErrInvalidPIN), "That is not a PIN: a PIN has 6 digits."},
 		{"a policy refusal names the rule", fmt.Errorf("set PIN: %w", &model.PolicyError{Rule: model.RuleRepeat, Detail: "no digit may repeat more than 3 times in a row"}), "That PIN is refused by the policy: no digit may repeat more than 3 times in a row."},
 		{"not locked says nothing to unlock", fmt.Errorf("unlock: %w: tom has no lock", model.ErrNotLocked), "That PIN holder is not locked and has no failed attempts: nothing to unlock."},
+		{"hard-locked says who can help", fmt.Errorf("unlock: c-john: %w", model.ErrHardLocked), "That PIN holder is hard-locked after too many wrong PINs: the customer must set a new PIN in the portal, or an admin must unlock it."},
 		{"an unknown error is never shown raw", errors.New("sql: database is closed at /home/x/pindesk.db"), "Something went wrong. The call is kept; try again, or tell a supervisor if it happens again."},
 	}
 	for _, tt := range tests {
@@ -38,7 +39,7 @@ func TestErrorsBecomeSentences(t *testing.T) {
 
 func TestEveryModelErrorHasItsOwnSentence(t *testing.T) {
 	sentinels := []error{model.ErrInvalidInput, model.ErrInvalidPIN, model.ErrUnknownAccount, model.ErrUnknownHolder,
-		model.ErrUnknownKind, model.ErrNoPINs, model.ErrNoSuchPIN, model.ErrLocked, model.ErrNotLocked, model.ErrNotPermitted,
+		model.ErrUnknownKind, model.ErrNoPINs, model.ErrNoSuchPIN, model.ErrLocked, model.ErrHardLocked, model.ErrNotLocked, model.ErrNotPermitted,
 		model.ErrPolicy, model.ErrConflict, model.ErrBusy, model.ErrUnavailable, model.ErrUnauthorized, model.ErrRateLimited,
 		model.ErrIdempotencyMismatch}
 	generic := sentence(errors.New("x"))

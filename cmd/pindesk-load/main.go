@@ -252,7 +252,7 @@ func statusError(status int, code, detail string) error {
 	return fmt.Errorf("HTTP %d %s: %s", status, code, detail)
 }
 
-// seed imports the load accounts and generates a master PIN for each, as the admin.
+// seed imports the load accounts and sets a fresh random master PIN for each, as the admin.
 func seed(ctx context.Context, o options, server string, opts []client.RemoteOption, out io.Writer) ([]target, error) {
 	token, err := client.ReadTokenFile(o.adminTokenFile)
 	if err != nil {
@@ -273,6 +273,12 @@ func seed(ctx context.Context, o options, server string, opts []client.RemoteOpt
 	if err := admin.Import(ctx, accounts); err != nil {
 		return nil, fmt.Errorf("import the load accounts: %w", err)
 	}
+	// The API hands a generated PIN to the portal role only, so the admin draws each PIN under the
+	// server's policy and sets it.
+	policy, err := admin.Policy(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read the PIN policy: %w", err)
+	}
 	targets := make([]target, len(accounts))
 	for i, a := range accounts {
 		// A locked holder (from an earlier run with --wrong-every) must be unlocked first.
@@ -280,11 +286,14 @@ func seed(ctx context.Context, o options, server string, opts []client.RemoteOpt
 		if err != nil && !errors.Is(err, model.ErrNotLocked) {
 			return nil, fmt.Errorf("unlock %s: %w", a.ID, err)
 		}
-		gen, err := admin.Generate(ctx, model.PINChange{AccountID: a.ID, Holder: "c-1", Kind: model.KindMaster})
+		pin, err := policy.Generate(nil)
 		if err != nil {
-			return nil, fmt.Errorf("generate a PIN for %s: %w", a.ID, err)
+			return nil, err
 		}
-		targets[i] = newTarget(a.ID, gen.PIN)
+		if _, err := admin.Set(ctx, model.PINChange{AccountID: a.ID, Holder: "c-1", Kind: model.KindMaster}, pin); err != nil {
+			return nil, fmt.Errorf("set a PIN for %s: %w", a.ID, err)
+		}
+		targets[i] = newTarget(a.ID, pin)
 	}
 	fmt.Fprintf(out, "seeded %d accounts with fresh PINs in %s\n", len(targets), time.Since(start).Round(time.Millisecond))
 	return targets, nil

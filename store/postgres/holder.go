@@ -81,7 +81,7 @@ func lockHolder(ctx context.Context, tx dbtx, b *pgx.Batch, ref model.HolderRef)
 		SELECT $1, $2 WHERE EXISTS (SELECT 1 FROM accounts WHERE id = $1)
 			AND ($2 = 'account' OR EXISTS (SELECT 1 FROM contacts WHERE account_id = $1 AND id = $2))
 		ON CONFLICT DO NOTHING`, ref.AccountID, ref.ContactID)
-	b.Queue(`SELECT failures, locked_at FROM holders WHERE account_id = $1 AND holder_id = $2 FOR UPDATE`, ref.AccountID, ref.ContactID)
+	b.Queue(`SELECT failures, locked_at, hard_locked_at FROM holders WHERE account_id = $1 AND holder_id = $2 FOR UPDATE`, ref.AccountID, ref.ContactID)
 	b.Queue(`SELECT kind, sealed, previous, created_at, expires_at, spent_at FROM pins
 		WHERE account_id = $1 AND holder_id = $2 ORDER BY kind COLLATE "C"`, ref.AccountID, ref.ContactID)
 	br := tx.SendBatch(ctx, b)
@@ -94,7 +94,7 @@ func lockHolder(ctx context.Context, tx dbtx, b *pgx.Batch, ref model.HolderRef)
 	if _, err := br.Exec(); err != nil {
 		return h, fmt.Errorf("create holder %s: %w", ref, err)
 	}
-	err := br.QueryRow().Scan(&h.Failures, &h.LockedSince)
+	err := br.QueryRow().Scan(&h.Failures, &h.LockedSince, &h.HardLockedAt)
 	if errors.Is(err, pgx.ErrNoRows) {
 		br.Close()
 		var known bool
@@ -109,7 +109,7 @@ func lockHolder(ctx context.Context, tx dbtx, b *pgx.Batch, ref model.HolderRef)
 	if err != nil {
 		return h, fmt.Errorf("lock holder %s: %w", ref, err)
 	}
-	h.LockedSince = utc(h.LockedSince)
+	h.LockedSince, h.HardLockedAt = utc(h.LockedSince), utc(h.HardLockedAt)
 	rows, err := br.Query()
 	if err != nil {
 		return h, fmt.Errorf("load PINs of %s: %w", ref, err)
@@ -185,6 +185,46 @@ func (t *holderTx) Unlock(ctx context.Context) error {
 	a, c := t.ref()
 	if _, err := t.tx.Exec(ctx, `UPDATE holders SET failures = 0, locked_at = NULL WHERE account_id = $1 AND holder_id = $2`, a, c); err != nil {
 		return fmt.Errorf("unlock %s: %w", t.h.Ref, err)
+	}
+	return nil
+}
+
+// RecordFailure keeps the rolling window as rows, under the holder's row lock (so the count is
+// exact across servers): forget those that aged out, note this one, count what is left, and set
+// the hard lock — four statements in one round trip.
+func (t *holderTx) RecordFailure(ctx context.Context, now time.Time, window time.Duration, hardLockAt int) (int, *time.Time, *time.Time, error) {
+	a, c := t.ref()
+	b := &pgx.Batch{}
+	b.Queue(`DELETE FROM holder_failures WHERE account_id = $1 AND holder_id = $2 AND at <= $3`, a, c, now.Add(-window))
+	b.Queue(`INSERT INTO holder_failures (account_id, holder_id, at) VALUES ($1, $2, $3)`, a, c, now)
+	b.Queue(`UPDATE holders SET
+			hard_locked_at = CASE WHEN n.recent >= $3 THEN COALESCE(hard_locked_at, $4) ELSE hard_locked_at END,
+			locked_at = CASE WHEN n.recent >= $3 THEN COALESCE(locked_at, $4) ELSE locked_at END
+		FROM (SELECT count(*) AS recent FROM holder_failures WHERE account_id = $1 AND holder_id = $2) n
+		WHERE account_id = $1 AND holder_id = $2
+		RETURNING n.recent, locked_at, hard_locked_at`, a, c, hardLockAt, now)
+	br := t.tx.SendBatch(ctx, b)
+	defer br.Close()
+	for range 2 {
+		if _, err := br.Exec(); err != nil {
+			return 0, nil, nil, fmt.Errorf("rolling window of %s: %w", t.h.Ref, err)
+		}
+	}
+	var recent int
+	var locked, hard *time.Time
+	if err := br.QueryRow().Scan(&recent, &locked, &hard); err != nil {
+		return 0, nil, nil, fmt.Errorf("hard lock of %s: %w", t.h.Ref, err)
+	}
+	return recent, utc(locked), utc(hard), br.Close()
+}
+
+func (t *holderTx) ClearHardLock(ctx context.Context) error {
+	a, c := t.ref()
+	b := &pgx.Batch{}
+	b.Queue(`UPDATE holders SET hard_locked_at = NULL WHERE account_id = $1 AND holder_id = $2`, a, c)
+	b.Queue(`DELETE FROM holder_failures WHERE account_id = $1 AND holder_id = $2`, a, c)
+	if err := t.tx.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("clear hard lock of %s: %w", t.h.Ref, err)
 	}
 	return nil
 }
@@ -326,7 +366,7 @@ func (s *Store) Holders(ctx context.Context, accountID string) ([]store.Holder, 
 		return []store.Holder{}, nil
 	}
 	// One statement, so the holders and their PINs are read from one snapshot.
-	rows, err := s.pool.Query(ctx, `SELECT h.holder_id, h.failures, h.locked_at,
+	rows, err := s.pool.Query(ctx, `SELECT h.holder_id, h.failures, h.locked_at, h.hard_locked_at,
 			p.kind, p.sealed, p.previous, p.created_at, p.expires_at, p.spent_at
 		FROM holders h LEFT JOIN pins p USING (account_id, holder_id)
 		WHERE h.account_id = $1 ORDER BY h.holder_id COLLATE "C", p.kind COLLATE "C"`, accountID)
@@ -338,15 +378,15 @@ func (s *Store) Holders(ctx context.Context, accountID string) ([]store.Holder, 
 	for rows.Next() {
 		var contact string
 		var failures int
-		var locked *time.Time
+		var locked, hard *time.Time
 		var kind *string
 		var p store.SealedPIN
 		var created *time.Time
-		if err := rows.Scan(&contact, &failures, &locked, &kind, &p.Sealed, &p.Previous, &created, &p.ExpiresAt, &p.SpentAt); err != nil {
+		if err := rows.Scan(&contact, &failures, &locked, &hard, &kind, &p.Sealed, &p.Previous, &created, &p.ExpiresAt, &p.SpentAt); err != nil {
 			return nil, fmt.Errorf("load holders of %s: %w", accountID, err)
 		}
 		if len(out) == 0 || out[len(out)-1].Ref.ContactID != contact {
-			out = append(out, store.Holder{Ref: model.HolderRef{AccountID: accountID, ContactID: contact}, Failures: failures, LockedSince: utc(locked)})
+			out = append(out, store.Holder{Ref: model.HolderRef{AccountID: accountID, ContactID: contact}, Failures: failures, LockedSince: utc(locked), HardLockedAt: utc(hard)})
 		}
 		if kind != nil {
 			p.Kind = model.Kind(*kind)
@@ -400,6 +440,13 @@ func (s *Store) ResetAccount(ctx context.Context, accountID string, e model.Audi
 		}
 		// A replay after the reset would report PINs and counts that no longer hold.
 		if _, err := tx.Exec(ctx, `DELETE FROM idempotency WHERE account_id = $1`, accountID); err != nil {
+			return err
+		}
+		// Every PIN is revoked, so the guesses at them no longer count toward the rolling cap.
+		if _, err := tx.Exec(ctx, `UPDATE holders SET hard_locked_at = NULL WHERE account_id = $1 AND hard_locked_at IS NOT NULL`, accountID); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM holder_failures WHERE account_id = $1`, accountID); err != nil {
 			return err
 		}
 		return appendAudit(ctx, tx, e)

@@ -249,19 +249,19 @@ func (s *Store) Holders(ctx context.Context, accountID string) ([]store.Holder, 
 		return nil, fmt.Errorf("holders: %w", mapErr(err))
 	}
 	defer tx.Rollback()
-	rows, err := tx.QueryContext(ctx, `SELECT holder_id, failures, locked_at FROM holders WHERE account_id = ? ORDER BY holder_id`, accountID)
+	rows, err := tx.QueryContext(ctx, `SELECT holder_id, failures, locked_at, hard_locked_at FROM holders WHERE account_id = ? ORDER BY holder_id`, accountID)
 	if err != nil {
 		return nil, fmt.Errorf("holders: %w", mapErr(err))
 	}
 	out := []store.Holder{}
 	for rows.Next() {
 		h := store.Holder{Ref: model.HolderRef{AccountID: accountID}}
-		var locked sql.NullInt64
-		if err := rows.Scan(&h.Ref.ContactID, &h.Failures, &locked); err != nil {
+		var locked, hard sql.NullInt64
+		if err := rows.Scan(&h.Ref.ContactID, &h.Failures, &locked, &hard); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("holders: %w", mapErr(err))
 		}
-		h.LockedSince = fromNull(locked)
+		h.LockedSince, h.HardLockedAt = fromNull(locked), fromNull(hard)
 		out = append(out, h)
 	}
 	rows.Close()
@@ -310,6 +310,13 @@ func (s *Store) ResetAccount(ctx context.Context, accountID string, e model.Audi
 		}
 		// A replay after the reset would report PINs and counts that no longer hold.
 		if _, err := tx.ExecContext(ctx, `DELETE FROM idempotency WHERE account_id = ?`, accountID); err != nil {
+			return mapErr(err)
+		}
+		// Every PIN is revoked, so the guesses at them no longer count toward the rolling cap.
+		if _, err := tx.ExecContext(ctx, `UPDATE holders SET hard_locked_at = NULL WHERE account_id = ? AND hard_locked_at IS NOT NULL`, accountID); err != nil {
+			return mapErr(err)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM holder_failures WHERE account_id = ?`, accountID); err != nil {
 			return mapErr(err)
 		}
 		res = model.ResetResult{RevokedPINs: int(revoked), UnlockedHolders: int(unlocked)}

@@ -24,6 +24,7 @@ const crashEnv = "PINDESK_SQLITE_CRASH_CHILD_DB"
 func crashPolicy() model.Policy {
 	p := model.DefaultPolicy()
 	p.MaxFailures = 100
+	p.HardLockFailures = 10000 // the rolling cap must allow at least MaxFailures
 	return p
 }
 

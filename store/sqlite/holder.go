@@ -32,13 +32,13 @@ func (s *Store) UpdateHolder(ctx context.Context, ref model.HolderRef, fn func(s
 // call finds it, and the write lock (held since BEGIN IMMEDIATE) means nobody can add it between.
 func lockHolder(ctx context.Context, tx *sql.Tx, ws stmts, ref model.HolderRef) (store.Holder, error) {
 	h := store.Holder{Ref: ref}
-	var locked sql.NullInt64
-	err := ws.txQueryRow(ctx, tx, sqlSelectHolder, ref.AccountID, ref.ContactID).Scan(&h.Failures, &locked)
+	var locked, hard sql.NullInt64
+	err := ws.txQueryRow(ctx, tx, sqlSelectHolder, ref.AccountID, ref.ContactID).Scan(&h.Failures, &locked, &hard)
 	if errors.Is(err, sql.ErrNoRows) {
 		if _, err := ws.txExec(ctx, tx, sqlInsertHolder, ref.AccountID, ref.ContactID); err != nil {
 			return h, mapErr(err)
 		}
-		err = ws.txQueryRow(ctx, tx, sqlSelectHolder, ref.AccountID, ref.ContactID).Scan(&h.Failures, &locked)
+		err = ws.txQueryRow(ctx, tx, sqlSelectHolder, ref.AccountID, ref.ContactID).Scan(&h.Failures, &locked, &hard)
 	}
 	if errors.Is(err, sql.ErrNoRows) {
 		var n int
@@ -53,7 +53,7 @@ func lockHolder(ctx context.Context, tx *sql.Tx, ws stmts, ref model.HolderRef) 
 	if err != nil {
 		return h, mapErr(err)
 	}
-	h.LockedSince = fromNull(locked)
+	h.LockedSince, h.HardLockedAt = fromNull(locked), fromNull(hard)
 	rows, err := ws.txQuery(ctx, tx, sqlHolderPINs, ref.AccountID, ref.ContactID)
 	if err != nil {
 		return h, mapErr(err)
@@ -123,6 +123,40 @@ func (t *holderTx) Unlock(ctx context.Context) error {
 	_, err := t.ws.txExec(nocancel(ctx), t.tx, sqlUnlock, t.h.Ref.AccountID, t.h.Ref.ContactID)
 	if err != nil {
 		return fmt.Errorf("unlock: %w", mapErr(err))
+	}
+	return nil
+}
+
+// RecordFailure keeps the rolling window as rows: forget those that aged out, note this one, count
+// what is left. The write lock held since BEGIN IMMEDIATE makes the count exact.
+func (t *holderTx) RecordFailure(ctx context.Context, now time.Time, window time.Duration, hardLockAt int) (int, *time.Time, *time.Time, error) {
+	ctx = nocancel(ctx)
+	a, c := t.h.Ref.AccountID, t.h.Ref.ContactID
+	if _, err := t.ws.txExec(ctx, t.tx, sqlForgetFailures, a, c, nanos(now.Add(-window))); err != nil {
+		return 0, nil, nil, fmt.Errorf("rolling window: %w", mapErr(err))
+	}
+	if _, err := t.ws.txExec(ctx, t.tx, sqlNoteFailure, a, c, nanos(now)); err != nil {
+		return 0, nil, nil, fmt.Errorf("rolling window: %w", mapErr(err))
+	}
+	var recent int
+	if err := t.ws.txQueryRow(ctx, t.tx, sqlCountFailures, a, c).Scan(&recent); err != nil {
+		return 0, nil, nil, fmt.Errorf("rolling window: %w", mapErr(err))
+	}
+	var locked, hard sql.NullInt64
+	if err := t.ws.txQueryRow(ctx, t.tx, sqlHardLock, recent >= hardLockAt, nanos(now), a, c).Scan(&locked, &hard); err != nil {
+		return 0, nil, nil, fmt.Errorf("hard lock: %w", mapErr(err))
+	}
+	return recent, fromNull(locked), fromNull(hard), nil
+}
+
+func (t *holderTx) ClearHardLock(ctx context.Context) error {
+	ctx = nocancel(ctx)
+	a, c := t.h.Ref.AccountID, t.h.Ref.ContactID
+	if _, err := t.ws.txExec(ctx, t.tx, sqlClearHardLock, a, c); err != nil {
+		return fmt.Errorf("clear hard lock: %w", mapErr(err))
+	}
+	if _, err := t.ws.txExec(ctx, t.tx, sqlClearFailures, a, c); err != nil {
+		return fmt.Errorf("clear hard lock: %w", mapErr(err))
 	}
 	return nil
 }

@@ -281,7 +281,9 @@ func TestTwoStoresOnOneFile(t *testing.T) {
 			if outcomes[model.OutcomeMismatch] != 6 || outcomes[model.OutcomeLocked] != 26 {
 				t.Fatalf("rep %d: %v, want 6 mismatches and 26 locked", rep, outcomes)
 			}
-			if err := svcs[rep%2].Unlock(ctx, storetest.Supervisor, model.UnlockRequest{AccountID: storetest.Smith, Holder: storetest.John, Reason: "test"}); err != nil {
+			// As an admin, whose unlock also forgets the rolling window: each rep starts afresh
+			// rather than running into the cap of 20 wrong PINs a day.
+			if err := svcs[rep%2].Unlock(ctx, storetest.Admin, model.UnlockRequest{AccountID: storetest.Smith, Holder: storetest.John, Reason: "test"}); err != nil {
 				t.Fatal(err)
 			}
 		}

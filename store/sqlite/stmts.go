@@ -17,7 +17,7 @@ const (
 	sqlInsertHolder = `INSERT OR IGNORE INTO holders (account_id, holder_id)
 		SELECT ?1, ?2 WHERE EXISTS (SELECT 1 FROM accounts WHERE id = ?1)
 		AND (?2 = 'account' OR EXISTS (SELECT 1 FROM contacts WHERE account_id = ?1 AND id = ?2))`
-	sqlSelectHolder = `SELECT failures, locked_at FROM holders WHERE account_id = ? AND holder_id = ?`
+	sqlSelectHolder = `SELECT failures, locked_at, hard_locked_at FROM holders WHERE account_id = ? AND holder_id = ?`
 	sqlHolderPINs   = `SELECT holder_id, kind, sealed, previous, created_at, expires_at, spent_at
 		FROM pins WHERE account_id = ? AND holder_id = ? ORDER BY kind`
 	sqlAddFailure = `UPDATE holders
@@ -29,7 +29,17 @@ const (
 		WHERE account_id = ? AND holder_id = ? AND locked_at IS NULL`
 	sqlUnlock = `UPDATE holders SET failures = 0, locked_at = NULL
 		WHERE account_id = ? AND holder_id = ?`
-	sqlPutPIN = `INSERT INTO pins (account_id, holder_id, kind, sealed, previous, created_at, expires_at, spent_at)
+	sqlForgetFailures = `DELETE FROM holder_failures WHERE account_id = ? AND holder_id = ? AND at <= ?`
+	sqlNoteFailure    = `INSERT INTO holder_failures (account_id, holder_id, at) VALUES (?, ?, ?)`
+	sqlCountFailures  = `SELECT count(*) FROM holder_failures WHERE account_id = ? AND holder_id = ?`
+	sqlHardLock       = `UPDATE holders
+		SET hard_locked_at = CASE WHEN ?1 THEN coalesce(hard_locked_at, ?2) ELSE hard_locked_at END,
+		    locked_at = CASE WHEN ?1 THEN coalesce(locked_at, ?2) ELSE locked_at END
+		WHERE account_id = ?3 AND holder_id = ?4
+		RETURNING locked_at, hard_locked_at`
+	sqlClearHardLock = `UPDATE holders SET hard_locked_at = NULL WHERE account_id = ? AND holder_id = ?`
+	sqlClearFailures = `DELETE FROM holder_failures WHERE account_id = ? AND holder_id = ?`
+	sqlPutPIN        = `INSERT INTO pins (account_id, holder_id, kind, sealed, previous, created_at, expires_at, spent_at)
 		VALUES (?1, ?2, ?3, ?4, NULL, ?5, ?6, ?7)
 		ON CONFLICT (account_id, holder_id, kind) DO UPDATE SET
 			previous = coalesce(pins.sealed, pins.previous),
@@ -70,6 +80,7 @@ const (
 
 var writerQueries = []string{
 	sqlInsertHolder, sqlSelectHolder, sqlHolderPINs, sqlAddFailure, sqlResetFailures, sqlUnlock,
+	sqlForgetFailures, sqlNoteFailure, sqlCountFailures, sqlHardLock, sqlClearHardLock, sqlClearFailures,
 	sqlPutPIN, sqlClearPIN, sqlSpendPIN, sqlClaimIdempotent, sqlIdempotent, sqlSweepIdempotent, sqlSaveIdempotent,
 	sqlForgetIdempotent,
 	sqlAppendAudit, sqlSavepoint, sqlRollbackSavepoint, sqlReleaseSavepoint,

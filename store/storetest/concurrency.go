@@ -108,7 +108,7 @@ func runConcurrency(t *testing.T, newStore func(t *testing.T) store.Store) {
 				if n := countOutcome(evs, model.ActionVerify, "locked"); n != tc.k-want {
 					t.Fatalf("rep %d: %d locked events, want %d", rep, n, tc.k-want)
 				}
-				e.unlock(john)
+				e.unlockAfresh(john)
 			}
 		})
 	}
@@ -143,7 +143,7 @@ func runConcurrency(t *testing.T, newStore func(t *testing.T) store.Store) {
 				if st := e.state(h); st.Failures != 6 || !st.Locked() {
 					t.Fatalf("rep %d: %s stored %+v", rep, h, st)
 				}
-				e.unlock(h)
+				e.unlockAfresh(h)
 			}
 		}
 	})
@@ -208,7 +208,7 @@ func runConcurrency(t *testing.T, newStore func(t *testing.T) store.Store) {
 			default:
 				t.Fatalf("rep %d: the right PIN answered %+v", rep, right)
 			}
-			e.unlock(john)
+			e.unlockAfresh(john)
 		}
 		t.Logf("orders seen: %v", orders)
 	})

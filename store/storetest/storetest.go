@@ -42,6 +42,9 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("tokens", func(t *testing.T) { runTokens(t, newStore) })
 	t.Run("store contract", func(t *testing.T) { runContract(t, newStore) })
 	t.Run("concurrency", func(t *testing.T) { runConcurrency(t, newStore) })
+	t.Run("hard lock", func(t *testing.T) { runHardLock(t, newStore) })
+	t.Run("trainer rights follow the demo marker", func(t *testing.T) { runDemoRights(t, newStore) })
+	t.Run("verification channels", func(t *testing.T) { runCallChannels(t, newStore) })
 }
 
 // RunSearch runs only the search and import part of the suite, for an implementation that has
@@ -237,6 +240,16 @@ func wrongPIN(i int) string { return fmt.Sprintf("0%05d", i%100000) }
 func (e *env) unlock(h model.HolderRef) {
 	e.t.Helper()
 	if err := e.svc.Unlock(e.ctx, Supervisor, model.UnlockRequest{AccountID: h.AccountID, Holder: h.ContactID, Reason: "caller identified by callback"}); err != nil {
+		e.t.Fatalf("unlock %s: %v", h, err)
+	}
+}
+
+// unlockAfresh unlocks as an admin, which also forgets the holder's rolling window of failures:
+// a test that locks the same holder rep after rep starts each rep as on a new day, rather than
+// running into the rolling cap (tested on its own in hardlock.go).
+func (e *env) unlockAfresh(h model.HolderRef) {
+	e.t.Helper()
+	if err := e.svc.Unlock(e.ctx, Admin, model.UnlockRequest{AccountID: h.AccountID, Holder: h.ContactID, Reason: "next repetition"}); err != nil {
 		e.t.Fatalf("unlock %s: %v", h, err)
 	}
 }
