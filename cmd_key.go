@@ -58,9 +58,9 @@ func checkKey(ctx context.Context, svc *core.Service, key []byte, s config.Setti
 			ErrWrongKey, db, km.Recorded, next, s.KeyFile, km.Held, s.KeyFile+".old", next, s.KeyFile)
 	}
 	if km.Rekeyed {
-		return fmt.Errorf("%w: the database %s was re-keyed (pindesk admin key rotate): its key is now key id %s, but the key file %s holds the key it replaced, key id %s. Nothing was changed. Copy the new key file from the machine that rotated the key to %s, then start again", ErrWrongKey, db, km.Recorded, s.KeyFile, km.Held, s.KeyFile)
+		return fmt.Errorf("%w: the database %s was re-keyed (pindesk admin key rotate): its key is now key id %s, but the key file %s holds the key it replaced, key id %s. Nothing was changed. Put the new key file the rotation wrote (key id %s) at %s — on PostgreSQL, copy it from the machine that rotated the key — then start again", ErrWrongKey, db, km.Recorded, s.KeyFile, km.Held, km.Recorded, s.KeyFile)
 	}
-	return fmt.Errorf("%w: the key file %s holds key id %s, but the PINs of the database %s are sealed with key id %s. Nothing was changed: with another key every right PIN would count as wrong. Point --key-file at the database's key file (key id %s)", ErrWrongKey, s.KeyFile, km.Held, db, km.Recorded, km.Recorded)
+	return fmt.Errorf("%w: the key file %s holds key id %s, but the PINs of the database %s are sealed with key id %s. Nothing was changed: with another key every right PIN would count as wrong. Point --key-file at the database's key file (key id %s), or restore it from your backup", ErrWrongKey, s.KeyFile, km.Held, db, km.Recorded, km.Recorded)
 }
 
 func (a *app) keyRotateCommand() *cobra.Command {
@@ -163,4 +163,3 @@ func rotateKeyFiles(path string, oldKey, newKey []byte, rekey func(next *secret.
 	}
 	return n, nil
 }
-
