@@ -399,4 +399,3 @@ func TestTheAdminNeverCreatesADatabaseBesideAnExistingKey(t *testing.T) {
 		t.Error("a fresh database was created beside the existing key")
 	}
 }
-
