@@ -18,10 +18,12 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/pindesk/pindesk/client"
 	"github.com/pindesk/pindesk/config"
 	"github.com/pindesk/pindesk/core"
 	"github.com/pindesk/pindesk/model"
 	"github.com/pindesk/pindesk/store/sqlite"
+	"github.com/pindesk/pindesk/ui"
 )
 
 // keyID is the key id a message names a key by: the first 8 bytes of HMAC-SHA256("pindesk key
@@ -110,7 +112,8 @@ func (d *keyDesk) snapshot() string {
 		if err != nil {
 			d.t.Fatal(err)
 		}
-		return string(b)
+		wal, _ := os.ReadFile(d.db + "-wal") // what an open store wrote is here until it closes
+		return string(b) + string(wal)
 	}
 	st, err := openStore(context.Background(), d.settings(d.key))
 	if err != nil {
@@ -143,6 +146,10 @@ func (d *keyDesk) runFor(timeout time.Duration, args ...string) (int, string) {
 	a.lookupEnv = func(k string) (string, bool) { v, ok := d.env[k]; return v, ok }
 	a.homeDir = func() (string, error) { return d.tmp, nil }
 	a.userName = func() string { return "ada" }
+	a.runUI = func(_ context.Context, b client.Backend, opts ui.Options) error {
+		d.uiBackend, d.uiOpts = b, opts
+		return nil
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	code := run(ctx, append([]string{"--data-dir", d.dataDir}, args...), a)
