@@ -1,7 +1,6 @@
 package core
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -126,7 +125,9 @@ func (s *Service) decide(ctx context.Context, tx store.HolderTx, acct model.Acco
 		for i, p := range sealed { // every PIN is compared, whatever matched first
 			match, err := s.sealer.Compare(binding, p.Sealed, pin)
 			out[i] = model.Candidate{PIN: p.PINState, Matches: match}
-			keyFault = cmp.Or(keyFault, err)
+			if keyFault == nil {
+				keyFault = err
+			}
 		}
 		return out
 	})
