@@ -105,14 +105,18 @@ func (a *app) settings() (config.Settings, error) {
 // ErrNoKey: the key file is missing though the database it belongs to exists.
 var ErrNoKey = errors.New("the key file is missing")
 
+// ErrNoDatabase: the SQLite database is missing though the key file made with it exists.
+var ErrNoDatabase = errors.New("the database is missing")
+
 // openCore opens the database and key the settings name and returns the core over them; the
 // caller closes the store. It is what every command that works on the database shares: the
 // terminal app, `pindesk admin …`, and `pindesk serve`.
 //
-// A key is created only together with a new SQLite database. A missing key beside an existing
-// database is refused: a fresh key would not open any PIN in it, so every customer's right PIN
+// A key is created only together with a new SQLite database, and a new SQLite database only
+// together with a new key. A missing key beside an existing database is refused: a fresh key would not open any PIN in it, so every customer's right PIN
 // would count as a wrong one and lock them out. A PostgreSQL database is shared by several
 // servers that must hold the same key, so its key is never made here (see `pindesk admin key init`).
+// Then the key must be the database's (checkKey): another key is refused before anything is changed.
 func openCore(ctx context.Context, s config.Settings, opts ...core.Option) (*core.Service, store.Store, error) {
 	_, err := os.Stat(s.KeyFile)
 	keyExists := err == nil
@@ -123,9 +127,11 @@ func openCore(ctx context.Context, s config.Settings, opts ...core.Option) (*cor
 		if s.UsesPostgres() {
 			return nil, nil, fmt.Errorf("%w: %s does not exist. Every server of a PostgreSQL database needs the same key: copy it from the server that made it, or make the first one with `pindesk admin key init`", ErrNoKey, s.KeyFile)
 		}
-		if info, err := os.Stat(s.Database); err == nil && info.Size() > 0 {
+		if sqliteExists(s.Database) {
 			return nil, nil, fmt.Errorf("%w: %s does not exist, but the database %s does. Without its key no PIN in it can be checked, and every right PIN would count as wrong. Restore the key file from your backup, or point --key-file at it", ErrNoKey, s.KeyFile, s.Database)
 		}
+	} else if !s.UsesPostgres() && !sqliteExists(s.Database) {
+		return nil, nil, fmt.Errorf("%w: the key file %s exists, but its database %s does not. pindesk makes a new database only with a new key, so that a moved or deleted database is noticed rather than silently replaced by an empty one. Restore the database from your backup or point --database at it; to start afresh on purpose, move the key file away first", ErrNoDatabase, s.KeyFile, s.Database)
 	}
 	st, err := openStore(ctx, s)
 	if err != nil {
@@ -143,6 +149,10 @@ func openCore(ctx context.Context, s config.Settings, opts ...core.Option) (*cor
 	}
 	svc, err := core.New(st, sealer, append([]core.Option{core.WithPolicy(s.Policy), core.WithIdempotencyTTL(s.IdempotencyTTL)}, opts...)...)
 	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	if err := checkKey(ctx, svc, key, s); err != nil {
 		st.Close()
 		return nil, nil, err
 	}

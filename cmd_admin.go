@@ -336,5 +336,6 @@ An existing key file is never replaced: the PINs sealed with it would be lost.`,
 			return nil
 		},
 	})
+	key.AddCommand(a.keyRotateCommand())
 	return key
 }

@@ -163,13 +163,24 @@ func (s *Service) decide(ctx context.Context, tx store.HolderTx, acct model.Acco
 		}
 	}
 	binding := h.Ref.Key()
+	var keyFault error
 	d := model.Decide(s.policy, now, acct.UsesPINs, h.State(s.policy.MaxFailures), states, func() []model.Candidate {
 		out := make([]model.Candidate, len(sealed))
 		for i, p := range sealed { // every PIN is compared, whatever matched first
-			out[i] = model.Candidate{PIN: p.PINState, Matches: s.sealer.Matches(binding, p.Sealed, pin)}
+			match, err := s.sealer.Compare(binding, p.Sealed, pin)
+			out[i] = model.Candidate{PIN: p.PINState, Matches: match}
+			if keyFault == nil {
+				keyFault = err
+			}
 		}
 		return out
 	})
+	if keyFault != nil {
+		// A PIN that does not open says nothing of the caller's PIN: this process's key is not the
+		// database's (rotated while it ran). Counting it would lock out callers who gave the right PIN.
+		s.log.Error("a stored PIN does not open under this process's key; nothing was counted. Restart with the database's key file", "account", h.Ref.AccountID, "holder", h.Ref.ContactID, "error", keyFault)
+		return model.VerifyResult{}, keyFault
+	}
 	switch d.Effect {
 	case model.EffectCountFailure:
 		failures, locked, err := s.countFailure(ctx, tx, now)

@@ -12,7 +12,8 @@ const (
 	ActionClear    Action = "clear"
 	ActionUnlock   Action = "unlock"
 	ActionReset    Action = "reset"
-	ActionRead     Action = "read" // the portal read back a holder's PIN
+	ActionRead     Action = "read"  // the portal read back a holder's PIN
+	ActionRekey    Action = "rekey" // every PIN re-sealed under a new key (pindesk admin key rotate)
 )
 
 // AuditRefused is the audit outcome of a verification refused before any comparison because the

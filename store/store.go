@@ -28,6 +28,14 @@ var (
 	ErrDuplicate = errors.New("already exists")
 )
 
+// MetaKeyCheck names the meta fact that holds the check value of the key the database's PINs are
+// sealed with (secret.CheckValue): a process holding another key refuses to start.
+const MetaKeyCheck = "key_check"
+
+// MetaPreviousKeyCheck names the meta fact that holds the check value of the key the last
+// rotation replaced, so a process still holding that key can be told the database was re-keyed.
+const MetaPreviousKeyCheck = "key_check_previous"
+
 // SealedPIN is one stored PIN of a holder: its state and its AES-GCM ciphertext.
 type SealedPIN struct {
 	model.PINState
@@ -167,6 +175,20 @@ type Store interface {
 	Meta(ctx context.Context, name string) (value string, ok bool, err error)
 	// PutMeta records value under name, replacing what was there.
 	PutMeta(ctx context.Context, name, value string) error
+
+	// The sealing key's record (see MetaKeyCheck).
+	//
+	// AddMeta records value under name unless a value is recorded there, and returns the value
+	// that stands: so of two processes recording different values at once, both learn the winner.
+	AddMeta(ctx context.Context, name, value string) (string, error)
+	// AnySealedPIN returns one sealed value stored (a current or a previous PIN) and its holder,
+	// so a key can be proved to open the database's PINs; ok is false when none is stored.
+	AnySealedPIN(ctx context.Context) (ref model.HolderRef, sealed []byte, ok bool, err error)
+	// RekeyPINs re-seals every stored PIN, current and previous, with reseal, sets MetaKeyCheck
+	// from oldCheck to newCheck (and MetaPreviousKeyCheck to oldCheck), and appends e, all in one transaction that no PIN change can
+	// run beside; it returns how many PIN rows it re-sealed. A reseal error, or a recorded check
+	// other than oldCheck (another rotation ran first: model.ErrConflict), changes nothing.
+	RekeyPINs(ctx context.Context, reseal func(ref model.HolderRef, sealed []byte) ([]byte, error), oldCheck, newCheck string, e model.AuditEvent) (int, error)
 
 	Close() error
 }

@@ -41,6 +41,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("idempotency", func(t *testing.T) { runIdempotency(t, newStore) })
 	t.Run("tokens", func(t *testing.T) { runTokens(t, newStore) })
 	t.Run("store contract", func(t *testing.T) { runContract(t, newStore) })
+	t.Run("key", func(t *testing.T) { runKey(t, newStore) })
 	t.Run("concurrency", func(t *testing.T) { runConcurrency(t, newStore) })
 	t.Run("hard lock", func(t *testing.T) { runHardLock(t, newStore) })
 	t.Run("trainer rights follow the demo marker", func(t *testing.T) { runDemoRights(t, newStore) })
