@@ -23,7 +23,8 @@ const importChunk = 200
 // contacts no longer listed are deleted with them, so the id reappearing later does not revive an
 // old PIN. An account number that belongs to another account is store.ErrDuplicate, and nothing of
 // the import is kept.
-func (s *Store) ImportAccounts(ctx context.Context, accounts []model.Account) error {
+func (s *Store) ImportAccounts(ctx context.Context, accounts []model.Account) (err error) {
+	defer mapped(&err)
 	for _, a := range accounts {
 		if !storable(a.ID, a.Number, a.Name, a.Product) {
 			return fmt.Errorf("import account %q: %w: text must be UTF-8 without NUL characters", a.ID, model.ErrInvalidInput)
@@ -124,7 +125,8 @@ func queueAccount(b *pgx.Batch, a model.Account) {
 // Account returns the account with its contacts in their imported order, in one statement: one
 // round trip (every request of the core starts here) and one snapshot, so a concurrent import is
 // seen whole or not at all.
-func (s *Store) Account(ctx context.Context, id string) (model.Account, error) {
+func (s *Store) Account(ctx context.Context, id string) (_ model.Account, err error) {
+	defer mapped(&err)
 	if !storable(id) {
 		return model.Account{}, fmt.Errorf("%w: %q", model.ErrUnknownAccount, id)
 	}
@@ -173,7 +175,8 @@ var denseMatches = 2000
 // It merges two streams, each cut at offset+limit and both in number order: accounts whose number
 // starts with the query (one range of accounts_number_nocase — a number prefix's matches are
 // contiguous), and accounts with a matching term (one or two ranges of the term index).
-func (s *Store) SearchAccounts(ctx context.Context, q string, limit, offset int) ([]model.AccountSummary, error) {
+func (s *Store) SearchAccounts(ctx context.Context, q string, limit, offset int) (_ []model.AccountSummary, err error) {
+	defer mapped(&err)
 	text := searchterm.Normalize(q)
 	// Stored text is valid UTF-8 without NUL (imports are checked), so a query that is not can
 	// match nothing; PostgreSQL would refuse it as a parameter.
@@ -190,7 +193,7 @@ func (s *Store) SearchAccounts(ctx context.Context, q string, limit, offset int)
 		lo2, hi2 = d, searchterm.PrefixEnd(d)
 	}
 	var matches int
-	err := s.pool.QueryRow(ctx, `SELECT
+	err = s.pool.QueryRow(ctx, `SELECT
 		(SELECT count(*) FROM (SELECT 1 FROM search_terms WHERE term >= $1 AND term < $2 LIMIT $5) a) +
 		(SELECT count(*) FROM (SELECT 1 FROM search_terms WHERE term >= $3 AND term < $4 LIMIT $5) b)`,
 		lo1, hi1, lo2, hi2, denseMatches).Scan(&matches)
