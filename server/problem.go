@@ -97,8 +97,8 @@ func problemFor(err error) (p Problem, known bool) {
 			if errors.As(err, &pe) {
 				p.Rule, p.RuleDetail = pe.Rule, pe.Detail
 			}
-			if c.code == CodeBusy {
-				p.RetryAfter = 1
+			if c.status == http.StatusServiceUnavailable {
+				p.RetryAfter = 1 // busy or unavailable: a fault that passes, or that an operator fixes
 			}
 			var rl rateLimited
 			if errors.As(err, &rl) {
