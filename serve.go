@@ -1,10 +1,13 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -33,6 +36,10 @@ var serveFlags = []struct {
 	}},
 	{"tls-key", "serve.tls_key", func(s *config.Serve, c *cobra.Command, n string) (err error) {
 		s.TLSKey, err = c.Flags().GetString(n)
+		return
+	}},
+	{"metrics-listen", "serve.metrics_listen", func(s *config.Serve, c *cobra.Command, n string) (err error) {
+		s.MetricsListen, err = c.Flags().GetString(n)
 		return
 	}},
 	{"insecure-allow-plaintext", "serve.allow_insecure", func(s *config.Serve, c *cobra.Command, n string) (err error) {
@@ -68,8 +75,10 @@ it may do and its name is what the audit trail records. Without --tls-cert and -
 only on a loopback address, unless --insecure-allow-plaintext says a TLS proxy on this host
 fronts it. Verifications are rate limited per token and per account (see the serve.* settings).
 
-Besides the API under /v1 it serves /healthz, /readyz (the database answers), /metrics
-(Prometheus) and /openapi.json. SIGINT or SIGTERM stops it after the requests in flight finish.`,
+Besides the API under /v1 it serves /healthz, /readyz (the database answers and can be written),
+/metrics (Prometheus; on its own address instead with --metrics-listen) and /openapi.json. Over TLS
+every answer carries Strict-Transport-Security. SIGINT or SIGTERM stops it after the requests in
+flight finish.`,
 		Args: noArgs,
 		RunE: a.runServe,
 	}
@@ -77,6 +86,7 @@ Besides the API under /v1 it serves /healthz, /readyz (the database answers), /m
 	f.String("listen", "", "host:port to listen on (default "+config.DefaultListen+")")
 	f.String("tls-cert", "", "PEM certificate file for HTTPS (with --tls-key)")
 	f.String("tls-key", "", "PEM private key file for HTTPS (with --tls-cert)")
+	f.String("metrics-listen", "", "host:port serving /metrics on its own, in plain HTTP (then the API's port does not serve it)")
 	f.Bool("insecure-allow-plaintext", false, "allow plain HTTP on a non-loopback address (only behind a TLS proxy on this host)")
 	f.Float64("token-verify-per-second", 0, "verifications per second one API token may sustain")
 	f.Int("token-verify-burst", 0, "verifications one API token may make at once")
@@ -128,8 +138,35 @@ func (a *app) runServe(cmd *cobra.Command, _ []string) error {
 		TokenVerifyLimit:   server.Limit{PerSecond: s.Serve.TokenVerifyPerSecond, Burst: s.Serve.TokenVerifyBurst},
 		AccountVerifyLimit: server.Limit{PerSecond: s.Serve.AccountVerifyPerSecond, Burst: s.Serve.AccountVerifyBurst},
 		TokenUnlockLimit:   server.PerHour(s.Serve.TokenUnlocksPerHour),
+		MetricsElsewhere:   s.Serve.MetricsListen != "",
 	})
-	return server.ListenAndServe(ctx, server.ListenConfig{
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	metricsDone := make(chan error, 1)
+	var outMu sync.Mutex // both listeners announce themselves on a.out
+	if s.Serve.MetricsListen != "" {
+		// Metrics hold counts and timings, never a PIN, token or id: plain HTTP is allowed on any
+		// address, for a Prometheus on an internal network. If either listener stops, both do.
+		go func() {
+			err := server.ListenAndServe(ctx, server.ListenConfig{
+				Addr: s.Serve.MetricsListen, AllowPlaintext: true, ShutdownTimeout: shutdown, Logger: logger,
+				Listening: func(addr net.Addr, _ bool) {
+					outMu.Lock()
+					fmt.Fprintf(a.out, "pindesk serve: metrics on http://%s/metrics\n", addr)
+					outMu.Unlock()
+					logger.Info("serving metrics", "addr", addr.String())
+				},
+			}, api.MetricsHandler())
+			if err != nil {
+				err = fmt.Errorf("metrics listener: %w", err)
+			}
+			metricsDone <- err
+			stop()
+		}()
+	} else {
+		metricsDone <- nil
+	}
+	err = server.ListenAndServe(ctx, server.ListenConfig{
 		Addr: s.Serve.Listen, CertFile: s.Serve.TLSCert, KeyFile: s.Serve.TLSKey,
 		AllowPlaintext: s.Serve.AllowInsecure, ShutdownTimeout: shutdown, Logger: logger,
 		Listening: func(addr net.Addr, tls bool) {
@@ -138,10 +175,14 @@ func (a *app) runServe(cmd *cobra.Command, _ []string) error {
 				scheme = "https"
 			}
 			// One line on stdout, so a script (or a test) can learn the port of --listen :0.
+			outMu.Lock()
 			fmt.Fprintf(a.out, "pindesk serve: listening on %s://%s\n", scheme, addr)
+			outMu.Unlock()
 			logger.Info("listening", "addr", addr.String(), "tls", tls, "database", redactDatabase(s.Database))
 		},
 	}, api)
+	stop()
+	return errors.Join(err, <-metricsDone)
 }
 
 func newServeLogger(cmd *cobra.Command, a *app) (*slog.Logger, error) {

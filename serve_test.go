@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -170,6 +172,64 @@ func TestServeAnswersTheAppInRemoteModeAndStopsWhenSignalled(t *testing.T) {
 		t.Fatal("the app found no account through the server")
 	}
 
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Fatalf("serve exited %d: %s", code, errOut.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not stop when signalled")
+	}
+}
+
+// TestServeCanPutMetricsOnTheirOwnAddress: with --metrics-listen, /metrics answers there and is a
+// 404 on the API's port; both listeners stop when serve is signalled.
+func TestServeCanPutMetricsOnTheirOwnAddress(t *testing.T) {
+	d := newDesk(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out, errOut lockedBuffer
+	a := newApp(strings.NewReader(""), &out, &errOut)
+	a.lookupEnv = func(string) (string, bool) { return "", false }
+	a.homeDir = func() (string, error) { return t.TempDir(), nil }
+	a.userName = func() string { return "ada" }
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"--data-dir", d.dataDir, "serve", "--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0", "--log-level", "error"}, a)
+	}()
+	api, metrics := "", ""
+	for deadline := time.Now().Add(10 * time.Second); (api == "" || metrics == "") && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		for _, line := range strings.Split(out.String(), "\n") {
+			if _, u, ok := strings.Cut(line, "listening on "); ok {
+				api = strings.TrimSpace(u)
+			}
+			if _, u, ok := strings.Cut(line, "metrics on "); ok {
+				metrics = strings.TrimSpace(u)
+			}
+		}
+	}
+	if api == "" || metrics == "" {
+		t.Fatalf("serve did not announce both listeners: %q %s", out.String(), errOut.String())
+	}
+	get := func(u string) (int, string) {
+		resp, err := http.Get(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, body := get(metrics); code != 200 || !strings.Contains(body, "pindesk_") {
+		t.Fatalf("metrics listener: %d %.200s", code, body)
+	}
+	if code, _ := get(api + "/metrics"); code != 404 {
+		t.Fatalf("/metrics on the API's port: %d, want 404", code)
+	}
+	if code, _ := get(api + "/healthz"); code != 200 {
+		t.Fatalf("/healthz on the API's port: %d", code)
+	}
 	cancel()
 	select {
 	case code := <-done:

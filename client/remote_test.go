@@ -501,3 +501,57 @@ func TestIdsWithURLCharactersReachTheServerIntact(t *testing.T) {
 		}
 	}
 }
+
+// TestAVerifyIsRetriedOn503ButAChangeIsNot: a server that answers 503 (its database unavailable
+// for a moment) gets the verification again under the same Idempotency-Key, so it counts once;
+// a change, which carries no key, is sent once and its caller told the server is unavailable.
+func TestAVerifyIsRetriedOn503ButAChangeIsNot(t *testing.T) {
+	in := installation(t)
+	var down atomic.Int32
+	var mu sync.Mutex
+	sent := map[string][]string{}
+	h := server.New(in.Core, in.Store, noLimits)
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/v1/accounts/") && r.Method == http.MethodPost {
+			mu.Lock()
+			sent[r.URL.Path] = append(sent[r.URL.Path], r.Header.Get("Idempotency-Key"))
+			mu.Unlock()
+			if down.Add(-1) >= 0 {
+				w.Header().Set("Content-Type", "application/problem+json")
+				w.Header().Set("Retry-After", "1")
+				w.WriteHeader(503)
+				io.WriteString(w, `{"type":"urn:pindesk:problem:unavailable","title":"unavailable","status":503,"code":"unavailable","detail":"PostgreSQL cannot be reached","retry_after":1}`)
+				return
+			}
+		}
+		h.ServeHTTP(w, r)
+	}))
+	t.Cleanup(ts.Close)
+	r, err := client.NewRemote(ts.URL, token(t, in.Store, clienttest.Trainer))
+	if err != nil {
+		t.Fatal(err)
+	}
+	down.Store(2)
+	res, err := r.Verify(ctx, model.VerifyRequest{AccountID: clienttest.Smith, Holder: clienttest.John, PIN: clienttest.WrongPIN})
+	if err != nil || res.Outcome != model.OutcomeMismatch {
+		t.Fatalf("verify after two 503s: %+v %v, want the third attempt's answer", res, err)
+	}
+	keys := sent["/v1/accounts/a-smith/holders/c-john/verify"]
+	if len(keys) != 3 || keys[0] == "" || keys[0] != keys[1] || keys[1] != keys[2] {
+		t.Fatalf("verify attempts' keys %v, want three under one key", keys)
+	}
+	if h := in.Holder(clienttest.Smith, clienttest.John); h.Failures != 1 {
+		t.Fatalf("failures %d, want 1", h.Failures)
+	}
+	down.Store(1)
+	_, err = r.Generate(ctx, model.PINChange{AccountID: clienttest.Acme, Holder: clienttest.Wile, Kind: model.KindMaster})
+	if !errors.Is(err, model.ErrUnavailable) {
+		t.Fatalf("generate answered 503: %v, want ErrUnavailable", err)
+	}
+	if d, ok := client.RetryAfter(err); !ok || d != time.Second {
+		t.Errorf("RetryAfter = %v %v, want 1 s", d, ok)
+	}
+	if n := len(sent["/v1/accounts/a-acme/holders/c-wile/pins/master/generate"]); n != 1 {
+		t.Fatalf("the generate was sent %d times, want once", n)
+	}
+}

@@ -76,6 +76,9 @@ type Serve struct {
 	TLSCert       string // PEM certificate file; with TLSKey
 	TLSKey        string // PEM private key file
 	AllowInsecure bool   // allow plain HTTP on a non-loopback address (behind a TLS proxy)
+	// MetricsListen, when set, serves /metrics (plain HTTP: it holds no PIN, token or id) on this
+	// host:port instead of on Listen.
+	MetricsListen string
 
 	// Verification rate limits, token buckets as server.Limit: a sustained rate and a burst.
 	// Per token: one desk seat's pace. Per account: guesses at one customer from anywhere.
@@ -202,6 +205,13 @@ func (v Serve) validate(origin map[string]string) []error {
 	}
 	if err == nil && v.TLSCert == "" && !v.AllowInsecure && !isLoopback(host) {
 		bad("serve.listen", "%s is reachable from other machines without TLS; set serve.tls_cert and serve.tls_key, or serve.allow_insecure behind a TLS proxy", v.Listen)
+	}
+	if v.MetricsListen != "" {
+		if _, mport, err := net.SplitHostPort(v.MetricsListen); err != nil || mport == "" {
+			bad("serve.metrics_listen", "%q is not host:port (e.g. 127.0.0.1:9420)", v.MetricsListen)
+		} else if v.MetricsListen == v.Listen && mport != "0" {
+			bad("serve.metrics_listen", "is serve.listen itself; give another port, or leave it empty to serve /metrics on the API's port")
+		}
 	}
 	// A limit cannot be turned off here: it is what stands between a stolen token and a
 	// customer's PIN.

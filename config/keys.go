@@ -145,6 +145,7 @@ var settings = []setting{
 	str("serve.listen", "address `pindesk serve` listens on", typeString, func(s *Settings) *string { return &s.Serve.Listen }),
 	str("serve.tls_cert", "PEM certificate for HTTPS", typePath, func(s *Settings) *string { return &s.Serve.TLSCert }),
 	str("serve.tls_key", "PEM private key for HTTPS", typePath, func(s *Settings) *string { return &s.Serve.TLSKey }),
+	str("serve.metrics_listen", "host:port serving /metrics on its own (plain HTTP); empty: /metrics on the API's port", typeString, func(s *Settings) *string { return &s.Serve.MetricsListen }),
 	boolean("serve.allow_insecure", "allow plain HTTP on a non-loopback address (only behind a TLS proxy)", func(s *Settings) *bool { return &s.Serve.AllowInsecure }),
 	float("serve.token_verify_per_second", "verifications per second one API token may sustain", func(s *Settings) *float64 { return &s.Serve.TokenVerifyPerSecond }),
 	integer("serve.token_verify_burst", "verifications one API token may make at once", func(s *Settings) *int { return &s.Serve.TokenVerifyBurst }),

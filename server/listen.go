@@ -32,6 +32,10 @@ type ListenConfig struct {
 	Listening func(addr net.Addr, tls bool)
 }
 
+// HardMaxHeaderBytes is net/http's cap on a request's header: beyond it (plus net/http's 4 KiB of
+// slack) the connection gets net/http's own plain-text 431 and is closed.
+const HardMaxHeaderBytes = 1 << 20
+
 // ErrPlaintext refuses plain HTTP on a non-loopback address.
 var ErrPlaintext = errors.New("refusing to serve PINs and tokens over plain HTTP on a network address")
 
@@ -77,7 +81,10 @@ func ListenAndServe(ctx context.Context, cfg ListenConfig, h http.Handler) error
 		ReadTimeout:       orDefault(cfg.ReadTimeout, 15*time.Second),
 		WriteTimeout:      orDefault(cfg.WriteTimeout, 30*time.Second),
 		IdleTimeout:       orDefault(cfg.IdleTimeout, 2*time.Minute),
-		MaxHeaderBytes:    32 << 10,
+		// The API's own cap (Config.MaxHeaderBytes, 32 KiB) answers a 431 problem; net/http's, set
+		// far above it, only guards memory, and past it net/http answers a plain-text 431 itself
+		// before any handler runs.
+		MaxHeaderBytes: HardMaxHeaderBytes,
 		// net/http's own complaints (TLS handshakes, malformed requests) go to the structured log.
 		ErrorLog: slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
 	}

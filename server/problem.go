@@ -25,7 +25,8 @@ type Problem struct {
 	// Rule and RuleDetail accompany code "policy": the rule a chosen PIN breaks (model.Rule*).
 	Rule       string `json:"rule,omitempty"`
 	RuleDetail string `json:"rule_detail,omitempty"`
-	// RetryAfter accompanies "rate_limited" and "busy": whole seconds, as in the Retry-After header.
+	// RetryAfter accompanies "rate_limited" and every 503 ("busy", "unavailable"): whole seconds, as
+	// in the Retry-After header.
 	RetryAfter int `json:"retry_after,omitempty"`
 }
 
@@ -100,8 +101,8 @@ func problemFor(err error) (p Problem, known bool) {
 			if errors.As(err, &pe) {
 				p.Rule, p.RuleDetail = pe.Rule, pe.Detail
 			}
-			if c.code == CodeBusy {
-				p.RetryAfter = 1
+			if c.status == http.StatusServiceUnavailable {
+				p.RetryAfter = 1 // busy or unavailable: a fault that passes, or that an operator fixes
 			}
 			var rl rateLimited
 			if errors.As(err, &rl) {
@@ -128,8 +129,12 @@ func newProblem(status int, code, title, detail string) Problem {
 	return Problem{Status: status, Code: code, Title: title, Detail: detail}.typed()
 }
 
-// writeProblem answers with p. A 401 names the Bearer scheme; a 429 or 503 says when to retry.
+// writeProblem answers with p. A 401 names the Bearer scheme; a 429 or 503 says when to retry
+// (every 503: a client or proxy that sees Retry-After knows the failure is passing, not its own).
 func writeProblem(w http.ResponseWriter, p Problem) {
+	if p.Status == http.StatusServiceUnavailable && p.RetryAfter <= 0 {
+		p.RetryAfter = 1
+	}
 	h := w.Header()
 	h.Set("Content-Type", "application/problem+json")
 	h.Set("Cache-Control", "no-store")
@@ -152,6 +157,10 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
 	case !known:
 		s.log.Error("request failed", "method", r.Method, "route", routeOf(r), "error", err.Error())
+	case p.Code == CodeUnavailable:
+		// Not a passing contention like busy: the database is gone, unreachable or unwritable,
+		// and someone has to act.
+		s.log.Error("request failed: the store is unavailable", "method", r.Method, "route", routeOf(r), "error", err.Error())
 	case p.Status >= 500:
 		s.log.Warn("request refused", "method", r.Method, "route", routeOf(r), "code", p.Code, "error", err.Error())
 	default:

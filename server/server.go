@@ -9,8 +9,11 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"path"
+	"strings"
 	"time"
 
 	"github.com/pindesk/pindesk/core"
@@ -33,13 +36,27 @@ type Config struct {
 	// TokenCacheTTL is how long a token lookup is reused (DefaultTokenCacheTTL when zero; negative
 	// turns the cache off).
 	TokenCacheTTL time.Duration
+	// MaxHeaderBytes caps a request's line and header fields (DefaultMaxHeaderBytes when zero); a
+	// request over it is answered 431 as a problem. ListenAndServe lets net/http read up to
+	// HardMaxHeaderBytes, so this cap, not net/http's plain-text answer, is what clients meet.
+	MaxHeaderBytes int
+	// MetricsElsewhere leaves /metrics off the API's handler: it is served on a listener of its
+	// own (MetricsHandler, serve.metrics_listen), so the public port need not expose it.
+	MetricsElsewhere bool
 }
 
 // Defaults for the body caps.
 const (
 	DefaultMaxBodyBytes   = 16 << 10
 	DefaultMaxImportBytes = 8 << 20
+	// DefaultMaxHeaderBytes is the API's cap on a request line and header fields: a bearer token
+	// and a few headers need far less.
+	DefaultMaxHeaderBytes = 32 << 10
 )
+
+// HSTS is the Strict-Transport-Security value sent with every answer over TLS: a browser (the
+// customers' portal's users) that once reached the server over HTTPS never falls back to HTTP.
+const HSTS = "max-age=31536000"
 
 // Server is the REST API over one core. It is an http.Handler.
 type Server struct {
@@ -54,6 +71,7 @@ type Server struct {
 	unlockLimit  *keyedLimiter
 	maxBody      int64
 	maxImport    int64
+	maxHeader    int
 	routeList    []string
 	tokenCache   *tokenCache
 }
@@ -81,13 +99,17 @@ func New(svc *core.Service, tokens TokenStore, cfg Config) *Server {
 	if cfg.MaxImportBytes <= 0 {
 		cfg.MaxImportBytes = DefaultMaxImportBytes
 	}
+	if cfg.MaxHeaderBytes <= 0 {
+		cfg.MaxHeaderBytes = DefaultMaxHeaderBytes
+	}
 	s := &Server{
 		core: svc, tokens: tokens, log: cfg.Logger, mux: http.NewServeMux(), metrics: newMetrics(),
 		tokenLimit: newKeyedLimiter(cfg.TokenVerifyLimit), accountLimit: newKeyedLimiter(cfg.AccountVerifyLimit),
 		unlockLimit: newKeyedLimiter(cfg.TokenUnlockLimit),
 		maxBody:     cfg.MaxBodyBytes, maxImport: cfg.MaxImportBytes, tokenCache: newTokenCache(cfg.TokenCacheTTL),
+		maxHeader: cfg.MaxHeaderBytes,
 	}
-	s.routes()
+	s.routes(cfg.MetricsElsewhere)
 	s.handler = s.recoverPanics(s.mux)
 	return s
 }
@@ -96,14 +118,61 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "no-referrer")
+	if r.TLS != nil {
+		h.Set("Strict-Transport-Security", HSTS)
+	}
+	if n := headerBytes(r); n > s.maxHeader {
+		s.refuse(w, r, newProblem(http.StatusRequestHeaderFieldsTooLarge, CodeTooLarge, "request header fields too large",
+			fmt.Sprintf("the request line and header fields take %d bytes; the server accepts at most %d", n, s.maxHeader)))
+		return
+	}
+	if unclean(r.URL.Path) {
+		// ServeMux would answer a redirect to the cleaned path: a client that follows it (with its
+		// bearer token) to somewhere it did not ask for, or a plain-text 301, is no API answer.
+		s.refuse(w, r, newProblem(http.StatusNotFound, CodeNotFound, "not found",
+			"no such API route: the path holds an empty, . or .. segment; see /openapi.json"))
+		return
+	}
 	s.handler.ServeHTTP(w, r)
+}
+
+// refuse answers a request turned away before the routes, counted under the route "unmatched".
+func (s *Server) refuse(w http.ResponseWriter, r *http.Request, p Problem) {
+	s.metrics.instrument("unmatched", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeProblem(w, p)
+	})).ServeHTTP(w, r)
+}
+
+// headerBytes is the size of the request line and header fields as they came on the wire (HTTP/1
+// framing: "Name: value\r\n"), as net/http counts them against MaxHeaderBytes.
+func headerBytes(r *http.Request) int {
+	n := len(r.Method) + 1 + len(r.RequestURI) + 1 + len(r.Proto) + 2
+	n += len("Host: ") + len(r.Host) + 2
+	for k, vs := range r.Header {
+		for _, v := range vs {
+			n += len(k) + 2 + len(v) + 2
+		}
+	}
+	return n + 2
+}
+
+// unclean reports a path ServeMux would clean and redirect: an empty, "." or ".." segment.
+func unclean(p string) bool {
+	if p == "" || p[0] != '/' {
+		return p != "" && p != "*"
+	}
+	c := path.Clean(p)
+	if strings.HasSuffix(p, "/") && c != "/" {
+		c += "/"
+	}
+	return c != p
 }
 
 // Routes lists every route the API serves, as "METHOD /pattern" (the OpenAPI test checks each is
 // described).
 func (s *Server) Routes() []string { return append([]string(nil), s.routeList...) }
 
-func (s *Server) routes() {
+func (s *Server) routes(metricsElsewhere bool) {
 	api := []struct {
 		pattern string
 		h       handlerFunc
@@ -141,6 +210,9 @@ func (s *Server) routes() {
 		{"GET /openapi.json", http.HandlerFunc(serveOpenAPI)},
 	}
 	for _, p := range public {
+		if p.pattern == "GET /metrics" && metricsElsewhere {
+			continue
+		}
 		s.mux.Handle(p.pattern, s.metrics.instrument(p.pattern, p.h))
 		s.routeList = append(s.routeList, p.pattern)
 	}
@@ -224,20 +296,45 @@ type Pinger interface {
 	Ping(ctx context.Context) error
 }
 
-// readyz reports whether the store answers. Without a Ping, a token lookup that finds nothing is
-// proof enough: the store was reached and queried.
+// WriteChecker is implemented by a store that can prove it can be written: a real small write that
+// commits (both stores do; see their CheckWritable).
+type WriteChecker interface {
+	CheckWritable(ctx context.Context) error
+}
+
+// MetricsHandler serves the Prometheus metrics, for a listener of its own (Config.MetricsElsewhere):
+// GET /metrics, and a 404 problem for anything else.
+func (s *Server) MetricsHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", s.metrics.handler())
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeProblem(w, newProblem(http.StatusNotFound, CodeNotFound, "not found", "this listener serves only GET /metrics"))
+	})
+	return mux
+}
+
+// readyz reports whether the store answers and can be written: a server that can read but not
+// commit (a full or read-only disk, a database file deleted under it, PostgreSQL down or a
+// read-only standby) would answer every verification with an error, so it is not ready. Without a
+// Ping, a token lookup that finds nothing is proof enough that the store was reached and queried.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
 	var err error
+	what := "the store does not answer"
 	if p, ok := s.tokens.(Pinger); ok {
 		err = p.Ping(ctx)
 	} else if _, err = s.tokens.TokenByHash(ctx, make([]byte, 32)); errors.Is(err, model.ErrUnauthorized) {
 		err = nil
 	}
+	if wc, ok := s.tokens.(WriteChecker); ok && err == nil {
+		if err = wc.CheckWritable(ctx); err != nil {
+			what = "the store cannot be written"
+		}
+	}
 	if err != nil {
-		s.log.Warn("not ready: the store does not answer", "error", err.Error())
-		writeProblem(w, newProblem(http.StatusServiceUnavailable, CodeUnavailable, model.ErrUnavailable.Error(), "the store does not answer"))
+		s.log.Error("not ready: "+what, "error", err.Error())
+		writeProblem(w, newProblem(http.StatusServiceUnavailable, CodeUnavailable, model.ErrUnavailable.Error(), what+"; the cause is in the server's log"))
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})

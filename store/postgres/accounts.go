@@ -24,7 +24,8 @@ const importChunk = 200
 // so no verification or PIN change slips between the plan and its writes. Every clash of an
 // account number with another account is listed at once (store.ErrDuplicate wrapping
 // *model.ImportClashError), and nothing is kept. A dry run reads and plans and writes nothing.
-func (s *Store) ImportAccounts(ctx context.Context, accounts []model.Account, opts store.ImportOptions) (model.ImportResult, error) {
+func (s *Store) ImportAccounts(ctx context.Context, accounts []model.Account, opts store.ImportOptions) (_ model.ImportResult, err error) {
+	defer mapped(&err)
 	for _, a := range accounts {
 		if !storable(a.ID, a.Number, a.Name, a.Product) {
 			return model.ImportResult{}, fmt.Errorf("import account %q: %w: text must be UTF-8 without NUL characters", a.ID, model.ErrInvalidInput)
@@ -44,7 +45,7 @@ func (s *Store) ImportAccounts(ctx context.Context, accounts []model.Account, op
 	sorted := slices.Clone(accounts)
 	slices.SortStableFunc(sorted, func(a, b model.Account) int { return strings.Compare(a.ID, b.ID) })
 	var res model.ImportResult
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
+	err = s.inTx(ctx, func(tx pgx.Tx) error {
 		stored := map[string]store.Stored{}
 		var clashes []model.ImportClash
 		for start := 0; start < len(sorted); start += importChunk {
@@ -250,7 +251,8 @@ func queueAccount(b *pgx.Batch, a model.Account, pruned []string) {
 // Account returns the account with its contacts in their imported order, in one statement: one
 // round trip (every request of the core starts here) and one snapshot, so a concurrent import is
 // seen whole or not at all.
-func (s *Store) Account(ctx context.Context, id string) (model.Account, error) {
+func (s *Store) Account(ctx context.Context, id string) (_ model.Account, err error) {
+	defer mapped(&err)
 	if !storable(id) {
 		return model.Account{}, fmt.Errorf("%w: %q", model.ErrUnknownAccount, id)
 	}
@@ -299,7 +301,8 @@ var denseMatches = 2000
 // It merges two streams, each cut at offset+limit and both in number order: accounts whose number
 // starts with the query (one range of accounts_number_nocase — a number prefix's matches are
 // contiguous), and accounts with a matching term (one or two ranges of the term index).
-func (s *Store) SearchAccounts(ctx context.Context, q string, limit, offset int) ([]model.AccountSummary, error) {
+func (s *Store) SearchAccounts(ctx context.Context, q string, limit, offset int) (_ []model.AccountSummary, err error) {
+	defer mapped(&err)
 	text := searchterm.Normalize(q)
 	// Stored text is valid UTF-8 without NUL (imports are checked), so a query that is not can
 	// match nothing; PostgreSQL would refuse it as a parameter.
@@ -316,7 +319,7 @@ func (s *Store) SearchAccounts(ctx context.Context, q string, limit, offset int)
 		lo2, hi2 = d, searchterm.PrefixEnd(d)
 	}
 	var matches int
-	err := s.pool.QueryRow(ctx, `SELECT
+	err = s.pool.QueryRow(ctx, `SELECT
 		(SELECT count(*) FROM (SELECT 1 FROM search_terms WHERE term >= $1 AND term < $2 LIMIT $5) a) +
 		(SELECT count(*) FROM (SELECT 1 FROM search_terms WHERE term >= $3 AND term < $4 LIMIT $5) b)`,
 		lo1, hi1, lo2, hi2, denseMatches).Scan(&matches)

@@ -46,7 +46,8 @@ func appendAuditID(ctx context.Context, db execer, e model.AuditEvent) (int64, e
 }
 
 // AppendAudit appends an event on its own.
-func (s *Store) AppendAudit(ctx context.Context, e model.AuditEvent) error {
+func (s *Store) AppendAudit(ctx context.Context, e model.AuditEvent) (err error) {
+	defer mapped(&err)
 	return mapErr(appendAudit(ctx, s.pool, e))
 }
 
@@ -56,7 +57,8 @@ const DefaultAuditPage = 100
 // Audit returns the events matching q, newest (highest id) first. The WHERE clause holds only the
 // bounds q sets, so the planner walks audit_account (account_id, id) backwards for an account's
 // page, or the primary key for all accounts, and stops after the page.
-func (s *Store) Audit(ctx context.Context, q model.AuditQuery) ([]model.AuditEvent, error) {
+func (s *Store) Audit(ctx context.Context, q model.AuditQuery) (_ []model.AuditEvent, err error) {
+	defer mapped(&err)
 	if !storable(q.AccountID) {
 		return []model.AuditEvent{}, nil
 	}

@@ -23,7 +23,8 @@ import (
 // A verification is a handful of round trips, each a wait on a busy floor, so BEGIN travels in
 // one batch with the insert, the lock and the PIN load: the transaction is begun on the connection
 // rather than through pgx.Tx, and ended here by COMMIT or, on any error or panic, ROLLBACK.
-func (s *Store) UpdateHolder(ctx context.Context, ref model.HolderRef, fn func(store.HolderTx) error) error {
+func (s *Store) UpdateHolder(ctx context.Context, ref model.HolderRef, fn func(store.HolderTx) error) (err error) {
+	defer mapped(&err)
 	return retry(ctx, func() error { return s.updateHolderOnce(ctx, ref, fn) })
 }
 
@@ -361,7 +362,8 @@ func (t *holderTx) AppendAudit(ctx context.Context, e model.AuditEvent) error {
 }
 
 // Holders returns the account's holder rows and their PINs, without locking them.
-func (s *Store) Holders(ctx context.Context, accountID string) ([]store.Holder, error) {
+func (s *Store) Holders(ctx context.Context, accountID string) (_ []store.Holder, err error) {
+	defer mapped(&err)
 	if !storable(accountID) {
 		return []store.Holder{}, nil
 	}
@@ -407,12 +409,13 @@ func (s *Store) Holders(ctx context.Context, accountID string) ([]store.Holder, 
 // transaction. It takes every holder row's lock first, in a fixed order (so two resets, or a reset
 // and a verification, never deadlock), so a verification in flight finishes before the reset and
 // one that follows sees no PIN.
-func (s *Store) ResetAccount(ctx context.Context, accountID string, e model.AuditEvent) (model.ResetResult, error) {
+func (s *Store) ResetAccount(ctx context.Context, accountID string, e model.AuditEvent) (_ model.ResetResult, err error) {
+	defer mapped(&err)
 	var res model.ResetResult
 	if !storable(accountID) {
 		return res, fmt.Errorf("%w: %q", model.ErrUnknownAccount, accountID)
 	}
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
+	err = s.inTx(ctx, func(tx pgx.Tx) error {
 		res = model.ResetResult{}
 		var exists bool
 		// FOR SHARE keeps an import from replacing the account under the reset.

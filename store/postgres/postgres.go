@@ -30,8 +30,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
+	"net"
 	"strings"
+	"syscall"
 	"time"
 	"unicode/utf8"
 
@@ -160,6 +163,12 @@ const (
 	codeForeignKey    = "23503"
 	codeQueryCanceled = "57014"
 	codeTooManyConns  = "53300"
+	codeReadOnlyTx    = "25006" // read_only_sql_transaction: a standby, or default_transaction_read_only
+	// The server is going away or not yet accepting: admin_shutdown (also pg_terminate_backend),
+	// crash_shutdown, cannot_connect_now.
+	codeAdminShutdown    = "57P01"
+	codeCrashShutdown    = "57P02"
+	codeCannotConnectNow = "57P03"
 )
 
 func pgCode(err error) string {
@@ -176,10 +185,16 @@ func retryable(err error) bool {
 	return c == codeSerialization || c == codeDeadlock
 }
 
-// mapErr turns the database's "try again later" answers into model.ErrBusy.
+// mapErr turns the database's "try again later" answers into model.ErrBusy, and a database that
+// cannot be reached or written (refused or lost connection, server shut down, a read-only standby)
+// into model.ErrUnavailable: a fault of the server's side, answered 503 so clients retry, not 500.
+// An error already mapped is returned as it is.
 func mapErr(err error) error {
-	if err == nil {
-		return nil
+	if err == nil || errors.Is(err, model.ErrBusy) || errors.Is(err, model.ErrUnavailable) {
+		return err
+	}
+	if unreachable(err) {
+		return fmt.Errorf("%w (PostgreSQL cannot be reached): %w", model.ErrUnavailable, err)
 	}
 	switch pgCode(err) {
 	case codeSerialization, codeDeadlock:
@@ -188,8 +203,29 @@ func mapErr(err error) error {
 		return fmt.Errorf("%w (PostgreSQL: timed out waiting for a lock): %w", model.ErrBusy, err)
 	case codeTooManyConns:
 		return fmt.Errorf("%w (PostgreSQL: too many connections): %w", model.ErrBusy, err)
+	case codeReadOnlyTx:
+		return fmt.Errorf("%w (PostgreSQL refuses writes: a read-only server or standby): %w", model.ErrUnavailable, err)
 	}
 	return err
+}
+
+// mapped applies mapErr to a method's error result (deferred: every return of the method).
+func mapped(err *error) { *err = mapErr(*err) }
+
+// unreachable reports an error that says the database is not there rather than that the request
+// was wrong: no connection could be made, the connection broke, or the server is shutting down
+// or refusing connections (SQLSTATE class 08, 57P01–57P03). The caller's own cancellation is not.
+func unreachable(err error) bool {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	if c := pgCode(err); c != "" {
+		return strings.HasPrefix(c, "08") || c == codeAdminShutdown || c == codeCrashShutdown || c == codeCannotConnectNow
+	}
+	var ce *pgconn.ConnectError
+	var ne net.Error
+	return errors.As(err, &ce) || errors.As(err, &ne) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }
 
 // maxAttempts bounds the runs of one transaction that hit a serialization failure or deadlock.

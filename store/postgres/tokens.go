@@ -13,14 +13,15 @@ import (
 )
 
 // CreateToken stores a token's record; an id or hash already stored is store.ErrDuplicate.
-func (s *Store) CreateToken(ctx context.Context, t store.Token) error {
+func (s *Store) CreateToken(ctx context.Context, t store.Token) (err error) {
+	defer mapped(&err)
 	if t.ID == "" || len(t.Hash) == 0 {
 		return fmt.Errorf("%w: a token needs an id and a hash", model.ErrInvalidInput)
 	}
 	if !storable(t.ID, t.Operator.Name, string(t.Operator.Role)) {
 		return fmt.Errorf("%w: a token's id and operator must be UTF-8 without NUL characters", model.ErrInvalidInput)
 	}
-	_, err := s.pool.Exec(ctx, `INSERT INTO tokens (id, hash, operator, role, created_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+	_, err = s.pool.Exec(ctx, `INSERT INTO tokens (id, hash, operator, role, created_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6)`,
 		t.ID, t.Hash, t.Operator.Name, string(t.Operator.Role), t.CreatedAt, t.RevokedAt)
 	if pgCode(err) == codeUnique {
 		return fmt.Errorf("%w: token %s", store.ErrDuplicate, t.ID)
@@ -47,7 +48,8 @@ func scanToken(row pgx.CollectableRow) (store.Token, error) {
 
 // TokenByHash returns the live token with the hash; an unknown or revoked one is
 // model.ErrUnauthorized, the same answer for both so a caller learns nothing from it.
-func (s *Store) TokenByHash(ctx context.Context, hash []byte) (store.Token, error) {
+func (s *Store) TokenByHash(ctx context.Context, hash []byte) (_ store.Token, err error) {
+	defer mapped(&err)
 	rows, err := s.pool.Query(ctx, `SELECT `+tokenColumns+` FROM tokens WHERE hash = $1 AND revoked_at IS NULL`, hash)
 	if err != nil {
 		return store.Token{}, fmt.Errorf("look up token: %w", mapErr(err))
@@ -63,7 +65,8 @@ func (s *Store) TokenByHash(ctx context.Context, hash []byte) (store.Token, erro
 }
 
 // Tokens lists every token, revoked ones included, oldest first.
-func (s *Store) Tokens(ctx context.Context) ([]store.Token, error) {
+func (s *Store) Tokens(ctx context.Context) (_ []store.Token, err error) {
+	defer mapped(&err)
 	rows, err := s.pool.Query(ctx, `SELECT `+tokenColumns+` FROM tokens ORDER BY created_at, id COLLATE "C"`)
 	if err != nil {
 		return nil, fmt.Errorf("list tokens: %w", mapErr(err))
@@ -79,7 +82,8 @@ func (s *Store) Tokens(ctx context.Context) ([]store.Token, error) {
 }
 
 // RevokeToken marks the token revoked at now; revoking it again keeps the first time.
-func (s *Store) RevokeToken(ctx context.Context, id string, now time.Time) error {
+func (s *Store) RevokeToken(ctx context.Context, id string, now time.Time) (err error) {
+	defer mapped(&err)
 	if !storable(id) {
 		return fmt.Errorf("%w: no token %q", model.ErrInvalidInput, id)
 	}

@@ -217,6 +217,9 @@ func (st *importStmts) account(ctx context.Context, a model.Account, pruned []st
 // Account returns the account with its contacts in their imported order.
 func (s *Store) Account(ctx context.Context, id string) (model.Account, error) {
 	var a model.Account
+	if err := s.guard.err(); err != nil {
+		return a, err
+	}
 	err := s.rs.dbQueryRow(ctx, s.r, sqlAccount, id).
 		Scan(&a.ID, &a.Number, &a.Name, &a.Product, &a.UsesPINs)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -244,6 +247,9 @@ func (s *Store) Account(ctx context.Context, id string) (model.Account, error) {
 // Holders returns the account's holder rows with their PINs, ordered by holder id, read from one
 // snapshot (a read transaction) so a holder's count and PINs agree.
 func (s *Store) Holders(ctx context.Context, accountID string) ([]store.Holder, error) {
+	if err := s.guard.err(); err != nil {
+		return nil, err
+	}
 	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return nil, fmt.Errorf("holders: %w", mapErr(err))

@@ -51,6 +51,9 @@ func (s *Store) AppendAudit(ctx context.Context, e model.AuditEvent) error {
 // bounds q sets, so SQLite can walk audit_account (account_id, id) backwards for an account's page,
 // or the primary key for all accounts.
 func (s *Store) Audit(ctx context.Context, q model.AuditQuery) ([]model.AuditEvent, error) {
+	if err := s.guard.err(); err != nil {
+		return nil, err
+	}
 	var where []string
 	var args []any
 	if q.AccountID != "" {

@@ -9,6 +9,9 @@ import (
 
 // Meta returns the value recorded under name in the meta table.
 func (s *Store) Meta(ctx context.Context, name string) (string, bool, error) {
+	if err := s.guard.err(); err != nil {
+		return "", false, err
+	}
 	var v string
 	err := s.r.QueryRowContext(ctx, `SELECT value FROM meta WHERE name = ?`, name).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {

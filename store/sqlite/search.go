@@ -26,6 +26,9 @@ var denseMatches = 2000
 // starts with the query (one range of accounts_number_nocase — a number prefix's matches are
 // contiguous, which no walk of accounts could skip to), and accounts with a matching term.
 func (s *Store) SearchAccounts(ctx context.Context, q string, limit, offset int) ([]model.AccountSummary, error) {
+	if err := s.guard.err(); err != nil {
+		return nil, err
+	}
 	text := searchterm.Normalize(q)
 	if text == "" || limit <= 0 {
 		return []model.AccountSummary{}, nil

@@ -80,6 +80,9 @@ type Store struct {
 	ws   stmts   // the writer's hot statements, prepared on its one connection (stmts.go)
 	rs   stmts   // the read pool's hot statements
 	path string
+	// guard refuses every read and write once the file at path is no longer the one opened
+	// (guard.go); nil for an in-memory database.
+	guard *fileGuard
 }
 
 var _ store.Store = (*Store)(nil)
@@ -155,7 +158,15 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		s.closeDBs()
 		return nil, openError(path, err)
 	}
-	s.wr = newWriter(w, s.ws)
+	if !memory {
+		if s.guard, err = newFileGuard(path, guardInterval); err != nil {
+			s.rs.close()
+			s.ws.close()
+			s.closeDBs()
+			return nil, err
+		}
+	}
+	s.wr = newWriter(w, s.ws, s.guard)
 	return s, nil
 }
 
@@ -184,6 +195,7 @@ func (s *Store) Path() string { return s.path }
 // WAL into the file.
 func (s *Store) Close() error {
 	s.wr.stop()
+	s.guard.close()
 	return errors.Join(s.rs.close(), s.ws.close(), s.closeDBs())
 }
 
@@ -278,6 +290,12 @@ func mapErr(err error) error {
 		return fmt.Errorf("%w: %w", model.ErrBusy, err)
 	case sqlitelib.SQLITE_NOTADB:
 		return fmt.Errorf("%w: %w", ErrNotDatabase, err)
+	case sqlitelib.SQLITE_FULL:
+		return fmt.Errorf("%w (the disk holding the database is full): %w", model.ErrUnavailable, err)
+	case sqlitelib.SQLITE_READONLY:
+		return fmt.Errorf("%w (the database file cannot be written): %w", model.ErrUnavailable, err)
+	case sqlitelib.SQLITE_IOERR:
+		return fmt.Errorf("%w (the database file cannot be read or written): %w", model.ErrUnavailable, err)
 	}
 	return err
 }

@@ -46,6 +46,9 @@ func scanToken(sc interface{ Scan(...any) error }) (store.Token, error) {
 // TokenByHash returns the live token with the hash; an unknown or revoked one is
 // model.ErrUnauthorized, the same answer for both so a caller learns nothing from it.
 func (s *Store) TokenByHash(ctx context.Context, hash []byte) (store.Token, error) {
+	if err := s.guard.err(); err != nil {
+		return store.Token{}, err
+	}
 	t, err := scanToken(s.rs.dbQueryRow(ctx, s.r, sqlToken, hash))
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.Token{}, fmt.Errorf("%w: unknown or revoked token", model.ErrUnauthorized)
@@ -58,6 +61,9 @@ func (s *Store) TokenByHash(ctx context.Context, hash []byte) (store.Token, erro
 
 // Tokens lists every token, revoked ones included, oldest first.
 func (s *Store) Tokens(ctx context.Context) ([]store.Token, error) {
+	if err := s.guard.err(); err != nil {
+		return nil, err
+	}
 	rows, err := s.r.QueryContext(ctx, `SELECT `+tokenColumns+` FROM tokens ORDER BY created_at, id`)
 	if err != nil {
 		return nil, fmt.Errorf("tokens: %w", mapErr(err))

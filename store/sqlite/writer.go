@@ -38,7 +38,8 @@ type writeAnswer struct {
 // order, so writes run in the order they arrived.
 type writer struct {
 	db    *sql.DB
-	ws    stmts // savepoint statements among them
+	ws    stmts      // savepoint statements among them
+	guard *fileGuard // checked before every batch: no write commits to a deleted or replaced file
 	reqs  chan *writeReq
 	quit  chan struct{}
 	exit  chan struct{}
@@ -46,10 +47,14 @@ type writer struct {
 	held  *writeReq // an alone write taken while a batch was open, run first in the next batch
 	// commits counts committed batches, so a test can see writes share one.
 	commits atomic.Int64
+	// commit ends a batch: tx.Commit, or in a test a COMMIT that fails and leaves the transaction
+	// open, as SQLite's can.
+	commit func(tx *sql.Tx) error
 }
 
-func newWriter(db *sql.DB, ws stmts) *writer {
-	w := &writer{db: db, ws: ws, reqs: make(chan *writeReq), quit: make(chan struct{}), exit: make(chan struct{})}
+func newWriter(db *sql.DB, ws stmts, guard *fileGuard) *writer {
+	w := &writer{db: db, ws: ws, guard: guard, reqs: make(chan *writeReq), quit: make(chan struct{}), exit: make(chan struct{}),
+		commit: (*sql.Tx).Commit}
 	go w.run()
 	return w
 }
@@ -103,6 +108,10 @@ func (w *writer) batch(first *writeReq) {
 		first.done <- writeAnswer{err: err}
 		return
 	}
+	if err := w.guard.check(); err != nil {
+		first.done <- writeAnswer{err: err}
+		return
+	}
 	// The batch's context is not the caller's: one caller going away must not roll back the others.
 	ctx := context.Background()
 	tx, err := w.db.BeginTx(ctx, nil) // BEGIN IMMEDIATE (the writer DSN's _txlock); waits busy_timeout
@@ -116,7 +125,7 @@ func (w *writer) batch(first *writeReq) {
 	}
 	var batch []ran
 	fail := func(err error) {
-		_ = tx.Rollback()
+		w.rollback(tx)
 		for _, b := range batch {
 			b.r.done <- writeAnswer{err: err}
 		}
@@ -132,7 +141,7 @@ func (w *writer) batch(first *writeReq) {
 			// holds nothing else yet. This keeps a lone write at the cost of a plain transaction.
 			a := runFn(tx, r)
 			if a.err != nil || a.panicked {
-				_ = tx.Rollback()
+				w.rollback(tx)
 				r.done <- a
 				return
 			}
@@ -168,11 +177,18 @@ func (w *writer) batch(first *writeReq) {
 		}
 	}
 	if len(batch) == 0 {
-		_ = tx.Rollback()
+		w.rollback(tx)
 		return
 	}
-	if err := tx.Commit(); err != nil {
-		err = mapErr(err)
+	if err := w.commit(tx); err != nil {
+		// A COMMIT that fails (a deferred constraint, SQLITE_BUSY, a full disk) may leave the
+		// transaction open: SQLite's, on the connection, which would make every later BEGIN fail
+		// with "cannot start a transaction within a transaction", or database/sql's, which would
+		// keep the writer's only connection from every later write. End both before the next
+		// batch. (The driver rolls back SQLite's itself today; this does not rely on it.)
+		w.rollback(tx)
+		w.endOpenTx(ctx)
+		err = fmt.Errorf("commit: %w", mapErr(err))
 		for _, b := range batch {
 			b.r.done <- writeAnswer{err: err}
 		}
@@ -182,6 +198,20 @@ func (w *writer) batch(first *writeReq) {
 	for _, b := range batch {
 		b.r.done <- b.a
 	}
+}
+
+// rollback ends tx without keeping its writes, and makes sure no transaction stays open on the
+// writer's connection even when the ROLLBACK itself fails.
+func (w *writer) rollback(tx *sql.Tx) {
+	if err := tx.Rollback(); err != nil && !errors.Is(err, sql.ErrTxDone) {
+		w.endOpenTx(context.Background())
+	}
+}
+
+// endOpenTx rolls back whatever transaction SQLite still holds open on the writer's one connection
+// (database/sql considers it ended). "No transaction is active" is the answer when there is none.
+func (w *writer) endOpenTx(ctx context.Context) {
+	_, _ = w.db.ExecContext(ctx, "ROLLBACK")
 }
 
 // runSavepoint runs one write inside a savepoint of the batch's transaction. Its own error or panic

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -157,5 +158,117 @@ func TestAWriteAfterCloseIsRefused(t *testing.T) {
 	err = st.writeTx(context.Background(), func(ctx context.Context, tx *sql.Tx) error { return nil })
 	if !errors.Is(err, errClosed) {
 		t.Fatalf("a write after Close: %v, want %v", err, errClosed)
+	}
+}
+
+// breakCommit makes the batch's COMMIT fail the way a real one can while SQLite keeps the
+// transaction open: foreign keys checked at COMMIT (defer_foreign_keys) and a holder row of an
+// account that does not exist. The write itself returns nil; only its COMMIT fails.
+func breakCommit(ctx context.Context, tx *sql.Tx) error {
+	if _, err := tx.ExecContext(ctx, `PRAGMA defer_foreign_keys = ON`); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO holders (account_id, holder_id) VALUES ('no-such-account', 'h')`)
+	return err
+}
+
+// TestAFailedCommitFailsTheWholeBatchAndTheNextWriteWorks: when the COMMIT of a batch fails, every
+// write of the batch is told so (none is told its write stands), none of their rows stands, and the
+// writer's connection is left with no transaction open, so the next write commits.
+func TestAFailedCommitFailsTheWholeBatchAndTheNextWriteWorks(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		batched bool
+	}{{"alone", false}, {"in a batch of several", true}} {
+		t.Run(c.name, func(t *testing.T) {
+			st, err := Open(t.Context(), filepath.Join(t.TempDir(), "p.db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			ctx := context.Background()
+			if !c.batched {
+				if err := st.writeTx(ctx, breakCommit); err == nil {
+					t.Fatal("a write whose COMMIT failed was told it stands")
+				}
+			} else {
+				release, _ := holdWriter(t, st)
+				fns := []func(context.Context, *sql.Tx) error{
+					func(ctx context.Context, tx *sql.Tx) error { return insertToken(ctx, tx, "before") },
+					breakCommit,
+					func(ctx context.Context, tx *sql.Tx) error { return insertToken(ctx, tx, "after") },
+				}
+				errs := make([]error, len(fns))
+				var wg sync.WaitGroup
+				for i, fn := range fns {
+					wg.Go(func() { errs[i] = st.writeTx(ctx, fn) })
+					time.Sleep(20 * time.Millisecond) // queue them in this order
+				}
+				release()
+				wg.Wait()
+				for i, err := range errs {
+					if err == nil {
+						t.Errorf("write %d of the batch whose COMMIT failed was told it stands", i)
+					}
+				}
+				ids := tokenIDs(t, st)
+				if ids["before"] || ids["after"] || ids["holder"] {
+					t.Errorf("rows of the failed batch stand: %v", ids)
+				}
+			}
+			if err := st.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error { return insertToken(ctx, tx, "next") }); err != nil {
+				t.Fatalf("the write after a failed COMMIT: %v", err)
+			}
+			if !tokenIDs(t, st)["next"] {
+				t.Fatal("the write after a failed COMMIT was told it stands, but its row is not there")
+			}
+		})
+	}
+}
+
+// TestACommitThatFailsAndLeavesItsTransactionOpenDoesNotStopTheWriter injects, through the writer's
+// commit seam, a COMMIT that fails and leaves its transaction open (what SQLite does on
+// SQLITE_BUSY at COMMIT, and what a driver that does not clean up would hand back): the caller gets
+// the error, its row does not stand, and the next write commits instead of waiting forever for the
+// writer's one connection.
+func TestACommitThatFailsAndLeavesItsTransactionOpenDoesNotStopTheWriter(t *testing.T) {
+	st, err := Open(t.Context(), filepath.Join(t.TempDir(), "p.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Closed only when the writer came through: a stuck writer would make Close wait forever.
+	stuck := true
+	defer func() {
+		if !stuck {
+			st.Close()
+		}
+	}()
+	errInjected := errors.New("injected COMMIT failure")
+	var failed atomic.Bool
+	st.wr.commit = func(tx *sql.Tx) error {
+		if failed.CompareAndSwap(false, true) {
+			return errInjected // the transaction is neither committed nor rolled back
+		}
+		return tx.Commit()
+	}
+	ctx := context.Background()
+	if err := st.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error { return insertToken(ctx, tx, "lost") }); !errors.Is(err, errInjected) {
+		t.Fatalf("the write whose COMMIT failed: %v, want the COMMIT's error", err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		done <- st.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error { return insertToken(ctx, tx, "next") })
+	}()
+	select {
+	case err := <-done:
+		stuck = false
+		if err != nil {
+			t.Fatalf("the write after a failed COMMIT: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the write after a failed COMMIT still waits after 10 s: the failed transaction holds the writer's connection")
+	}
+	if ids := tokenIDs(t, st); ids["lost"] || !ids["next"] {
+		t.Fatalf("rows after a failed then a good commit: %v, want only next", ids)
 	}
 }
