@@ -13,9 +13,10 @@ import (
 
 // AddMeta records value under name unless one is recorded, and returns the value that stands. Of
 // two servers recording at once, the second's insert waits for the first's and then does nothing.
-func (s *Store) AddMeta(ctx context.Context, name, value string) (string, error) {
+func (s *Store) AddMeta(ctx context.Context, name, value string) (_ string, err error) {
+	defer mapped(&err)
 	var stood string
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
+	err = s.inTx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `INSERT INTO meta (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`, name, value); err != nil {
 			return err
 		}
@@ -46,9 +47,10 @@ func (s *Store) AnySealedPIN(ctx context.Context) (model.HolderRef, []byte, bool
 // server go on reading (a verification sees the old values until the commit) but keeps every
 // write to pins — a PIN set on another server, which would be sealed under the old key — waiting
 // until the commit; the meta row's lock (FOR UPDATE) serialises two rotations.
-func (s *Store) RekeyPINs(ctx context.Context, reseal func(ref model.HolderRef, sealed []byte) ([]byte, error), oldCheck, newCheck string, e model.AuditEvent) (int, error) {
+func (s *Store) RekeyPINs(ctx context.Context, reseal func(ref model.HolderRef, sealed []byte) ([]byte, error), oldCheck, newCheck string, e model.AuditEvent) (_ int, err error) {
+	defer mapped(&err)
 	n := 0
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
+	err = s.inTx(ctx, func(tx pgx.Tx) error {
 		n = 0
 		if _, err := tx.Exec(ctx, `LOCK TABLE pins IN EXCLUSIVE MODE`); err != nil {
 			return err
