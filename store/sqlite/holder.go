@@ -88,9 +88,17 @@ func scanPINs(rows *sql.Rows) (map[string][]store.SealedPIN, error) {
 // holderTx is one holder's transaction. Every statement names the holder by its key, so nothing
 // done through it can touch another holder.
 type holderTx struct {
-	tx *sql.Tx
-	ws stmts
-	h  store.Holder
+	tx    *sql.Tx
+	ws    stmts
+	h     store.Holder
+	claim *claim // the key this transaction claimed, written with its answer by SaveIdempotent
+}
+
+// claim is an idempotency key found free, held until its answer is saved.
+type claim struct {
+	key          store.IdempotencyKey
+	fingerprint  []byte
+	now, expires time.Time
 }
 
 func (t *holderTx) Holder() store.Holder { return t.h }
@@ -200,24 +208,21 @@ func (t *holderTx) SpendPIN(ctx context.Context, kind model.Kind, now time.Time)
 // ClaimIdempotent inserts the key unanswered, or takes over a row expired at now; a live row is
 // read back instead. The database write lock is held, so no other claim runs between. Keys
 // expired at now are swept on the way (an index range that is almost always empty).
+// ClaimIdempotent reads the key. SQLite needs no claim row: the transaction holds the database's
+// one write lock from before this read until after its commit, so no other request (in this
+// process's batch, or another process) can claim the key in between; SaveIdempotent writes the
+// key with its answer. One statement fewer per verification than inserting a claim and then
+// updating it with the answer.
 func (t *holderTx) ClaimIdempotent(ctx context.Context, key store.IdempotencyKey, fingerprint []byte, now, expires time.Time) (store.Idempotent, bool, error) {
-	ctx = nocancel(ctx)
 	var v store.Idempotent
-	if _, err := t.ws.txExec(ctx, t.tx, sqlSweepIdempotent, nanos(now)); err != nil {
-		return v, false, fmt.Errorf("idempotency key: %w", mapErr(err))
-	}
-	var one int
-	err := t.ws.txQueryRow(ctx, t.tx, sqlClaimIdempotent, key.Scope, key.Key, fingerprint,
-		t.h.Ref.AccountID, t.h.Ref.ContactID, nanos(now), nanos(expires)).Scan(&one)
-	if err == nil {
-		return v, false, nil
-	}
-	if !errors.Is(err, sql.ErrNoRows) {
-		return v, false, fmt.Errorf("idempotency key: %w", mapErr(err))
-	}
 	var result sql.NullString
 	var event sql.NullInt64
-	if err := t.ws.txQueryRow(ctx, t.tx, sqlIdempotent, key.Scope, key.Key).Scan(&v.Fingerprint, &result, &event); err != nil {
+	err := t.ws.txQueryRow(nocancel(ctx), t.tx, sqlIdempotent, key.Scope, key.Key, nanos(now)).Scan(&v.Fingerprint, &result, &event)
+	if errors.Is(err, sql.ErrNoRows) {
+		t.claim = &claim{key: key, fingerprint: fingerprint, now: now, expires: expires}
+		return v, false, nil
+	}
+	if err != nil {
 		return v, false, fmt.Errorf("idempotency key: %w", mapErr(err))
 	}
 	if result.Valid {
@@ -229,12 +234,23 @@ func (t *holderTx) ClaimIdempotent(ctx context.Context, key store.IdempotencyKey
 	return v, true, nil
 }
 
+// SaveIdempotent writes the claimed key with its answer, forgetting expired keys on the way (an
+// index range on expires_at; at most the keys that expired since the last save).
 func (t *holderTx) SaveIdempotent(ctx context.Context, key store.IdempotencyKey, r model.VerifyResult, eventID int64) error {
+	c := t.claim
+	if c == nil || c.key != key {
+		return fmt.Errorf("idempotency key %q: saved without being claimed in this transaction", key.Key)
+	}
 	result, err := json.Marshal(r)
 	if err != nil {
 		return fmt.Errorf("idempotency key: %w", err)
 	}
-	if _, err := t.ws.txExec(nocancel(ctx), t.tx, sqlSaveIdempotent, string(result), eventID, key.Scope, key.Key); err != nil {
+	ctx = nocancel(ctx)
+	if _, err := t.ws.txExec(ctx, t.tx, sqlSweepIdempotent, nanos(c.now)); err != nil {
+		return fmt.Errorf("idempotency key: %w", mapErr(err))
+	}
+	if _, err := t.ws.txExec(ctx, t.tx, sqlSaveIdempotent, key.Scope, key.Key, c.fingerprint,
+		t.h.Ref.AccountID, t.h.Ref.ContactID, nanos(c.now), nanos(c.expires), string(result), eventID); err != nil {
 		return fmt.Errorf("idempotency key: %w", mapErr(err))
 	}
 	return nil

@@ -73,8 +73,11 @@ func TestExpiredIdempotencyKeysLeaveTheTable(t *testing.T) {
 	t0 := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	claim := func(key string, now time.Time) {
 		err := st.UpdateHolder(ctx, h, func(tx store.HolderTx) error {
-			_, _, err := tx.ClaimIdempotent(ctx, store.IdempotencyKey{Scope: "local:x", Key: key}, []byte("f"), now, now.Add(10*time.Minute))
-			return err
+			k := store.IdempotencyKey{Scope: "local:x", Key: key}
+			if _, _, err := tx.ClaimIdempotent(ctx, k, []byte("f"), now, now.Add(10*time.Minute)); err != nil {
+				return err
+			}
+			return tx.SaveIdempotent(ctx, k, model.VerifyResult{Outcome: model.OutcomeMismatch, AttemptsLeft: 5}, 1)
 		})
 		if err != nil {
 			t.Fatal(err)

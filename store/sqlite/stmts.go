@@ -49,18 +49,13 @@ const (
 		WHERE account_id = ? AND holder_id = ? AND kind = ? AND sealed IS NOT NULL`
 	sqlSpendPIN = `UPDATE pins SET spent_at = ?
 		WHERE account_id = ? AND holder_id = ? AND kind = ? AND sealed IS NOT NULL AND spent_at IS NULL`
-	// A claim inserts the key, or takes over a row that has expired; a live row is left as it is
-	// and returns nothing.
-	sqlClaimIdempotent = `INSERT INTO idempotency (scope, key, fingerprint, account_id, holder_id, created_at, expires_at)
-		VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-		ON CONFLICT (scope, key) DO UPDATE SET
-			fingerprint = excluded.fingerprint, account_id = excluded.account_id, holder_id = excluded.holder_id,
-			created_at = excluded.created_at, expires_at = excluded.expires_at, result = NULL, event_id = NULL
-		WHERE idempotency.expires_at <= excluded.created_at
-		RETURNING 1`
-	sqlIdempotent       = `SELECT fingerprint, result, event_id FROM idempotency WHERE scope = ? AND key = ?`
+	// A key is claimed by reading it (live rows only) and written with its answer: under SQLite's
+	// one write lock nothing can claim it between the two.
+	sqlSaveIdempotent = `INSERT INTO idempotency
+		(scope, key, fingerprint, account_id, holder_id, created_at, expires_at, result, event_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	sqlIdempotent       = `SELECT fingerprint, result, event_id FROM idempotency WHERE scope = ? AND key = ? AND expires_at > ?`
 	sqlSweepIdempotent  = `DELETE FROM idempotency WHERE expires_at <= ?`
-	sqlSaveIdempotent   = `UPDATE idempotency SET result = ?, event_id = ? WHERE scope = ? AND key = ?`
 	sqlForgetIdempotent = `DELETE FROM idempotency WHERE account_id = ? AND holder_id = ? AND NOT (scope = ? AND key = ?)`
 	sqlAppendAudit      = `INSERT INTO audit
 		(time, operator, role, channel, account_id, holder, caller, action, kind, outcome, attempts_left, reason, replay_of)
@@ -81,7 +76,7 @@ const (
 var writerQueries = []string{
 	sqlInsertHolder, sqlSelectHolder, sqlHolderPINs, sqlAddFailure, sqlResetFailures, sqlUnlock,
 	sqlForgetFailures, sqlNoteFailure, sqlCountFailures, sqlHardLock, sqlClearHardLock, sqlClearFailures,
-	sqlPutPIN, sqlClearPIN, sqlSpendPIN, sqlClaimIdempotent, sqlIdempotent, sqlSweepIdempotent, sqlSaveIdempotent,
+	sqlPutPIN, sqlClearPIN, sqlSpendPIN, sqlIdempotent, sqlSweepIdempotent, sqlSaveIdempotent,
 	sqlForgetIdempotent,
 	sqlAppendAudit, sqlSavepoint, sqlRollbackSavepoint, sqlReleaseSavepoint,
 }
