@@ -8,6 +8,19 @@
 // digits the moment they are sent, and forgets the whole call on "end call" (ctrl+e) or after an
 // idle time. Every answer from the backend carries the id of the call that asked for it, and an
 // answer for a call that has ended is dropped.
+//
+// # Shape
+//
+// The root model (App, app.go) owns the call and routes each message to one screen at a time;
+// each screen is a small model in its own file. A screen tells the root what it wants in one way:
+// its update returns an action (action.go) — show another screen, open an account, say something
+// in the status line, wait with the spinner, or run a command — and the root applies it before it
+// reads the next message. Every call to the backend is such a command (commands.go), run by Bubble
+// Tea outside Update; its answer comes back as a message.
+//
+// Every key is declared once, in the KeyMap (keys.go). Each screen, like the root, declares its own
+// help from those bindings (help.KeyMap: ShortHelp for the footer, FullHelp for its section of the
+// help screen), and its update matches the same bindings.
 package ui
 
 import (
@@ -23,19 +36,18 @@ import (
 	"github.com/pindesk/pindesk/model"
 )
 
-// Defaults for Options left zero.
-const (
-	DefaultIdleTimeout    = 5 * time.Minute
-	DefaultRequestTimeout = 15 * time.Second
-)
+// DefaultRequestTimeout bounds a call to the backend when Options leave it zero.
+const DefaultRequestTimeout = 15 * time.Second
 
 // Options configure the app.
 type Options struct {
 	// Demo shows the DEMO banner and lets the trainer panel show the PINs it generates. Set it only
 	// over a throwaway demo database.
 	Demo bool
-	// IdleTimeout clears the screen (ends the call) after this long without a key press. Zero means
-	// DefaultIdleTimeout; negative disables it.
+	// IdleTimeout clears the screen (ends the call) after this long without a key press; zero or
+	// negative never clears it. Its default is a setting's, so it is defined once, in config
+	// (config.DefaultIdleTimeout, which this package may not import): pindesk always passes the
+	// idle_timeout setting here.
 	IdleTimeout time.Duration
 	// Channel is the channel each call starts on (phone when empty); ctrl+p switches it until the
 	// first PIN of the call is checked.
@@ -65,9 +77,6 @@ type Scenario struct {
 }
 
 func (o Options) withDefaults() Options {
-	if o.IdleTimeout == 0 {
-		o.IdleTimeout = DefaultIdleTimeout
-	}
 	if o.RequestTimeout <= 0 {
 		o.RequestTimeout = DefaultRequestTimeout
 	}
