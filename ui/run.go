@@ -28,6 +28,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -92,11 +93,25 @@ func (o Options) withDefaults() Options {
 // Run runs the app on the terminal until the operator quits or ctx is cancelled. It does not close
 // b; the caller does.
 func Run(ctx context.Context, b client.Backend, opts Options) error {
-	if v, ok := os.LookupEnv("NO_COLOR"); ok && v != "" {
+	return runIn(ctx, b, opts, os.Environ())
+}
+
+// runIn is Run in the environment environ (the program's, and where NO_COLOR is read); tests add
+// program options (a window size, for output that is not a terminal).
+func runIn(ctx context.Context, b client.Backend, opts Options, environ []string, extra ...tea.ProgramOption) error {
+	// Bubble Tea's colour-profile detection (colorprofile.Detect, v0.4.3) reads NO_COLOR, but does
+	// not cover it: it takes the value with strconv.ParseBool, so NO_COLOR=1 or true gives the
+	// Ascii profile on a terminal, while NO_COLOR=yes — or any other non-empty value, which
+	// no-color.org says must turn colour off — leaves the colours on. (Output that is not a terminal
+	// gets the NoTTY profile, which writes no styles at all, whatever NO_COLOR says.) And the styles
+	// must know too: without colour, a selected row and the DEMO banner are drawn in reverse video
+	// rather than on a coloured background (newStyles). So the app reads NO_COLOR itself, and sets
+	// the profile.
+	if noColor(environ) {
 		opts.NoColor = true
 	}
 	app := newApp(ctx, b, opts)
-	popts := []tea.ProgramOption{tea.WithContext(ctx)}
+	popts := []tea.ProgramOption{tea.WithContext(ctx), tea.WithEnvironment(environ)}
 	if opts.Input != nil {
 		popts = append(popts, tea.WithInput(opts.Input))
 	}
@@ -106,11 +121,21 @@ func Run(ctx context.Context, b client.Backend, opts Options) error {
 	if opts.NoColor {
 		popts = append(popts, tea.WithColorProfile(colorprofile.Ascii))
 	}
-	_, err := tea.NewProgram(app, popts...).Run()
+	_, err := tea.NewProgram(app, append(popts, extra...)...).Run()
 	app.entry.wipe()
 	app.trainer.forget()
 	if errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
 		return nil // cancelled by the caller (a signal): a normal way to stop
 	}
 	return err
+}
+
+// noColor reports whether environ asks for no colour: NO_COLOR set to anything but "".
+func noColor(environ []string) bool {
+	for _, kv := range environ {
+		if v, ok := strings.CutPrefix(kv, "NO_COLOR="); ok && v != "" {
+			return true
+		}
+	}
+	return false
 }
