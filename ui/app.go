@@ -42,8 +42,9 @@ type App struct {
 	status     string
 	statusTone tone
 
-	busy string // what the app waits for, with the spinner; "" when idle
-	spin spinner.Model
+	busy     string // what the app waits for, with the spinner; "" when idle
+	spin     spinner.Model
+	spinning bool // a tick of the spinner is on its way: one at a time, or it would turn faster
 
 	lastKey     time.Time // when the agent last pressed a key
 	idleArmed   bool      // an idle check is scheduled
@@ -160,14 +161,11 @@ func (a *App) update(msg tea.Msg) tea.Cmd {
 		return nil
 	case spinner.TickMsg:
 		if a.busy == "" {
-			return nil // the wait is over: the spinner stops here
-		}
-		next, cmd := a.spin.Update(msg)
-		if cmd == nil {
-			return nil // a tick of an earlier wait, which the spinner's tag refused
+			a.spinning = false // the wait is over: the spinner stops here
+			return nil
 		}
 		// The next frame is timed by after, not by the spinner's own timer, so tests control time.
-		a.spin = next
+		a.spin, _ = a.spin.Update(msg)
 		return a.after(a.spin.Spinner.FPS, a.spin.Tick())
 	case policyMsg:
 		if msg.err != nil {
@@ -472,11 +470,11 @@ func (a *App) touch() tea.Cmd {
 }
 
 func (a *App) setBusy(what string) tea.Cmd {
-	wasIdle := a.busy == ""
 	a.busy = what
-	if what == "" || !wasIdle {
-		return nil
+	if what == "" || a.spinning {
+		return nil // a tick still on its way keeps the spinner turning
 	}
+	a.spinning = true
 	return a.after(a.spin.Spinner.FPS, a.spin.Tick())
 }
 

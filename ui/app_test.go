@@ -684,3 +684,31 @@ func TestAnAccountWithManyContactsScrolls(t *testing.T) {
 		t.Fatalf("%d lines", n)
 	}
 }
+
+// The spinner turns while the app waits and stops with the wait; a wait that starts while the
+// last one's tick is still on its way does not start a second timer (it would turn twice as fast).
+func TestTheSpinnerRunsOneTimerAtATime(t *testing.T) {
+	h := newHarness(t, uitest.Scenarios(t, agent), Options{IdleTimeout: -1})
+	a := h.app
+	h.timers = nil
+	a.setBusy("Loading the account")
+	a.clearBusy()
+	a.setBusy("Verifying the PIN") // the first wait's tick is still on its way
+	if len(h.timers) != 1 {
+		t.Fatalf("%d ticks scheduled, want one", len(h.timers))
+	}
+	first := h.screen()
+	h.send(h.timers[0])
+	if len(h.timers) != 2 || h.screen() == first {
+		t.Fatalf("the tick did not turn the spinner and schedule the next (%d ticks)", len(h.timers))
+	}
+	a.clearBusy()
+	h.send(h.timers[1])
+	if len(h.timers) != 2 {
+		t.Fatalf("the spinner kept turning after the wait")
+	}
+	a.setBusy("Unlocking")
+	if len(h.timers) != 3 {
+		t.Fatalf("a new wait after the spinner stopped did not start it")
+	}
+}
