@@ -196,7 +196,8 @@ func (s *trainerScreen) view() string {
 	if !now.IsZero() {
 		clock = stamp(now, s.c.loc)
 	}
-	b.WriteString(st.Label.Render("Demo clock: ") + clock + st.Subtle.Render("   h +1 hour · d +24 hours · R restore all") + "\n\n")
+	k := s.c.keys.Trainer
+	b.WriteString(st.Label.Render("Demo clock: ") + clock + st.Subtle.Render("   "+keyHints(k.Hour, k.Day, k.Restore)) + "\n\n")
 
 	if s.gen != nil {
 		p := s.gen.pin
@@ -285,4 +286,15 @@ func (s *trainerScreen) detail(items []item) []string {
 		out = append(out, clip(line, s.w))
 	}
 	return out
+}
+
+// keyHints says bindings inline, "h +1 hour · d +24 hours", from their help.
+func keyHints(bs ...key.Binding) string {
+	parts := make([]string, 0, len(bs))
+	for _, b := range bs {
+		if b.Enabled() {
+			parts = append(parts, b.Help().Key+" "+b.Help().Desc)
+		}
+	}
+	return strings.Join(parts, " · ")
 }
