@@ -41,12 +41,19 @@ func (s *accountScreen) loaded() {
 	}
 }
 
-func (s *accountScreen) shortHelp() []key.Binding {
+func (s *accountScreen) helpTitle() string { return "Account" }
+
+func (s *accountScreen) ShortHelp() []key.Binding {
 	k := s.c.keys.Account
 	if s.picking {
 		return []key.Binding{k.Choose, k.Move, s.c.keys.Global.Back}
 	}
 	return []key.Binding{k.Choose, k.Unlock, k.Audit, s.c.keys.Global.Back}
+}
+
+func (s *accountScreen) FullHelp() [][]key.Binding {
+	k := s.c.keys.Account
+	return [][]key.Binding{{k.Choose, k.Up, k.Down, k.Unlock, k.Reset, k.Audit, k.Refresh}}
 }
 
 // rows are the holders the agent can pick. The account-wide holder is left out while it has no
@@ -75,12 +82,12 @@ func (s *accountScreen) holder() (model.HolderState, bool) {
 	return rows[s.cursor], true
 }
 
-func (s *accountScreen) update(msg tea.Msg) tea.Cmd {
+func (s *accountScreen) update(msg tea.Msg) action {
 	km, ok := msg.(tea.KeyPressMsg)
 	v := s.c.call.view
 	if !ok || v == nil {
 		if ok && key.Matches(km, s.c.keys.Global.Back) {
-			return s.c.emit(gotoMsg{scrSearch})
+			return goTo{scrSearch}
 		}
 		return nil
 	}
@@ -94,7 +101,7 @@ func (s *accountScreen) update(msg tea.Msg) tea.Cmd {
 		case key.Matches(km, k.Choose):
 			if s.caller < len(v.Account.Contacts) {
 				s.picking = false
-				return s.c.emit(pickMsg{holder: model.AccountWide, caller: v.Account.Contacts[s.caller].ID})
+				return pick{holder: model.AccountWide, caller: v.Account.Contacts[s.caller].ID}
 			}
 		case key.Matches(km, s.c.keys.Global.Back):
 			s.picking = false
@@ -113,31 +120,29 @@ func (s *accountScreen) update(msg tea.Msg) tea.Cmd {
 		}
 		if h.Holder.IsAccountWide() && v.Account.UsesPINs {
 			if len(v.Account.Contacts) == 0 {
-				s.c.say(toneWarn, "This account has no contacts to give the account-wide PIN.")
-				return nil
+				return say{toneWarn, "This account has no contacts to give the account-wide PIN."}
 			}
 			s.picking = true
 			return nil
 		}
-		return s.c.emit(pickMsg{holder: h.Holder.ContactID})
+		return pick{holder: h.Holder.ContactID}
 	case key.Matches(km, k.Unlock):
 		h, ok := s.holder()
 		if !ok {
 			return nil
 		}
 		if !h.Locked() && h.Failures == 0 {
-			s.c.say(toneInfo, holderName(v.Account, h.Holder.ContactID)+" is not locked and has no failed attempts: nothing to unlock.")
-			return nil
+			return say{toneInfo, holderName(v.Account, h.Holder.ContactID) + " is not locked and has no failed attempts: nothing to unlock."}
 		}
-		return s.c.emit(dialogMsg{kind: dialogUnlock, holder: h.Holder.ContactID})
+		return openDialog{kind: dialogUnlock, holder: h.Holder.ContactID}
 	case key.Matches(km, k.Reset):
-		return s.c.emit(dialogMsg{kind: dialogReset})
+		return openDialog{kind: dialogReset}
 	case key.Matches(km, k.Audit):
-		return s.c.emit(gotoMsg{scrAudit})
+		return goTo{scrAudit}
 	case key.Matches(km, k.Refresh):
-		return tea.Batch(s.c.wait("Reloading the account"), s.c.io.account(s.c.call.id, v.Account.ID))
+		return do(wait{"Reloading the account"}, run(s.c.io.account(s.c.call.id, v.Account.ID)))
 	case key.Matches(km, s.c.keys.Global.Back):
-		return s.c.emit(gotoMsg{scrSearch})
+		return goTo{scrSearch}
 	}
 	return nil
 }

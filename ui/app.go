@@ -42,9 +42,9 @@ type App struct {
 	status     string
 	statusTone tone
 
-	busy      string // what the app waits for, with a spinner; "" when idle
-	spinFrame int
-	spinGen   int
+	busy     string // what the app waits for, with the spinner; "" when idle
+	spin     spinner.Model
+	spinning bool // a tick of the spinner is on its way: one at a time, or it would turn faster
 
 	lastKey     time.Time // when the agent last pressed a key
 	idleArmed   bool      // an idle check is scheduled
@@ -57,14 +57,8 @@ type App struct {
 	clock func() time.Time
 }
 
-var spinFrames = spinner.MiniDot.Frames
-
-const spinEvery = 100 * time.Millisecond
-
 // idleMsg is the idle check: one timer at a time, re-armed for the time that remains.
 type idleMsg struct{}
-
-type spinMsg struct{ gen int }
 
 // New returns the app's root model over a backend. It does no I/O: the policy and the terminal's
 // background colour are asked for by Init.
@@ -95,7 +89,6 @@ func newApp(ctx context.Context, b client.Backend, opts Options) *App {
 	if conn, ok := b.(client.Connection); ok {
 		a.conn = conn
 	}
-	c.sayFn, c.waitFn = a.setStatus, a.setBusy
 	a.clock = time.Now
 	a.after = func(d time.Duration, msg tea.Msg) tea.Cmd {
 		return tea.Tick(d, func(time.Time) tea.Msg { return msg })
@@ -103,6 +96,7 @@ func newApp(ctx context.Context, b client.Backend, opts Options) *App {
 	c.st = newStyles(a.isDark, opts.NoColor)
 	a.help = help.New()
 	a.help.Styles = c.st.Help
+	a.spin = spinner.New(spinner.WithSpinner(spinner.MiniDot))
 
 	a.search = newSearchScreen(c)
 	a.account = newAccountScreen(c)
@@ -110,8 +104,9 @@ func newApp(ctx context.Context, b client.Backend, opts Options) *App {
 	a.result = newResultScreen(c)
 	a.dialog = newDialogScreen(c)
 	a.audit = newAuditScreen(c)
-	a.helpScr = newHelpScreen(c)
 	a.trainer = newTrainerScreen(c)
+	// The help screen lists the root's keys, then each screen's, in the order the screens come.
+	a.helpScr = newHelpScreen(c, a, a.search, a.account, a.entry, a.result, a.dialog, a.audit, a.trainer)
 	a.screens = map[screenID]screen{
 		scrSearch: a.search, scrAccount: a.account, scrEntry: a.entry, scrResult: a.result,
 		scrDialog: a.dialog, scrAudit: a.audit, scrHelp: a.helpScr, scrTrainer: a.trainer,
@@ -121,7 +116,7 @@ func newApp(ctx context.Context, b client.Backend, opts Options) *App {
 }
 
 func (a *App) Init() tea.Cmd {
-	return tea.Batch(tea.RequestBackgroundColor, a.c.io.policy(), a.search.focus(), a.touch())
+	return tea.Batch(tea.RequestBackgroundColor, a.c.io.policy(), a.apply(a.search.focus()), a.touch())
 }
 
 // Update routes one message. A panic while handling it must not take the terminal down with a Go
@@ -130,22 +125,10 @@ func (a *App) Update(msg tea.Msg) (m tea.Model, cmd tea.Cmd) {
 	defer func() {
 		if r := recover(); r != nil {
 			a.setStatus(toneBad, sentence(errInternal))
-			a.c.intents = nil
 			m, cmd = a, nil
 		}
 	}()
-	cmds := []tea.Cmd{a.update(msg)}
-	// Intents queued by a screen are handled now, in order, before the next message.
-	for i := 0; i < 100; i++ {
-		intents := a.c.takeIntents()
-		if len(intents) == 0 {
-			break
-		}
-		for _, in := range intents {
-			cmds = append(cmds, a.update(in))
-		}
-	}
-	return a, tea.Batch(cmds...)
+	return a, a.update(msg)
 }
 
 func (a *App) update(msg tea.Msg) tea.Cmd {
@@ -164,7 +147,7 @@ func (a *App) update(msg tea.Msg) tea.Cmd {
 	case tea.KeyPressMsg:
 		return tea.Batch(a.touch(), a.key(msg))
 	case tea.PasteMsg:
-		return tea.Batch(a.touch(), a.screens[a.cur].update(msg))
+		return tea.Batch(a.touch(), a.apply(a.screens[a.cur].update(msg)))
 	case idleMsg:
 		a.idleArmed = false
 		timeout := a.c.opts.IdleTimeout
@@ -176,17 +159,14 @@ func (a *App) update(msg tea.Msg) tea.Cmd {
 			return a.endCall(fmt.Sprintf("Screen cleared after %s without a key press.", span(timeout)))
 		}
 		return nil
-	case spinMsg:
-		if msg.gen != a.spinGen || a.busy == "" {
+	case spinner.TickMsg:
+		if a.busy == "" {
+			a.spinning = false // the wait is over: the spinner stops here
 			return nil
 		}
-		a.spinFrame = (a.spinFrame + 1) % len(spinFrames)
-		return a.after(spinEvery, spinMsg{a.spinGen})
-	case busyMsg:
-		return a.setBusy(msg.what)
-	case statusMsg:
-		a.setStatus(msg.tone, msg.text)
-		return nil
+		// The next frame is timed by after, not by the spinner's own timer, so tests control time.
+		a.spin, _ = a.spin.Update(msg)
+		return a.after(a.spin.Spinner.FPS, a.spin.Tick())
 	case policyMsg:
 		if msg.err != nil {
 			a.setStatus(toneBad, "Could not read the PIN policy; assuming the default. "+sentence(msg.err))
@@ -196,27 +176,13 @@ func (a *App) update(msg tea.Msg) tea.Cmd {
 		a.entry.setPolicy(msg.policy)
 		return nil
 
-	case openAccountMsg:
-		a.c.call.accountID, a.c.call.view, a.c.call.holder, a.c.call.caller = msg.id, nil, "", ""
-		a.account.reset()
-		a.show(scrAccount)
-		a.setStatus(toneNeutral, "")
-		return tea.Batch(a.setBusy("Loading the account"), a.c.io.account(a.c.call.id, msg.id))
 	case accountMsg:
 		return a.onAccount(msg)
-	case pickMsg:
-		return a.onPick(msg)
 	case verifyMsg:
 		return a.onVerify(msg)
-	case gotoMsg:
-		return a.goTo(msg.to)
-	case dialogMsg:
-		a.dialog.open(msg.kind, msg.holder)
-		a.show(scrDialog)
-		return a.dialog.focus()
 	case unlockMsg, resetMsg:
 		a.clearBusy()
-		cmd := a.dialog.update(msg)
+		cmd := a.apply(a.dialog.update(msg))
 		if a.dialog.done() {
 			a.show(scrAccount)
 			return tea.Batch(cmd, a.reload())
@@ -224,24 +190,61 @@ func (a *App) update(msg tea.Msg) tea.Cmd {
 		return cmd
 	case auditMsg:
 		a.clearBusy()
-		return a.audit.update(msg)
+		return a.apply(a.audit.update(msg))
 	case generateMsg:
 		a.clearBusy()
-		return tea.Batch(a.trainer.update(msg), a.reload())
+		return tea.Batch(a.apply(a.trainer.update(msg)), a.reload())
 	case demoMsg:
 		if msg.what == "now" {
-			return a.trainer.update(msg)
+			return a.apply(a.trainer.update(msg))
 		}
 		a.clearBusy()
-		return tea.Batch(a.trainer.update(msg), a.reload())
-	case findMsg:
-		a.goTo(scrSearch)
-		return tea.Batch(a.search.focus(), a.search.find(msg.query))
+		return tea.Batch(a.apply(a.trainer.update(msg)), a.reload())
 	case searchMsg:
 		a.noteConnection()
-		return a.search.update(msg)
+		return a.apply(a.search.update(msg))
 	}
-	return a.screens[a.cur].update(msg)
+	return a.apply(a.screens[a.cur].update(msg))
+}
+
+// apply does what a screen asked for (see action), now, and returns the commands it leaves for
+// Bubble Tea to run.
+func (a *App) apply(act action) tea.Cmd {
+	switch act := act.(type) {
+	case nil:
+		return nil
+	case actions:
+		cmds := make([]tea.Cmd, 0, len(act))
+		for _, x := range act {
+			cmds = append(cmds, a.apply(x))
+		}
+		return tea.Batch(cmds...)
+	case command:
+		return act.cmd
+	case say:
+		a.setStatus(act.tone, act.text)
+		return nil
+	case wait:
+		return a.setBusy(act.what)
+	case openAccount:
+		a.c.call.accountID, a.c.call.view, a.c.call.holder, a.c.call.caller = act.id, nil, "", ""
+		a.account.reset()
+		a.show(scrAccount)
+		a.setStatus(toneNeutral, "")
+		return tea.Batch(a.setBusy("Loading the account"), a.c.io.account(a.c.call.id, act.id))
+	case pick:
+		return a.onPick(act)
+	case goTo:
+		return a.goTo(act.to)
+	case openDialog:
+		a.dialog.open(act.kind, act.holder)
+		a.show(scrDialog)
+		return a.apply(a.dialog.focus())
+	case find:
+		a.goTo(scrSearch)
+		return a.apply(do(a.search.focus(), a.search.find(act.query)))
+	}
+	panic(fmt.Sprintf("ui: unknown action %T", act))
 }
 
 // key handles the keys that mean the same on every screen, then hands the rest to the screen.
@@ -275,7 +278,8 @@ func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
 			return a.goTo(a.back)
 		}
 		return a.goTo(scrTrainer)
-	case msg.String() == "f1" || (key.Matches(msg, g.Help) && mode != textFree):
+	case key.Matches(msg, g.Help) && (mode != textFree || msg.Text == ""):
+		// While a reason is typed, "?" is a letter; f1 (which types nothing) still opens the help.
 		if a.cur == scrHelp {
 			return a.goTo(a.back)
 		}
@@ -286,7 +290,7 @@ func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		return a.quit()
 	}
-	return scr.update(msg)
+	return a.apply(scr.update(msg))
 }
 
 func (a *App) quit() tea.Cmd {
@@ -319,7 +323,7 @@ func (a *App) endCall(why string) tea.Cmd {
 	a.clearBusy()
 	a.show(scrSearch)
 	a.setStatus(toneInfo, why)
-	return a.search.focus()
+	return a.apply(a.search.focus())
 }
 
 func (a *App) toggleChannel() tea.Cmd {
@@ -351,18 +355,18 @@ func (a *App) goTo(to screenID) tea.Cmd {
 			a.helpScr.open(a.back)
 			return nil
 		}
-		return a.trainer.open()
+		return a.apply(a.trainer.open())
 	case scrAudit:
 		if !a.c.may(model.PermAudit) || a.c.call.view == nil {
 			return nil
 		}
 		a.show(scrAudit)
-		return tea.Batch(a.setBusy("Loading the audit trail"), a.audit.open())
+		return tea.Batch(a.setBusy("Loading the audit trail"), a.apply(a.audit.open()))
 	case scrSearch:
 		a.c.call.accountID, a.c.call.view, a.c.call.holder, a.c.call.caller = "", nil, "", ""
 		a.account.reset()
 		a.show(scrSearch)
-		return a.search.focus()
+		return a.apply(a.search.focus())
 	case scrAccount:
 		if a.c.call.accountID == "" {
 			return a.goTo(scrSearch)
@@ -406,7 +410,7 @@ func (a *App) onAccount(msg accountMsg) tea.Cmd {
 		if a.c.call.view == nil && a.cur == scrAccount {
 			a.c.call.accountID = ""
 			a.show(scrSearch)
-			return a.search.focus()
+			return a.apply(a.search.focus())
 		}
 		return nil
 	}
@@ -417,7 +421,7 @@ func (a *App) onAccount(msg accountMsg) tea.Cmd {
 	return nil
 }
 
-func (a *App) onPick(msg pickMsg) tea.Cmd {
+func (a *App) onPick(msg pick) tea.Cmd {
 	c := a.c.call
 	if c.view == nil {
 		return nil
@@ -466,13 +470,12 @@ func (a *App) touch() tea.Cmd {
 }
 
 func (a *App) setBusy(what string) tea.Cmd {
-	wasIdle := a.busy == ""
 	a.busy = what
-	if what == "" || !wasIdle {
-		return nil
+	if what == "" || a.spinning {
+		return nil // a tick still on its way keeps the spinner turning
 	}
-	a.spinGen++
-	return a.after(spinEvery, spinMsg{a.spinGen})
+	a.spinning = true
+	return a.after(a.spin.Spinner.FPS, a.spin.Tick())
 }
 
 func (a *App) clearBusy() { a.busy = "" }
@@ -572,7 +575,7 @@ func (a *App) header(w int) string {
 func (a *App) statusLine(w int) string {
 	st := a.c.st
 	if a.busy != "" {
-		return clip(st.tone(toneInfo).Render(spinFrames[a.spinFrame]+" "+a.busy+"…"), w)
+		return clip(st.tone(toneInfo).Render(a.spin.View()+" "+a.busy+"…"), w)
 	}
 	if a.status == "" {
 		return ""
@@ -581,18 +584,32 @@ func (a *App) statusLine(w int) string {
 	return clip(st.statusLine[a.statusTone].Render(sym+a.status), w)
 }
 
-func (a *App) footer(scr screen, w int) string {
+// The root declares its keys as the screens do (see screen): ShortHelp is the part of the footer
+// that is there on every screen, FullHelp the help screen's first section.
+
+func (a *App) helpTitle() string { return "Any screen" }
+
+func (a *App) ShortHelp() []key.Binding {
 	g := a.c.keys.Global
 	always := []key.Binding{g.EndCall, g.Help}
-	if scr.text() == textNone && !a.pinHalfTyped() {
+	if a.screens[a.cur].text() == textNone && !a.pinHalfTyped() {
 		always = append(always, g.Quit)
 	}
+	return always
+}
+
+func (a *App) FullHelp() [][]key.Binding {
+	g := a.c.keys.Global
+	return [][]key.Binding{{g.Help, g.EndCall, g.Channel, g.Back, g.Quit, g.Interrupt, g.Trainer}}
+}
+
+func (a *App) footer(scr screen, w int) string {
 	// The keys that work everywhere are always shown; the screen's own keys get the rest of the
 	// line (and "?" lists them all).
-	tail := a.help.ShortHelpView(always)
+	tail := a.help.ShortHelpView(a.ShortHelp())
 	h := a.help
 	h.SetWidth(max(w-ansi.StringWidth(tail)-3, 10))
-	head := h.ShortHelpView(scr.shortHelp())
+	head := h.ShortHelpView(scr.ShortHelp())
 	if head == "" {
 		return clip(tail, w)
 	}

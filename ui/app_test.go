@@ -11,12 +11,12 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
+	"github.com/pindesk/pindesk/internal/uitest"
 	"github.com/pindesk/pindesk/model"
-	"github.com/pindesk/pindesk/ui/uitest"
 )
 
 func TestTheSearchBoxHasFocusAtStart(t *testing.T) {
-	h := newHarness(t, uitest.Scenarios(agent), Options{})
+	h := newHarness(t, uitest.Scenarios(t, agent), Options{})
 	if h.app.cur != scrSearch || !h.app.search.input.Focused() {
 		t.Fatalf("start screen %v, search focused %v", h.app.cur, h.app.search.input.Focused())
 	}
@@ -25,7 +25,7 @@ func TestTheSearchBoxHasFocusAtStart(t *testing.T) {
 }
 
 func TestACallFromSearchToVerified(t *testing.T) {
-	f := uitest.Scenarios(agent)
+	f := uitest.Scenarios(t, agent)
 	h := newHarness(t, f, Options{})
 	h.openAccount("ACC-1001")
 	h.mustSee("Harbor Bakery", "Business Broadband", "Support PINs: ✓ used", "Maria Lopez · holder", "✓ ACTIVE", "master")
@@ -80,7 +80,7 @@ func TestEveryOutcomeHasAPanelAndAOneLineScript(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := newHarness(t, uitest.Scenarios(tt.role), Options{})
+			h := newHarness(t, uitest.Scenarios(t, tt.role), Options{})
 			h.openAccount(tt.account)
 			h.keys(tt.pick...)
 			h.keys("enter")
@@ -115,7 +115,7 @@ func TestTheAccountShowsEachHoldersPINState(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.account, func(t *testing.T) {
-			h := newHarness(t, uitest.Scenarios(agent), Options{})
+			h := newHarness(t, uitest.Scenarios(t, agent), Options{})
 			h.openAccount(tt.account)
 			h.mustSee(tt.want...)
 		})
@@ -123,7 +123,7 @@ func TestTheAccountShowsEachHoldersPINState(t *testing.T) {
 }
 
 func TestTheChannelIsSetPerCallAndRecorded(t *testing.T) {
-	f := uitest.Scenarios(agent)
+	f := uitest.Scenarios(t, agent)
 	h := newHarness(t, f, Options{})
 	h.mustSee("PHONE")
 	h.keys("ctrl+p")
@@ -141,7 +141,7 @@ func TestTheChannelIsSetPerCallAndRecorded(t *testing.T) {
 }
 
 func TestEndCallForgetsTheCaller(t *testing.T) {
-	h := newHarness(t, uitest.Scenarios(agent), Options{})
+	h := newHarness(t, uitest.Scenarios(t, agent), Options{})
 	h.openAccount("ACC-1001")
 	h.keys("enter", "type:111111", "enter")
 	h.mustSee("WRONG PIN")
@@ -161,7 +161,7 @@ func TestEndCallForgetsTheCaller(t *testing.T) {
 // Answers that were on their way when the call ended must not land on the next caller's screen.
 func TestAnAnswerArrivingAfterEndCallIsDropped(t *testing.T) {
 	t.Run("a verification", func(t *testing.T) {
-		h := newHarness(t, uitest.Scenarios(agent), Options{})
+		h := newHarness(t, uitest.Scenarios(t, agent), Options{})
 		h.openAccount("ACC-1001")
 		h.keys("enter", "type:"+uitest.HealthyPIN)
 		_, pending := h.app.Update(keyMsg("enter")) // sent, answer not yet delivered
@@ -175,7 +175,7 @@ func TestAnAnswerArrivingAfterEndCallIsDropped(t *testing.T) {
 		}
 	})
 	t.Run("an account load", func(t *testing.T) {
-		h := newHarness(t, uitest.Scenarios(agent), Options{})
+		h := newHarness(t, uitest.Scenarios(t, agent), Options{})
 		h.keys("type:ACC-1004")
 		_, load := h.app.Update(keyMsg("enter")) // opening: the load is out
 		h.keys("ctrl+e")
@@ -186,7 +186,7 @@ func TestAnAnswerArrivingAfterEndCallIsDropped(t *testing.T) {
 		h.mustNotSee("Quill")
 	})
 	t.Run("a search", func(t *testing.T) {
-		h := newHarness(t, uitest.Scenarios(agent), Options{})
+		h := newHarness(t, uitest.Scenarios(t, agent), Options{})
 		_, pending := h.app.Update(keyMsg("q"))
 		h.keys("ctrl+e")
 		h.run(pending)
@@ -214,7 +214,7 @@ func runAll(c tea.Cmd) tea.Msg {
 }
 
 func TestTheScreenClearsItselfWhenIdle(t *testing.T) {
-	h := newHarness(t, uitest.Scenarios(agent), Options{IdleTimeout: 2 * time.Minute})
+	h := newHarness(t, uitest.Scenarios(t, agent), Options{IdleTimeout: 2 * time.Minute})
 	now := uitest.Epoch
 	h.app.clock = func() time.Time { return now }
 	h.openAccount("ACC-1001")
@@ -251,7 +251,7 @@ func TestTheScreenClearsItselfWhenIdle(t *testing.T) {
 }
 
 func TestIdleTimeoutCanBeDisabled(t *testing.T) {
-	h := newHarness(t, uitest.Scenarios(agent), Options{IdleTimeout: -1})
+	h := newHarness(t, uitest.Scenarios(t, agent), Options{IdleTimeout: -1})
 	h.keys("type:abc")
 	for _, m := range h.timers {
 		if _, ok := m.(idleMsg); ok {
@@ -261,7 +261,7 @@ func TestIdleTimeoutCanBeDisabled(t *testing.T) {
 }
 
 func TestThePINIsNeverShownAndIsWipedOnSubmit(t *testing.T) {
-	f := uitest.Scenarios(agent)
+	f := uitest.Scenarios(t, agent)
 	h := newHarness(t, f, Options{})
 	h.openAccount("ACC-1001")
 	h.keys("enter", "type:"+uitest.HealthyPIN)
@@ -288,7 +288,7 @@ func TestThePINIsNeverShownAndIsWipedOnSubmit(t *testing.T) {
 }
 
 func TestLeavingThePINFieldForgetsTheDigits(t *testing.T) {
-	h := newHarness(t, uitest.Scenarios(agent), Options{})
+	h := newHarness(t, uitest.Scenarios(t, agent), Options{})
 	h.openAccount("ACC-1001")
 	h.keys("enter", "type:482", "esc")
 	if h.app.cur != scrAccount || !h.app.entry.pin.isZero() {
@@ -300,7 +300,7 @@ func TestLeavingThePINFieldForgetsTheDigits(t *testing.T) {
 
 func TestQuitKeys(t *testing.T) {
 	t.Run("q quits at once where no text is typed", func(t *testing.T) {
-		h := newHarness(t, uitest.Scenarios(agent), Options{})
+		h := newHarness(t, uitest.Scenarios(t, agent), Options{})
 		h.openAccount("ACC-1001")
 		h.keys("q")
 		if !h.quit {
@@ -308,14 +308,14 @@ func TestQuitKeys(t *testing.T) {
 		}
 	})
 	t.Run("q is a letter in the search box", func(t *testing.T) {
-		h := newHarness(t, uitest.Scenarios(agent), Options{})
+		h := newHarness(t, uitest.Scenarios(t, agent), Options{})
 		h.keys("type:quill")
 		if h.quit || h.app.search.input.Value() != "quill" {
 			t.Fatalf("q quit from the search box")
 		}
 	})
 	t.Run("q is ignored while a PIN is half typed", func(t *testing.T) {
-		h := newHarness(t, uitest.Scenarios(agent), Options{})
+		h := newHarness(t, uitest.Scenarios(t, agent), Options{})
 		h.openAccount("ACC-1001")
 		h.keys("enter", "type:48", "q")
 		if h.quit || h.app.entry.pin.Len() != 2 {
@@ -323,7 +323,7 @@ func TestQuitKeys(t *testing.T) {
 		}
 	})
 	t.Run("ctrl+c asks while a PIN is half typed, and stays on no", func(t *testing.T) {
-		h := newHarness(t, uitest.Scenarios(agent), Options{})
+		h := newHarness(t, uitest.Scenarios(t, agent), Options{})
 		h.openAccount("ACC-1001")
 		h.keys("enter", "type:48", "ctrl+c")
 		h.mustSee("A PIN is half typed. Quit and discard it?")
@@ -340,7 +340,7 @@ func TestQuitKeys(t *testing.T) {
 		}
 	})
 	t.Run("ctrl+c quits at once otherwise", func(t *testing.T) {
-		h := newHarness(t, uitest.Scenarios(agent), Options{})
+		h := newHarness(t, uitest.Scenarios(t, agent), Options{})
 		h.keys("type:abc", "ctrl+c")
 		if !h.quit {
 			t.Fatalf("ctrl+c did not quit")
@@ -349,7 +349,7 @@ func TestQuitKeys(t *testing.T) {
 }
 
 func TestAnAgentSeesNoSupervisorAction(t *testing.T) {
-	f := uitest.Scenarios(agent)
+	f := uitest.Scenarios(t, agent)
 	h := newHarness(t, f, Options{})
 	h.openAccount("ACC-1004")
 	h.mustNotSee("u unlock", "reset", "a audit")
@@ -365,7 +365,7 @@ func TestAnAgentSeesNoSupervisorAction(t *testing.T) {
 }
 
 func TestASupervisorUnlocksWithAReasonAndAConfirmation(t *testing.T) {
-	f := uitest.Scenarios(supervisor)
+	f := uitest.Scenarios(t, supervisor)
 	h := newHarness(t, f, Options{})
 	h.openAccount("ACC-1004")
 	h.keys("enter", "type:"+uitest.LockedPIN, "enter")
@@ -398,7 +398,7 @@ func TestASupervisorUnlocksWithAReasonAndAConfirmation(t *testing.T) {
 }
 
 func TestASupervisorResetsAnAccount(t *testing.T) {
-	f := uitest.Scenarios(supervisor)
+	f := uitest.Scenarios(t, supervisor)
 	h := newHarness(t, f, Options{})
 	h.openAccount("ACC-1009")
 	h.keys("X")
@@ -409,7 +409,7 @@ func TestASupervisorResetsAnAccount(t *testing.T) {
 }
 
 func TestTheAuditViewIsNewestFirstAndScrolls(t *testing.T) {
-	f := uitest.Scenarios(supervisor)
+	f := uitest.Scenarios(t, supervisor)
 	h := newHarness(t, f, Options{})
 	h.openAccount("ACC-1001")
 	for i := range 4 {
@@ -443,7 +443,7 @@ func TestTheAuditViewIsNewestFirstAndScrolls(t *testing.T) {
 }
 
 func TestABackendErrorIsSaidAndTheCallStays(t *testing.T) {
-	f := uitest.Scenarios(agent)
+	f := uitest.Scenarios(t, agent)
 	h := newHarness(t, f, Options{})
 	h.openAccount("ACC-1001")
 	h.keys("enter", "type:"+uitest.HealthyPIN)
@@ -462,7 +462,7 @@ func TestABackendErrorIsSaidAndTheCallStays(t *testing.T) {
 }
 
 func TestAnUnknownAccountReturnsToTheSearch(t *testing.T) {
-	f := uitest.Scenarios(agent)
+	f := uitest.Scenarios(t, agent)
 	h := newHarness(t, f, Options{})
 	h.keys("type:ACC-1001")
 	f.Hook = func(_ context.Context, op, _ string) error {
@@ -479,7 +479,7 @@ func TestAnUnknownAccountReturnsToTheSearch(t *testing.T) {
 }
 
 func TestAPanicInTheBackendDoesNotReachTheScreen(t *testing.T) {
-	f := uitest.Scenarios(agent)
+	f := uitest.Scenarios(t, agent)
 	h := newHarness(t, f, Options{})
 	h.openAccount("ACC-1001")
 	f.Hook = func(_ context.Context, op, _ string) error {
@@ -495,7 +495,7 @@ func TestAPanicInTheBackendDoesNotReachTheScreen(t *testing.T) {
 
 func TestTheTrainerPanel(t *testing.T) {
 	t.Run("is there only on a demo backend", func(t *testing.T) {
-		h := newHarness(t, uitest.Scenarios(trainer), Options{})
+		h := newHarness(t, uitest.Scenarios(t, trainer), Options{})
 		h.keys("ctrl+t")
 		if h.app.cur == scrTrainer {
 			t.Fatalf("the trainer panel opened without demo controls")
@@ -504,7 +504,7 @@ func TestTheTrainerPanel(t *testing.T) {
 		h.mustNotSee("Trainer panel", "ctrl+t")
 	})
 	t.Run("generates a PIN the trainer reads out, forgotten at end of call", func(t *testing.T) {
-		f := uitest.Scenarios(trainer)
+		f := uitest.Scenarios(t, trainer)
 		h := newHarness(t, uitest.NewDemo(f, uitest.Seed), Options{Demo: true})
 		h.mustSee("DEMO · training data only")
 		h.openAccount("ACC-1007")
@@ -526,7 +526,7 @@ func TestTheTrainerPanel(t *testing.T) {
 		}
 	})
 	t.Run("moves the clock to show expiry and restores the scenarios", func(t *testing.T) {
-		f := uitest.Scenarios(trainer)
+		f := uitest.Scenarios(t, trainer)
 		d := uitest.NewDemo(f, uitest.Seed)
 		h := newHarness(t, d, Options{Demo: true})
 		h.openAccount("ACC-1002")
@@ -542,7 +542,7 @@ func TestTheTrainerPanel(t *testing.T) {
 		h.mustSee("Every scenario is restored")
 	})
 	t.Run("finds a scenario's account", func(t *testing.T) {
-		h := newHarness(t, uitest.NewDemo(uitest.Scenarios(trainer), uitest.Seed), Options{Demo: true,
+		h := newHarness(t, uitest.NewDemo(uitest.Scenarios(t, trainer), uitest.Seed), Options{Demo: true,
 			Scenarios: []Scenario{{Title: "Healthy", AccountNumber: "ACC-1001"}, {Title: "Locked", AccountNumber: "ACC-1004"}}})
 		h.keys("ctrl+t", "down", "enter")
 		if h.app.cur != scrSearch || h.app.search.input.Value() != "ACC-1004" {
@@ -552,7 +552,7 @@ func TestTheTrainerPanel(t *testing.T) {
 		h.mustSee("Quill Legal", "⊘ LOCKED")
 	})
 	t.Run("shows no PIN outside demo mode", func(t *testing.T) {
-		f := uitest.Scenarios(trainer)
+		f := uitest.Scenarios(t, trainer)
 		h := newHarness(t, uitest.NewDemo(f, uitest.Seed), Options{Demo: false})
 		h.mustNotSee("DEMO")
 		h.openAccount("ACC-1007")
@@ -562,23 +562,25 @@ func TestTheTrainerPanel(t *testing.T) {
 	})
 }
 
-type offline struct{ *uitest.Fake }
+type offline struct{ *uitest.Backend }
 
 func (offline) Reachable() bool  { return false }
 func (offline) Endpoint() string { return "https://desk.example" }
 
 func TestTheHeaderShowsTheConnectionOfARemoteBackend(t *testing.T) {
-	h := newHarness(t, offline{uitest.Scenarios(agent)}, Options{})
+	h := newHarness(t, offline{uitest.Scenarios(t, agent)}, Options{})
 	h.keys("type:a")
 	h.mustSee("✗ OFFLINE")
-	plain := newHarness(t, uitest.Scenarios(agent), Options{})
+	plain := newHarness(t, uitest.Scenarios(t, agent), Options{})
 	plain.mustNotSee("OFFLINE", "online")
 }
 
 func TestHelpListsEveryKeyTheOperatorMayUse(t *testing.T) {
+	// Every key a screen matches is in its FullHelp, the help's source; this checks the help shows
+	// each enabled one.
 	for _, op := range []model.Operator{agent, supervisor, trainer} {
 		t.Run(string(op.Role), func(t *testing.T) {
-			h := newHarness(t, uitest.NewDemo(uitest.Scenarios(op), uitest.Seed), Options{Demo: true})
+			h := newHarness(t, uitest.NewDemo(uitest.Scenarios(t, op), uitest.Seed), Options{Demo: true})
 			h.keys("?")
 			s := ansi.Strip(h.app.helpScr.vp.GetContent()) // all of it, as it scrolls
 			for _, sec := range h.app.helpScr.sections() {
@@ -614,7 +616,7 @@ func TestEveryScreenFitsTheTerminal(t *testing.T) {
 	for _, size := range sizes {
 		for _, sc := range screens {
 			t.Run(fmt.Sprintf("%s at %dx%d", sc.name, size[0], size[1]), func(t *testing.T) {
-				h := newHarness(t, uitest.NewDemo(uitest.Scenarios(trainer), uitest.Seed), Options{Demo: true})
+				h := newHarness(t, uitest.NewDemo(uitest.Scenarios(t, trainer), uitest.Seed), Options{Demo: true})
 				h.keys(sc.keys...)
 				h.send(tea.WindowSizeMsg{Width: size[0], Height: size[1]})
 				lines := strings.Split(h.screen(), "\n")
@@ -633,7 +635,7 @@ func TestEveryScreenFitsTheTerminal(t *testing.T) {
 }
 
 func TestNoColorMeansNoColour(t *testing.T) {
-	h := newHarness(t, uitest.Scenarios(agent), Options{NoColor: true})
+	h := newHarness(t, uitest.Scenarios(t, agent), Options{NoColor: true})
 	h.openAccount("ACC-1004")
 	h.keys("enter", "type:"+uitest.LockedPIN, "enter")
 	for _, sgr := range regexp.MustCompile(`\x1b\[([0-9;:]*)m`).FindAllStringSubmatch(h.app.View().Content, -1) {
@@ -648,7 +650,7 @@ func TestNoColorMeansNoColour(t *testing.T) {
 }
 
 func TestTheAppFollowsTheTerminalsBackground(t *testing.T) {
-	h := newHarness(t, uitest.Scenarios(agent), Options{})
+	h := newHarness(t, uitest.Scenarios(t, agent), Options{})
 	dark := h.app.View().Content
 	h.send(tea.BackgroundColorMsg{Color: lightBackground{}})
 	if h.app.isDark {
@@ -664,7 +666,7 @@ type lightBackground struct{}
 func (lightBackground) RGBA() (r, g, b, a uint32) { return 0xffff, 0xffff, 0xffff, 0xffff }
 
 func TestAnAccountWithManyContactsScrolls(t *testing.T) {
-	f := uitest.New(agent, uitest.Epoch)
+	f := uitest.New(t, agent, uitest.Epoch)
 	var contacts []model.Contact
 	for i := range 30 {
 		contacts = append(contacts, model.Contact{ID: fmt.Sprintf("c%02d", i), Name: fmt.Sprintf("Contact %02d", i), Role: model.RoleSubContact})
@@ -680,5 +682,33 @@ func TestAnAccountWithManyContactsScrolls(t *testing.T) {
 	h.mustNotSee("Contact 00")
 	if n := len(strings.Split(h.screen(), "\n")); n != 24 {
 		t.Fatalf("%d lines", n)
+	}
+}
+
+// The spinner turns while the app waits and stops with the wait; a wait that starts while the
+// last one's tick is still on its way does not start a second timer (it would turn twice as fast).
+func TestTheSpinnerRunsOneTimerAtATime(t *testing.T) {
+	h := newHarness(t, uitest.Scenarios(t, agent), Options{IdleTimeout: -1})
+	a := h.app
+	h.timers = nil
+	a.setBusy("Loading the account")
+	a.clearBusy()
+	a.setBusy("Verifying the PIN") // the first wait's tick is still on its way
+	if len(h.timers) != 1 {
+		t.Fatalf("%d ticks scheduled, want one", len(h.timers))
+	}
+	first := h.screen()
+	h.send(h.timers[0])
+	if len(h.timers) != 2 || h.screen() == first {
+		t.Fatalf("the tick did not turn the spinner and schedule the next (%d ticks)", len(h.timers))
+	}
+	a.clearBusy()
+	h.send(h.timers[1])
+	if len(h.timers) != 2 {
+		t.Fatalf("the spinner kept turning after the wait")
+	}
+	a.setBusy("Unlocking")
+	if len(h.timers) != 3 {
+		t.Fatalf("a new wait after the spinner stopped did not start it")
 	}
 }

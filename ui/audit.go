@@ -42,13 +42,24 @@ func (s *auditScreen) setSize(w, h int) {
 	s.render()
 }
 
-func (s *auditScreen) shortHelp() []key.Binding {
-	k := s.c.keys.Audit
-	return []key.Binding{k.Down, k.Up, k.PageDown, k.Older, s.c.keys.Global.Back}
+func (s *auditScreen) helpTitle() string { return "Audit trail" }
+
+func (s *auditScreen) ShortHelp() []key.Binding {
+	k := s.c.keys.Scroll
+	return []key.Binding{k.Down, k.Up, k.PageDown, s.c.keys.Audit.Older, s.c.keys.Global.Back}
+}
+
+// FullHelp lists the trail's keys for an operator who may read it; nobody else reaches it.
+func (s *auditScreen) FullHelp() [][]key.Binding {
+	if !s.c.keys.Account.Audit.Enabled() {
+		return nil
+	}
+	k := s.c.keys.Scroll
+	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, s.c.keys.Audit.Older}}
 }
 
 // open loads the first page for the open account.
-func (s *auditScreen) open() tea.Cmd {
+func (s *auditScreen) open() action {
 	v := s.c.call.view
 	if v == nil {
 		return nil
@@ -56,10 +67,10 @@ func (s *auditScreen) open() tea.Cmd {
 	s.account, s.events, s.loading, s.end = v.Account.ID, nil, true, false
 	s.vp.GotoTop()
 	s.render()
-	return s.c.io.audit(s.c.call.id, model.AuditQuery{AccountID: s.account, Limit: auditPage})
+	return run(s.c.io.audit(s.c.call.id, model.AuditQuery{AccountID: s.account, Limit: auditPage}))
 }
 
-func (s *auditScreen) update(msg tea.Msg) tea.Cmd {
+func (s *auditScreen) update(msg tea.Msg) action {
 	switch msg := msg.(type) {
 	case auditMsg:
 		if msg.account != s.account {
@@ -67,8 +78,7 @@ func (s *auditScreen) update(msg tea.Msg) tea.Cmd {
 		}
 		s.loading = false
 		if msg.err != nil {
-			s.c.say(toneBad, sentence(msg.err))
-			return nil
+			return say{toneBad, sentence(msg.err)}
 		}
 		if msg.older {
 			s.events = append(s.events, msg.events...)
@@ -78,17 +88,17 @@ func (s *auditScreen) update(msg tea.Msg) tea.Cmd {
 		s.end = len(msg.events) < auditPage
 		s.render()
 	case tea.KeyPressMsg:
-		k := s.c.keys.Audit
+		k := s.c.keys.Scroll
 		switch {
 		case key.Matches(msg, s.c.keys.Global.Back):
-			return s.c.emit(gotoMsg{scrAccount})
-		case key.Matches(msg, k.Older):
+			return goTo{scrAccount}
+		case key.Matches(msg, s.c.keys.Audit.Older):
 			if s.loading || s.end || len(s.events) == 0 {
 				return nil
 			}
 			s.loading = true
-			return tea.Batch(s.c.wait("Loading older events"), s.c.io.audit(s.c.call.id, model.AuditQuery{
-				AccountID: s.account, Limit: auditPage, BeforeID: s.events[len(s.events)-1].ID}))
+			return do(wait{"Loading older events"}, run(s.c.io.audit(s.c.call.id, model.AuditQuery{
+				AccountID: s.account, Limit: auditPage, BeforeID: s.events[len(s.events)-1].ID})))
 		case key.Matches(msg, k.Up):
 			s.vp.ScrollUp(1)
 		case key.Matches(msg, k.Down):

@@ -14,10 +14,10 @@ import (
 	"github.com/pindesk/pindesk/core"
 	"github.com/pindesk/pindesk/demo"
 	"github.com/pindesk/pindesk/demo/sample"
+	"github.com/pindesk/pindesk/internal/uitest"
 	"github.com/pindesk/pindesk/store/secret"
 	"github.com/pindesk/pindesk/store/sqlite"
 	"github.com/pindesk/pindesk/store/storetest"
-	"github.com/pindesk/pindesk/ui/uitest"
 )
 
 // The figures the issue names, measured in process with the real core and SQLite store:
@@ -192,7 +192,7 @@ func BenchmarkKeystrokeToResults100k(b *testing.B) {
 // BenchmarkKeystrokeUIOnly is the app's own share of a keystroke: the same path over the in-memory
 // fake, so the search itself costs next to nothing.
 func BenchmarkKeystrokeUIOnly(b *testing.B) {
-	a := New(uitest.Scenarios(agent), Options{Location: time.UTC, IdleTimeout: -1})
+	a := New(uitest.Scenarios(b, agent), Options{Location: time.UTC, IdleTimeout: -1})
 	a.after = func(time.Duration, tea.Msg) tea.Cmd { return nil }
 	a.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
 	keys := 0

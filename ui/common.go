@@ -3,7 +3,7 @@ package ui
 import (
 	"time"
 
-	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/help"
 	tea "charm.land/bubbletea/v2"
 	"github.com/pindesk/pindesk/model"
 )
@@ -22,11 +22,6 @@ type common struct {
 	demo   bool // the backend offers demo controls (client.Demo)
 	opts   Options
 	w, h   int // the body's size, between header and footer
-
-	intents []tea.Msg
-
-	sayFn  func(tone, string)
-	waitFn func(string) tea.Cmd
 }
 
 // callState is everything about the caller on the line. "End call" replaces it with a fresh one
@@ -57,13 +52,19 @@ const (
 	textFree                   // every printable key is text (a reason being typed)
 )
 
-// screen is one page of the app. Each lives in its own file.
+// screen is one page of the app. Each lives in its own file. It declares its own keys for the help
+// (help.KeyMap, as soft-serve's components do): ShortHelp for the footer, in the state the screen
+// is in; FullHelp for its section of the help screen, under helpTitle, listing every key of the
+// screen the operator may use (nil: the screen is not the operator's). Both come from the KeyMap
+// bindings that update matches, so a key is declared in one place.
 type screen interface {
-	update(msg tea.Msg) tea.Cmd
+	help.KeyMap
+	helpTitle() string
+	// update handles a message and says what it wants of the root (see action).
+	update(msg tea.Msg) action
 	view() string
 	title() string
 	setSize(w, h int)
-	shortHelp() []key.Binding
 	text() textMode
 }
 
@@ -79,44 +80,3 @@ const (
 	scrHelp
 	scrTrainer
 )
-
-// Intents: what a screen asks the root to do (open an account, go back, ...). They are handed to
-// the root synchronously, before the next key is read: were they sent as commands, the digits an
-// agent types right after enter would reach the old screen before the PIN field opened. A screen's
-// Update is tested by the intents it queued (c.intents).
-
-type openAccountMsg struct{ id string }
-
-type pickMsg struct{ holder, caller string }
-
-type gotoMsg struct{ to screenID }
-
-type dialogMsg struct {
-	kind   dialogKind
-	holder string
-}
-
-type statusMsg struct {
-	text string
-	tone tone
-}
-
-type busyMsg struct{ what string }
-
-// emit queues an intent for the root, which handles it as soon as the screen's Update returns.
-// It returns a nil command so that screens can write "return s.c.emit(...)".
-func (c *common) emit(m tea.Msg) tea.Cmd {
-	c.intents = append(c.intents, m)
-	return nil
-}
-
-// takeIntents returns and clears the queued intents.
-func (c *common) takeIntents() []tea.Msg {
-	out := c.intents
-	c.intents = nil
-	return out
-}
-
-// say sets the status line now; wait shows a spinner with what the app waits for.
-func (c *common) say(t tone, text string)  { c.sayFn(t, text) }
-func (c *common) wait(what string) tea.Cmd { return c.waitFn(what) }

@@ -32,19 +32,26 @@ func (s *entryScreen) reset()                   { s.pin.wipe(); s.waiting = fals
 func (s *entryScreen) start()                   { s.pin.wipe(); s.waiting = false; s.pin.setPolicy(s.c.policy) }
 func (s *entryScreen) answered()                { s.waiting = false }
 
-func (s *entryScreen) shortHelp() []key.Binding {
+func (s *entryScreen) helpTitle() string { return "PIN entry" }
+
+func (s *entryScreen) ShortHelp() []key.Binding {
 	k := s.c.keys.Entry
 	return []key.Binding{k.Digits, k.Submit, k.Delete, s.c.keys.Global.Back}
 }
 
-func (s *entryScreen) update(msg tea.Msg) tea.Cmd {
+func (s *entryScreen) FullHelp() [][]key.Binding {
+	k := s.c.keys.Entry
+	return [][]key.Binding{{k.Digits, k.Submit, k.Delete, k.Clear}}
+}
+
+func (s *entryScreen) update(msg tea.Msg) action {
 	if s.waiting {
 		return nil
 	}
 	switch msg := msg.(type) {
 	case tea.PasteMsg:
 		if !s.pin.paste(msg.Content) {
-			s.c.say(toneWarn, fmt.Sprintf("The pasted text is not a PIN of %s; nothing was added.", s.c.policyLength()))
+			return say{toneWarn, fmt.Sprintf("The pasted text is not a PIN of %s; nothing was added.", s.c.policyLength())}
 		}
 		return nil
 	case tea.KeyPressMsg:
@@ -54,31 +61,29 @@ func (s *entryScreen) update(msg tea.Msg) tea.Cmd {
 			return s.submit()
 		case key.Matches(msg, s.c.keys.Global.Back):
 			s.pin.wipe()
-			return s.c.emit(gotoMsg{scrAccount})
+			return goTo{scrAccount}
 		}
 		if handled, refused := s.pin.update(msg, s.c.keys); handled {
-			if refused {
-				if s.pin.Len() >= s.pin.max {
-					s.c.say(toneWarn, fmt.Sprintf("A PIN has %s; press enter to verify or ⌫ to correct.", s.c.policyLength()))
-				} else {
-					s.c.say(toneWarn, "Digits only.")
-				}
-			} else {
-				s.c.say(toneNeutral, "")
+			switch {
+			case !refused:
+				return say{toneNeutral, ""}
+			case s.pin.Len() >= s.pin.max:
+				return say{toneWarn, fmt.Sprintf("A PIN has %s; press enter to verify or ⌫ to correct.", s.c.policyLength())}
+			default:
+				return say{toneWarn, "Digits only."}
 			}
 		}
 	}
 	return nil
 }
 
-func (s *entryScreen) submit() tea.Cmd {
+func (s *entryScreen) submit() action {
 	call := s.c.call
 	if call.view == nil || call.holder == "" {
 		return nil
 	}
 	if !s.pin.Complete() {
-		s.c.say(toneWarn, fmt.Sprintf("A PIN has %s; %d typed so far.", s.c.policyLength(), s.pin.Len()))
-		return nil
+		return say{toneWarn, fmt.Sprintf("A PIN has %s; %d typed so far.", s.c.policyLength(), s.pin.Len())}
 	}
 	req := model.VerifyRequest{
 		AccountID: call.view.Account.ID,
@@ -89,7 +94,7 @@ func (s *entryScreen) submit() tea.Cmd {
 	}
 	call.fixed = true
 	s.waiting = true
-	return tea.Batch(s.c.wait("Verifying the PIN"), s.c.io.verify(call.id, req))
+	return do(wait{"Verifying the PIN"}, run(s.c.io.verify(call.id, req)))
 }
 
 func (s *entryScreen) view() string {

@@ -4,8 +4,8 @@ import (
 	"testing"
 
 	"github.com/charmbracelet/x/exp/golden"
+	"github.com/pindesk/pindesk/internal/uitest"
 	"github.com/pindesk/pindesk/model"
-	"github.com/pindesk/pindesk/ui/uitest"
 )
 
 // Golden screens: 80×24, the scenarios' fixed clock, times in UTC, styles stripped. Regenerate
@@ -32,7 +32,7 @@ func TestGoldenResultPanels(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := newHarness(t, uitest.Scenarios(tt.op), Options{})
+			h := newHarness(t, uitest.Scenarios(t, tt.op), Options{})
 			h.openAccount(tt.account)
 			h.keys(tt.pick...)
 			h.keys("enter")
@@ -67,7 +67,7 @@ func TestGoldenScreens(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := uitest.Scenarios(tt.op)
+			f := uitest.Scenarios(t, tt.op)
 			var h *harness
 			if tt.demo {
 				h = newHarness(t, uitest.NewDemo(f, uitest.Seed), Options{Demo: true, Scenarios: []Scenario{

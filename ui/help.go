@@ -3,25 +3,37 @@ package ui
 import (
 	"strings"
 
+	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 )
 
-// helpScreen lists every key of the app, by screen, from the same KeyMap that Update matches.
-// Keys the operator's role may not use are disabled in the map and so are not listed.
+// helpScreen lists every key of the app, a section for each source (the keys of every screen, and
+// first the root's global ones), from the sources' FullHelp: the same KeyMap bindings that update
+// matches. Keys the operator's role may not use are disabled in the map and so are not listed.
 type helpScreen struct {
-	c    *common
-	vp   viewport.Model
-	from screenID
-	w, h int
+	c       *common
+	vp      viewport.Model
+	from    screenID
+	sources []helpSource
+	w, h    int
 }
 
-func newHelpScreen(c *common) *helpScreen { return &helpScreen{c: c, vp: viewport.New()} }
+// helpSource is what declares keys for the help screen: a screen, or the root's global keys.
+type helpSource interface {
+	help.KeyMap
+	helpTitle() string
+}
 
-func (s *helpScreen) title() string  { return "keys" }
-func (s *helpScreen) text() textMode { return textNone }
+func newHelpScreen(c *common, sources ...helpSource) *helpScreen {
+	return &helpScreen{c: c, vp: viewport.New(), sources: sources}
+}
+
+func (s *helpScreen) title() string     { return "keys" }
+func (s *helpScreen) helpTitle() string { return "Help" }
+func (s *helpScreen) text() textMode    { return textNone }
 
 func (s *helpScreen) setSize(w, h int) {
 	s.w, s.h = w, h
@@ -30,9 +42,13 @@ func (s *helpScreen) setSize(w, h int) {
 	s.render()
 }
 
-func (s *helpScreen) shortHelp() []key.Binding {
-	return []key.Binding{s.c.keys.Global.Back, s.c.keys.Audit.Down, s.c.keys.Audit.Up}
+func (s *helpScreen) ShortHelp() []key.Binding {
+	return []key.Binding{s.c.keys.Global.Back, s.c.keys.Scroll.Down, s.c.keys.Scroll.Up}
 }
+
+// FullHelp is empty: the help screen's own keys are the global ones and scrolling, and it does not
+// list itself.
+func (s *helpScreen) FullHelp() [][]key.Binding { return nil }
 
 func (s *helpScreen) open(from screenID) {
 	s.from = from
@@ -40,15 +56,15 @@ func (s *helpScreen) open(from screenID) {
 	s.render()
 }
 
-func (s *helpScreen) update(msg tea.Msg) tea.Cmd {
+func (s *helpScreen) update(msg tea.Msg) action {
 	km, ok := msg.(tea.KeyPressMsg)
 	if !ok {
 		return nil
 	}
-	k := s.c.keys.Audit
+	k := s.c.keys.Scroll
 	switch {
 	case key.Matches(km, s.c.keys.Global.Back):
-		return s.c.emit(gotoMsg{s.from})
+		return goTo{s.from}
 	case key.Matches(km, k.Up):
 		s.vp.ScrollUp(1)
 	case key.Matches(km, k.Down):
@@ -67,25 +83,15 @@ type helpSection struct {
 }
 
 func (s *helpScreen) sections() []helpSection {
-	k := s.c.keys
-	g := k.Global
-	return []helpSection{
-		{"Any screen", []key.Binding{g.Help, g.EndCall, g.Channel, g.Back, g.Quit, g.Interrupt, g.Trainer}},
-		{"Search", []key.Binding{k.Search.Open, k.Search.Up, k.Search.Down, k.Search.PageUp, k.Search.PageDown}},
-		{"Account", []key.Binding{k.Account.Choose, k.Account.Up, k.Account.Down, k.Account.Unlock, k.Account.Reset, k.Account.Audit, k.Account.Refresh}},
-		{"PIN entry", []key.Binding{k.Entry.Digits, k.Entry.Submit, k.Entry.Delete, k.Entry.Clear}},
-		{"Result", []key.Binding{k.Result.Again, k.Result.Unlock, k.Result.Account}},
-		{"Unlock / reset", s.ifAny(k.Account.Unlock.Enabled() || k.Account.Reset.Enabled(), k.Dialog.Next, k.Dialog.Yes, k.Dialog.No)},
-		{"Audit trail", s.ifAny(k.Account.Audit.Enabled(), k.Audit.Up, k.Audit.Down, k.Audit.PageUp, k.Audit.PageDown, k.Audit.Older)},
-		{"Trainer panel", s.ifAny(g.Trainer.Enabled(), k.Trainer.Up, k.Trainer.Down, k.Trainer.Open, k.Trainer.Master, k.Trainer.OneTime, k.Trainer.Temporary, k.Trainer.Hour, k.Trainer.Day, k.Trainer.Restore)},
+	out := make([]helpSection, 0, len(s.sources))
+	for _, src := range s.sources {
+		var bs []key.Binding
+		for _, group := range src.FullHelp() {
+			bs = append(bs, group...)
+		}
+		out = append(out, helpSection{src.helpTitle(), bs})
 	}
-}
-
-func (s *helpScreen) ifAny(ok bool, bs ...key.Binding) []key.Binding {
-	if !ok {
-		return nil
-	}
-	return bs
+	return out
 }
 
 func (s *helpScreen) block(sec helpSection, w int) []string {

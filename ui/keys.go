@@ -5,9 +5,10 @@ import (
 	"github.com/pindesk/pindesk/model"
 )
 
-// KeyMap is every key of the app, declared once: Update matches these bindings and the footer
-// and the help screen are drawn from them, so a key cannot work without being listed or be listed
-// without working. Global keys are the ones that do the same thing on every screen.
+// KeyMap is every key of the app, declared once: Update matches these bindings, and each screen's
+// ShortHelp and FullHelp (the footer and the help screen) list the same bindings, so a key cannot
+// work without being listed or be listed without working. Global keys are the ones that do the
+// same thing on every screen; Scroll moves through a long text (the audit trail, the help).
 type KeyMap struct {
 	Global struct {
 		Help, Quit, Interrupt, EndCall, Channel, Trainer, Back key.Binding
@@ -29,8 +30,11 @@ type KeyMap struct {
 	Dialog struct {
 		Next, Yes, No key.Binding
 	}
+	Scroll struct {
+		Up, Down, PageUp, PageDown key.Binding
+	}
 	Audit struct {
-		Up, Down, PageUp, PageDown, Older key.Binding
+		Older key.Binding
 	}
 	Trainer struct {
 		Up, Down, Master, OneTime, Temporary, Hour, Day, Restore, Open key.Binding
@@ -90,12 +94,13 @@ func NewKeyMap(role model.OperatorRole) *KeyMap {
 	d.Yes = b(k("y"), "y", "yes")
 	d.No = b(k("n", "esc"), "n/esc", "cancel")
 
-	au := &km.Audit
-	au.Up = b(k("up", "k"), "↑/k", "up")
-	au.Down = b(k("down", "j"), "↓/j", "down")
-	au.PageUp = b(k("pgup", "b"), "pgup", "page up")
-	au.PageDown = b(k("pgdown", "f", "space"), "pgdn", "page down")
-	au.Older = b(k("o"), "o", "older")
+	sc := &km.Scroll
+	sc.Up = b(k("up", "k"), "↑/k", "up")
+	sc.Down = b(k("down", "j"), "↓/j", "down")
+	sc.PageUp = b(k("pgup", "b"), "pgup", "page up")
+	sc.PageDown = b(k("pgdown", "f", "space"), "pgdn", "page down")
+
+	km.Audit.Older = b(k("o"), "o", "older")
 
 	t := &km.Trainer
 	t.Up = b(k("up", "k"), "↑/k", "up")

@@ -30,7 +30,14 @@ func (s *resultScreen) locked() bool {
 	return s.ans != nil && (s.ans.res.Outcome == model.OutcomeLocked || s.ans.res.LockedSince != nil)
 }
 
-func (s *resultScreen) shortHelp() []key.Binding {
+func (s *resultScreen) helpTitle() string { return "Result" }
+
+func (s *resultScreen) FullHelp() [][]key.Binding {
+	k := s.c.keys.Result
+	return [][]key.Binding{{k.Again, k.Unlock, k.Account}}
+}
+
+func (s *resultScreen) ShortHelp() []key.Binding {
 	k := s.c.keys.Result
 	out := []key.Binding{}
 	if s.canRetry() {
@@ -54,7 +61,7 @@ func (s *resultScreen) canRetry() bool {
 	return false
 }
 
-func (s *resultScreen) update(msg tea.Msg) tea.Cmd {
+func (s *resultScreen) update(msg tea.Msg) action {
 	km, ok := msg.(tea.KeyPressMsg)
 	if !ok || s.ans == nil {
 		return nil
@@ -62,11 +69,11 @@ func (s *resultScreen) update(msg tea.Msg) tea.Cmd {
 	k := s.c.keys.Result
 	switch {
 	case key.Matches(km, k.Again) && s.canRetry():
-		return s.c.emit(pickMsg{holder: s.ans.holder, caller: s.ans.caller})
+		return pick{holder: s.ans.holder, caller: s.ans.caller}
 	case key.Matches(km, k.Unlock) && s.locked():
-		return s.c.emit(dialogMsg{kind: dialogUnlock, holder: s.ans.holder})
+		return openDialog{kind: dialogUnlock, holder: s.ans.holder}
 	case key.Matches(km, k.Account):
-		return s.c.emit(gotoMsg{scrAccount})
+		return goTo{scrAccount}
 	}
 	return nil
 }

@@ -8,6 +8,19 @@
 // digits the moment they are sent, and forgets the whole call on "end call" (ctrl+e) or after an
 // idle time. Every answer from the backend carries the id of the call that asked for it, and an
 // answer for a call that has ended is dropped.
+//
+// # Shape
+//
+// The root model (App, app.go) owns the call and routes each message to one screen at a time;
+// each screen is a small model in its own file. A screen tells the root what it wants in one way:
+// its update returns an action (action.go) — show another screen, open an account, say something
+// in the status line, wait with the spinner, or run a command — and the root applies it before it
+// reads the next message. Every call to the backend is such a command (commands.go), run by Bubble
+// Tea outside Update; its answer comes back as a message.
+//
+// Every key is declared once, in the KeyMap (keys.go). Each screen, like the root, declares its own
+// help from those bindings (help.KeyMap: ShortHelp for the footer, FullHelp for its section of the
+// help screen), and its update matches the same bindings.
 package ui
 
 import (
@@ -15,6 +28,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -23,19 +37,18 @@ import (
 	"github.com/pindesk/pindesk/model"
 )
 
-// Defaults for Options left zero.
-const (
-	DefaultIdleTimeout    = 5 * time.Minute
-	DefaultRequestTimeout = 15 * time.Second
-)
+// DefaultRequestTimeout bounds a call to the backend when Options leave it zero.
+const DefaultRequestTimeout = 15 * time.Second
 
 // Options configure the app.
 type Options struct {
 	// Demo shows the DEMO banner and lets the trainer panel show the PINs it generates. Set it only
 	// over a throwaway demo database.
 	Demo bool
-	// IdleTimeout clears the screen (ends the call) after this long without a key press. Zero means
-	// DefaultIdleTimeout; negative disables it.
+	// IdleTimeout clears the screen (ends the call) after this long without a key press; zero or
+	// negative never clears it. Its default is a setting's, so it is defined once, in config
+	// (config.DefaultIdleTimeout, which this package may not import): pindesk always passes the
+	// idle_timeout setting here.
 	IdleTimeout time.Duration
 	// Channel is the channel each call starts on (phone when empty); ctrl+p switches it until the
 	// first PIN of the call is checked.
@@ -65,9 +78,6 @@ type Scenario struct {
 }
 
 func (o Options) withDefaults() Options {
-	if o.IdleTimeout == 0 {
-		o.IdleTimeout = DefaultIdleTimeout
-	}
 	if o.RequestTimeout <= 0 {
 		o.RequestTimeout = DefaultRequestTimeout
 	}
@@ -83,11 +93,25 @@ func (o Options) withDefaults() Options {
 // Run runs the app on the terminal until the operator quits or ctx is cancelled. It does not close
 // b; the caller does.
 func Run(ctx context.Context, b client.Backend, opts Options) error {
-	if v, ok := os.LookupEnv("NO_COLOR"); ok && v != "" {
+	return runIn(ctx, b, opts, os.Environ())
+}
+
+// runIn is Run in the environment environ (the program's, and where NO_COLOR is read); tests add
+// program options (a window size, for output that is not a terminal).
+func runIn(ctx context.Context, b client.Backend, opts Options, environ []string, extra ...tea.ProgramOption) error {
+	// Bubble Tea's colour-profile detection (colorprofile.Detect, v0.4.3) reads NO_COLOR, but does
+	// not cover it: it takes the value with strconv.ParseBool, so NO_COLOR=1 or true gives the
+	// Ascii profile on a terminal, while NO_COLOR=yes — or any other non-empty value, which
+	// no-color.org says must turn colour off — leaves the colours on. (Output that is not a terminal
+	// gets the NoTTY profile, which writes no styles at all, whatever NO_COLOR says.) And the styles
+	// must know too: without colour, a selected row and the DEMO banner are drawn in reverse video
+	// rather than on a coloured background (newStyles). So the app reads NO_COLOR itself, and sets
+	// the profile.
+	if noColor(environ) {
 		opts.NoColor = true
 	}
 	app := newApp(ctx, b, opts)
-	popts := []tea.ProgramOption{tea.WithContext(ctx)}
+	popts := []tea.ProgramOption{tea.WithContext(ctx), tea.WithEnvironment(environ)}
 	if opts.Input != nil {
 		popts = append(popts, tea.WithInput(opts.Input))
 	}
@@ -97,11 +121,21 @@ func Run(ctx context.Context, b client.Backend, opts Options) error {
 	if opts.NoColor {
 		popts = append(popts, tea.WithColorProfile(colorprofile.Ascii))
 	}
-	_, err := tea.NewProgram(app, popts...).Run()
+	_, err := tea.NewProgram(app, append(popts, extra...)...).Run()
 	app.entry.wipe()
 	app.trainer.forget()
 	if errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
 		return nil // cancelled by the caller (a signal): a normal way to stop
 	}
 	return err
+}
+
+// noColor reports whether environ asks for no colour: NO_COLOR set to anything but "".
+func noColor(environ []string) bool {
+	for _, kv := range environ {
+		if v, ok := strings.CutPrefix(kv, "NO_COLOR="); ok && v != "" {
+			return true
+		}
+	}
+	return false
 }

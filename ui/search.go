@@ -47,14 +47,21 @@ func newSearchScreen(c *common) *searchScreen {
 
 func (s *searchScreen) title() string  { return "find the caller's account" }
 func (s *searchScreen) text() textMode { return textSearch }
-func (s *searchScreen) focus() tea.Cmd { return s.input.Focus() }
+func (s *searchScreen) focus() action  { return run(s.input.Focus()) }
 func (s *searchScreen) blur()          { s.input.Blur() }
 func (s *searchScreen) restyle()       { s.input.SetStyles(s.c.st.Input); s.table.SetStyles(s.c.st.Table) }
 func (s *searchScreen) pending() bool  { return s.shown < s.seq }
 
-func (s *searchScreen) shortHelp() []key.Binding {
+func (s *searchScreen) helpTitle() string { return "Search" }
+
+func (s *searchScreen) ShortHelp() []key.Binding {
 	k := s.c.keys.Search
 	return []key.Binding{k.Open, k.Move, s.c.keys.Global.Channel}
+}
+
+func (s *searchScreen) FullHelp() [][]key.Binding {
+	k := s.c.keys.Search
+	return [][]key.Binding{{k.Open, k.Up, k.Down, k.PageUp, k.PageDown}}
 }
 
 func (s *searchScreen) setSize(w, h int) {
@@ -84,7 +91,7 @@ func (s *searchScreen) reset() {
 	s.render(0)
 }
 
-func (s *searchScreen) update(msg tea.Msg) tea.Cmd {
+func (s *searchScreen) update(msg tea.Msg) action {
 	switch msg := msg.(type) {
 	case searchMsg:
 		return s.answered(msg)
@@ -117,7 +124,7 @@ func (s *searchScreen) update(msg tea.Msg) tea.Cmd {
 	return nil
 }
 
-func (s *searchScreen) open() tea.Cmd {
+func (s *searchScreen) open() action {
 	if s.pending() && strings.TrimSpace(s.input.Value()) != "" {
 		// The table shows an older query's results: opening its selection could open the wrong
 		// account. Open the top result of the query typed, as soon as it answers.
@@ -127,50 +134,49 @@ func (s *searchScreen) open() tea.Cmd {
 	i := s.table.Cursor()
 	if i < 0 || i >= len(s.results) {
 		if strings.TrimSpace(s.input.Value()) == "" {
-			s.c.say(toneInfo, "Type something to search for first.")
+			return say{toneInfo, "Type something to search for first."}
 		} else if s.pending() {
-			s.c.say(toneInfo, "Still searching; press enter again when the account is listed.")
+			return say{toneInfo, "Still searching; press enter again when the account is listed."}
 		}
 		return nil
 	}
-	return s.c.emit(openAccountMsg{id: s.results[i].ID})
+	return openAccount{id: s.results[i].ID}
 }
 
 // find puts a query in the box and searches for it.
-func (s *searchScreen) find(q string) tea.Cmd {
+func (s *searchScreen) find(q string) action {
 	s.input.SetValue(q)
 	s.input.CursorEnd()
 	s.seq++
-	return s.c.io.search(s.c.call.id, s.seq, strings.TrimSpace(q), searchLimit)
+	return run(s.c.io.search(s.c.call.id, s.seq, strings.TrimSpace(q), searchLimit))
 }
 
 // edit passes a key to the search box and, if the query changed, sends a new search.
-func (s *searchScreen) edit(msg tea.Msg) tea.Cmd {
+func (s *searchScreen) edit(msg tea.Msg) action {
 	before := s.input.Value()
 	var cmd tea.Cmd
 	s.input, cmd = s.input.Update(msg)
 	if s.input.Value() == before {
-		return cmd
+		return run(cmd)
 	}
 	s.seq++
 	q := strings.TrimSpace(s.input.Value())
 	if q == "" {
 		s.shown, s.results, s.more, s.query = s.seq, nil, false, ""
 		s.render(s.table.Cursor())
-		return cmd
+		return run(cmd)
 	}
-	return tea.Batch(cmd, s.c.io.search(s.c.call.id, s.seq, q, searchLimit))
+	return do(run(cmd), run(s.c.io.search(s.c.call.id, s.seq, q, searchLimit)))
 }
 
-func (s *searchScreen) answered(msg searchMsg) tea.Cmd {
+func (s *searchScreen) answered(msg searchMsg) action {
 	if msg.seq <= s.shown {
 		return nil // older than what is on screen
 	}
 	s.shown = msg.seq
 	if msg.err != nil {
 		s.openOn = 0
-		s.c.say(toneBad, sentence(msg.err))
-		return nil
+		return say{toneBad, sentence(msg.err)}
 	}
 	prev := ""
 	if i := s.table.Cursor(); i >= 0 && i < len(s.results) {
@@ -190,8 +196,7 @@ func (s *searchScreen) answered(msg searchMsg) tea.Cmd {
 	}
 	s.openOn = 0
 	if len(s.results) == 0 {
-		s.c.say(toneInfo, fmt.Sprintf("No account matches %q.", s.query))
-		return nil
+		return say{toneInfo, fmt.Sprintf("No account matches %q.", s.query)}
 	}
 	return s.open()
 }

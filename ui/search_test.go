@@ -5,23 +5,38 @@ import (
 	"testing"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/pindesk/pindesk/internal/uitest"
 	"github.com/pindesk/pindesk/model"
-	"github.com/pindesk/pindesk/ui/uitest"
 )
 
-// searchFor types q into a fresh search screen and returns the search command of the last key,
-// without running it.
+// typeSearch types q into a search screen and returns the commands of each key (its search),
+// without running them.
 func typeSearch(t *testing.T, s *searchScreen, q string) []tea.Cmd {
 	t.Helper()
 	var cmds []tea.Cmd
 	for _, r := range q {
-		cmds = append(cmds, s.update(tea.KeyPressMsg{Code: r, Text: string(r)}))
+		cmds = append(cmds, cmdOf(s.update(tea.KeyPressMsg{Code: r, Text: string(r)})))
 	}
 	return cmds
 }
 
-func newSearchForTest(t *testing.T) (*searchScreen, *uitest.Fake) {
-	f := uitest.Scenarios(agent)
+// cmdOf is the commands an action leaves for Bubble Tea to run, batched.
+func cmdOf(a action) tea.Cmd {
+	switch a := a.(type) {
+	case command:
+		return a.cmd
+	case actions:
+		var cmds []tea.Cmd
+		for _, x := range a {
+			cmds = append(cmds, cmdOf(x))
+		}
+		return tea.Batch(cmds...)
+	}
+	return nil
+}
+
+func newSearchForTest(t *testing.T) (*searchScreen, *uitest.Backend) {
+	f := uitest.Scenarios(t, agent)
 	h := newHarness(t, f, Options{})
 	return h.app.search, f
 }
@@ -42,7 +57,7 @@ func TestSearchResultsFollowTheQuery(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := newHarness(t, uitest.Scenarios(agent), Options{})
+			h := newHarness(t, uitest.Scenarios(t, agent), Options{})
 			h.keys("type:" + tt.query)
 			var got []string
 			for _, r := range h.app.search.results {
@@ -98,11 +113,8 @@ func TestEnterOpensTheSelectedAccount(t *testing.T) {
 	}
 	s.update(keyMsg("down"))
 	s.update(keyMsg("down"))
-	s.c.takeIntents()
-	s.update(keyMsg("enter"))
-	in := s.c.takeIntents()
-	if len(in) != 1 || in[0] != (openAccountMsg{id: "a3"}) {
-		t.Fatalf("enter gave %#v, want to open a3", in)
+	if got := s.update(keyMsg("enter")); got != (openAccount{id: "a3"}) {
+		t.Fatalf("enter gave %#v, want to open a3", got)
 	}
 }
 
@@ -114,20 +126,16 @@ func TestEnterTypedAheadOpensTheAnswerToTheLastQuery(t *testing.T) {
 	for _, c := range cmds[:len(cmds)-1] {
 		s.update(runAll(c)) // results for "ACC-100": ACC-1001 on top
 	}
-	s.c.takeIntents()
-	s.update(keyMsg("enter")) // "ACC-1004" has not answered yet
-	if in := s.c.takeIntents(); len(in) != 0 {
-		t.Fatalf("enter opened %#v from an older query's results", in)
+	if got := s.update(keyMsg("enter")); got != nil { // "ACC-1004" has not answered yet
+		t.Fatalf("enter gave %#v from an older query's results", got)
 	}
-	s.update(runAll(cmds[len(cmds)-1]))
-	in := s.c.takeIntents()
-	if len(in) != 1 || in[0] != (openAccountMsg{id: "a4"}) {
-		t.Fatalf("when the answer came, intents were %#v, want to open a4", in)
+	if got := s.update(runAll(cmds[len(cmds)-1])); got != (openAccount{id: "a4"}) {
+		t.Fatalf("when the answer came, the screen asked for %#v, want to open a4", got)
 	}
 }
 
 func TestASearchErrorIsSaidAndTheResultsStay(t *testing.T) {
-	f := uitest.Scenarios(agent)
+	f := uitest.Scenarios(t, agent)
 	h := newHarness(t, f, Options{})
 	h.keys("type:nord")
 	f.Hook = func(_ context.Context, op, _ string) error {

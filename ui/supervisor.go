@@ -50,7 +50,7 @@ func newDialogScreen(c *common) *dialogScreen {
 func (s *dialogScreen) restyle()         { s.reason.SetStyles(s.c.st.Input) }
 func (s *dialogScreen) setSize(w, h int) { s.w, s.h = w, h; s.reason.SetWidth(max(w-14, 10)) }
 func (s *dialogScreen) done() bool       { return s.step == stepDone }
-func (s *dialogScreen) focus() tea.Cmd   { return s.reason.Focus() }
+func (s *dialogScreen) focus() action    { return run(s.reason.Focus()) }
 func (s *dialogScreen) reset()           { s.kind, s.holder, s.step = 0, "", stepReason; s.reason.Reset() }
 
 func (s *dialogScreen) title() string {
@@ -67,7 +67,18 @@ func (s *dialogScreen) text() textMode {
 	return textNone
 }
 
-func (s *dialogScreen) shortHelp() []key.Binding {
+func (s *dialogScreen) helpTitle() string { return "Unlock / reset" }
+
+// FullHelp lists the dialog's keys for an operator who may unlock or reset; nobody else reaches it.
+func (s *dialogScreen) FullHelp() [][]key.Binding {
+	k := s.c.keys
+	if !k.Account.Unlock.Enabled() && !k.Account.Reset.Enabled() {
+		return nil
+	}
+	return [][]key.Binding{{k.Dialog.Next, k.Dialog.Yes, k.Dialog.No}}
+}
+
+func (s *dialogScreen) ShortHelp() []key.Binding {
 	k := s.c.keys.Dialog
 	switch s.step {
 	case stepReason:
@@ -90,7 +101,7 @@ func (s *dialogScreen) permitted() bool {
 	return s.c.may(model.PermUnlock)
 }
 
-func (s *dialogScreen) update(msg tea.Msg) tea.Cmd {
+func (s *dialogScreen) update(msg tea.Msg) action {
 	switch msg := msg.(type) {
 	case unlockMsg:
 		return s.answered(msg.err, func() string {
@@ -104,11 +115,11 @@ func (s *dialogScreen) update(msg tea.Msg) tea.Cmd {
 		if s.step == stepReason {
 			var cmd tea.Cmd
 			s.reason, cmd = s.reason.Update(msg)
-			return cmd
+			return run(cmd)
 		}
 	case tea.KeyPressMsg:
 		if !s.permitted() {
-			return s.c.emit(gotoMsg{scrAccount})
+			return goTo{scrAccount}
 		}
 		k := s.c.keys.Dialog
 		switch s.step {
@@ -116,39 +127,36 @@ func (s *dialogScreen) update(msg tea.Msg) tea.Cmd {
 			switch {
 			case key.Matches(msg, s.c.keys.Global.Back):
 				s.reset()
-				return s.c.emit(gotoMsg{scrAccount})
+				return goTo{scrAccount}
 			case key.Matches(msg, k.Next):
 				r := strings.TrimSpace(s.reason.Value())
 				switch {
 				case r == "":
-					s.c.say(toneWarn, "A reason is required: it is kept in the audit trail.")
+					return say{toneWarn, "A reason is required: it is kept in the audit trail."}
 				case utf8.RuneCountInString(r) > model.MaxReasonLength:
-					s.c.say(toneWarn, fmt.Sprintf("A reason has at most %d characters.", model.MaxReasonLength))
-				default:
-					s.step = stepConfirm
-					s.reason.Blur()
-					s.c.say(toneNeutral, "")
+					return say{toneWarn, fmt.Sprintf("A reason has at most %d characters.", model.MaxReasonLength)}
 				}
-				return nil
+				s.step = stepConfirm
+				s.reason.Blur()
+				return say{toneNeutral, ""}
 			}
 			var cmd tea.Cmd
 			s.reason, cmd = s.reason.Update(msg)
-			return cmd
+			return run(cmd)
 		case stepConfirm:
 			switch {
 			case key.Matches(msg, k.Yes):
 				return s.send()
 			case key.Matches(msg, k.No):
 				s.reset()
-				s.c.say(toneInfo, "Cancelled; nothing was changed.")
-				return s.c.emit(gotoMsg{scrAccount})
+				return do(say{toneInfo, "Cancelled; nothing was changed."}, goTo{scrAccount})
 			}
 		}
 	}
 	return nil
 }
 
-func (s *dialogScreen) send() tea.Cmd {
+func (s *dialogScreen) send() action {
 	v := s.c.call.view
 	if v == nil {
 		return nil
@@ -157,27 +165,25 @@ func (s *dialogScreen) send() tea.Cmd {
 	reason := strings.TrimSpace(s.reason.Value())
 	ch := s.c.call.channel
 	if s.kind == dialogReset {
-		return tea.Batch(s.c.wait("Resetting the account"),
-			s.c.io.reset(s.c.call.id, model.ResetRequest{AccountID: v.Account.ID, Reason: reason, Channel: ch}))
+		return do(wait{"Resetting the account"},
+			run(s.c.io.reset(s.c.call.id, model.ResetRequest{AccountID: v.Account.ID, Reason: reason, Channel: ch})))
 	}
-	return tea.Batch(s.c.wait("Unlocking"),
-		s.c.io.unlock(s.c.call.id, model.UnlockRequest{AccountID: v.Account.ID, Holder: s.holder, Reason: reason, Channel: ch}))
+	return do(wait{"Unlocking"},
+		run(s.c.io.unlock(s.c.call.id, model.UnlockRequest{AccountID: v.Account.ID, Holder: s.holder, Reason: reason, Channel: ch})))
 }
 
 // answered ends the dialog on success; on an error it goes back to the confirmation, reason kept.
-func (s *dialogScreen) answered(err error, ok func() string) tea.Cmd {
+func (s *dialogScreen) answered(err error, ok func() string) action {
 	if s.step != stepWorking {
 		return nil
 	}
 	if err != nil {
 		s.step = stepConfirm
-		s.c.say(toneBad, sentence(err))
-		return nil
+		return say{toneBad, sentence(err)}
 	}
-	s.c.say(toneGood, ok())
 	s.step = stepDone
 	s.reason.Reset()
-	return nil
+	return say{toneGood, ok()}
 }
 
 func (s *dialogScreen) name() string {

@@ -12,8 +12,8 @@ import (
 	"github.com/charmbracelet/x/exp/teatest/v2"
 	"github.com/pindesk/pindesk/client"
 	"github.com/pindesk/pindesk/demo"
+	"github.com/pindesk/pindesk/internal/uitest"
 	"github.com/pindesk/pindesk/model"
-	"github.com/pindesk/pindesk/ui/uitest"
 )
 
 // Whole flows through a real tea.Program: keys go in as a terminal would send them, and the test
@@ -59,7 +59,7 @@ func finalApp(t *testing.T, tm *teatest.TestModel) *App {
 }
 
 func TestProgramCallFlow(t *testing.T) {
-	f := uitest.Scenarios(agent)
+	f := uitest.Scenarios(t, agent)
 	tm := startProgram(t, f, Options{})
 	waitFor(t, tm, "Who is calling? Find their account")
 	press(tm, "type:harbor")
@@ -85,7 +85,7 @@ func TestProgramCallFlow(t *testing.T) {
 // The first caller's verification is still on its way when the agent ends the call and takes the
 // next one; its answer must never show on the next caller's screen.
 func TestProgramLateVerificationAfterEndCall(t *testing.T) {
-	f := uitest.Scenarios(agent)
+	f := uitest.Scenarios(t, agent)
 	release := make(chan struct{})
 	started := make(chan struct{}, 1)
 	f.Hook = func(ctx context.Context, op, arg string) error {

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"bytes"
-	"context"
 	"io"
 	"strings"
 	"testing"
@@ -11,8 +10,8 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
 	"github.com/charmbracelet/x/exp/teatest/v2"
+	"github.com/pindesk/pindesk/internal/uitest"
 	"github.com/pindesk/pindesk/model"
-	"github.com/pindesk/pindesk/ui/uitest"
 )
 
 // evil is what an attacker would put in an imported name: a colour sequence that paints a green
@@ -28,9 +27,9 @@ var fromData = []string{"\x1b[32m✓", "\x1b[0m \x1b]", "\x1b]0;pwned", "pwned\x
 
 // evilFake is the scenario backend plus an account whose every text field carries evil (as one
 // stored before imports refused control characters would), with an audit event of it.
-func evilFake(t *testing.T, op model.Operator) *uitest.Fake {
+func evilFake(t *testing.T, op model.Operator) *uitest.Backend {
 	t.Helper()
-	f := uitest.Scenarios(op)
+	f := uitest.Scenarios(t, op)
 	f.AddAccount(model.Account{ID: "acc-evil", Number: "ACC-6666\u202E", Name: "Mallory " + evil, Product: evil, UsesPINs: true,
 		Contacts: []model.Contact{{ID: "c-evil", Name: "Eve " + evil, Email: "eve" + evil + "@x.example", Phone: "+44 " + evil, Role: model.RoleHolder}}})
 	f.PutPIN("acc-evil", "c-evil", model.KindMaster, "482915", time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
@@ -51,10 +50,10 @@ func assertSafe(t *testing.T, what, raw string) {
 // the data, and the visible text shows it escaped.
 func TestStoredControlCharactersAreShownEscapedOnEveryScreen(t *testing.T) {
 	f := evilFake(t, supervisor)
-	f.Lock("acc-evil", "c-evil", time.Date(2025, 1, 2, 0, 0, 0, 0, time.UTC))
-	if err := f.Unlock(context.Background(), model.UnlockRequest{AccountID: "acc-evil", Holder: "c-evil", Reason: "asked by " + evil, Channel: model.ChannelPhone}); err != nil {
-		t.Fatal(err)
-	}
+	// The core refuses such a reason today, as imports refuse such names: the event is one an
+	// older version stored, written straight to the store.
+	f.AddEvent(model.AuditEvent{Time: time.Date(2025, 1, 2, 0, 0, 0, 0, time.UTC), Operator: "sue", Role: model.OpSupervisor,
+		Channel: model.ChannelPhone, AccountID: "acc-evil", Holder: "c-evil", Action: model.ActionUnlock, Outcome: "ok", Reason: "asked by " + evil})
 	h := newHarness(t, f, Options{})
 	screens := []struct {
 		name string

@@ -31,10 +31,10 @@ func (s *trainerScreen) text() textMode   { return textNone }
 func (s *trainerScreen) setSize(w, h int) { s.w, s.h = w, h }
 
 // open shows the panel and asks for the demo clock.
-func (s *trainerScreen) open() tea.Cmd {
+func (s *trainerScreen) open() action {
 	s.confirm = false
 	s.clamp()
-	return s.c.io.now(s.c.call.id)
+	return run(s.c.io.now(s.c.call.id))
 }
 func (s *trainerScreen) loaded()        { s.clamp() }
 func (s *trainerScreen) holdsPIN() bool { return s.gen != nil }
@@ -42,7 +42,18 @@ func (s *trainerScreen) holdsPIN() bool { return s.gen != nil }
 // forget drops the generated PIN.
 func (s *trainerScreen) forget() { s.gen, s.confirm, s.now = nil, false, time.Time{} }
 
-func (s *trainerScreen) shortHelp() []key.Binding {
+func (s *trainerScreen) helpTitle() string { return "Trainer panel" }
+
+// FullHelp lists the panel's keys on a demo backend; elsewhere the panel does not open.
+func (s *trainerScreen) FullHelp() [][]key.Binding {
+	if !s.c.keys.Global.Trainer.Enabled() {
+		return nil
+	}
+	k := s.c.keys.Trainer
+	return [][]key.Binding{{k.Up, k.Down, k.Open, k.Master, k.OneTime, k.Temporary, k.Hour, k.Day, k.Restore}}
+}
+
+func (s *trainerScreen) ShortHelp() []key.Binding {
 	k := s.c.keys.Trainer
 	if s.confirm {
 		return []key.Binding{s.c.keys.Dialog.Yes, s.c.keys.Dialog.No}
@@ -71,48 +82,42 @@ func (s *trainerScreen) items() []item {
 
 func (s *trainerScreen) clamp() { s.cursor = min(max(s.cursor, 0), max(len(s.items())-1, 0)) }
 
-func (s *trainerScreen) update(msg tea.Msg) tea.Cmd {
+func (s *trainerScreen) update(msg tea.Msg) action {
 	switch msg := msg.(type) {
 	case generateMsg:
 		if msg.err != nil {
-			s.c.say(toneBad, sentence(msg.err))
-			return nil
+			return say{toneBad, sentence(msg.err)}
 		}
 		m := msg
 		s.gen = &m
-		s.c.say(toneGood, fmt.Sprintf("New %s PIN generated for %s.", msg.pin.State.Kind, s.name(msg.holder)))
-		return nil
+		return say{toneGood, fmt.Sprintf("New %s PIN generated for %s.", msg.pin.State.Kind, s.name(msg.holder))}
 	case demoMsg:
 		if msg.err != nil {
-			s.c.say(toneBad, sentence(msg.err))
-			return nil
+			return say{toneBad, sentence(msg.err)}
 		}
 		s.now = msg.now
-		if msg.what == "now" {
+		switch msg.what {
+		case "now":
 			return nil
-		}
-		if msg.what == "restore" {
+		case "restore":
 			s.gen = nil
-			s.c.say(toneGood, "Every scenario is restored as it was seeded.")
-		} else {
-			s.c.say(toneGood, "Demo clock is now "+stamp(msg.now, s.c.loc)+".")
+			return say{toneGood, "Every scenario is restored as it was seeded."}
 		}
-		return nil
+		return say{toneGood, "Demo clock is now " + stamp(msg.now, s.c.loc) + "."}
 	case tea.KeyPressMsg:
 		return s.key(msg)
 	}
 	return nil
 }
 
-func (s *trainerScreen) key(msg tea.KeyPressMsg) tea.Cmd {
+func (s *trainerScreen) key(msg tea.KeyPressMsg) action {
 	k := s.c.keys.Trainer
 	if s.confirm {
 		s.confirm = false
 		if key.Matches(msg, s.c.keys.Dialog.Yes) {
-			return tea.Batch(s.c.wait("Restoring the scenarios"), s.c.io.restore(s.c.call.id))
+			return do(wait{"Restoring the scenarios"}, run(s.c.io.restore(s.c.call.id)))
 		}
-		s.c.say(toneInfo, "Not restored.")
-		return nil
+		return say{toneInfo, "Not restored."}
 	}
 	items := s.items()
 	var it item
@@ -122,17 +127,16 @@ func (s *trainerScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 	switch {
 	case key.Matches(msg, s.c.keys.Global.Back):
 		if s.c.call.accountID != "" {
-			return s.c.emit(gotoMsg{scrAccount})
+			return goTo{scrAccount}
 		}
-		return s.c.emit(gotoMsg{scrSearch})
+		return goTo{scrSearch}
 	case key.Matches(msg, k.Up):
 		s.cursor = max(s.cursor-1, 0)
 	case key.Matches(msg, k.Down):
 		s.cursor = min(s.cursor+1, max(len(items)-1, 0))
 	case key.Matches(msg, k.Master), key.Matches(msg, k.OneTime), key.Matches(msg, k.Temporary):
 		if it.holder == "" {
-			s.c.say(toneInfo, "Open an account and choose one of its holders first.")
-			return nil
+			return say{toneInfo, "Open an account and choose one of its holders first."}
 		}
 		kind := model.KindMaster
 		if key.Matches(msg, k.OneTime) {
@@ -140,24 +144,21 @@ func (s *trainerScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 		} else if key.Matches(msg, k.Temporary) {
 			kind = model.KindTemporary
 		}
-		return tea.Batch(s.c.wait("Generating a PIN"), s.c.io.generate(s.c.call.id, s.change(it.holder, kind)))
+		return do(wait{"Generating a PIN"}, run(s.c.io.generate(s.c.call.id, s.change(it.holder, kind))))
 	case key.Matches(msg, k.Hour):
-		return tea.Batch(s.c.wait("Moving the clock"), s.c.io.advance(s.c.call.id, time.Hour))
+		return do(wait{"Moving the clock"}, run(s.c.io.advance(s.c.call.id, time.Hour)))
 	case key.Matches(msg, k.Day):
-		return tea.Batch(s.c.wait("Moving the clock"), s.c.io.advance(s.c.call.id, 24*time.Hour))
+		return do(wait{"Moving the clock"}, run(s.c.io.advance(s.c.call.id, 24*time.Hour)))
 	case key.Matches(msg, k.Restore):
 		s.confirm = true
-		s.c.say(toneWarn, "Restore every scenario account as seeded? Changes made in this session are lost. y / n")
+		return say{toneWarn, "Restore every scenario account as seeded? Changes made in this session are lost. y / n"}
 	case key.Matches(msg, k.Open):
 		if it.scenario != nil {
-			return s.c.emit(findMsg{query: it.scenario.AccountNumber})
+			return find{query: it.scenario.AccountNumber}
 		}
 	}
 	return nil
 }
-
-// findMsg asks the root to put a query in the search box (a scenario's account number).
-type findMsg struct{ query string }
 
 // change is the PIN change the customer would make in the portal, on their own behalf (for the
 // account-wide PIN: on behalf of the first contact allowed to manage it).
@@ -195,7 +196,8 @@ func (s *trainerScreen) view() string {
 	if !now.IsZero() {
 		clock = stamp(now, s.c.loc)
 	}
-	b.WriteString(st.Label.Render("Demo clock: ") + clock + st.Subtle.Render("   h +1 hour · d +24 hours · R restore all") + "\n\n")
+	k := s.c.keys.Trainer
+	b.WriteString(st.Label.Render("Demo clock: ") + clock + st.Subtle.Render("   "+keyHints(k.Hour, k.Day, k.Restore)) + "\n\n")
 
 	if s.gen != nil {
 		p := s.gen.pin
@@ -284,4 +286,15 @@ func (s *trainerScreen) detail(items []item) []string {
 		out = append(out, clip(line, s.w))
 	}
 	return out
+}
+
+// keyHints says bindings inline, "h +1 hour · d +24 hours", from their help.
+func keyHints(bs ...key.Binding) string {
+	parts := make([]string, 0, len(bs))
+	for _, b := range bs {
+		if b.Enabled() {
+			parts = append(parts, b.Help().Key+" "+b.Help().Desc)
+		}
+	}
+	return strings.Join(parts, " · ")
 }

@@ -1,6 +1,7 @@
 package uitest
 
 import (
+	"testing"
 	"time"
 
 	"github.com/pindesk/pindesk/model"
@@ -20,9 +21,10 @@ const (
 	AccountWidePIN = "305728" // ACC-1009 Vega family, account-wide master
 )
 
-// Seed adds the trainer's scenarios (the same situations the demo database holds) to f.
-func Seed(f *Fake) {
-	now := f.now
+// Seed adds the trainer's scenarios (the same situations the demo database holds) to f, at its
+// clock.
+func Seed(f *Backend) {
+	now := f.clock.Now()
 	add := func(id, number, name, product string, uses bool, contacts ...model.Contact) {
 		f.AddAccount(model.Account{ID: id, Number: number, Name: name, Product: product, UsesPINs: uses, Contacts: contacts})
 	}
@@ -70,9 +72,10 @@ func Seed(f *Fake) {
 	f.PutPIN("a9", model.AccountWide, model.KindMaster, AccountWidePIN, now.Add(-60*24*time.Hour))
 }
 
-// Scenarios returns a fake seeded with the scenarios at Epoch, acting as op.
-func Scenarios(op model.Operator) *Fake {
-	f := New(op, Epoch)
+// Scenarios returns a backend seeded with the scenarios at Epoch, acting as op.
+func Scenarios(t testing.TB, op model.Operator) *Backend {
+	t.Helper()
+	f := New(t, op, Epoch)
 	Seed(f)
 	return f
 }
