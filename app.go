@@ -156,6 +156,12 @@ func openCore(ctx context.Context, s config.Settings, opts ...core.Option) (*cor
 		st.Close()
 		return nil, nil, err
 	}
+	// The key is the database's: chain the audit events written before the chain existed (once,
+	// after an upgrade; a no-op after that).
+	if _, err := svc.ChainAuditHistory(ctx); err != nil {
+		st.Close()
+		return nil, nil, err
+	}
 	return svc, st, nil
 }
 

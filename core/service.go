@@ -70,6 +70,11 @@ func New(st store.Store, sealer *secret.Sealer, opts ...Option) (*Service, error
 	if err := s.policy.Validate(); err != nil {
 		return nil, fmt.Errorf("PIN policy: %w", err)
 	}
+	if sealer != nil {
+		// Every audit event the store appends is chained under the key file's audit-chain subkey
+		// (store/auditchain.go); the store is given the function, never the key.
+		st.SetAuditChain(sealer.AuditChain)
+	}
 	switch {
 	case s.keyTTL == 0:
 		s.keyTTL = DefaultIdempotencyTTL

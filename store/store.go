@@ -164,6 +164,23 @@ type Store interface {
 	// Audit returns events matching q, newest first.
 	Audit(ctx context.Context, q model.AuditQuery) ([]model.AuditEvent, error)
 
+	// The audit chain (auditchain.go).
+	//
+	// SetAuditChain gives the store the function that chains every audit event it appends (the core
+	// gives it its sealer's). A store given none refuses to append: an unchained event would read as
+	// one inserted by hand.
+	SetAuditChain(f ChainFunc)
+	// ChainAuditHistory chains, from the genesis value and in id order, the events written before
+	// the chain existed, in one transaction, and returns how many; once the chain has begun it
+	// changes nothing (an unchained row after that is a forgery for verification to report).
+	ChainAuditHistory(ctx context.Context) (int, error)
+	// AuditHead returns the chain head (Chain nil before the history is chained).
+	AuditHead(ctx context.Context) (AuditHead, error)
+	// ScanAudit calls fn with each stored event in id order (the order they were appended in),
+	// from the first with seq ≥ from (every row, chained or not, when from ≤ 1), holding no more
+	// than one in memory. An error from fn stops the scan and is returned.
+	ScanAudit(ctx context.Context, from int64, fn func(ChainedEvent) error) error
+
 	// Tokens for the REST server.
 	CreateToken(ctx context.Context, t Token) error
 	TokenByHash(ctx context.Context, hash []byte) (Token, error) // model.ErrUnauthorized when none

@@ -89,7 +89,7 @@ func (s *Store) ImportAccounts(ctx context.Context, accounts []model.Account, op
 			}
 		}
 		for _, e := range plan.Events {
-			if err := appendAudit(ctx, tx, e); err != nil {
+			if err := s.appendAudit(ctx, tx, e); err != nil {
 				return err
 			}
 		}

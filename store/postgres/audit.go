@@ -5,50 +5,80 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/pindesk/pindesk/model"
+	"github.com/pindesk/pindesk/store"
 )
 
-// execer is what a pgx.Tx, a connection and the pool share.
-type execer interface {
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
-}
-
-func appendAudit(ctx context.Context, db execer, e model.AuditEvent) error {
-	_, err := appendAuditID(ctx, db, e)
+func (s *Store) appendAudit(ctx context.Context, db dbtx, e model.AuditEvent) error {
+	_, err := s.appendAuditID(ctx, db, e)
 	return err
 }
 
-// appendAuditID appends e and returns its id.
-func appendAuditID(ctx context.Context, db execer, e model.AuditEvent) (int64, error) {
+// appendAuditID appends e and returns its id. Every audit row is written here, inside the caller's
+// transaction: it locks the chain head (the single row of audit_head) — the last lock the
+// transaction takes, since every caller appends after its other writes, so a transaction holding
+// the head waits for no other lock and cannot deadlock with one holding a holder's row and waiting
+// for the head — chains e after it, and inserts e and moves the head in one statement. Appends of
+// every server sharing the database thus chain one after another, and the head is held only for
+// the rest of the transaction: two round trips and the commit.
+func (s *Store) appendAuditID(ctx context.Context, db dbtx, e model.AuditEvent) (int64, error) {
 	if e.Time.IsZero() {
 		return 0, fmt.Errorf("%w: an audit event needs a time", model.ErrInvalidInput)
 	}
 	if !storable(e.Operator, e.AccountID, e.Holder, e.Caller, e.Outcome, e.Reason, string(e.Role), string(e.Channel), string(e.Action), string(e.Kind)) {
 		return 0, fmt.Errorf("%w: an audit event's text must be UTF-8 without NUL characters", model.ErrInvalidInput)
 	}
+	f := s.chainFunc()
+	if f == nil {
+		return 0, store.ErrNoAuditChain
+	}
+	var seq int64
+	var prev []byte
+	if err := db.QueryRow(ctx, `SELECT seq, chain FROM audit_head WHERE id = 1 FOR UPDATE`).Scan(&seq, &prev); err != nil {
+		return 0, fmt.Errorf("append audit event: lock the chain head: %w", err)
+	}
+	if prev == nil {
+		// A database whose history was never chained: chain it first, in this transaction.
+		head, _, err := chainHistory(ctx, db, f)
+		if err != nil {
+			return 0, err
+		}
+		seq, prev = head.Seq, head.Chain
+	}
+	// PostgreSQL keeps microseconds: hash the time it will hold.
+	e.Time = storedTime(e.Time)
+	seq++
+	chain := f(prev, store.CanonicalAudit(nil, seq, e))
 	var left *int32
 	if e.AttemptsLeft != nil {
 		v := int32(*e.AttemptsLeft)
 		left = &v
 	}
 	var id int64
-	err := db.QueryRow(ctx, `INSERT INTO audit (time, operator, role, channel, account_id, holder, caller, action, kind, outcome, attempts_left, reason, replay_of)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`,
+	err := db.QueryRow(ctx, `WITH head AS (UPDATE audit_head SET seq = $14, chain = $15, time = $1 WHERE id = 1)
+		INSERT INTO audit (time, operator, role, channel, account_id, holder, caller, action, kind, outcome, attempts_left, reason, replay_of, seq, chain)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id`,
 		e.Time, e.Operator, string(e.Role), string(e.Channel), e.AccountID, e.Holder, e.Caller,
-		string(e.Action), string(e.Kind), e.Outcome, left, e.Reason, e.ReplayOf).Scan(&id)
+		string(e.Action), string(e.Kind), e.Outcome, left, e.Reason, e.ReplayOf, seq, chain).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("append audit event: %w", err)
 	}
 	return id, nil
 }
 
-// AppendAudit appends an event on its own.
+// storedTime is t as a timestamptz column gives it back: UTC, whole microseconds.
+func storedTime(t time.Time) time.Time {
+	return time.UnixMicro(t.UnixMicro()).UTC()
+}
+
+// AppendAudit appends an event in a transaction of its own (the head and the row together).
 func (s *Store) AppendAudit(ctx context.Context, e model.AuditEvent) (err error) {
 	defer mapped(&err)
-	return mapErr(appendAudit(ctx, s.pool, e))
+	return s.inTx(ctx, func(tx pgx.Tx) error { return s.appendAudit(ctx, tx, e) })
 }
 
 // DefaultAuditPage is the page size of an audit query that names none.

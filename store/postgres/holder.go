@@ -59,7 +59,7 @@ func (s *Store) updateHolderOnce(ctx context.Context, ref model.HolderRef, fn fu
 	if h, err = lockHolder(ctx, conn, b, ref); err != nil {
 		return err
 	}
-	if err := fn(&holderTx{tx: conn, h: h}); err != nil {
+	if err := fn(&holderTx{s: s, tx: conn, h: h}); err != nil {
 		return err
 	}
 	tag, err := conn.Exec(ctx, "COMMIT")
@@ -145,6 +145,7 @@ func utc(t *time.Time) *time.Time {
 }
 
 type holderTx struct {
+	s  *Store
 	tx dbtx
 	h  store.Holder
 }
@@ -354,11 +355,11 @@ func (t *holderTx) ForgetIdempotent(ctx context.Context, keep store.IdempotencyK
 }
 
 func (t *holderTx) AppendAuditID(ctx context.Context, e model.AuditEvent) (int64, error) {
-	return appendAuditID(ctx, t.tx, e)
+	return t.s.appendAuditID(ctx, t.tx, e)
 }
 
 func (t *holderTx) AppendAudit(ctx context.Context, e model.AuditEvent) error {
-	return appendAudit(ctx, t.tx, e)
+	return t.s.appendAudit(ctx, t.tx, e)
 }
 
 // Holders returns the account's holder rows and their PINs, without locking them.
@@ -452,7 +453,7 @@ func (s *Store) ResetAccount(ctx context.Context, accountID string, e model.Audi
 		if _, err := tx.Exec(ctx, `DELETE FROM holder_failures WHERE account_id = $1`, accountID); err != nil {
 			return err
 		}
-		return appendAudit(ctx, tx, e)
+		return s.appendAudit(ctx, tx, e)
 	})
 	if err != nil {
 		return model.ResetResult{}, fmt.Errorf("reset account %s: %w", accountID, err)

@@ -34,6 +34,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 	"unicode/utf8"
@@ -49,6 +50,8 @@ import (
 // Store is a store.Store on a PostgreSQL database.
 type Store struct {
 	pool *pgxpool.Pool
+	// chain links each audit event to the one before (SetAuditChain); nil until the core sets it.
+	chain atomic.Pointer[store.ChainFunc]
 }
 
 var _ store.Store = (*Store)(nil)

@@ -101,7 +101,7 @@ func (s *Store) RekeyPINs(ctx context.Context, reseal func(ref model.HolderRef, 
 			return err
 		}
 		n = len(all)
-		return appendAudit(ctx, tx, e)
+		return s.appendAudit(ctx, tx, e)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("re-key PINs: %w", err)

@@ -62,7 +62,7 @@ func (s *Store) ImportAccounts(ctx context.Context, accounts []model.Account, op
 			}
 		}
 		for _, e := range plan.Events {
-			if err := appendAudit(ctx, tx, s.ws, e); err != nil {
+			if err := s.appendAudit(ctx, tx, e); err != nil {
 				return err
 			}
 		}
@@ -326,7 +326,7 @@ func (s *Store) ResetAccount(ctx context.Context, accountID string, e model.Audi
 			return mapErr(err)
 		}
 		res = model.ResetResult{RevokedPINs: int(revoked), UnlockedHolders: int(unlocked)}
-		return appendAudit(ctx, tx, s.ws, e)
+		return s.appendAudit(ctx, tx, e)
 	})
 	if err != nil {
 		return model.ResetResult{}, err

@@ -7,21 +7,46 @@ import (
 	"strings"
 
 	"github.com/pindesk/pindesk/model"
+	"github.com/pindesk/pindesk/store"
 )
 
 // DefaultAuditPage is the page size of an audit query that names none.
 const DefaultAuditPage = 100
 
-func appendAudit(ctx context.Context, tx *sql.Tx, ws stmts, e model.AuditEvent) error {
-	_, err := appendAuditID(ctx, tx, ws, e)
+func (s *Store) appendAudit(ctx context.Context, tx *sql.Tx, e model.AuditEvent) error {
+	_, err := s.appendAuditID(ctx, tx, e)
 	return err
 }
 
-// appendAuditID appends e and returns its id.
-func appendAuditID(ctx context.Context, tx *sql.Tx, ws stmts, e model.AuditEvent) (int64, error) {
+// appendAuditID appends e and returns its id. Every audit row is written here: it takes the chain
+// head (under the write lock every write transaction holds), chains e after it, and moves the head
+// in the same transaction, so a rolled-back write, or a savepoint of the group commit rolled back
+// to, leaves the head where it was.
+func (s *Store) appendAuditID(ctx context.Context, tx *sql.Tx, e model.AuditEvent) (int64, error) {
 	if e.Time.IsZero() {
 		return 0, fmt.Errorf("%w: an audit event needs a time", model.ErrInvalidInput)
 	}
+	f := s.chainFunc()
+	if f == nil {
+		return 0, store.ErrNoAuditChain
+	}
+	var seq int64
+	var prev []byte
+	if err := s.ws.txQueryRow(ctx, tx, sqlAuditHead).Scan(&seq, &prev); err != nil {
+		return 0, fmt.Errorf("append audit: read the chain head: %w", mapErr(err))
+	}
+	if prev == nil {
+		// A database whose history was never chained (a fresh one, or one from before the chain,
+		// opened without ChainAuditHistory): chain it first, in this transaction.
+		head, _, err := chainHistory(ctx, tx, f)
+		if err != nil {
+			return 0, err
+		}
+		seq, prev = head.Seq, head.Chain
+	}
+	e.Time = e.Time.UTC()
+	seq++
+	chain := f(prev, store.CanonicalAudit(nil, seq, e))
 	var left, replayOf any
 	if e.AttemptsLeft != nil {
 		left = *e.AttemptsLeft
@@ -29,9 +54,9 @@ func appendAuditID(ctx context.Context, tx *sql.Tx, ws stmts, e model.AuditEvent
 	if e.ReplayOf != nil {
 		replayOf = *e.ReplayOf
 	}
-	res, err := ws.txExec(ctx, tx, sqlAppendAudit,
+	res, err := s.ws.txExec(ctx, tx, sqlAppendAudit,
 		nanos(e.Time), e.Operator, string(e.Role), string(e.Channel), e.AccountID, e.Holder, e.Caller,
-		string(e.Action), string(e.Kind), e.Outcome, left, e.Reason, replayOf)
+		string(e.Action), string(e.Kind), e.Outcome, left, e.Reason, replayOf, seq, chain)
 	if err != nil {
 		return 0, fmt.Errorf("append audit: %w", mapErr(err))
 	}
@@ -39,12 +64,15 @@ func appendAuditID(ctx context.Context, tx *sql.Tx, ws stmts, e model.AuditEvent
 	if err != nil {
 		return 0, fmt.Errorf("append audit: %w", mapErr(err))
 	}
+	if _, err := s.ws.txExec(ctx, tx, sqlMoveAuditHead, seq, chain, nanos(e.Time)); err != nil {
+		return 0, fmt.Errorf("append audit: move the chain head: %w", mapErr(err))
+	}
 	return id, nil
 }
 
 // AppendAudit appends an event in a transaction of its own.
 func (s *Store) AppendAudit(ctx context.Context, e model.AuditEvent) error {
-	return s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error { return appendAudit(ctx, tx, s.ws, e) })
+	return s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error { return s.appendAudit(ctx, tx, e) })
 }
 
 // Audit returns the events matching q, newest (highest id) first. The WHERE clause holds only the

@@ -23,7 +23,7 @@ func (s *Store) UpdateHolder(ctx context.Context, ref model.HolderRef, fn func(s
 		if err != nil {
 			return err
 		}
-		return fn(&holderTx{tx: tx, ws: s.ws, h: h})
+		return fn(&holderTx{s: s, tx: tx, ws: s.ws, h: h})
 	})
 }
 
@@ -88,6 +88,7 @@ func scanPINs(rows *sql.Rows) (map[string][]store.SealedPIN, error) {
 // holderTx is one holder's transaction. Every statement names the holder by its key, so nothing
 // done through it can touch another holder.
 type holderTx struct {
+	s     *Store
 	tx    *sql.Tx
 	ws    stmts
 	h     store.Holder
@@ -265,11 +266,11 @@ func (t *holderTx) ForgetIdempotent(ctx context.Context, keep store.IdempotencyK
 }
 
 func (t *holderTx) AppendAuditID(ctx context.Context, e model.AuditEvent) (int64, error) {
-	return appendAuditID(nocancel(ctx), t.tx, t.ws, e)
+	return t.s.appendAuditID(nocancel(ctx), t.tx, e)
 }
 
 func (t *holderTx) AppendAudit(ctx context.Context, e model.AuditEvent) error {
-	return appendAudit(nocancel(ctx), t.tx, t.ws, e)
+	return t.s.appendAudit(nocancel(ctx), t.tx, e)
 }
 
 // nocancel drops the cancellation of the context a caller hands a HolderTx method: the statement

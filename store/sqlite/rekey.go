@@ -103,7 +103,7 @@ func (s *Store) RekeyPINs(ctx context.Context, reseal func(ref model.HolderRef, 
 				return mapErr(err)
 			}
 		}
-		return appendAudit(ctx, tx, s.ws, e)
+		return s.appendAudit(ctx, tx, e)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("re-key PINs: %w", err)

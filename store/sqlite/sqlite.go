@@ -41,6 +41,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	sqlite3 "modernc.org/sqlite"
@@ -83,6 +84,8 @@ type Store struct {
 	// guard refuses every read and write once the file at path is no longer the one opened
 	// (guard.go); nil for an in-memory database.
 	guard *fileGuard
+	// chain links each audit event to the one before (SetAuditChain); nil until the core sets it.
+	chain atomic.Pointer[store.ChainFunc]
 }
 
 var _ store.Store = (*Store)(nil)

@@ -5,11 +5,14 @@ import (
 
 	"github.com/pindesk/pindesk/model"
 	"github.com/pindesk/pindesk/store"
+	"github.com/pindesk/pindesk/store/secret"
 )
 
 // Seed imports accounts straight into a store (no core), as a test or benchmark fills a database:
-// an upsert, audited as the admin at Start.
+// an upsert, audited as the admin at Start. With no core to give the store its audit chain, Seed
+// gives it TestKey's (a core made after replaces it with its own).
 func Seed(ctx context.Context, st store.Store, accounts []model.Account) error {
+	st.SetAuditChain(TestSealer().AuditChain)
 	_, err := st.ImportAccounts(ctx, accounts, SeedOptions())
 	return err
 }
@@ -18,4 +21,13 @@ func Seed(ctx context.Context, st store.Store, accounts []model.Account) error {
 func SeedOptions() store.ImportOptions {
 	return store.ImportOptions{Audit: model.AuditEvent{Time: Start, Operator: Admin.Name, Role: Admin.Role,
 		Channel: model.ChannelAdmin, Action: model.ActionImport, Outcome: "ok", Reason: "seed"}}
+}
+
+// TestSealer is a sealer under TestKey.
+func TestSealer() *secret.Sealer {
+	s, err := secret.New(TestKey)
+	if err != nil {
+		panic(err)
+	}
+	return s
 }
