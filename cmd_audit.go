@@ -117,6 +117,7 @@ one JSON object per line, for a SIEM or a spreadsheet, however many there are.`,
 	cmd.Flags().StringVar(&until, "until", "", "before this time (exclusive)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "write every matching event as JSON lines")
 	cmd.Flags().IntVar(&limit, "limit", 100, "events in the table")
+	cmd.AddCommand(a.auditVerifyCommand(), a.auditCheckpointCommand()) // cmd_audit_verify.go
 	return cmd
 }
 

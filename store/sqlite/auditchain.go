@@ -174,4 +174,3 @@ func (s *Store) ScanAudit(ctx context.Context, from int64, fn func(store.Chained
 	}
 	return nil
 }
-

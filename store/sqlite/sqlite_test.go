@@ -27,3 +27,18 @@ func openTemp(t testing.TB) *sqlite.Store {
 func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Store { return openTemp(t) })
 }
+
+// tamper writes to the database file through a connection of its own, behind the store's back.
+func tamper(t *testing.T, st store.Store, statements ...string) {
+	t.Helper()
+	db := rawDB(t, st.(*sqlite.Store).Path())
+	for _, q := range statements {
+		if _, err := db.ExecContext(t.Context(), q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+}
+
+func TestAuditTamperingIsFound(t *testing.T) {
+	storetest.RunAuditTamper(t, func(t *testing.T) store.Store { return openTemp(t) }, tamper)
+}

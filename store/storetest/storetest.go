@@ -38,6 +38,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("verification", func(t *testing.T) { runVerify(t, newStore) })
 	t.Run("PIN changes", func(t *testing.T) { runChanges(t, newStore) })
 	t.Run("audit", func(t *testing.T) { runAudit(t, newStore) })
+	t.Run("audit chain", func(t *testing.T) { runAuditChain(t, newStore) })
 	t.Run("idempotency", func(t *testing.T) { runIdempotency(t, newStore) })
 	t.Run("tokens", func(t *testing.T) { runTokens(t, newStore) })
 	t.Run("store contract", func(t *testing.T) { runContract(t, newStore) })
@@ -138,6 +139,7 @@ type env struct {
 	svc   *core.Service
 	clock *Clock
 	setup int64 // the audit id of the fixture's import: every import is audited
+	day   int   // busyDay's count of days, so each sets PINs of its own
 }
 
 func newEnv(t *testing.T, newStore func(t *testing.T) store.Store) *env {
