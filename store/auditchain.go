@@ -1,8 +1,10 @@
 package store
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/pindesk/pindesk/model"
@@ -88,3 +90,39 @@ type AuditHead struct {
 	Chain []byte
 	Time  time.Time // zero when Seq is 0
 }
+
+// Rechain carries a chain over to a new key: fed the stored events in id order, it checks each
+// against the old chain function (the seq following on, the value matching) and returns its value
+// under the new one.
+type Rechain struct {
+	Old, New         ChainFunc
+	Seq              int64
+	oldPrev, newPrev []byte
+	buf              []byte
+}
+
+// NewRechain starts both chains at their genesis values.
+func NewRechain(old, new ChainFunc) *Rechain {
+	return &Rechain{Old: old, New: new, oldPrev: old(nil, AuditGenesis), newPrev: new(nil, AuditGenesis)}
+}
+
+// ErrChainBroken: an event does not verify under the chain it should (see Rechain.Next).
+var ErrChainBroken = errors.New("the audit chain is broken")
+
+// Next returns ce's chain value under the new function, or ErrChainBroken.
+func (r *Rechain) Next(ce ChainedEvent) ([]byte, error) {
+	if ce.Seq != r.Seq+1 {
+		return nil, fmt.Errorf("%w at #%d (event id %d holds #%d): run pindesk admin audit verify", ErrChainBroken, r.Seq+1, ce.ID, ce.Seq)
+	}
+	r.buf = CanonicalAudit(r.buf[:0], ce.Seq, ce.AuditEvent)
+	if c := r.Old(r.oldPrev, r.buf); !bytes.Equal(c, ce.Chain) {
+		return nil, fmt.Errorf("%w at #%d (event id %d): run pindesk admin audit verify", ErrChainBroken, ce.Seq, ce.ID)
+	}
+	r.oldPrev = ce.Chain
+	r.newPrev = r.New(r.newPrev, r.buf)
+	r.Seq = ce.Seq
+	return r.newPrev, nil
+}
+
+// Head is the new chain's head after the events fed so far.
+func (r *Rechain) Head() []byte { return r.newPrev }

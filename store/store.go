@@ -205,7 +205,12 @@ type Store interface {
 	// from oldCheck to newCheck (and MetaPreviousKeyCheck to oldCheck), and appends e, all in one transaction that no PIN change can
 	// run beside; it returns how many PIN rows it re-sealed. A reseal error, or a recorded check
 	// other than oldCheck (another rotation ran first: model.ErrConflict), changes nothing.
-	RekeyPINs(ctx context.Context, reseal func(ref model.HolderRef, sealed []byte) ([]byte, error), oldCheck, newCheck string, e model.AuditEvent) (int, error)
+	//
+	// The audit chain's key comes from the key file too: given rechain (the new key's chain
+	// function), the same transaction re-chains every audit event under it, refusing
+	// (model.ErrConflict) a chain that does not verify under the old one, so a rotation never
+	// launders a tampered history; e is then chained under the new key, as is every later append.
+	RekeyPINs(ctx context.Context, reseal func(ref model.HolderRef, sealed []byte) ([]byte, error), rechain ChainFunc, oldCheck, newCheck string, e model.AuditEvent) (int, error)
 
 	Close() error
 }

@@ -26,13 +26,17 @@ func (s *Store) appendAudit(ctx context.Context, db dbtx, e model.AuditEvent) er
 // every server sharing the database thus chain one after another, and the head is held only for
 // the rest of the transaction: two round trips and the commit.
 func (s *Store) appendAuditID(ctx context.Context, db dbtx, e model.AuditEvent) (int64, error) {
+	return s.appendAuditWith(ctx, db, s.chainFunc(), e)
+}
+
+// appendAuditWith is appendAuditID chaining with f.
+func (s *Store) appendAuditWith(ctx context.Context, db dbtx, f store.ChainFunc, e model.AuditEvent) (int64, error) {
 	if e.Time.IsZero() {
 		return 0, fmt.Errorf("%w: an audit event needs a time", model.ErrInvalidInput)
 	}
 	if !storable(e.Operator, e.AccountID, e.Holder, e.Caller, e.Outcome, e.Reason, string(e.Role), string(e.Channel), string(e.Action), string(e.Kind)) {
 		return 0, fmt.Errorf("%w: an audit event's text must be UTF-8 without NUL characters", model.ErrInvalidInput)
 	}
-	f := s.chainFunc()
 	if f == nil {
 		return 0, store.ErrNoAuditChain
 	}

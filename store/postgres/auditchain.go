@@ -173,3 +173,48 @@ func (s *Store) ScanAudit(ctx context.Context, from int64, fn func(store.Chained
 	}
 	return nil
 }
+
+// rechainAudit re-chains every event under next, checking each against cur first (a history that
+// does not verify is refused, not laundered under the new key), and moves the head, which it locks.
+func rechainAudit(ctx context.Context, db dbtx, cur, next store.ChainFunc) error {
+	if _, err := db.Exec(ctx, `SELECT 1 FROM audit_head WHERE id = 1 FOR UPDATE`); err != nil {
+		return fmt.Errorf("lock the chain head: %w", err)
+	}
+	head, _, err := chainHistory(ctx, db, cur)
+	if err != nil {
+		return err
+	}
+	r := store.NewRechain(cur, next)
+	for after := int64(0); ; {
+		rows, err := db.Query(ctx, `SELECT `+chainColumns+` FROM audit WHERE id > $1 ORDER BY id LIMIT $2`, after, historyBatch)
+		if err != nil {
+			return fmt.Errorf("read audit: %w", err)
+		}
+		batch, err := pgx.CollectRows(rows, scanChained)
+		if err != nil {
+			return fmt.Errorf("read audit: %w", err)
+		}
+		if len(batch) == 0 {
+			break
+		}
+		b := &pgx.Batch{}
+		for _, ce := range batch {
+			c, err := r.Next(ce)
+			if err != nil {
+				return fmt.Errorf("%w: %w", model.ErrConflict, err)
+			}
+			b.Queue(`UPDATE audit SET chain = $1 WHERE id = $2`, c, ce.ID)
+			after = ce.ID
+		}
+		if err := db.SendBatch(ctx, b).Close(); err != nil {
+			return fmt.Errorf("re-chain audit: %w", err)
+		}
+	}
+	if r.Seq != head.Seq {
+		return fmt.Errorf("%w: %w: the head records #%d, the events end at #%d", model.ErrConflict, store.ErrChainBroken, head.Seq, r.Seq)
+	}
+	if _, err := db.Exec(ctx, `UPDATE audit_head SET chain = $1 WHERE id = 1`, r.Head()); err != nil {
+		return fmt.Errorf("move the chain head: %w", err)
+	}
+	return nil
+}

@@ -47,7 +47,7 @@ func (s *Store) AnySealedPIN(ctx context.Context) (model.HolderRef, []byte, bool
 // server go on reading (a verification sees the old values until the commit) but keeps every
 // write to pins — a PIN set on another server, which would be sealed under the old key — waiting
 // until the commit; the meta row's lock (FOR UPDATE) serialises two rotations.
-func (s *Store) RekeyPINs(ctx context.Context, reseal func(ref model.HolderRef, sealed []byte) ([]byte, error), oldCheck, newCheck string, e model.AuditEvent) (_ int, err error) {
+func (s *Store) RekeyPINs(ctx context.Context, reseal func(ref model.HolderRef, sealed []byte) ([]byte, error), rechain store.ChainFunc, oldCheck, newCheck string, e model.AuditEvent) (_ int, err error) {
 	defer mapped(&err)
 	n := 0
 	err = s.inTx(ctx, func(tx pgx.Tx) error {
@@ -101,10 +101,22 @@ func (s *Store) RekeyPINs(ctx context.Context, reseal func(ref model.HolderRef, 
 			return err
 		}
 		n = len(all)
-		return s.appendAudit(ctx, tx, e)
+		f := s.chainFunc()
+		if rechain != nil && f != nil {
+			// The head is locked here, last, as every append locks it.
+			if err := rechainAudit(ctx, tx, f, rechain); err != nil {
+				return err
+			}
+			f = rechain
+		}
+		_, err = s.appendAuditWith(ctx, tx, f, e)
+		return err
 	})
 	if err != nil {
 		return 0, fmt.Errorf("re-key PINs: %w", err)
+	}
+	if rechain != nil {
+		s.SetAuditChain(rechain) // the database's chain is under the new key now
 	}
 	return n, nil
 }

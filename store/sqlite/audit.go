@@ -23,10 +23,14 @@ func (s *Store) appendAudit(ctx context.Context, tx *sql.Tx, e model.AuditEvent)
 // in the same transaction, so a rolled-back write, or a savepoint of the group commit rolled back
 // to, leaves the head where it was.
 func (s *Store) appendAuditID(ctx context.Context, tx *sql.Tx, e model.AuditEvent) (int64, error) {
+	return s.appendAuditWith(ctx, tx, s.chainFunc(), e)
+}
+
+// appendAuditWith is appendAuditID chaining with f.
+func (s *Store) appendAuditWith(ctx context.Context, tx *sql.Tx, f store.ChainFunc, e model.AuditEvent) (int64, error) {
 	if e.Time.IsZero() {
 		return 0, fmt.Errorf("%w: an audit event needs a time", model.ErrInvalidInput)
 	}
-	f := s.chainFunc()
 	if f == nil {
 		return 0, store.ErrNoAuditChain
 	}

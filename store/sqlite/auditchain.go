@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 
+	"github.com/pindesk/pindesk/model"
 	"github.com/pindesk/pindesk/store"
 )
 
@@ -171,6 +172,55 @@ func (s *Store) ScanAudit(ctx context.Context, from int64, fn func(store.Chained
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("read audit: %w", mapErr(err))
+	}
+	return nil
+}
+
+// rechainAudit re-chains every event under next, checking each against cur first (a history that
+// does not verify is refused, not laundered under the new key), and moves the head.
+func rechainAudit(ctx context.Context, tx *sql.Tx, cur, next store.ChainFunc) error {
+	head, _, err := chainHistory(ctx, tx, cur)
+	if err != nil {
+		return err
+	}
+	r := store.NewRechain(cur, next)
+	for after := int64(0); ; {
+		rows, err := tx.QueryContext(ctx, `SELECT `+chainColumns+` FROM audit WHERE id > ? ORDER BY id LIMIT ?`, after, historyBatch)
+		if err != nil {
+			return mapErr(err)
+		}
+		var batch []store.ChainedEvent
+		for rows.Next() {
+			ce, err := scanChained(rows)
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			batch = append(batch, ce)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return mapErr(err)
+		}
+		if len(batch) == 0 {
+			break
+		}
+		for _, ce := range batch {
+			c, err := r.Next(ce)
+			if err != nil {
+				return fmt.Errorf("%w: %w", model.ErrConflict, err)
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE audit SET chain = ? WHERE id = ?`, c, ce.ID); err != nil {
+				return mapErr(err)
+			}
+			after = ce.ID
+		}
+	}
+	if r.Seq != head.Seq {
+		return fmt.Errorf("%w: %w: the head records #%d, the events end at #%d", model.ErrConflict, store.ErrChainBroken, head.Seq, r.Seq)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE audit_head SET chain = ? WHERE id = 1`, r.Head()); err != nil {
+		return mapErr(err)
 	}
 	return nil
 }

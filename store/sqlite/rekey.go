@@ -43,7 +43,7 @@ func (s *Store) AnySealedPIN(ctx context.Context) (model.HolderRef, []byte, bool
 // RekeyPINs re-seals every PIN in one write transaction of its own: it holds the database write
 // lock throughout, so no verification or PIN change of any process runs beside it, and a crash
 // leaves either every PIN under the old key with the old check, or every PIN under the new one.
-func (s *Store) RekeyPINs(ctx context.Context, reseal func(ref model.HolderRef, sealed []byte) ([]byte, error), oldCheck, newCheck string, e model.AuditEvent) (int, error) {
+func (s *Store) RekeyPINs(ctx context.Context, reseal func(ref model.HolderRef, sealed []byte) ([]byte, error), rechain store.ChainFunc, oldCheck, newCheck string, e model.AuditEvent) (int, error) {
 	n := 0
 	err := s.writeTxAlone(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		n = 0
@@ -103,10 +103,21 @@ func (s *Store) RekeyPINs(ctx context.Context, reseal func(ref model.HolderRef, 
 				return mapErr(err)
 			}
 		}
-		return s.appendAudit(ctx, tx, e)
+		f := s.chainFunc()
+		if rechain != nil && f != nil {
+			if err := rechainAudit(ctx, tx, f, rechain); err != nil {
+				return err
+			}
+			f = rechain
+		}
+		_, err = s.appendAuditWith(ctx, tx, f, e)
+		return err
 	})
 	if err != nil {
 		return 0, fmt.Errorf("re-key PINs: %w", err)
+	}
+	if rechain != nil {
+		s.SetAuditChain(rechain) // the database's chain is under the new key now
 	}
 	return n, nil
 }

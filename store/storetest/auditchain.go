@@ -8,6 +8,7 @@ import (
 
 	"github.com/pindesk/pindesk/model"
 	"github.com/pindesk/pindesk/store"
+	"github.com/pindesk/pindesk/store/secret"
 )
 
 // verifyChain recomputes the whole audit chain as an admin would (pindesk admin audit verify).
@@ -158,6 +159,24 @@ func runAuditChain(t *testing.T, newStore func(t *testing.T) store.Store) {
 		}
 	})
 
+	t.Run("a key rotation re-chains the history under the new key", func(t *testing.T) {
+		e := newEnv(t, newStore)
+		e.busyDay()
+		if err := e.svc.CheckKey(e.ctx, secret.CheckValue(TestKey)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.svc.RotateKey(e.ctx, Admin, secret.CheckValue(TestKey), otherSealer(t), secret.CheckValue(OtherKey)); err != nil {
+			t.Fatal(err)
+		}
+		old := e.svc
+		e.svc = e.coreWith(OtherKey) // as the reopened process does
+		e.mustVerify(ref(Smith, John), wrongPIN(1), model.OutcomeMismatch)
+		e.mustBeIntact()
+		if st, err := old.VerifyAudit(e.ctx, Admin, 1, nil); err != nil || st.Intact || st.Break.Seq != 1 {
+			t.Fatalf("under the old key the re-chained history still verifies: %+v, %v", st, err)
+		}
+	})
+
 	t.Run("an unchained history is chained from the genesis value once", func(t *testing.T) {
 		e := newEnv(t, newStore)
 		e.busyDay()
@@ -218,6 +237,38 @@ func RunAuditTamper(t *testing.T, newStore func(t *testing.T) store.Store, tampe
 		})
 	}
 
+	t.Run("a key rotation over a tampered history is refused and changes nothing", func(t *testing.T) {
+		e := newEnv(t, newStore)
+		e.busyDay()
+		if err := e.svc.CheckKey(e.ctx, secret.CheckValue(TestKey)); err != nil {
+			t.Fatal(err)
+		}
+		tamper(t, e.st, `UPDATE audit SET outcome = 'verified' WHERE seq = 6`)
+		_, err := e.svc.RotateKey(e.ctx, Admin, secret.CheckValue(TestKey), otherSealer(t), secret.CheckValue(OtherKey))
+		if !errors.Is(err, model.ErrConflict) || !errors.Is(err, store.ErrChainBroken) {
+			t.Fatalf("rotation over a broken chain: %v", err)
+		}
+		if e.meta(store.MetaKeyCheck) != secret.CheckValue(TestKey) {
+			t.Fatal("the refused rotation changed the key")
+		}
+		if st := e.verifyChain(nil); st.Intact || st.Break.Seq != 6 {
+			t.Fatalf("after the refusal: %+v", st)
+		}
+	})
+
+	t.Run("the upgrade's unchained history is chained in id order from the genesis value", func(t *testing.T) {
+		e := newEnv(t, newStore)
+		e.busyDay()
+		n := e.mustBeIntact().Head.Seq
+		// What migration 0005 leaves: rows and a head without a chain.
+		tamper(t, e.st, `UPDATE audit SET seq = NULL, chain = NULL`, `UPDATE audit_head SET seq = 0, chain = NULL, time = NULL`)
+		got, err := e.svc.ChainAuditHistory(e.ctx)
+		if err != nil || int64(got) != n {
+			t.Fatalf("chained %d, %v; want %d", got, err, n)
+		}
+		e.mustBeIntact()
+	})
+
 	t.Run("the last events deleted and the head rewound are caught by a checkpoint held elsewhere", func(t *testing.T) {
 		e := newEnv(t, newStore)
 		e.busyDay()
@@ -236,4 +287,13 @@ func RunAuditTamper(t *testing.T, newStore func(t *testing.T) store.Store, tampe
 			t.Fatalf("the checkpoint did not catch it: %+v", st)
 		}
 	})
+}
+
+func otherSealer(t *testing.T) *secret.Sealer {
+	t.Helper()
+	s, err := secret.New(OtherKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }

@@ -174,11 +174,11 @@ func runKey(t *testing.T, newStore func(t *testing.T) store.Store) {
 				return nil, boom
 			}
 			return []byte("junk"), nil
-		}, testCheck, otherCheck, model.AuditEvent{Time: Start, Operator: "root", Role: model.OpAdmin, Channel: model.ChannelAdmin, Action: model.ActionRekey, Outcome: "ok"})
+		}, nil, testCheck, otherCheck, model.AuditEvent{Time: Start, Operator: "root", Role: model.OpAdmin, Channel: model.ChannelAdmin, Action: model.ActionRekey, Outcome: "ok"})
 		if !errors.Is(err, boom) {
 			t.Fatalf("err = %v", err)
 		}
-		_, err = e.st.RekeyPINs(e.ctx, func(_ model.HolderRef, s []byte) ([]byte, error) { return s, nil },
+		_, err = e.st.RekeyPINs(e.ctx, func(_ model.HolderRef, s []byte) ([]byte, error) { return s, nil }, nil,
 			otherCheck, otherCheck, model.AuditEvent{Time: Start, Operator: "root", Role: model.OpAdmin, Channel: model.ChannelAdmin, Action: model.ActionRekey, Outcome: "ok"})
 		if !errors.Is(err, model.ErrConflict) {
 			t.Fatalf("a rotation from a key that is not the recorded one: %v, want a conflict", err)
