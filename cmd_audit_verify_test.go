@@ -1,0 +1,59 @@
+package main
+
+import (
+	"database/sql"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/pindesk/pindesk/model"
+)
+
+func TestAuditVerifyReportsAnIntactChainOrTheFirstEventTamperedWith(t *testing.T) {
+	d := newDesk(t)
+	d.ok("", "admin", "import", goodCSV)
+	d.ok("482915\n", "admin", "pin", "set", "--account", "A-1", "--holder", "c1", "--kind", "master")
+	d.verify("A-1", "c1", "975319")
+	d.ok("", "admin", "unlock", "--account", "A-1", "--holder", "c1", "--reason", "caller confirmed")
+
+	out, _ := d.ok("", "admin", "audit", "verify")
+	if !strings.HasPrefix(out, "Intact through #4 (4 events checked from #1).") {
+		t.Fatalf("verify: %q", out)
+	}
+	cpFile := filepath.Join(t.TempDir(), "checkpoint.jsonl")
+	d.ok("", "admin", "audit", "checkpoint", "--out", cpFile)
+	b, err := os.ReadFile(cpFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cp model.AuditCheckpoint
+	if err := json.Unmarshal(b, &cp); err != nil || cp.Seq != 4 || len(cp.Chain) != 64 || cp.Time.IsZero() {
+		t.Fatalf("checkpoint %q: %+v, %v", b, cp, err)
+	}
+	out, _ = d.ok("", "admin", "audit", "verify", "--checkpoint", cpFile)
+	if !strings.Contains(out, "Reaches the checkpoint #4") {
+		t.Fatalf("verify --checkpoint: %q", out)
+	}
+
+	db, err := sql.Open("sqlite", filepath.Join(d.dataDir, "pindesk.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`UPDATE audit SET outcome = 'verified' WHERE seq = 3`); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := d.run("", "admin", "audit", "verify")
+	if code != 1 || !strings.Contains(out, "Broken at #3 (changed)") || !strings.Contains(out, "Intact from #1 through #2.") ||
+		!strings.Contains(errOut, "the audit chain is broken at #3 (changed)") {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	if out, _ := d.ok("", "admin", "audit", "verify", "--from", "4"); !strings.HasPrefix(out, "Intact through #4 (1 events checked from #4).") {
+		t.Fatalf("verify --from 4: %q", out)
+	}
+	if code, _, errOut := d.run("", "admin", "audit", "verify", "--checkpoint", filepath.Join(t.TempDir(), "none")); code != 1 || !strings.Contains(errOut, "checkpoint") {
+		t.Fatalf("a missing checkpoint file: exit %d %s", code, errOut)
+	}
+}
