@@ -3,15 +3,19 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/pindesk/pindesk/core"
 	"github.com/pindesk/pindesk/model"
 )
 
@@ -180,4 +184,44 @@ func readCheckpoint(path string) (model.AuditCheckpoint, error) {
 		return cp, usagef("the checkpoint file %s does not end with a checkpoint line ({\"seq\":…,\"chain\":…,\"time\":…}) as 'pindesk admin audit checkpoint' writes", path)
 	}
 	return cp, nil
+}
+
+// auditCheckpointFlags reads serve's --audit-checkpoint-every and --audit-checkpoint-file, which
+// go together.
+func auditCheckpointFlags(cmd *cobra.Command) (time.Duration, string, error) {
+	every, _ := cmd.Flags().GetDuration("audit-checkpoint-every")
+	file, _ := cmd.Flags().GetString("audit-checkpoint-file")
+	switch {
+	case every < 0 || every == 0 && cmd.Flags().Changed("audit-checkpoint-every"):
+		return 0, "", usagef("--audit-checkpoint-every %s must be positive", every)
+	case every > 0 && file == "":
+		return 0, "", usagef("--audit-checkpoint-every needs --audit-checkpoint-file")
+	case every == 0 && file != "":
+		return 0, "", usagef("--audit-checkpoint-file needs --audit-checkpoint-every")
+	}
+	return every, file, nil
+}
+
+// auditCheckpoints appends a checkpoint to file at once and then every interval, until ctx ends.
+// A failed write is logged and tried again at the next tick: serving goes on.
+func auditCheckpoints(ctx context.Context, svc *core.Service, every time.Duration, file string, logger *slog.Logger) {
+	op := model.Operator{Name: "pindesk serve", Role: model.OpAdmin}
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		cp, err := svc.AuditCheckpoint(ctx, op)
+		if err == nil {
+			err = appendCheckpoint(file, cp)
+		}
+		if err != nil {
+			logger.Error("audit checkpoint", "file", file, "err", err)
+		} else {
+			logger.Info("audit checkpoint", "file", file, "seq", cp.Seq)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
 }

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"context"
 	"database/sql"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pindesk/pindesk/model"
 )
@@ -55,5 +57,47 @@ func TestAuditVerifyReportsAnIntactChainOrTheFirstEventTamperedWith(t *testing.T
 	}
 	if code, _, errOut := d.run("", "admin", "audit", "verify", "--checkpoint", filepath.Join(t.TempDir(), "none")); code != 1 || !strings.Contains(errOut, "checkpoint") {
 		t.Fatalf("a missing checkpoint file: exit %d %s", code, errOut)
+	}
+}
+
+func TestServeAppendsAuditCheckpointsOnItsSchedule(t *testing.T) {
+	d := newDesk(t)
+	d.ok("", "admin", "import", goodCSV)
+	cpFile := filepath.Join(t.TempDir(), "checkpoints.jsonl")
+	if code, _, errOut := d.run("", "serve", "--audit-checkpoint-every", "1h"); code != 2 || !strings.Contains(errOut, "needs --audit-checkpoint-file") {
+		t.Fatalf("a schedule without a file: exit %d %s", code, errOut)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out, errOut lockedBuffer
+	a := newApp(strings.NewReader(""), &out, &errOut)
+	a.lookupEnv = func(string) (string, bool) { return "", false }
+	a.homeDir = func() (string, error) { return t.TempDir(), nil }
+	a.userName = func() string { return "ada" }
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"--data-dir", d.dataDir, "serve", "--listen", "127.0.0.1:0", "--log-level", "error",
+			"--audit-checkpoint-every", "50ms", "--audit-checkpoint-file", cpFile}, a)
+	}()
+	var lines []string
+	for deadline := time.Now().Add(10 * time.Second); len(lines) < 3 && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		b, _ := os.ReadFile(cpFile)
+		lines = strings.Fields(string(b))
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Fatalf("serve exited %d: %s", code, errOut.String())
+	}
+	if len(lines) < 3 {
+		t.Fatalf("%d checkpoints appended: %q", len(lines), lines)
+	}
+	for _, l := range lines {
+		var cp model.AuditCheckpoint
+		if err := json.Unmarshal([]byte(l), &cp); err != nil || cp.Seq != 1 {
+			t.Fatalf("line %q: %+v, %v", l, cp, err)
+		}
+	}
+	if out, _ := d.ok("", "admin", "audit", "verify", "--checkpoint", cpFile); !strings.Contains(out, "Reaches the checkpoint #1") {
+		t.Fatalf("verify against the schedule's file: %q", out)
 	}
 }

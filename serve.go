@@ -95,6 +95,8 @@ flight finish.`,
 	f.Duration("shutdown-timeout", 30*time.Second, "how long requests in flight may take to finish on SIGINT/SIGTERM")
 	f.String("log-level", "info", "debug, info, warn or error (debug logs every request, never a body)")
 	f.String("log-format", "text", "text or json")
+	f.Duration("audit-checkpoint-every", 0, "append an audit checkpoint to --audit-checkpoint-file this often (e.g. 1h)")
+	f.String("audit-checkpoint-file", "", "the file audit checkpoints are appended to (keep it off the database's machine)")
 	return cmd
 }
 
@@ -127,6 +129,10 @@ func (a *app) runServe(cmd *cobra.Command, _ []string) error {
 		return err
 	}
 	shutdown, _ := cmd.Flags().GetDuration("shutdown-timeout")
+	cpEvery, cpFile, err := auditCheckpointFlags(cmd)
+	if err != nil {
+		return err
+	}
 
 	svc, st, err := openCore(ctx, s, core.WithLogger(logger))
 	if err != nil {
@@ -142,6 +148,9 @@ func (a *app) runServe(cmd *cobra.Command, _ []string) error {
 	})
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()
+	if cpEvery > 0 {
+		go auditCheckpoints(ctx, svc, cpEvery, cpFile, logger) // cmd_audit_verify.go
+	}
 	metricsDone := make(chan error, 1)
 	var outMu sync.Mutex // both listeners announce themselves on a.out
 	if s.Serve.MetricsListen != "" {
