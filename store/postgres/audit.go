@@ -40,6 +40,23 @@ func (s *Store) appendAuditWith(ctx context.Context, db dbtx, f store.ChainFunc,
 	if f == nil {
 		return 0, store.ErrNoAuditChain
 	}
+	var left *int32
+	if e.AttemptsLeft != nil {
+		v := int32(*e.AttemptsLeft)
+		left = &v
+	}
+	e.Time = storedTime(e.Time)
+	var id int64
+	if s.unchained {
+		err := db.QueryRow(ctx, `INSERT INTO audit (time, operator, role, channel, account_id, holder, caller, action, kind, outcome, attempts_left, reason, replay_of)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`,
+			e.Time, e.Operator, string(e.Role), string(e.Channel), e.AccountID, e.Holder, e.Caller,
+			string(e.Action), string(e.Kind), e.Outcome, left, e.Reason, e.ReplayOf).Scan(&id)
+		if err != nil {
+			return 0, fmt.Errorf("append audit event: %w", err)
+		}
+		return id, nil
+	}
 	var seq int64
 	var prev []byte
 	if err := db.QueryRow(ctx, `SELECT seq, chain FROM audit_head WHERE id = 1 FOR UPDATE`).Scan(&seq, &prev); err != nil {
@@ -53,16 +70,9 @@ func (s *Store) appendAuditWith(ctx context.Context, db dbtx, f store.ChainFunc,
 		}
 		seq, prev = head.Seq, head.Chain
 	}
-	// PostgreSQL keeps microseconds: hash the time it will hold.
-	e.Time = storedTime(e.Time)
 	seq++
+	// PostgreSQL keeps microseconds: e.Time is already the time it will hold, and hashed so.
 	chain := f(prev, store.CanonicalAudit(nil, seq, e))
-	var left *int32
-	if e.AttemptsLeft != nil {
-		v := int32(*e.AttemptsLeft)
-		left = &v
-	}
-	var id int64
 	err := db.QueryRow(ctx, `WITH head AS (UPDATE audit_head SET seq = $14, chain = $15, time = $1 WHERE id = 1)
 		INSERT INTO audit (time, operator, role, channel, account_id, holder, caller, action, kind, outcome, attempts_left, reason, replay_of, seq, chain)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id`,

@@ -34,7 +34,13 @@ func (s *Store) appendAuditWith(ctx context.Context, tx *sql.Tx, f store.ChainFu
 	if f == nil {
 		return 0, store.ErrNoAuditChain
 	}
-	var seq int64
+	var seq, id int64
+	var chain []byte
+	var err error
+	if s.unchained {
+		id, err = s.insertAudit(ctx, tx, e, nil, nil)
+		return id, err
+	}
 	var prev []byte
 	if err := s.ws.txQueryRow(ctx, tx, sqlAuditHead).Scan(&seq, &prev); err != nil {
 		return 0, fmt.Errorf("append audit: read the chain head: %w", mapErr(err))
@@ -50,7 +56,17 @@ func (s *Store) appendAuditWith(ctx context.Context, tx *sql.Tx, f store.ChainFu
 	}
 	e.Time = e.Time.UTC()
 	seq++
-	chain := f(prev, store.CanonicalAudit(nil, seq, e))
+	chain = f(prev, store.CanonicalAudit(nil, seq, e))
+	if id, err = s.insertAudit(ctx, tx, e, seq, chain); err != nil {
+		return 0, err
+	}
+	if _, err := s.ws.txExec(ctx, tx, sqlMoveAuditHead, seq, chain, nanos(e.Time)); err != nil {
+		return 0, fmt.Errorf("append audit: move the chain head: %w", mapErr(err))
+	}
+	return id, nil
+}
+
+func (s *Store) insertAudit(ctx context.Context, tx *sql.Tx, e model.AuditEvent, seq, chain any) (int64, error) {
 	var left, replayOf any
 	if e.AttemptsLeft != nil {
 		left = *e.AttemptsLeft
@@ -67,9 +83,6 @@ func (s *Store) appendAuditWith(ctx context.Context, tx *sql.Tx, f store.ChainFu
 	id, err := res.LastInsertId()
 	if err != nil {
 		return 0, fmt.Errorf("append audit: %w", mapErr(err))
-	}
-	if _, err := s.ws.txExec(ctx, tx, sqlMoveAuditHead, seq, chain, nanos(e.Time)); err != nil {
-		return 0, fmt.Errorf("append audit: move the chain head: %w", mapErr(err))
 	}
 	return id, nil
 }

@@ -86,6 +86,9 @@ type Store struct {
 	guard *fileGuard
 	// chain links each audit event to the one before (SetAuditChain); nil until the core sets it.
 	chain atomic.Pointer[store.ChainFunc]
+	// unchained appends audit events as before the chain existed (no seq, no chain, no head): set
+	// only by the benchmarks that weigh the chain against its absence.
+	unchained bool
 }
 
 var _ store.Store = (*Store)(nil)
