@@ -38,6 +38,13 @@ type Demo interface {
 	Restore(ctx context.Context) error
 }
 
+// AuditChain is implemented by a backend that can verify the audit chain (Local, Remote), so the
+// audit view can show whether the trail is intact.
+type AuditChain interface {
+	// AuditChainState recomputes the chain: intact through #N, or its first break.
+	AuditChainState(ctx context.Context) (model.AuditChainState, error)
+}
+
 // Connection is implemented by a backend that can lose its connection (Remote), so the app can
 // show the connection state.
 type Connection interface {

@@ -60,6 +60,11 @@ func (l *Local) Audit(ctx context.Context, q model.AuditQuery) ([]model.AuditEve
 	return l.svc.Audit(ctx, l.op, q)
 }
 
+// AuditChainState verifies the whole audit chain.
+func (l *Local) AuditChainState(ctx context.Context) (model.AuditChainState, error) {
+	return l.svc.VerifyAudit(ctx, l.op, 1, nil)
+}
+
 func (l *Local) Close() error {
 	if l.closeFn == nil {
 		return nil

@@ -565,6 +565,15 @@ func (r *Remote) Audit(ctx context.Context, q model.AuditQuery) ([]model.AuditEv
 	return out.Events, nil
 }
 
+// AuditChainState asks the server to verify the whole audit chain.
+func (r *Remote) AuditChainState(ctx context.Context) (model.AuditChainState, error) {
+	var out model.AuditChainState
+	if err := r.do(ctx, r.req(ctx).SetResult(&out), http.MethodGet, "/v1/audit/chain"); err != nil {
+		return model.AuditChainState{}, err
+	}
+	return out, nil
+}
+
 // ExportAudit streams every matching event to w as JSON lines, as the server sends them. It is
 // not retried: a retry could repeat lines already written.
 func (r *Remote) ExportAudit(ctx context.Context, q model.AuditQuery, w io.Writer) error {

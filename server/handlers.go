@@ -358,6 +358,22 @@ func (s *Server) audit(w http.ResponseWriter, r *http.Request, c caller) error {
 	return nil
 }
 
+// auditChain recomputes the audit chain (from the event the query names, or the first) and
+// answers what it found: intact through #N, or the first break.
+func (s *Server) auditChain(w http.ResponseWriter, r *http.Request, c caller) error {
+	q := newQuery(r, "from")
+	from := q.int64("from")
+	if q.err != nil {
+		return q.err
+	}
+	st, err := s.core.VerifyAudit(r.Context(), c.op, from, nil)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, st)
+	return nil
+}
+
 // exportAudit streams every matching event as JSON lines, in constant memory. An export may take
 // longer than the server's write timeout, so it extends its own deadline. An error before the first
 // line is a problem answer; one after it aborts the connection, so the client sees a failed

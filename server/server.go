@@ -191,6 +191,7 @@ func (s *Server) routes(metricsElsewhere bool) {
 		{"POST /v1/accounts/{account}/reset", s.reset},
 		{"GET /v1/audit", s.audit},
 		{"GET /v1/audit/export", s.exportAudit},
+		{"GET /v1/audit/chain", s.auditChain},
 		{"POST /v1/import", s.importAccounts},
 		{"GET /v1/tokens", s.listTokens},
 		{"POST /v1/tokens", s.createToken},

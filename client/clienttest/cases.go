@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pindesk/pindesk/client"
 	"github.com/pindesk/pindesk/model"
 )
 
@@ -551,6 +552,19 @@ func (s *suite) audit(t *testing.T) {
 	t.Run("a range that ends before it starts is invalid input", func(t *testing.T) {
 		_, err := sup.Audit(ctx, model.AuditQuery{Since: Start.Add(time.Hour), Until: Start})
 		wantErr(t, err, model.ErrInvalidInput)
+	})
+	t.Run("the audit chain's state reads intact through the last event, for a supervisor only", func(t *testing.T) {
+		chain, ok := sup.(client.AuditChain)
+		if !ok {
+			t.Skip("this backend does not verify the audit chain")
+		}
+		st := must[model.AuditChainState](t)(chain.AuditChainState(ctx))
+		all := must[[]model.AuditEvent](t)(sup.Audit(ctx, model.AuditQuery{}))
+		if !st.Intact || st.Break != nil || st.Through != int64(len(all)) || st.Head.Seq != int64(len(all)) || len(st.Head.Chain) != 64 {
+			t.Fatalf("chain state %+v with %d events", st, len(all))
+		}
+		_, err := agent.(client.AuditChain).AuditChainState(ctx)
+		wantErr(t, err, model.ErrNotPermitted)
 	})
 }
 
