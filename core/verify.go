@@ -90,15 +90,17 @@ func (s *Service) Verify(ctx context.Context, op model.Operator, req model.Verif
 			}
 			return err
 		}
-		id, err := tx.AppendAuditID(ctx, e)
-		if err != nil {
-			return after(err)
-		}
 		if r.LockedSince != nil && tx.Holder().LockedSince == nil {
 			// This attempt locked the holder: the answers its keys hold no longer do.
 			if err := tx.ForgetIdempotent(ctx, key); err != nil {
 				return after(err)
 			}
+		}
+		// The append comes after every other write but the answer on the key this transaction
+		// already holds: it takes the audit chain's head, which must be the last lock taken.
+		id, err := tx.AppendAuditID(ctx, e)
+		if err != nil {
+			return after(err)
 		}
 		if key.Key != "" {
 			if err := tx.SaveIdempotent(ctx, key, r, id); err != nil {
