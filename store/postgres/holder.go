@@ -29,7 +29,7 @@ func (s *Store) UpdateHolder(ctx context.Context, ref model.HolderRef, fn func(s
 }
 
 func (s *Store) updateHolderOnce(ctx context.Context, ref model.HolderRef, fn func(store.HolderTx) error) error {
-	h := store.Holder{Ref: ref}
+	var h store.Holder
 	if !storable(ref.AccountID) {
 		return fmt.Errorf("%w: %q", model.ErrUnknownAccount, ref.AccountID)
 	}
