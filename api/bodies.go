@@ -71,10 +71,14 @@ type (
 		CreatedAt time.Time          `json:"created_at"`
 		RevokedAt *time.Time         `json:"revoked_at,omitempty"`
 	}
-	// NewToken is a token just issued: the only time its secret is shown.
+	// NewToken is a token just issued: the only time its secret is shown. It is TokenInfo
+	// without RevokedAt (a token just issued is not revoked) and with the secret.
 	NewToken struct {
-		TokenInfo
-		Token string `json:"token"`
+		ID        string             `json:"id"`
+		Name      string             `json:"name"`
+		Role      model.OperatorRole `json:"role"`
+		CreatedAt time.Time          `json:"created_at"`
+		Token     string             `json:"token"`
 	}
 	// TokenList lists every token.
 	TokenList struct {

@@ -406,7 +406,8 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request, c caller) e
 		return err
 	}
 	s.log.Info("token issued", "by", c.op.Name, "id", rec.ID, "name", rec.Operator.Name, "role", rec.Operator.Role)
-	writeJSON(w, http.StatusCreated, api.NewToken{TokenInfo: tokenInfo(rec), Token: token})
+	writeJSON(w, http.StatusCreated, api.NewToken{ID: rec.ID, Name: rec.Operator.Name, Role: rec.Operator.Role,
+		CreatedAt: rec.CreatedAt, Token: token})
 	return nil
 }
 
