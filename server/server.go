@@ -309,7 +309,7 @@ type WriteChecker interface {
 // GET /metrics, and a 404 problem for anything else.
 func (s *Server) MetricsHandler() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", s.metrics.handler())
+	mux.Handle(string(api.Metrics), s.metrics.handler())
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, newProblem(http.StatusNotFound, api.CodeNotFound, "not found", "this listener serves only GET /metrics"))
 	})
