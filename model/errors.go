@@ -3,7 +3,8 @@ package model
 import "errors"
 
 // Sentinel errors. Every layer maps them: the HTTP layer to a status and a stable code, the
-// remote client back to the same error, the UI to a sentence. Messages never contain a PIN.
+// remote client back to the same error (both by the one table in package api), the UI to a
+// sentence. Messages never contain a PIN.
 var (
 	ErrInvalidInput   = errors.New("invalid input")
 	ErrInvalidPIN     = errors.New("invalid PIN entry")

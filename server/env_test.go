@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pindesk/pindesk/api"
 	"github.com/pindesk/pindesk/core"
 	"github.com/pindesk/pindesk/model"
 	"github.com/pindesk/pindesk/server"
@@ -170,9 +171,9 @@ type response struct {
 	body   []byte
 }
 
-func (r response) problem(t *testing.T) server.Problem {
+func (r response) problem(t *testing.T) api.Problem {
 	t.Helper()
-	var p server.Problem
+	var p api.Problem
 	if err := json.Unmarshal(r.body, &p); err != nil {
 		t.Fatalf("answer %d is not a problem: %v: %s", r.status, err, r.body)
 	}
