@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bufio"
@@ -110,12 +110,12 @@ func (d *desk) verify(accountID, holder, pin string) model.VerifyResult {
 	return res
 }
 
-const goodCSV = "importer/testdata/good.csv"
+const goodCSV = "../../importer/testdata/good.csv"
 
 func TestImportLoadsAFileAndReportsWhatItLoaded(t *testing.T) {
 	d := newDesk(t)
-	out, _ := d.ok("", "admin", "import", "testdata/accounts.json")
-	if !strings.HasPrefix(out, "Imported 400 accounts with 1101 contacts from testdata/accounts.json.\n"+
+	out, _ := d.ok("", "admin", "import", "../../testdata/accounts.json")
+	if !strings.HasPrefix(out, "Imported 400 accounts with 1101 contacts from ../../testdata/accounts.json.\n"+
 		"accounts: 400 created, 0 updated, 0 unchanged; contacts: 1101 created, 0 updated, 0 unchanged, 0 pruned; PINs pruned: 0.\n") {
 		t.Errorf("stdout = %q", out)
 	}
@@ -127,12 +127,12 @@ func TestImportLoadsAFileAndReportsWhatItLoaded(t *testing.T) {
 
 func TestABadImportFileListsEveryFaultAndImportsNothing(t *testing.T) {
 	d := newDesk(t)
-	code, out, errOut := d.run("", "admin", "import", "importer/testdata/bad.csv")
+	code, out, errOut := d.run("", "admin", "import", "../../importer/testdata/bad.csv")
 	if code != 1 || out != "" {
 		t.Fatalf("exit %d, stdout %q; want 1 and nothing", code, out)
 	}
 	lines := strings.Split(strings.TrimSpace(errOut), "\n")
-	if lines[0] != "pindesk: importer/testdata/bad.csv: 12 faults; nothing was imported:" || len(lines) != 13 {
+	if lines[0] != "pindesk: ../../importer/testdata/bad.csv: 12 faults; nothing was imported:" || len(lines) != 13 {
 		t.Errorf("stderr:\n%s", errOut)
 	}
 	if !strings.Contains(errOut, `bad.csv:3: role "boss" (want holder, sub-account or sub-contact)`) {

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -24,10 +24,7 @@ func (a *app) adminCommand() *cobra.Command {
 		Long: `admin works on the database directly, as the operator named by --operator (your OS user
 name by default) with the admin role. Every change is in the audit trail under that name.`,
 	})
-	cmd.AddCommand(a.importCommand(), a.pinCommand(), a.unlockCommand(), a.resetCommand(), a.auditCommand(), a.keyCommand())
-	for _, f := range adminCommands {
-		cmd.AddCommand(f(a))
-	}
+	cmd.AddCommand(a.importCommand(), a.pinCommand(), a.unlockCommand(), a.resetCommand(), a.auditCommand(), a.keyCommand(), a.tokenCommand())
 	return cmd
 }
 
@@ -223,44 +220,31 @@ func exactArgs(n int, names string) cobra.PositionalArgs {
 }
 
 func (a *app) unlockCommand() *cobra.Command {
-	var acctRef, holderID, reason string
+	var t target
 	cmd := &cobra.Command{
 		Use:   "unlock --account A --holder H --reason R",
 		Short: "Unlock a PIN holder locked by wrong PINs, and clear its count",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := need(cmd, "account", "holder", "reason"); err != nil {
-				return err
-			}
 			ctx := cmd.Context()
-			ad, closeFn, err := a.openAdmin(ctx)
+			r, err := t.open(ctx, a, cmd)
 			if err != nil {
 				return err
 			}
-			defer closeFn()
-			acct, err := ad.account(ctx, acctRef)
-			if err != nil {
+			defer r.close()
+			if err := r.svc.Unlock(ctx, r.op, model.UnlockRequest{AccountID: r.acct.ID, Holder: t.holder, Reason: t.reason}); err != nil {
 				return err
 			}
-			who, err := holder(acct, holderID)
-			if err != nil {
-				return err
-			}
-			if err := ad.svc.Unlock(ctx, ad.op, model.UnlockRequest{AccountID: acct.ID, Holder: holderID, Reason: reason}); err != nil {
-				return err
-			}
-			fmt.Fprintf(a.out, "Unlocked %s on account %s.\n", who, describe(acct))
+			fmt.Fprintf(a.out, "Unlocked %s on account %s.\n", r.who, describe(r.acct))
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&acctRef, "account", "", "account id or number")
-	cmd.Flags().StringVar(&holderID, "holder", "", `contact id, or "account" for the account-wide PIN`)
-	cmd.Flags().StringVar(&reason, "reason", "", "why, for the audit trail")
+	t.bind(cmd, "account", "holder", "reason")
 	return cmd
 }
 
 func (a *app) resetCommand() *cobra.Command {
-	var acctRef, reason string
+	var t target
 	var yes bool
 	cmd := &cobra.Command{
 		Use:   "reset --account A --reason R [--yes]",
@@ -270,19 +254,13 @@ customers generate new PINs afterwards. It asks for confirmation on a terminal; 
 (a script) it needs --yes.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := need(cmd, "account", "reason"); err != nil {
-				return err
-			}
 			ctx := cmd.Context()
-			ad, closeFn, err := a.openAdmin(ctx)
+			r, err := t.open(ctx, a, cmd)
 			if err != nil {
 				return err
 			}
-			defer closeFn()
-			acct, err := ad.account(ctx, acctRef)
-			if err != nil {
-				return err
-			}
+			defer r.close()
+			acct := r.acct
 			if !yes {
 				if !a.terminal(a.in) {
 					return usagef("reset revokes every PIN of account %s; add --yes to confirm", describe(acct))
@@ -296,7 +274,7 @@ customers generate new PINs afterwards. It asks for confirmation on a terminal; 
 					return errors.New("reset cancelled; nothing changed")
 				}
 			}
-			res, err := ad.svc.ResetAccount(ctx, ad.op, model.ResetRequest{AccountID: acct.ID, Reason: reason})
+			res, err := r.svc.ResetAccount(ctx, r.op, model.ResetRequest{AccountID: acct.ID, Reason: t.reason})
 			if err != nil {
 				return err
 			}
@@ -305,8 +283,7 @@ customers generate new PINs afterwards. It asks for confirmation on a terminal; 
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&acctRef, "account", "", "account id or number")
-	cmd.Flags().StringVar(&reason, "reason", "", "why, for the audit trail")
+	t.bind(cmd, "account", "reason")
 	cmd.Flags().BoolVar(&yes, "yes", false, "do not ask for confirmation")
 	return cmd
 }

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bufio"
@@ -14,6 +14,7 @@ import (
 
 	"github.com/charmbracelet/x/term"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/pindesk/pindesk/client"
 	"github.com/pindesk/pindesk/config"
@@ -31,9 +32,8 @@ type app struct {
 	in          io.Reader
 	out, errOut io.Writer
 
-	configFile string            // --config
-	flagKeys   map[string]string // global flag name → config key
-	root       *cobra.Command
+	configFile   string        // --config
+	settingFlags []settingFlag // the flags that set a config key, on every command
 
 	// Seams. newApp fills them from the process; tests replace them.
 	lookupEnv  func(string) (string, bool)
@@ -47,22 +47,8 @@ type app struct {
 	readNoEcho func(r io.Reader) (string, error)
 }
 
-// Extension points for the other files of package main: serve.go and cmd_token.go register their
-// commands from init(), so this file need not know them.
-var (
-	topCommands   []func(*app) *cobra.Command
-	adminCommands []func(*app) *cobra.Command
-)
-
-// addCommand adds a top-level command (`pindesk serve`).
-func addCommand(f func(*app) *cobra.Command) { topCommands = append(topCommands, f) }
-
-// addAdminCommand adds a command under `pindesk admin` (`pindesk admin token`).
-func addAdminCommand(f func(*app) *cobra.Command) { adminCommands = append(adminCommands, f) }
-
-// openRemote connects the app to a pindesk server (remote mode: the server setting is set). It
-// is a variable so the server's side of the command line may replace it (with more options).
-var openRemote = func(ctx context.Context, s config.Settings) (client.Backend, error) {
+// openRemote connects the app to a pindesk server (remote mode: the server setting is set).
+func (a *app) openRemote(s config.Settings) (client.Backend, error) {
 	token, err := client.ReadTokenFile(s.TokenFile)
 	if err != nil {
 		return nil, err
@@ -88,12 +74,37 @@ func newApp(in io.Reader, out, errOut io.Writer) *app {
 	}
 }
 
-// settings resolves the configuration with the global flags the user gave.
+// settingFlag is a command-line flag bound to the config key it sets.
+type settingFlag struct {
+	flag *pflag.Flag
+	key  string
+}
+
+// addSettingFlags defines on fs the flags config.Flags(command) declares, typed as their keys.
+// They hold no value of their own: settings hands what the user gave to config.Load, which
+// parses, layers and validates it like every other source.
+func (a *app) addSettingFlags(fs *pflag.FlagSet, command string) {
+	for _, f := range config.Flags(command) {
+		switch f.Type {
+		case config.FlagInt:
+			fs.Int(f.Name, 0, f.Usage)
+		case config.FlagFloat:
+			fs.Float64(f.Name, 0, f.Usage)
+		case config.FlagBool:
+			fs.Bool(f.Name, false, f.Usage)
+		default:
+			fs.String(f.Name, "", f.Usage)
+		}
+		a.settingFlags = append(a.settingFlags, settingFlag{fs.Lookup(f.Name), f.Key})
+	}
+}
+
+// settings resolves the configuration with the flags the user gave.
 func (a *app) settings() (config.Settings, error) {
 	flags := map[string]string{}
-	for name, key := range a.flagKeys {
-		if f := a.root.PersistentFlags().Lookup(name); f != nil && f.Changed {
-			flags[key] = f.Value.String()
+	for _, f := range a.settingFlags {
+		if f.flag.Changed {
+			flags[f.key] = f.flag.Value.String()
 		}
 	}
 	return config.Load(config.Source{

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -16,11 +16,7 @@ import (
 	"github.com/pindesk/pindesk/store"
 )
 
-func init() {
-	addAdminCommand(tokenCommand)
-}
-
-func tokenCommand(a *app) *cobra.Command {
+func (a *app) tokenCommand() *cobra.Command {
 	cmd := group(&cobra.Command{
 		Use:   "token",
 		Short: "Issue, list and revoke API tokens for pindesk serve",
@@ -28,7 +24,7 @@ func tokenCommand(a *app) *cobra.Command {
 operator with one role (agent, supervisor, trainer, portal or admin). The token is shown once, when
 it is created; the database keeps only its SHA-256, so a lost token is revoked and a new one made.`,
 	})
-	cmd.AddCommand(tokenCreateCommand(a), tokenListCommand(a), tokenRevokeCommand(a))
+	cmd.AddCommand(a.tokenCreateCommand(), a.tokenListCommand(), a.tokenRevokeCommand())
 	return cmd
 }
 
@@ -47,7 +43,7 @@ func (a *app) openTokens(ctx context.Context) (store.Store, error) {
 	return st, err
 }
 
-func tokenCreateCommand(a *app) *cobra.Command {
+func (a *app) tokenCreateCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "create --name NAME --role ROLE [--out FILE]",
 		Short: "Issue a token; it is printed once, on standard output alone",
@@ -116,7 +112,7 @@ written to FILE (mode 600, never over an existing file) instead.`,
 	return cmd
 }
 
-func tokenListCommand(a *app) *cobra.Command {
+func (a *app) tokenListCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "list",
 		Short: "List tokens (never their secrets), revoked ones included",
@@ -150,7 +146,7 @@ func tokenListCommand(a *app) *cobra.Command {
 	}
 }
 
-func tokenRevokeCommand(a *app) *cobra.Command {
+func (a *app) tokenRevokeCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "revoke ID",
 		Short: "Revoke a token at once; requests with it are refused from now on",
