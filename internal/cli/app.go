@@ -116,19 +116,33 @@ func (a *app) settings() (config.Settings, error) {
 // ErrNoKey: the key file is missing though the database it belongs to exists.
 var ErrNoKey = errors.New("the key file is missing")
 
-// ErrNoDatabase: the SQLite database is missing though the key file made with it exists.
+// ErrNoDatabase: there is no SQLite database where the settings point, so there is nothing to
+// open; or the key file made with one exists without it.
 var ErrNoDatabase = errors.New("the database is missing")
+
+// opening says whether openCore may create a SQLite database where there is none.
+type opening int
+
+const (
+	// existing refuses a missing database: the terminal app, serve and most admin commands
+	// would otherwise work on a new empty one, where every search answers "No account matches".
+	existing opening = iota
+	// orCreate makes a new database (with its key) where there is neither: `pindesk admin init`
+	// and `pindesk admin import`, the explicit first steps of an installation.
+	orCreate
+)
 
 // openCore opens the database and key the settings name and returns the core over them; the
 // caller closes the store. It is what every command that works on the database shares: the
 // terminal app, `pindesk admin …`, and `pindesk serve`.
 //
 // A key is created only together with a new SQLite database, and a new SQLite database only
-// together with a new key. A missing key beside an existing database is refused: a fresh key would not open any PIN in it, so every customer's right PIN
+// together with a new key, and only when how is orCreate. A missing key beside an existing
+// database is refused: a fresh key would not open any PIN in it, so every customer's right PIN
 // would count as a wrong one and lock them out. A PostgreSQL database is shared by several
 // servers that must hold the same key, so its key is never made here (see `pindesk admin key init`).
 // Then the key must be the database's (checkKey): another key is refused before anything is changed.
-func openCore(ctx context.Context, s config.Settings, opts ...core.Option) (*core.Service, store.Store, error) {
+func openCore(ctx context.Context, s config.Settings, how opening, opts ...core.Option) (*core.Service, store.Store, error) {
 	_, err := os.Stat(s.KeyFile)
 	keyExists := err == nil
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -140,6 +154,9 @@ func openCore(ctx context.Context, s config.Settings, opts ...core.Option) (*cor
 		}
 		if sqliteExists(s.Database) {
 			return nil, nil, fmt.Errorf("%w: %s does not exist, but the database %s does. Without its key no PIN in it can be checked, and every right PIN would count as wrong. Restore the key file from your backup, or point --key-file at it", ErrNoKey, s.KeyFile, s.Database)
+		}
+		if how != orCreate {
+			return nil, nil, fmt.Errorf("%w: there is no pindesk database in %s (no %s). Create one with `pindesk admin init`, or import accounts with `pindesk admin import FILE`, which creates it; or point --data-dir (or --database) at the folder of an existing one", ErrNoDatabase, filepath.Dir(s.Database), filepath.Base(s.Database))
 		}
 	} else if !s.UsesPostgres() && !sqliteExists(s.Database) {
 		return nil, nil, fmt.Errorf("%w: the key file %s exists, but its database %s does not. pindesk makes a new database only with a new key, so that a moved or deleted database is noticed rather than silently replaced by an empty one. Restore the database from your backup or point --database at it; to start afresh on purpose, move the key file away first", ErrNoDatabase, s.KeyFile, s.Database)

@@ -43,7 +43,7 @@ one JSON object per line, for a SIEM or a spreadsheet, however many there are.`,
 				return usagef("--limit %d must lie within 1..10000 (use --json for everything)", limit)
 			}
 			ctx := cmd.Context()
-			ad, closeFn, err := a.openAdmin(ctx)
+			ad, closeFn, err := a.openAdmin(ctx, existing)
 			if err != nil {
 				return err
 			}

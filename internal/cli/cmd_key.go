@@ -78,7 +78,7 @@ nothing) until it is restarted with the new key. On PostgreSQL, copy the new key
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			ad, closeFn, err := a.openAdmin(ctx)
+			ad, closeFn, err := a.openAdmin(ctx, existing)
 			if err != nil {
 				return err
 			}

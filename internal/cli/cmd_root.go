@@ -115,7 +115,7 @@ func (a *app) backend(ctx context.Context, s config.Settings) (client.Backend, e
 	if s.Remote() {
 		return a.openRemote(s)
 	}
-	svc, st, err := openCore(ctx, s)
+	svc, st, err := openCore(ctx, s, existing)
 	if err != nil {
 		return nil, err
 	}

@@ -29,8 +29,8 @@ it is created; the database keeps only its SHA-256, so a lost token is revoked a
 }
 
 // openTokens opens the database for its tokens. It goes through openCore although tokens need no
-// sealing key: a first command on a fresh data folder must create the key with the database, or
-// every later command would find a database without its key.
+// sealing key, so that it refuses what every other command refuses: a folder without a database
+// (tokens are issued for one; see admin init), or a database without its key or with another.
 func (a *app) openTokens(ctx context.Context) (store.Store, error) {
 	s, err := a.settings()
 	if err != nil {
@@ -39,7 +39,7 @@ func (a *app) openTokens(ctx context.Context) (store.Store, error) {
 	if s.Remote() {
 		return nil, fmt.Errorf("tokens live in the server's database, but the server setting (%s) points this machine at a pindesk server: run this where the database is, or unset server for this command (--server= or PINDESK_SERVER=)", s.Server)
 	}
-	_, st, err := openCore(ctx, s)
+	_, st, err := openCore(ctx, s, existing)
 	return st, err
 }
 

@@ -91,7 +91,7 @@ func (d *desk) core() *core.Service {
 	if err != nil {
 		d.t.Fatal(err)
 	}
-	svc, st, err := openCore(context.Background(), s)
+	svc, st, err := openCore(context.Background(), s, existing)
 	if err != nil {
 		d.t.Fatal(err)
 	}
@@ -449,6 +449,7 @@ func TestFailuresExit1WithoutAGoStack(t *testing.T) {
 
 func TestAPanicIsReportedAsOneLine(t *testing.T) {
 	d := newDesk(t)
+	d.ok("", "admin", "init")
 	d.uiCheck = func(client.Backend) { panic("boom") }
 	code, _, errOut := d.run("", "--operator", "x")
 	if code != 1 || errOut != "pindesk: internal error: boom\n" {

@@ -57,7 +57,7 @@ func (a *app) runServe(cmd *cobra.Command, _ []string) error {
 	}
 	shutdown, _ := cmd.Flags().GetDuration("shutdown-timeout")
 
-	svc, st, err := openCore(ctx, s, core.WithLogger(logger))
+	svc, st, err := openCore(ctx, s, existing, core.WithLogger(logger))
 	if err != nil {
 		return err
 	}

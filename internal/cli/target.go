@@ -84,7 +84,7 @@ func (t *target) open(ctx context.Context, a *app, cmd *cobra.Command) (*resolve
 		}
 		r.kind = kind
 	}
-	ad, closeFn, err := a.openAdmin(ctx)
+	ad, closeFn, err := a.openAdmin(ctx, existing)
 	if err != nil {
 		return nil, err
 	}
