@@ -46,8 +46,8 @@ standard error. It is not shown again: pindesk keeps it sealed.`,
 				return err
 			}
 			fmt.Fprintln(a.out, g.PIN)
-			fmt.Fprintf(a.errOut, "New %s PIN for %s on account %s; %s. Give it to the customer now: it is not shown again.\n",
-				req.Kind, r.who, describe(r.acct), a.expiry(g.State))
+			fmt.Fprintf(a.errOut, "New %s on account %s; %s. Give it to the customer now: it is not shown again.\n",
+				r.pinName("for", r.who), describe(r.acct), a.expiry(g.State))
 			return nil
 		},
 	}
@@ -74,7 +74,7 @@ A PIN the policy refuses is refused with the rule it breaks.`,
 			}
 			defer r.close()
 			req := r.pinChange(&t)
-			pin, err := a.readPIN()
+			pin, err := a.readPIN(r.prompt())
 			if err != nil {
 				return err
 			}
@@ -82,7 +82,7 @@ A PIN the policy refuses is refused with the rule it breaks.`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(a.out, "Set the %s PIN of %s on account %s; %s.\n", req.Kind, r.who, describe(r.acct), a.expiry(st))
+			fmt.Fprintf(a.out, "Set the %s on account %s; %s.\n", r.pinName("of", r.who), describe(r.acct), a.expiry(st))
 			return nil
 		},
 	}
@@ -107,7 +107,7 @@ func (a *app) pinClearCommand() *cobra.Command {
 			if err := r.svc.Clear(ctx, r.op, req); err != nil {
 				return err
 			}
-			fmt.Fprintf(a.out, "Cleared the %s PIN of %s on account %s.\n", req.Kind, r.who, describe(r.acct))
+			fmt.Fprintf(a.out, "Cleared the %s on account %s.\n", r.pinName("of", r.who), describe(r.acct))
 			return nil
 		},
 	}
@@ -115,9 +115,9 @@ func (a *app) pinClearCommand() *cobra.Command {
 	return cmd
 }
 
-// readPIN reads the PIN to set: twice without echo from a terminal, else one line of input.
-// Neither the entry nor anything derived from it appears in an error.
-func (a *app) readPIN() (string, error) {
+// readPIN reads the PIN to set: twice without echo from a terminal, after prompt, else one line
+// of input. Neither the entry nor anything derived from it appears in an error.
+func (a *app) readPIN(prompt string) (string, error) {
 	if !a.terminal(a.in) {
 		pin, err := a.readLine()
 		if err != nil {
@@ -129,13 +129,13 @@ func (a *app) readPIN() (string, error) {
 		}
 		return pin, nil
 	}
-	fmt.Fprint(a.errOut, "PIN: ")
+	fmt.Fprint(a.errOut, prompt+": ")
 	pin, err := a.readNoEcho(a.in)
 	fmt.Fprintln(a.errOut)
 	if err != nil {
 		return "", fmt.Errorf("reading the PIN: %w", err)
 	}
-	fmt.Fprint(a.errOut, "PIN again: ")
+	fmt.Fprint(a.errOut, "Again, to confirm: ")
 	again, err := a.readNoEcho(a.in)
 	fmt.Fprintln(a.errOut)
 	if err != nil {
@@ -171,4 +171,24 @@ func roundDuration(d time.Duration) string {
 		s = strings.TrimSuffix(s, "0m")
 	}
 	return s
+}
+
+// pinName names the PIN the target changes in a sentence: "master PIN of Olivia Smith (c1)" (prep
+// "of") or "for …", and for the account-wide holder "account-wide master PIN", which is already
+// the holder's name ("the master PIN of the account-wide PIN" would name it twice).
+func (r *resolved) pinName(prep, who string) string {
+	if r.holderID == model.AccountWide {
+		return "account-wide " + string(r.kind) + " PIN"
+	}
+	return string(r.kind) + " PIN " + prep + " " + who
+}
+
+// prompt asks for the PIN naming whose and which: "New master PIN for Ada Lovelace (account
+// 64522236)", so the admin types the PIN the customer chose for this holder, not another.
+func (r *resolved) prompt() string {
+	name := r.holderID
+	if c, ok := r.acct.Contact(r.holderID); ok {
+		name = c.Name
+	}
+	return "New " + r.pinName("for", clean(name)) + " (account " + clean(r.acct.Number) + ")"
 }

@@ -190,7 +190,7 @@ func TestSetReadsThePINFromStandardInput(t *testing.T) {
 	d := newDesk(t)
 	d.ok("", "admin", "import", goodCSV)
 	out, _ := d.ok("482915\n", "admin", "pin", "set", "--account", "A-1", "--holder", "account", "--kind", "master", "--on-behalf-of", "c2")
-	if out != "Set the master PIN of the account-wide PIN on account 10000001 Bluebird Bakery Ltd; it never expires.\n" {
+	if out != "Set the account-wide master PIN on account 10000001 Bluebird Bakery Ltd; it never expires.\n" {
 		t.Errorf("stdout = %q", out)
 	}
 	res, err := d.core().Verify(context.Background(), agent, model.VerifyRequest{AccountID: "A-1", Holder: model.AccountWide, Caller: "c3", PIN: "482915", Channel: model.ChannelPhone})
@@ -211,10 +211,28 @@ func TestSetOnATerminalAsksTwiceWithoutEcho(t *testing.T) {
 	if strings.Contains(errOut, "30572") {
 		t.Errorf("an entry is echoed: %q", errOut)
 	}
+	if !strings.Contains(errOut, "New master PIN for Olivia Smith (account 10000001): ") {
+		t.Errorf("the prompt does not name whose PIN and which kind: %q", errOut)
+	}
 	d.typed = []string{"305728", "305728"}
 	d.ok("", "admin", "pin", "set", "--account", "A-1", "--holder", "c1", "--kind", "master")
 	if got := d.verify("A-1", "c1", "305728").Outcome; got != model.OutcomeVerified {
 		t.Errorf("the typed PIN answered %s", got)
+	}
+}
+
+func TestThePromptForTheAccountWidePINNamesTheAccount(t *testing.T) {
+	d := newDesk(t)
+	d.ok("", "admin", "import", goodCSV)
+	d.terminal = true
+	d.typed = []string{"305728", "305728"}
+	_, errOut := d.ok("", "admin", "pin", "set", "--account", "A-1", "--holder", "account", "--kind", "temporary", "--on-behalf-of", "c1")
+	if !strings.HasPrefix(errOut, "New account-wide temporary PIN (account 10000001): \nAgain, to confirm: \n") {
+		t.Errorf("prompts: %q", errOut)
+	}
+	out, _ := d.ok("", "admin", "pin", "clear", "--account", "A-1", "--holder", "account", "--kind", "temporary", "--on-behalf-of", "c1")
+	if out != "Cleared the account-wide temporary PIN on account 10000001 Bluebird Bakery Ltd.\n" {
+		t.Errorf("stdout = %q", out)
 	}
 }
 
@@ -369,7 +387,7 @@ func TestAuditShowsATableOrExportsJSONLines(t *testing.T) {
 		t.Errorf("future --since: %q", errOut)
 	}
 	out, errOut = d.ok("", "admin", "audit", "--limit", "1", "--since", "1h")
-	if len(strings.Split(strings.TrimSpace(out), "\n")) != 2 || !strings.Contains(errOut, "Showing the newest 1 events; there are more") {
+	if len(strings.Split(strings.TrimSpace(out), "\n")) != 2 || !strings.Contains(errOut, "Showing the newest event; there are more") {
 		t.Errorf("--limit 1: %q %q", out, errOut)
 	}
 	for _, bad := range [][]string{{"--since", "yesterday"}, {"--until", "2024-13-45"}, {"--limit", "0"}} {

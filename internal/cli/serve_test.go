@@ -243,3 +243,15 @@ func TestServeCanPutMetricsOnTheirOwnAddress(t *testing.T) {
 		t.Fatal("serve did not stop when signalled")
 	}
 }
+
+// TestServesFlagsOverrideTheEnvironmentAndTheFile: serve's flags are one layer of the settings,
+// above the environment, as every flag is; a flag can fix what a lower layer set.
+func TestServesFlagsOverrideTheEnvironmentAndTheFile(t *testing.T) {
+	d := &keyDesk{desk: newDesk(t)}
+	d.ok("", "admin", "init")
+	d.env["PINDESK_SERVE_LISTEN"] = "0.0.0.0:7420" // refused without TLS
+	code, errOut := d.runFor(time.Second, "serve", "--listen", "127.0.0.1:0", "--log-level", "error")
+	if code != 0 || errOut != "" {
+		t.Errorf("serve --listen 127.0.0.1:0 under PINDESK_SERVE_LISTEN=0.0.0.0:7420: exit %d, %q", code, errOut)
+	}
+}

@@ -52,10 +52,11 @@ func (t *target) binds(name string) bool {
 // resolved is a target checked against the database, with the admin open on it.
 type resolved struct {
 	*admin
-	close func()
-	acct  model.Account
-	who   string     // the holder in words, terminal-safe; "" when no --holder is bound
-	kind  model.Kind // "" when no --kind is bound
+	close    func()
+	acct     model.Account
+	who      string     // the holder in words, terminal-safe; "" when no --holder is bound
+	holderID string     // --holder as given
+	kind     model.Kind // "" when no --kind is bound
 }
 
 // PINChange is the change of one PIN the target names.
@@ -106,6 +107,7 @@ func (t *target) check(ctx context.Context, r *resolved) error {
 		if r.who, err = holder(acct, t.holder); err != nil {
 			return err
 		}
+		r.holderID = t.holder
 	}
 	if t.onBehalfOf != "" {
 		if _, ok := acct.Contact(t.onBehalfOf); !ok {
