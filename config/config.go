@@ -126,10 +126,10 @@ func (s Settings) Validate() error {
 	case s.Database == "":
 		bad("database", "is empty")
 	case strings.Contains(s.Database, "://") && !isPostgresURL(s.Database):
-		bad("database", "%q is neither a file path nor a postgres:// URL", redactURL(s.Database))
+		bad("database", "%q is neither a file path nor a postgres:// URL", RedactDatabase(s.Database))
 	case isPostgresURL(s.Database):
 		if u, err := url.Parse(s.Database); err != nil || u.Host == "" {
-			bad("database", "%q is not a usable postgres:// URL (want postgres://user@host/dbname)", redactURL(s.Database))
+			bad("database", "%q is not a usable postgres:// URL (want postgres://user@host/dbname)", RedactDatabase(s.Database))
 		}
 	}
 	switch {
@@ -248,16 +248,21 @@ func isPostgresURL(s string) bool {
 	return strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://")
 }
 
-// redactURL hides a password in a database URL before it reaches an error message.
-func redactURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil || u.User == nil {
-		if i := strings.Index(s, "@"); i >= 0 {
-			return "…" + s[i:]
-		}
+// RedactDatabase hides the password of a database URL before it reaches a message, a log or
+// `pindesk config`; a file path is returned as it is.
+func RedactDatabase(s string) string {
+	if !strings.Contains(s, "://") {
 		return s
 	}
-	return u.Redacted()
+	// An "@" the parser did not take as the end of the user info (a password holding "/" or "#")
+	// means it cannot be trusted to find the password: then everything before the host is hidden.
+	if u, err := url.Parse(s); err == nil && (u.User != nil || !strings.Contains(s, "@")) {
+		return u.Redacted()
+	}
+	if i, j := strings.Index(s, "://"), strings.LastIndex(s, "@"); j > i {
+		return s[:i+3] + "…" + s[j:]
+	}
+	return s
 }
 
 func checkServerURL(s string) error {

@@ -421,3 +421,17 @@ func TestEveryKeyCanBeSetFromTheEnvironment(t *testing.T) {
 		t.Errorf("%d keys shown, %d set", seen, len(values))
 	}
 }
+
+func TestRedactDatabaseHidesAPasswordAndLeavesAPathAlone(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"/home/ada@corp/pindesk.db", "/home/ada@corp/pindesk.db"},
+		{"postgres://desk:secret@db.internal/pindesk?sslmode=require", "postgres://desk:xxxxx@db.internal/pindesk?sslmode=require"},
+		{"postgres://db.internal/pindesk", "postgres://db.internal/pindesk"},
+		{"postgres://desk:se/cret@db.internal/pindesk", "postgres://…@db.internal/pindesk"}, // a "/" in the password
+		{"postgres://desk:se#cret@db.internal/pindesk", "postgres://…@db.internal/pindesk"},
+	} {
+		if got := RedactDatabase(c.in); got != c.want {
+			t.Errorf("RedactDatabase(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bufio"
@@ -14,6 +14,7 @@ import (
 
 	"github.com/charmbracelet/x/term"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/pindesk/pindesk/client"
 	"github.com/pindesk/pindesk/config"
@@ -31,9 +32,8 @@ type app struct {
 	in          io.Reader
 	out, errOut io.Writer
 
-	configFile string            // --config
-	flagKeys   map[string]string // global flag name → config key
-	root       *cobra.Command
+	configFile   string        // --config
+	settingFlags []settingFlag // the flags that set a config key, on every command
 
 	// Seams. newApp fills them from the process; tests replace them.
 	lookupEnv  func(string) (string, bool)
@@ -47,22 +47,8 @@ type app struct {
 	readNoEcho func(r io.Reader) (string, error)
 }
 
-// Extension points for the other files of package main: serve.go and cmd_token.go register their
-// commands from init(), so this file need not know them.
-var (
-	topCommands   []func(*app) *cobra.Command
-	adminCommands []func(*app) *cobra.Command
-)
-
-// addCommand adds a top-level command (`pindesk serve`).
-func addCommand(f func(*app) *cobra.Command) { topCommands = append(topCommands, f) }
-
-// addAdminCommand adds a command under `pindesk admin` (`pindesk admin token`).
-func addAdminCommand(f func(*app) *cobra.Command) { adminCommands = append(adminCommands, f) }
-
-// openRemote connects the app to a pindesk server (remote mode: the server setting is set). It
-// is a variable so the server's side of the command line may replace it (with more options).
-var openRemote = func(ctx context.Context, s config.Settings) (client.Backend, error) {
+// openRemote connects the app to a pindesk server (remote mode: the server setting is set).
+func (a *app) openRemote(s config.Settings) (client.Backend, error) {
 	token, err := client.ReadTokenFile(s.TokenFile)
 	if err != nil {
 		return nil, err
@@ -88,12 +74,37 @@ func newApp(in io.Reader, out, errOut io.Writer) *app {
 	}
 }
 
-// settings resolves the configuration with the global flags the user gave.
+// settingFlag is a command-line flag bound to the config key it sets.
+type settingFlag struct {
+	flag *pflag.Flag
+	key  string
+}
+
+// addSettingFlags defines on fs the flags config.Flags(command) declares, typed as their keys.
+// They hold no value of their own: settings hands what the user gave to config.Load, which
+// parses, layers and validates it like every other source.
+func (a *app) addSettingFlags(fs *pflag.FlagSet, command string) {
+	for _, f := range config.Flags(command) {
+		switch f.Type {
+		case config.FlagInt:
+			fs.Int(f.Name, 0, f.Usage)
+		case config.FlagFloat:
+			fs.Float64(f.Name, 0, f.Usage)
+		case config.FlagBool:
+			fs.Bool(f.Name, false, f.Usage)
+		default:
+			fs.String(f.Name, "", f.Usage)
+		}
+		a.settingFlags = append(a.settingFlags, settingFlag{fs.Lookup(f.Name), f.Key})
+	}
+}
+
+// settings resolves the configuration with the flags the user gave.
 func (a *app) settings() (config.Settings, error) {
 	flags := map[string]string{}
-	for name, key := range a.flagKeys {
-		if f := a.root.PersistentFlags().Lookup(name); f != nil && f.Changed {
-			flags[key] = f.Value.String()
+	for _, f := range a.settingFlags {
+		if f.flag.Changed {
+			flags[f.key] = f.flag.Value.String()
 		}
 	}
 	return config.Load(config.Source{
@@ -105,19 +116,33 @@ func (a *app) settings() (config.Settings, error) {
 // ErrNoKey: the key file is missing though the database it belongs to exists.
 var ErrNoKey = errors.New("the key file is missing")
 
-// ErrNoDatabase: the SQLite database is missing though the key file made with it exists.
+// ErrNoDatabase: there is no SQLite database where the settings point, so there is nothing to
+// open; or the key file made with one exists without it.
 var ErrNoDatabase = errors.New("the database is missing")
+
+// opening says whether openCore may create a SQLite database where there is none.
+type opening int
+
+const (
+	// existing refuses a missing database: the terminal app, serve and most admin commands
+	// would otherwise work on a new empty one, where every search answers "No account matches".
+	existing opening = iota
+	// orCreate makes a new database (with its key) where there is neither: `pindesk admin init`
+	// and `pindesk admin import`, the explicit first steps of an installation.
+	orCreate
+)
 
 // openCore opens the database and key the settings name and returns the core over them; the
 // caller closes the store. It is what every command that works on the database shares: the
 // terminal app, `pindesk admin …`, and `pindesk serve`.
 //
 // A key is created only together with a new SQLite database, and a new SQLite database only
-// together with a new key. A missing key beside an existing database is refused: a fresh key would not open any PIN in it, so every customer's right PIN
+// together with a new key, and only when how is orCreate. A missing key beside an existing
+// database is refused: a fresh key would not open any PIN in it, so every customer's right PIN
 // would count as a wrong one and lock them out. A PostgreSQL database is shared by several
 // servers that must hold the same key, so its key is never made here (see `pindesk admin key init`).
 // Then the key must be the database's (checkKey): another key is refused before anything is changed.
-func openCore(ctx context.Context, s config.Settings, opts ...core.Option) (*core.Service, store.Store, error) {
+func openCore(ctx context.Context, s config.Settings, how opening, opts ...core.Option) (*core.Service, store.Store, error) {
 	_, err := os.Stat(s.KeyFile)
 	keyExists := err == nil
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -129,6 +154,9 @@ func openCore(ctx context.Context, s config.Settings, opts ...core.Option) (*cor
 		}
 		if sqliteExists(s.Database) {
 			return nil, nil, fmt.Errorf("%w: %s does not exist, but the database %s does. Without its key no PIN in it can be checked, and every right PIN would count as wrong. Restore the key file from your backup, or point --key-file at it", ErrNoKey, s.KeyFile, s.Database)
+		}
+		if how != orCreate {
+			return nil, nil, fmt.Errorf("%w: there is no pindesk database in %s (no %s). Create one with `pindesk admin init`, or import accounts with `pindesk admin import FILE`, which creates it; or point --data-dir (or --database) at the folder of an existing one", ErrNoDatabase, filepath.Dir(s.Database), filepath.Base(s.Database))
 		}
 	} else if !s.UsesPostgres() && !sqliteExists(s.Database) {
 		return nil, nil, fmt.Errorf("%w: the key file %s exists, but its database %s does not. pindesk makes a new database only with a new key, so that a moved or deleted database is noticed rather than silently replaced by an empty one. Restore the database from your backup or point --database at it; to start afresh on purpose, move the key file away first", ErrNoDatabase, s.KeyFile, s.Database)

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -87,7 +87,7 @@ func (d *keyDesk) settings(keyFile string) config.Settings {
 
 // open opens a core on keyFile, as every command does.
 func (d *keyDesk) open(keyFile string) (*core.Service, error) {
-	svc, st, err := openCore(context.Background(), d.settings(keyFile))
+	svc, st, err := openCore(context.Background(), d.settings(keyFile), existing)
 	if err == nil {
 		d.t.Cleanup(func() { st.Close() })
 	}

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -26,7 +26,7 @@ func (d *desk) rawStore() store.Store {
 	if err != nil {
 		d.t.Fatal(err)
 	}
-	_, st, err := openCore(context.Background(), s)
+	_, st, err := openCore(context.Background(), s, existing)
 	if err != nil {
 		d.t.Fatal(err)
 	}
@@ -36,7 +36,7 @@ func (d *desk) rawStore() store.Store {
 
 // TestAdminOutputShowsStoredControlCharactersEscaped: data stored before the import refused
 // control characters (or written by another tool) must never drive the admin's terminal. The
-// audit table, the token list and the messages naming an account show them escaped.
+// audit table, the token list, account show and the messages naming an account show them escaped.
 func TestAdminOutputShowsStoredControlCharactersEscaped(t *testing.T) {
 	d := newDesk(t)
 	d.ok("", "admin", "import", goodCSV)
@@ -58,7 +58,11 @@ func TestAdminOutputShowsStoredControlCharactersEscaped(t *testing.T) {
 	outputs["audit"], _ = d.ok("", "admin", "audit")
 	outputs["token list"], _ = d.ok("", "admin", "token", "list")
 	outputs["pin set"], _ = d.ok("482915\n", "admin", "pin", "set", "--account", "A-9", "--holder", "c1", "--kind", "master")
+	outputs["account show"], _ = d.ok("", "admin", "account", "show", "A-9")
 	_, _, outputs["an error naming the holders"] = d.run("482915\n", "admin", "pin", "set", "--account", "A-9", "--holder", "c-none", "--kind", "master")
+	if out, _ := d.ok("", "admin", "account", "show", "A-9", "--json"); strings.ContainsAny(out, "\x1b\x07\u202e") || !strings.Contains(out, `\u001b[32m✓ VERIFIED\u001b[0m \u001b]0;pwned\u0007\u202egnp.exe`) {
+		t.Errorf("account show --json lets a control character through, or does not show it escaped:\n%q", out)
+	}
 	for name, out := range outputs {
 		t.Run("the "+name+" output", func(t *testing.T) {
 			if strings.ContainsAny(out, "\x1b\x07\u202e") {

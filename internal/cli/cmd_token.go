@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -16,11 +16,7 @@ import (
 	"github.com/pindesk/pindesk/store"
 )
 
-func init() {
-	addAdminCommand(tokenCommand)
-}
-
-func tokenCommand(a *app) *cobra.Command {
+func (a *app) tokenCommand() *cobra.Command {
 	cmd := group(&cobra.Command{
 		Use:   "token",
 		Short: "Issue, list and revoke API tokens for pindesk serve",
@@ -28,13 +24,13 @@ func tokenCommand(a *app) *cobra.Command {
 operator with one role (agent, supervisor, trainer, portal or admin). The token is shown once, when
 it is created; the database keeps only its SHA-256, so a lost token is revoked and a new one made.`,
 	})
-	cmd.AddCommand(tokenCreateCommand(a), tokenListCommand(a), tokenRevokeCommand(a))
+	cmd.AddCommand(a.tokenCreateCommand(), a.tokenListCommand(), a.tokenRevokeCommand())
 	return cmd
 }
 
 // openTokens opens the database for its tokens. It goes through openCore although tokens need no
-// sealing key: a first command on a fresh data folder must create the key with the database, or
-// every later command would find a database without its key.
+// sealing key, so that it refuses what every other command refuses: a folder without a database
+// (tokens are issued for one; see admin init), or a database without its key or with another.
 func (a *app) openTokens(ctx context.Context) (store.Store, error) {
 	s, err := a.settings()
 	if err != nil {
@@ -43,11 +39,11 @@ func (a *app) openTokens(ctx context.Context) (store.Store, error) {
 	if s.Remote() {
 		return nil, fmt.Errorf("tokens live in the server's database, but the server setting (%s) points this machine at a pindesk server: run this where the database is, or unset server for this command (--server= or PINDESK_SERVER=)", s.Server)
 	}
-	_, st, err := openCore(ctx, s)
+	_, st, err := openCore(ctx, s, existing)
 	return st, err
 }
 
-func tokenCreateCommand(a *app) *cobra.Command {
+func (a *app) tokenCreateCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "create --name NAME --role ROLE [--out FILE]",
 		Short: "Issue a token; it is printed once, on standard output alone",
@@ -116,7 +112,7 @@ written to FILE (mode 600, never over an existing file) instead.`,
 	return cmd
 }
 
-func tokenListCommand(a *app) *cobra.Command {
+func (a *app) tokenListCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "list",
 		Short: "List tokens (never their secrets), revoked ones included",
@@ -150,7 +146,7 @@ func tokenListCommand(a *app) *cobra.Command {
 	}
 }
 
-func tokenRevokeCommand(a *app) *cobra.Command {
+func (a *app) tokenRevokeCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "revoke ID",
 		Short: "Revoke a token at once; requests with it are refused from now on",

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"strings"
 	"sync"
 	"time"
 
@@ -17,54 +16,7 @@ import (
 	"github.com/pindesk/pindesk/server"
 )
 
-func init() {
-	addCommand(serveCommand)
-}
-
-// serveFlags map `pindesk serve`'s own flags to the config keys they override.
-var serveFlags = []struct {
-	name, key string
-	set       func(s *config.Serve, cmd *cobra.Command, name string) error
-}{
-	{"listen", "serve.listen", func(s *config.Serve, c *cobra.Command, n string) (err error) {
-		s.Listen, err = c.Flags().GetString(n)
-		return
-	}},
-	{"tls-cert", "serve.tls_cert", func(s *config.Serve, c *cobra.Command, n string) (err error) {
-		s.TLSCert, err = c.Flags().GetString(n)
-		return
-	}},
-	{"tls-key", "serve.tls_key", func(s *config.Serve, c *cobra.Command, n string) (err error) {
-		s.TLSKey, err = c.Flags().GetString(n)
-		return
-	}},
-	{"metrics-listen", "serve.metrics_listen", func(s *config.Serve, c *cobra.Command, n string) (err error) {
-		s.MetricsListen, err = c.Flags().GetString(n)
-		return
-	}},
-	{"insecure-allow-plaintext", "serve.allow_insecure", func(s *config.Serve, c *cobra.Command, n string) (err error) {
-		s.AllowInsecure, err = c.Flags().GetBool(n)
-		return
-	}},
-	{"token-verify-per-second", "serve.token_verify_per_second", func(s *config.Serve, c *cobra.Command, n string) (err error) {
-		s.TokenVerifyPerSecond, err = c.Flags().GetFloat64(n)
-		return
-	}},
-	{"token-verify-burst", "serve.token_verify_burst", func(s *config.Serve, c *cobra.Command, n string) (err error) {
-		s.TokenVerifyBurst, err = c.Flags().GetInt(n)
-		return
-	}},
-	{"account-verify-per-second", "serve.account_verify_per_second", func(s *config.Serve, c *cobra.Command, n string) (err error) {
-		s.AccountVerifyPerSecond, err = c.Flags().GetFloat64(n)
-		return
-	}},
-	{"account-verify-burst", "serve.account_verify_burst", func(s *config.Serve, c *cobra.Command, n string) (err error) {
-		s.AccountVerifyBurst, err = c.Flags().GetInt(n)
-		return
-	}},
-}
-
-func serveCommand(a *app) *cobra.Command {
+func (a *app) serveCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Serve the PIN desk over HTTP(S) for remote apps and the customers' portal",
@@ -83,15 +35,7 @@ flight finish.`,
 		RunE: a.runServe,
 	}
 	f := cmd.Flags()
-	f.String("listen", "", "host:port to listen on (default "+config.DefaultListen+")")
-	f.String("tls-cert", "", "PEM certificate file for HTTPS (with --tls-key)")
-	f.String("tls-key", "", "PEM private key file for HTTPS (with --tls-cert)")
-	f.String("metrics-listen", "", "host:port serving /metrics on its own, in plain HTTP (then the API's port does not serve it)")
-	f.Bool("insecure-allow-plaintext", false, "allow plain HTTP on a non-loopback address (only behind a TLS proxy on this host)")
-	f.Float64("token-verify-per-second", 0, "verifications per second one API token may sustain")
-	f.Int("token-verify-burst", 0, "verifications one API token may make at once")
-	f.Float64("account-verify-per-second", 0, "verifications per second one account may receive from all tokens")
-	f.Int("account-verify-burst", 0, "verifications one account may receive at once")
+	a.addSettingFlags(f, "serve")
 	f.Duration("shutdown-timeout", 30*time.Second, "how long requests in flight may take to finish on SIGINT/SIGTERM")
 	f.String("log-level", "info", "debug, info, warn or error (debug logs every request, never a body)")
 	f.String("log-format", "text", "text or json")
@@ -107,28 +51,13 @@ func (a *app) runServe(cmd *cobra.Command, _ []string) error {
 	if s.Remote() {
 		return usagef("serve serves this machine's database, but the server setting (%s) points the app at another server; unset it for serve (--server= or PINDESK_SERVER=)", s.Server)
 	}
-	for _, fl := range serveFlags {
-		if !cmd.Flags().Changed(fl.name) {
-			continue
-		}
-		if err := fl.set(&s.Serve, cmd, fl.name); err != nil {
-			return usageError{err}
-		}
-		if s.Origin == nil {
-			s.Origin = map[string]string{}
-		}
-		s.Origin[fl.key] = "flag --" + fl.name
-	}
-	if err := s.Validate(); err != nil {
-		return err
-	}
 	logger, err := newServeLogger(cmd, a)
 	if err != nil {
 		return err
 	}
 	shutdown, _ := cmd.Flags().GetDuration("shutdown-timeout")
 
-	svc, st, err := openCore(ctx, s, core.WithLogger(logger))
+	svc, st, err := openCore(ctx, s, existing, core.WithLogger(logger))
 	if err != nil {
 		return err
 	}
@@ -178,7 +107,7 @@ func (a *app) runServe(cmd *cobra.Command, _ []string) error {
 			outMu.Lock()
 			fmt.Fprintf(a.out, "pindesk serve: listening on %s://%s\n", scheme, addr)
 			outMu.Unlock()
-			logger.Info("listening", "addr", addr.String(), "tls", tls, "database", redactDatabase(s.Database))
+			logger.Info("listening", "addr", addr.String(), "tls", tls, "database", config.RedactDatabase(s.Database))
 		},
 	}, api)
 	stop()
@@ -200,17 +129,4 @@ func newServeLogger(cmd *cobra.Command, a *app) (*slog.Logger, error) {
 	default:
 		return nil, usagef("--log-format %q: want text or json", format)
 	}
-}
-
-// redactDatabase hides a password in a postgres:// URL before it reaches the log.
-func redactDatabase(db string) string {
-	if !strings.Contains(db, "://") {
-		return db
-	}
-	if i := strings.Index(db, "@"); i >= 0 {
-		if j := strings.Index(db, "://"); j >= 0 && j < i {
-			return db[:j+3] + "…" + db[i:]
-		}
-	}
-	return db
 }

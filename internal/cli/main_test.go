@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bufio"
@@ -91,7 +91,7 @@ func (d *desk) core() *core.Service {
 	if err != nil {
 		d.t.Fatal(err)
 	}
-	svc, st, err := openCore(context.Background(), s)
+	svc, st, err := openCore(context.Background(), s, existing)
 	if err != nil {
 		d.t.Fatal(err)
 	}
@@ -110,12 +110,12 @@ func (d *desk) verify(accountID, holder, pin string) model.VerifyResult {
 	return res
 }
 
-const goodCSV = "importer/testdata/good.csv"
+const goodCSV = "../../importer/testdata/good.csv"
 
 func TestImportLoadsAFileAndReportsWhatItLoaded(t *testing.T) {
 	d := newDesk(t)
-	out, _ := d.ok("", "admin", "import", "testdata/accounts.json")
-	if !strings.HasPrefix(out, "Imported 400 accounts with 1101 contacts from testdata/accounts.json.\n"+
+	out, _ := d.ok("", "admin", "import", "../../testdata/accounts.json")
+	if !strings.HasPrefix(out, "Imported 400 accounts with 1101 contacts from ../../testdata/accounts.json.\n"+
 		"accounts: 400 created, 0 updated, 0 unchanged; contacts: 1101 created, 0 updated, 0 unchanged, 0 pruned; PINs pruned: 0.\n") {
 		t.Errorf("stdout = %q", out)
 	}
@@ -127,12 +127,12 @@ func TestImportLoadsAFileAndReportsWhatItLoaded(t *testing.T) {
 
 func TestABadImportFileListsEveryFaultAndImportsNothing(t *testing.T) {
 	d := newDesk(t)
-	code, out, errOut := d.run("", "admin", "import", "importer/testdata/bad.csv")
+	code, out, errOut := d.run("", "admin", "import", "../../importer/testdata/bad.csv")
 	if code != 1 || out != "" {
 		t.Fatalf("exit %d, stdout %q; want 1 and nothing", code, out)
 	}
 	lines := strings.Split(strings.TrimSpace(errOut), "\n")
-	if lines[0] != "pindesk: importer/testdata/bad.csv: 12 faults; nothing was imported:" || len(lines) != 13 {
+	if lines[0] != "pindesk: ../../importer/testdata/bad.csv: 12 faults; nothing was imported:" || len(lines) != 13 {
 		t.Errorf("stderr:\n%s", errOut)
 	}
 	if !strings.Contains(errOut, `bad.csv:3: role "boss" (want holder, sub-account or sub-contact)`) {
@@ -190,7 +190,7 @@ func TestSetReadsThePINFromStandardInput(t *testing.T) {
 	d := newDesk(t)
 	d.ok("", "admin", "import", goodCSV)
 	out, _ := d.ok("482915\n", "admin", "pin", "set", "--account", "A-1", "--holder", "account", "--kind", "master", "--on-behalf-of", "c2")
-	if out != "Set the master PIN of the account-wide PIN on account 10000001 Bluebird Bakery Ltd; it never expires.\n" {
+	if out != "Set the account-wide master PIN on account 10000001 Bluebird Bakery Ltd; it never expires.\n" {
 		t.Errorf("stdout = %q", out)
 	}
 	res, err := d.core().Verify(context.Background(), agent, model.VerifyRequest{AccountID: "A-1", Holder: model.AccountWide, Caller: "c3", PIN: "482915", Channel: model.ChannelPhone})
@@ -211,10 +211,28 @@ func TestSetOnATerminalAsksTwiceWithoutEcho(t *testing.T) {
 	if strings.Contains(errOut, "30572") {
 		t.Errorf("an entry is echoed: %q", errOut)
 	}
+	if !strings.Contains(errOut, "New master PIN for Olivia Smith (account 10000001): ") {
+		t.Errorf("the prompt does not name whose PIN and which kind: %q", errOut)
+	}
 	d.typed = []string{"305728", "305728"}
 	d.ok("", "admin", "pin", "set", "--account", "A-1", "--holder", "c1", "--kind", "master")
 	if got := d.verify("A-1", "c1", "305728").Outcome; got != model.OutcomeVerified {
 		t.Errorf("the typed PIN answered %s", got)
+	}
+}
+
+func TestThePromptForTheAccountWidePINNamesTheAccount(t *testing.T) {
+	d := newDesk(t)
+	d.ok("", "admin", "import", goodCSV)
+	d.terminal = true
+	d.typed = []string{"305728", "305728"}
+	_, errOut := d.ok("", "admin", "pin", "set", "--account", "A-1", "--holder", "account", "--kind", "temporary", "--on-behalf-of", "c1")
+	if !strings.HasPrefix(errOut, "New account-wide temporary PIN (account 10000001): \nAgain, to confirm: \n") {
+		t.Errorf("prompts: %q", errOut)
+	}
+	out, _ := d.ok("", "admin", "pin", "clear", "--account", "A-1", "--holder", "account", "--kind", "temporary", "--on-behalf-of", "c1")
+	if out != "Cleared the account-wide temporary PIN on account 10000001 Bluebird Bakery Ltd.\n" {
+		t.Errorf("stdout = %q", out)
 	}
 }
 
@@ -369,7 +387,7 @@ func TestAuditShowsATableOrExportsJSONLines(t *testing.T) {
 		t.Errorf("future --since: %q", errOut)
 	}
 	out, errOut = d.ok("", "admin", "audit", "--limit", "1", "--since", "1h")
-	if len(strings.Split(strings.TrimSpace(out), "\n")) != 2 || !strings.Contains(errOut, "Showing the newest 1 events; there are more") {
+	if len(strings.Split(strings.TrimSpace(out), "\n")) != 2 || !strings.Contains(errOut, "Showing the newest event; there are more") {
 		t.Errorf("--limit 1: %q %q", out, errOut)
 	}
 	for _, bad := range [][]string{{"--since", "yesterday"}, {"--until", "2024-13-45"}, {"--limit", "0"}} {
@@ -449,6 +467,7 @@ func TestFailuresExit1WithoutAGoStack(t *testing.T) {
 
 func TestAPanicIsReportedAsOneLine(t *testing.T) {
 	d := newDesk(t)
+	d.ok("", "admin", "init")
 	d.uiCheck = func(client.Backend) { panic("boom") }
 	code, _, errOut := d.run("", "--operator", "x")
 	if code != 1 || errOut != "pindesk: internal error: boom\n" {

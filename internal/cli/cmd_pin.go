@@ -1,7 +1,6 @@
-package main
+package cli
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -11,54 +10,6 @@ import (
 
 	"github.com/pindesk/pindesk/model"
 )
-
-// pinFlags are the flags naming one PIN of one holder.
-type pinFlags struct {
-	account, holder, kind, onBehalfOf string
-}
-
-func (f *pinFlags) add(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&f.account, "account", "", "account id or number")
-	cmd.Flags().StringVar(&f.holder, "holder", "", `contact id, or "account" for the account-wide PIN`)
-	cmd.Flags().StringVar(&f.kind, "kind", "", "master, one-time or temporary")
-	cmd.Flags().StringVar(&f.onBehalfOf, "on-behalf-of", "", "the contact who asked for the change (recorded in the audit trail)")
-}
-
-// resolve opens the database and checks the flags name a PIN that can change: the account, the
-// holder and the contact asking exist, and the kind is one.
-func (f *pinFlags) resolve(ctx context.Context, a *app, cmd *cobra.Command) (*admin, func(), model.Account, model.PINChange, string, error) {
-	fail := func(err error) (*admin, func(), model.Account, model.PINChange, string, error) {
-		return nil, nil, model.Account{}, model.PINChange{}, "", err
-	}
-	if err := need(cmd, "account", "holder", "kind"); err != nil {
-		return fail(err)
-	}
-	kind, err := model.ParseKind(strings.TrimSpace(f.kind))
-	if err != nil {
-		return fail(usageError{err})
-	}
-	ad, closeFn, err := a.openAdmin(ctx)
-	if err != nil {
-		return fail(err)
-	}
-	acct, err := ad.account(ctx, f.account)
-	if err == nil {
-		var who string
-		if who, err = holder(acct, f.holder); err == nil {
-			if f.onBehalfOf != "" {
-				if _, ok := acct.Contact(f.onBehalfOf); !ok {
-					_, err = holder(acct, f.onBehalfOf) // names the contacts
-				}
-			}
-			if err == nil {
-				req := model.PINChange{AccountID: acct.ID, Holder: f.holder, Kind: kind, OnBehalfOf: f.onBehalfOf}
-				return ad, closeFn, acct, req, who, nil
-			}
-		}
-	}
-	closeFn()
-	return fail(err)
-}
 
 func (a *app) pinCommand() *cobra.Command {
 	cmd := group(&cobra.Command{
@@ -74,7 +25,7 @@ sub-accounts may change it.`,
 }
 
 func (a *app) pinGenerateCommand() *cobra.Command {
-	var f pinFlags
+	var t target
 	cmd := &cobra.Command{
 		Use:   "generate --account A --holder H --kind K [--on-behalf-of C]",
 		Short: "Draw a new random PIN and print it once",
@@ -84,27 +35,28 @@ standard error. It is not shown again: pindesk keeps it sealed.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			ad, closeFn, acct, req, who, err := f.resolve(ctx, a, cmd)
+			r, err := t.open(ctx, a, cmd)
 			if err != nil {
 				return err
 			}
-			defer closeFn()
-			g, err := ad.svc.Generate(ctx, ad.op, req)
+			defer r.close()
+			req := r.pinChange(&t)
+			g, err := r.svc.Generate(ctx, r.op, req)
 			if err != nil {
 				return err
 			}
 			fmt.Fprintln(a.out, g.PIN)
-			fmt.Fprintf(a.errOut, "New %s PIN for %s on account %s; %s. Give it to the customer now: it is not shown again.\n",
-				req.Kind, who, describe(acct), a.expiry(g.State))
+			fmt.Fprintf(a.errOut, "New %s on account %s; %s. Give it to the customer now: it is not shown again.\n",
+				r.pinName("for", r.who), describe(r.acct), a.expiry(g.State))
 			return nil
 		},
 	}
-	f.add(cmd)
+	t.bind(cmd, "account", "holder", "kind", "on-behalf-of")
 	return cmd
 }
 
 func (a *app) pinSetCommand() *cobra.Command {
-	var f pinFlags
+	var t target
 	cmd := &cobra.Command{
 		Use:   "set --account A --holder H --kind K [--on-behalf-of C]",
 		Short: "Set a PIN the customer chose (read from standard input, never a flag)",
@@ -116,54 +68,56 @@ A PIN the policy refuses is refused with the rule it breaks.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			ad, closeFn, acct, req, who, err := f.resolve(ctx, a, cmd)
+			r, err := t.open(ctx, a, cmd)
 			if err != nil {
 				return err
 			}
-			defer closeFn()
-			pin, err := a.readPIN()
+			defer r.close()
+			req := r.pinChange(&t)
+			pin, err := a.readPIN(r.prompt())
 			if err != nil {
 				return err
 			}
-			st, err := ad.svc.Set(ctx, ad.op, req, pin)
+			st, err := r.svc.Set(ctx, r.op, req, pin)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(a.out, "Set the %s PIN of %s on account %s; %s.\n", req.Kind, who, describe(acct), a.expiry(st))
+			fmt.Fprintf(a.out, "Set the %s on account %s; %s.\n", r.pinName("of", r.who), describe(r.acct), a.expiry(st))
 			return nil
 		},
 	}
-	f.add(cmd)
+	t.bind(cmd, "account", "holder", "kind", "on-behalf-of")
 	return cmd
 }
 
 func (a *app) pinClearCommand() *cobra.Command {
-	var f pinFlags
+	var t target
 	cmd := &cobra.Command{
 		Use:   "clear --account A --holder H --kind K [--on-behalf-of C]",
 		Short: "Remove a holder's PIN of one kind",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			ad, closeFn, acct, req, who, err := f.resolve(ctx, a, cmd)
+			r, err := t.open(ctx, a, cmd)
 			if err != nil {
 				return err
 			}
-			defer closeFn()
-			if err := ad.svc.Clear(ctx, ad.op, req); err != nil {
+			defer r.close()
+			req := r.pinChange(&t)
+			if err := r.svc.Clear(ctx, r.op, req); err != nil {
 				return err
 			}
-			fmt.Fprintf(a.out, "Cleared the %s PIN of %s on account %s.\n", req.Kind, who, describe(acct))
+			fmt.Fprintf(a.out, "Cleared the %s on account %s.\n", r.pinName("of", r.who), describe(r.acct))
 			return nil
 		},
 	}
-	f.add(cmd)
+	t.bind(cmd, "account", "holder", "kind", "on-behalf-of")
 	return cmd
 }
 
-// readPIN reads the PIN to set: twice without echo from a terminal, else one line of input.
-// Neither the entry nor anything derived from it appears in an error.
-func (a *app) readPIN() (string, error) {
+// readPIN reads the PIN to set: twice without echo from a terminal, after prompt, else one line
+// of input. Neither the entry nor anything derived from it appears in an error.
+func (a *app) readPIN(prompt string) (string, error) {
 	if !a.terminal(a.in) {
 		pin, err := a.readLine()
 		if err != nil {
@@ -175,13 +129,13 @@ func (a *app) readPIN() (string, error) {
 		}
 		return pin, nil
 	}
-	fmt.Fprint(a.errOut, "PIN: ")
+	fmt.Fprint(a.errOut, prompt+": ")
 	pin, err := a.readNoEcho(a.in)
 	fmt.Fprintln(a.errOut)
 	if err != nil {
 		return "", fmt.Errorf("reading the PIN: %w", err)
 	}
-	fmt.Fprint(a.errOut, "PIN again: ")
+	fmt.Fprint(a.errOut, "Again, to confirm: ")
 	again, err := a.readNoEcho(a.in)
 	fmt.Fprintln(a.errOut)
 	if err != nil {
@@ -217,4 +171,24 @@ func roundDuration(d time.Duration) string {
 		s = strings.TrimSuffix(s, "0m")
 	}
 	return s
+}
+
+// pinName names the PIN the target changes in a sentence: "master PIN of Olivia Smith (c1)" (prep
+// "of") or "for …", and for the account-wide holder "account-wide master PIN", which is already
+// the holder's name ("the master PIN of the account-wide PIN" would name it twice).
+func (r *resolved) pinName(prep, who string) string {
+	if r.holderID == model.AccountWide {
+		return "account-wide " + string(r.kind) + " PIN"
+	}
+	return string(r.kind) + " PIN " + prep + " " + who
+}
+
+// prompt asks for the PIN naming whose and which: "New master PIN for Ada Lovelace (account
+// 64522236)", so the admin types the PIN the customer chose for this holder, not another.
+func (r *resolved) prompt() string {
+	name := r.holderID
+	if c, ok := r.acct.Contact(r.holderID); ok {
+		name = c.Name
+	}
+	return "New " + r.pinName("for", clean(name)) + " (account " + clean(r.acct.Number) + ")"
 }

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -47,7 +47,7 @@ func checkKey(ctx context.Context, svc *core.Service, key []byte, s config.Setti
 	if !errors.As(err, &km) {
 		return err
 	}
-	db := redactDatabase(s.Database)
+	db := config.RedactDatabase(s.Database)
 	if km.Recorded == "" {
 		return fmt.Errorf("%w: the key file %s (key id %s) does not open the PINs stored in the database %s, which records no key id yet (it was made by an older pindesk). Nothing was changed. Point --key-file at the key file the database was made with", ErrWrongKey, s.KeyFile, km.Held, db)
 	}
@@ -78,7 +78,7 @@ nothing) until it is restarted with the new key. On PostgreSQL, copy the new key
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			ad, closeFn, err := a.openAdmin(ctx)
+			ad, closeFn, err := a.openAdmin(ctx, existing)
 			if err != nil {
 				return err
 			}

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -24,10 +24,7 @@ func (a *app) adminCommand() *cobra.Command {
 		Long: `admin works on the database directly, as the operator named by --operator (your OS user
 name by default) with the admin role. Every change is in the audit trail under that name.`,
 	})
-	cmd.AddCommand(a.importCommand(), a.pinCommand(), a.unlockCommand(), a.resetCommand(), a.auditCommand(), a.keyCommand())
-	for _, f := range adminCommands {
-		cmd.AddCommand(f(a))
-	}
+	cmd.AddCommand(a.initCommand(), a.importCommand(), a.pinCommand(), a.unlockCommand(), a.resetCommand(), a.auditCommand(), a.keyCommand(), a.tokenCommand(), a.accountCommand())
 	return cmd
 }
 
@@ -38,8 +35,9 @@ type admin struct {
 	s   config.Settings
 }
 
-// openAdmin opens the database as the admin; the caller runs the returned close.
-func (a *app) openAdmin(ctx context.Context) (*admin, func(), error) {
+// openAdmin opens the database (how says whether it may create one) as the admin; the caller
+// runs the returned close.
+func (a *app) openAdmin(ctx context.Context, how opening) (*admin, func(), error) {
 	s, err := a.settings()
 	if err != nil {
 		return nil, nil, err
@@ -47,7 +45,7 @@ func (a *app) openAdmin(ctx context.Context) (*admin, func(), error) {
 	if s.Remote() {
 		return nil, nil, fmt.Errorf("admin commands work on the database itself, but the server setting (%s) points this machine at a pindesk server: run them where the database is, or unset server for this command (--server= or PINDESK_SERVER=)", s.Server)
 	}
-	svc, st, err := openCore(ctx, s)
+	svc, st, err := openCore(ctx, s, how)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -56,25 +54,30 @@ func (a *app) openAdmin(ctx context.Context) (*admin, func(), error) {
 
 // account finds an account by its id or, failing that, its number (what is printed on a bill).
 func (ad *admin) account(ctx context.Context, ref string) (model.Account, error) {
+	v, err := ad.view(ctx, ref)
+	return v.Account, err
+}
+
+// view is account's account with each holder's PIN state.
+func (ad *admin) view(ctx context.Context, ref string) (model.AccountView, error) {
 	ref = strings.TrimSpace(ref)
 	v, err := ad.svc.Account(ctx, ad.op, ref)
 	if err == nil {
-		return v.Account, nil
+		return v, nil
 	}
 	if !errors.Is(err, model.ErrUnknownAccount) {
-		return model.Account{}, err
+		return model.AccountView{}, err
 	}
 	res, err := ad.svc.Search(ctx, ad.op, ref, model.Page{Limit: model.MaxPageSize})
 	if err != nil {
-		return model.Account{}, err
+		return model.AccountView{}, err
 	}
 	for _, sum := range res.Accounts {
 		if strings.EqualFold(sum.Number, ref) {
-			v, err := ad.svc.Account(ctx, ad.op, sum.ID)
-			return v.Account, err
+			return ad.svc.Account(ctx, ad.op, sum.ID)
 		}
 	}
-	return model.Account{}, fmt.Errorf("%w: no account has the id or number %q", model.ErrUnknownAccount, ref)
+	return model.AccountView{}, fmt.Errorf("%w: no account has the id or number %q", model.ErrUnknownAccount, ref)
 }
 
 // holder checks that id is a contact of the account, or "account", naming the choices when not.
@@ -143,22 +146,28 @@ JSON: an array of accounts:
 				contacts += len(acct.Contacts)
 			}
 			summary := fmt.Sprintf("%d %s with %d %s", len(file.Accounts), plural(len(file.Accounts), "account", "accounts"), contacts, plural(contacts, "contact", "contacts"))
+			s, err := a.settings()
+			if err != nil {
+				return err
+			}
 			if dryRun {
-				s, err := a.settings()
-				if err != nil {
-					return err
-				}
 				// A dry run creates no database: without one, everything would be created.
 				if _, err := os.Stat(s.Database); !s.UsesPostgres() && errors.Is(err, fs.ErrNotExist) {
 					fmt.Fprintf(a.out, "%s is valid: %s. Nothing was imported (--dry-run).\n", path, summary)
 					return nil
 				}
 			}
-			ad, closeFn, err := a.openAdmin(cmd.Context())
+			fresh := !s.UsesPostgres() && !sqliteExists(s.Database)
+			ad, closeFn, err := a.openAdmin(cmd.Context(), orCreate)
 			if err != nil {
 				return err
 			}
 			defer closeFn()
+			if fresh {
+				// The first import is one of the two ways a database is made (see admin init): say so, and
+				// where its key is, once.
+				fmt.Fprintf(a.errOut, "Created the database %s and its key file %s; back the key file up apart from the database.\n", s.Database, s.KeyFile)
+			}
 			res, err := ad.svc.ImportAccounts(cmd.Context(), ad.op, model.ImportRequest{
 				Accounts: file.Accounts, Prune: prune, Force: force, DryRun: dryRun, Source: file.Name, SHA256: file.SHA256,
 			})
@@ -223,44 +232,31 @@ func exactArgs(n int, names string) cobra.PositionalArgs {
 }
 
 func (a *app) unlockCommand() *cobra.Command {
-	var acctRef, holderID, reason string
+	var t target
 	cmd := &cobra.Command{
 		Use:   "unlock --account A --holder H --reason R",
 		Short: "Unlock a PIN holder locked by wrong PINs, and clear its count",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := need(cmd, "account", "holder", "reason"); err != nil {
-				return err
-			}
 			ctx := cmd.Context()
-			ad, closeFn, err := a.openAdmin(ctx)
+			r, err := t.open(ctx, a, cmd)
 			if err != nil {
 				return err
 			}
-			defer closeFn()
-			acct, err := ad.account(ctx, acctRef)
-			if err != nil {
+			defer r.close()
+			if err := r.svc.Unlock(ctx, r.op, model.UnlockRequest{AccountID: r.acct.ID, Holder: t.holder, Reason: t.reason}); err != nil {
 				return err
 			}
-			who, err := holder(acct, holderID)
-			if err != nil {
-				return err
-			}
-			if err := ad.svc.Unlock(ctx, ad.op, model.UnlockRequest{AccountID: acct.ID, Holder: holderID, Reason: reason}); err != nil {
-				return err
-			}
-			fmt.Fprintf(a.out, "Unlocked %s on account %s.\n", who, describe(acct))
+			fmt.Fprintf(a.out, "Unlocked %s on account %s.\n", r.who, describe(r.acct))
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&acctRef, "account", "", "account id or number")
-	cmd.Flags().StringVar(&holderID, "holder", "", `contact id, or "account" for the account-wide PIN`)
-	cmd.Flags().StringVar(&reason, "reason", "", "why, for the audit trail")
+	t.bind(cmd, "account", "holder", "reason")
 	return cmd
 }
 
 func (a *app) resetCommand() *cobra.Command {
-	var acctRef, reason string
+	var t target
 	var yes bool
 	cmd := &cobra.Command{
 		Use:   "reset --account A --reason R [--yes]",
@@ -270,19 +266,13 @@ customers generate new PINs afterwards. It asks for confirmation on a terminal; 
 (a script) it needs --yes.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := need(cmd, "account", "reason"); err != nil {
-				return err
-			}
 			ctx := cmd.Context()
-			ad, closeFn, err := a.openAdmin(ctx)
+			r, err := t.open(ctx, a, cmd)
 			if err != nil {
 				return err
 			}
-			defer closeFn()
-			acct, err := ad.account(ctx, acctRef)
-			if err != nil {
-				return err
-			}
+			defer r.close()
+			acct := r.acct
 			if !yes {
 				if !a.terminal(a.in) {
 					return usagef("reset revokes every PIN of account %s; add --yes to confirm", describe(acct))
@@ -296,7 +286,7 @@ customers generate new PINs afterwards. It asks for confirmation on a terminal; 
 					return errors.New("reset cancelled; nothing changed")
 				}
 			}
-			res, err := ad.svc.ResetAccount(ctx, ad.op, model.ResetRequest{AccountID: acct.ID, Reason: reason})
+			res, err := r.svc.ResetAccount(ctx, r.op, model.ResetRequest{AccountID: acct.ID, Reason: t.reason})
 			if err != nil {
 				return err
 			}
@@ -305,8 +295,7 @@ customers generate new PINs afterwards. It asks for confirmation on a terminal; 
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&acctRef, "account", "", "account id or number")
-	cmd.Flags().StringVar(&reason, "reason", "", "why, for the audit trail")
+	t.bind(cmd, "account", "reason")
 	cmd.Flags().BoolVar(&yes, "yes", false, "do not ask for confirmation")
 	return cmd
 }

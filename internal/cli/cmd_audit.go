@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"fmt"
@@ -43,7 +43,7 @@ one JSON object per line, for a SIEM or a spreadsheet, however many there are.`,
 				return usagef("--limit %d must lie within 1..10000 (use --json for everything)", limit)
 			}
 			ctx := cmd.Context()
-			ad, closeFn, err := a.openAdmin(ctx)
+			ad, closeFn, err := a.openAdmin(ctx, existing)
 			if err != nil {
 				return err
 			}
@@ -107,7 +107,11 @@ one JSON object per line, for a SIEM or a spreadsheet, however many there are.`,
 				return err
 			}
 			if more {
-				fmt.Fprintf(a.errOut, "Showing the newest %d events; there are more (narrow with --since/--until, raise --limit, or export them all with --json).\n", limit)
+				newest := fmt.Sprintf("the newest %d events", limit)
+				if limit == 1 {
+					newest = "the newest event"
+				}
+				fmt.Fprintf(a.errOut, "Showing %s; there are more (narrow with --since/--until, raise --limit, or export them all with --json).\n", newest)
 			}
 			return nil
 		},

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -21,6 +21,7 @@ var tokenLine = regexp.MustCompile(`^pd_[A-Za-z0-9_-]{43}\n$`)
 
 func TestTokenCreatePrintsTheTokenOnceAndAloneOnStdout(t *testing.T) {
 	d := newDesk(t)
+	d.ok("", "admin", "init")
 	out, errOut := d.ok("", "admin", "token", "create", "--name", "desk-7", "--role", "agent")
 	if !tokenLine.MatchString(out) {
 		t.Fatalf("stdout %q, want the token alone", out)
@@ -66,6 +67,7 @@ func TestTokenCreatePrintsTheTokenOnceAndAloneOnStdout(t *testing.T) {
 
 func TestTokenCreateWritesAPrivateFileAndNeverOverwritesOne(t *testing.T) {
 	d := newDesk(t)
+	d.ok("", "admin", "init")
 	file := filepath.Join(t.TempDir(), "agent.tok")
 	out, errOut := d.ok("", "admin", "token", "create", "--name", "desk-1", "--role", "agent", "--out", file)
 	if out != "" || !strings.Contains(errOut, "written to "+file) {
@@ -187,6 +189,7 @@ func TestServeAnswersTheAppInRemoteModeAndStopsWhenSignalled(t *testing.T) {
 // 404 on the API's port; both listeners stop when serve is signalled.
 func TestServeCanPutMetricsOnTheirOwnAddress(t *testing.T) {
 	d := newDesk(t)
+	d.ok("", "admin", "init")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var out, errOut lockedBuffer
@@ -238,5 +241,17 @@ func TestServeCanPutMetricsOnTheirOwnAddress(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("serve did not stop when signalled")
+	}
+}
+
+// TestServesFlagsOverrideTheEnvironmentAndTheFile: serve's flags are one layer of the settings,
+// above the environment, as every flag is; a flag can fix what a lower layer set.
+func TestServesFlagsOverrideTheEnvironmentAndTheFile(t *testing.T) {
+	d := &keyDesk{desk: newDesk(t)}
+	d.ok("", "admin", "init")
+	d.env["PINDESK_SERVE_LISTEN"] = "0.0.0.0:7420" // refused without TLS
+	code, errOut := d.runFor(time.Second, "serve", "--listen", "127.0.0.1:0", "--log-level", "error")
+	if code != 0 || errOut != "" {
+		t.Errorf("serve --listen 127.0.0.1:0 under PINDESK_SERVE_LISTEN=0.0.0.0:7420: exit %d, %q", code, errOut)
 	}
 }

@@ -1,9 +1,10 @@
-package main
+package cli
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -14,15 +15,10 @@ import (
 	"github.com/pindesk/pindesk/ui"
 )
 
-// globalFlags are the flags every command takes, each naming a config key.
-var globalFlags = []struct{ name, key, usage string }{
-	{"data-dir", "data_dir", "folder of the database, key file and config file"},
-	{"database", "database", "SQLite database file, or a postgres:// URL"},
-	{"key-file", "key_file", "file of the key that seals PINs (kept apart from the database)"},
-	{"operator", "operator", "your name in the audit trail (default: your OS user name)"},
-	{"role", "role", "your role in the app: agent, supervisor, trainer or admin"},
-	{"server", "server", "URL of a pindesk server; run against it instead of a database"},
-	{"token-file", "token_file", "file holding your API token for --server"},
+// Main runs the command line with args (without the program's name) on the process's streams,
+// and returns the exit code: 0, 1 for a failure, 2 for a usage mistake.
+func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return run(ctx, args, newApp(stdin, stdout, stderr))
 }
 
 // run executes the command line and returns the exit code: 0, 1 for a failure, 2 for a usage
@@ -75,17 +71,8 @@ See 'pindesk config --help'.`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.configFile, "config", "", "config file (default DATA_DIR/config.json)")
-	a.flagKeys = map[string]string{}
-	for _, f := range globalFlags {
-		pf.String(f.name, "", f.usage)
-		a.flagKeys[f.name] = f.key
-	}
-	a.root = root
-
-	root.AddCommand(a.demoCommand(), a.adminCommand(), a.configCommand())
-	for _, f := range topCommands {
-		root.AddCommand(f(a))
-	}
+	a.addSettingFlags(pf, "")
+	root.AddCommand(a.demoCommand(), a.adminCommand(), a.configCommand(), a.serveCommand())
 	return root
 }
 
@@ -126,9 +113,9 @@ func (a *app) runApp(cmd *cobra.Command, _ []string) error {
 // operator, or a server.
 func (a *app) backend(ctx context.Context, s config.Settings) (client.Backend, error) {
 	if s.Remote() {
-		return openRemote(ctx, s)
+		return a.openRemote(s)
 	}
-	svc, st, err := openCore(ctx, s)
+	svc, st, err := openCore(ctx, s, existing)
 	if err != nil {
 		return nil, err
 	}
