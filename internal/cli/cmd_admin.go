@@ -173,7 +173,7 @@ JSON: an array of accounts:
 			})
 			var refused *model.PruneRefusedError
 			if errors.As(err, &refused) {
-				return fmt.Errorf("import %s: %w\nRun with --prune --force to delete them with their PINs and locks.", path, err)
+				return fmt.Errorf("import %s: %w\nrun with --prune --force to delete them with their PINs and locks", path, err)
 			}
 			var clash *model.ImportClashError
 			if errors.As(err, &clash) {
