@@ -208,6 +208,7 @@ type problem struct {
 	Rule       string `json:"rule"`
 	RuleDetail string `json:"rule_detail"`
 	RetryAfter int    `json:"retry_after"`
+	Limit      string `json:"limit"`
 }
 
 func (r *Remote) req(ctx context.Context) *resty.Request {
@@ -312,6 +313,8 @@ func remoteErrorFor(status int, retryAfter string, p *problem) error {
 	switch sentinel, known := codeErrors[p.Code]; {
 	case p.Code == "policy" && p.Rule != "":
 		e.err = &model.PolicyError{Rule: p.Rule, Detail: p.RuleDetail}
+	case p.Code == "rate_limited" && p.Limit != "":
+		e.err = &model.RateLimitError{Limit: p.Limit}
 	case known:
 		e.err = sentinel
 	case p.Code == "not_found" || p.Code == "method_not_allowed":

@@ -92,9 +92,9 @@ type rateLimited struct {
 func (e rateLimited) Error() string {
 	who, what := "this token has made", "verifications"
 	switch e.limit {
-	case "account":
+	case model.LimitAccount:
 		who = "this account has had"
-	case "unlock":
+	case model.LimitUnlock:
 		what = "unlocks"
 	}
 	return fmt.Sprintf("%s: %s too many %s; retry in %d s", model.ErrRateLimited, who, what, retryAfterSeconds(e.wait))
@@ -175,7 +175,7 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request, c caller) error 
 	now := time.Now()
 	spent, wait := s.tokenLimit.reserve(c.tokenID, now)
 	if wait > 0 {
-		return s.limited(c, account, wait, "token")
+		return s.limited(c, account, wait, model.LimitToken)
 	}
 	if s.core.CheckPINEntry(body.PIN) != nil {
 		return s.core.RefuseVerify(r.Context(), c.op, req)
@@ -185,7 +185,7 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request, c caller) error 
 		if spent != nil { // the attempt is not made, so it costs the token nothing either
 			spent.CancelAt(now)
 		}
-		return s.limited(c, account, wait, "account")
+		return s.limited(c, account, wait, model.LimitAccount)
 	}
 	res, err := s.core.Verify(r.Context(), c.op, req)
 	if err != nil {
@@ -309,7 +309,7 @@ func (s *Server) unlock(w http.ResponseWriter, r *http.Request, c caller) error 
 		if _, wait := s.unlockLimit.reserve(c.tokenID, time.Now()); wait > 0 {
 			s.metrics.unlocksLimited.Inc()
 			s.log.Warn("unlock rate limited", "operator", c.op.Name, "token", c.tokenID, "account", clip(r.PathValue("account")))
-			return rateLimited{wait: wait, limit: "unlock"}
+			return rateLimited{wait: wait, limit: model.LimitUnlock}
 		}
 	}
 	err := s.core.Unlock(r.Context(), c.op, model.UnlockRequest{AccountID: r.PathValue("account"),

@@ -28,6 +28,8 @@ type Problem struct {
 	// RetryAfter accompanies "rate_limited" and every 503 ("busy", "unavailable"): whole seconds, as
 	// in the Retry-After header.
 	RetryAfter int `json:"retry_after,omitempty"`
+	// Limit accompanies "rate_limited": which limit was hit (model.Limit*).
+	Limit string `json:"limit,omitempty"`
 }
 
 // Stable problem codes. The client maps each back to the same sentinel the core returned.
@@ -107,6 +109,7 @@ func problemFor(err error) (p Problem, known bool) {
 			var rl rateLimited
 			if errors.As(err, &rl) {
 				p.RetryAfter = retryAfterSeconds(rl.wait)
+				p.Limit = rl.limit
 			}
 			return p.typed(), true
 		}
