@@ -279,6 +279,11 @@ func (s *Server) clear(w http.ResponseWriter, r *http.Request, c caller) error {
 // readPIN is a POST, not a GET: reading a PIN back is audited, and a GET could be cached or
 // prefetched.
 func (s *Server) readPIN(w http.ResponseWriter, r *http.Request, c caller) error {
+	// Only the portal reads a PIN over the API. The core also lets a trainer read one on a demo
+	// database (model.PermitsOn), for the trainer panel in process; that exception stops here.
+	if err := c.op.Require(model.PermReadPIN); err != nil {
+		return err
+	}
 	var body changeBody
 	if err := decode(w, r, s.maxBody, &body); err != nil {
 		return err

@@ -340,5 +340,12 @@ func (d *Demo) Restore(ctx context.Context) error {
 	return nil
 }
 
+func (d *Demo) ReadPIN(ctx context.Context, req model.PINChange) (string, error) {
+	if err := d.hook(ctx, "readpin", req.AccountID+"/"+req.Holder); err != nil {
+		return "", err
+	}
+	return d.cur().local.ReadPIN(ctx, req)
+}
+
 // Restored counts the calls of Restore.
 func (d *Demo) Restored() int { d.mu.RLock(); defer d.mu.RUnlock(); return d.restored }
