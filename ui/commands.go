@@ -153,7 +153,9 @@ func (io *backendCmds) search(call, seq uint64, q string, limit int) tea.Cmd {
 	}, func(err error) tea.Msg { return searchMsg{tag: tag{call}, seq: seq, query: q, err: err} })
 }
 
-func (io *backendCmds) account(call uint64, id string) tea.Cmd { return io.loadAccount(call, id, false) }
+func (io *backendCmds) account(call uint64, id string) tea.Cmd {
+	return io.loadAccount(call, id, false)
+}
 
 // poll reloads the open account in the background, so a change made elsewhere (a supervisor's
 // unlock at another desk) shows without the agent pressing r.
