@@ -504,6 +504,11 @@ func (a *App) onAccount(msg accountMsg) tea.Cmd {
 	v := msg.view
 	a.c.call.view, a.c.call.now = &v, msg.now
 	a.account.loaded()
+	if a.cur != scrTrainer {
+		// Reading a PIN back is audited: only the panel on screen reads them (not every poll).
+		a.trainer.clamp()
+		return cmd
+	}
 	return tea.Batch(cmd, a.apply(a.trainer.loaded()))
 }
 
