@@ -24,6 +24,8 @@ type Problem struct {
 	// RetryAfter accompanies "rate_limited" and every 503 ("busy", "unavailable"): whole seconds, as
 	// in the Retry-After header.
 	RetryAfter int `json:"retry_after,omitempty"`
+	// Limit accompanies "rate_limited": which limit was hit (model.Limit*).
+	Limit string `json:"limit,omitempty"`
 }
 
 // ProblemType is the type URI of a problem with the code.

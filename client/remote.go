@@ -278,6 +278,8 @@ func remoteErrorFor(status int, retryAfter string, p *api.Problem) error {
 	switch c, known := api.ErrorFor(p.Code); {
 	case p.Code == api.CodePolicy && p.Rule != "":
 		e.err = &model.PolicyError{Rule: p.Rule, Detail: p.RuleDetail}
+	case p.Code == api.CodeRateLimited && p.Limit != "":
+		e.err = &model.RateLimitError{Limit: p.Limit}
 	case known && c.Err != nil:
 		e.err = c.Err
 	case p.Code == api.CodeNotFound || p.Code == api.CodeMethodNotAllowed:

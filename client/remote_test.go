@@ -555,3 +555,37 @@ func TestAVerifyIsRetriedOn503ButAChangeIsNot(t *testing.T) {
 		t.Fatalf("the generate was sent %d times, want once", n)
 	}
 }
+
+// TestARateLimitedVerifyNamesTheLimitHit: the agent is told whether this desk is going too fast or
+// the account is being tried too often from every desk, so the error carries which limit it was.
+func TestARateLimitedVerifyNamesTheLimitHit(t *testing.T) {
+	slow := server.Limit{PerSecond: 0.01, Burst: 1}
+	off := server.Limit{PerSecond: -1}
+	tests := []struct {
+		name  string
+		cfg   server.Config
+		limit string
+	}{
+		{"this desk's token limit", server.Config{TokenVerifyLimit: slow, AccountVerifyLimit: off}, model.LimitToken},
+		{"the account's limit", server.Config{TokenVerifyLimit: off, AccountVerifyLimit: slow}, model.LimitAccount},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := installation(t)
+			ts := serve(t, in, tt.cfg)
+			r, err := client.NewRemote(ts.URL, token(t, in.Store, clienttest.Agent))
+			if err != nil {
+				t.Fatal(err)
+			}
+			req := model.VerifyRequest{AccountID: clienttest.Smith, Holder: clienttest.John, PIN: clienttest.JohnPIN}
+			if _, err := r.Verify(ctx, req); err != nil {
+				t.Fatal(err)
+			}
+			_, err = r.Verify(ctx, req)
+			var rl *model.RateLimitError
+			if !errors.As(err, &rl) || rl.Limit != tt.limit || !errors.Is(err, model.ErrRateLimited) {
+				t.Fatalf("err %v (%#v), want a RateLimitError naming the %s limit", err, rl, tt.limit)
+			}
+		})
+	}
+}

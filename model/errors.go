@@ -29,6 +29,23 @@ var (
 	ErrIdempotencyMismatch = errors.New("idempotency key already used for another request")
 )
 
+// RateLimitError is a refusal by a rate limit that names which limit was hit, so the agent knows
+// whether waiting helps this desk (its token's limit) or the account itself is being tried too
+// often, from any desk. It wraps ErrRateLimited.
+type RateLimitError struct {
+	Limit string // LimitToken, LimitAccount or LimitUnlock
+}
+
+// The rate limits, stable across the API.
+const (
+	LimitToken   = "token"   // verifications by one token (one desk)
+	LimitAccount = "account" // verifications on one account, from every token
+	LimitUnlock  = "unlock"  // unlocks by one token
+)
+
+func (e *RateLimitError) Error() string { return ErrRateLimited.Error() + " (" + e.Limit + " limit)" }
+func (e *RateLimitError) Unwrap() error { return ErrRateLimited }
+
 // PolicyError names the policy rule a chosen PIN breaks. It wraps ErrPolicy.
 type PolicyError struct {
 	Rule   string // length, digits, repeat, sequence, reuse

@@ -24,9 +24,9 @@ type rateLimited struct {
 func (e rateLimited) Error() string {
 	who, what := "this token has made", "verifications"
 	switch e.limit {
-	case "account":
+	case model.LimitAccount:
 		who = "this account has had"
-	case "unlock":
+	case model.LimitUnlock:
 		what = "unlocks"
 	}
 	return fmt.Sprintf("%s: %s too many %s; retry in %d s", model.ErrRateLimited, who, what, retryAfterSeconds(e.wait))
@@ -107,7 +107,7 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request, c caller) error 
 	now := time.Now()
 	spent, wait := s.tokenLimit.reserve(c.tokenID, now)
 	if wait > 0 {
-		return s.limited(c, account, wait, "token")
+		return s.limited(c, account, wait, model.LimitToken)
 	}
 	if s.core.CheckPINEntry(body.PIN) != nil {
 		return s.core.RefuseVerify(r.Context(), c.op, req)
@@ -117,7 +117,7 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request, c caller) error 
 		if spent != nil { // the attempt is not made, so it costs the token nothing either
 			spent.CancelAt(now)
 		}
-		return s.limited(c, account, wait, "account")
+		return s.limited(c, account, wait, model.LimitAccount)
 	}
 	res, err := s.core.Verify(r.Context(), c.op, req)
 	if err != nil {
@@ -211,6 +211,11 @@ func (s *Server) clear(w http.ResponseWriter, r *http.Request, c caller) error {
 // readPIN is a POST, not a GET: reading a PIN back is audited, and a GET could be cached or
 // prefetched.
 func (s *Server) readPIN(w http.ResponseWriter, r *http.Request, c caller) error {
+	// Only the portal reads a PIN over the API. The core also lets a trainer read one on a demo
+	// database (model.PermitsOn), for the trainer panel in process; that exception stops here.
+	if err := c.op.Require(model.PermReadPIN); err != nil {
+		return err
+	}
 	var body api.ChangeRequest
 	if err := decode(w, r, s.maxBody, &body); err != nil {
 		return err
@@ -241,7 +246,7 @@ func (s *Server) unlock(w http.ResponseWriter, r *http.Request, c caller) error 
 		if _, wait := s.unlockLimit.reserve(c.tokenID, time.Now()); wait > 0 {
 			s.metrics.unlocksLimited.Inc()
 			s.log.Warn("unlock rate limited", "operator", c.op.Name, "token", c.tokenID, "account", clip(r.PathValue("account")))
-			return rateLimited{wait: wait, limit: "unlock"}
+			return rateLimited{wait: wait, limit: model.LimitUnlock}
 		}
 	}
 	err := s.core.Unlock(r.Context(), c.op, model.UnlockRequest{AccountID: r.PathValue("account"),

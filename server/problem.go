@@ -42,6 +42,7 @@ func problemFor(err error) (p api.Problem, known bool) {
 		var rl rateLimited
 		if errors.As(err, &rl) {
 			p.RetryAfter = retryAfterSeconds(rl.wait)
+			p.Limit = rl.limit
 		}
 		return typed(p), true
 	}
