@@ -421,9 +421,8 @@ func (r *Remote) Verify(ctx context.Context, req model.VerifyRequest) (model.Ver
 		key = newIdempotencyKey()
 	}
 	var out model.VerifyResult
-	hr := r.req(ctx).SetResult(&out).SetHeader("Idempotency-Key", key).SetBody(map[string]any{
-		"pin": req.PIN, "caller": req.Caller, "channel": req.Channel,
-	})
+	hr := r.req(ctx).SetResult(&out).SetHeader("Idempotency-Key", key).SetBody(optional(map[string]any{"pin": req.PIN},
+		"caller", req.Caller, "channel", string(req.Channel)))
 	if err := holderPath(hr, req.AccountID, req.Holder); err != nil {
 		return model.VerifyResult{}, err
 	}
@@ -456,7 +455,19 @@ func (r *Remote) pinRequest(ctx context.Context, c model.PINChange, body any) (*
 }
 
 func changeBody(c model.PINChange) map[string]any {
-	return map[string]any{"on_behalf_of": c.OnBehalfOf, "channel": c.Channel}
+	return optional(map[string]any{}, "on_behalf_of", c.OnBehalfOf, "channel", string(c.Channel))
+}
+
+// optional adds each key whose value is set. The API documents an optional field as absent or one
+// of its values; an empty string is neither (the server reads it as absent, the document refuses
+// it, and the tests check every request against the document).
+func optional(body map[string]any, kv ...string) map[string]any {
+	for i := 0; i+1 < len(kv); i += 2 {
+		if kv[i+1] != "" {
+			body[kv[i]] = kv[i+1]
+		}
+	}
+	return body
 }
 
 func (r *Remote) Generate(ctx context.Context, c model.PINChange) (model.GeneratedPIN, error) {
@@ -515,7 +526,7 @@ func (r *Remote) ReadPIN(ctx context.Context, c model.PINChange) (string, error)
 }
 
 func (r *Remote) Unlock(ctx context.Context, u model.UnlockRequest) error {
-	req := r.req(ctx).SetBody(map[string]any{"reason": u.Reason, "channel": u.Channel})
+	req := r.req(ctx).SetBody(optional(map[string]any{"reason": u.Reason}, "channel", string(u.Channel)))
 	if err := holderPath(req, u.AccountID, u.Holder); err != nil {
 		return err
 	}
@@ -528,7 +539,7 @@ func (r *Remote) ResetAccount(ctx context.Context, rr model.ResetRequest) (model
 	}
 	var out model.ResetResult
 	req := r.req(ctx).SetResult(&out).SetPathParam("account", rr.AccountID).
-		SetBody(map[string]any{"reason": rr.Reason, "channel": rr.Channel})
+		SetBody(optional(map[string]any{"reason": rr.Reason}, "channel", string(rr.Channel)))
 	if err := r.do(ctx, req, http.MethodPost, "/v1/accounts/{account}/reset"); err != nil {
 		return model.ResetResult{}, err
 	}
