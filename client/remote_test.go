@@ -279,7 +279,7 @@ func TestAReadIsRetriedWhenTheServerIsBusy(t *testing.T) {
 	in := installation(t)
 	var busy atomic.Int32
 	busy.Store(2)
-	h := server.New(in.Core, in.Store, noLimits)
+	h := spec.Middleware(t, server.New(in.Core, in.Store, noLimits))
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/v1/accounts/a-smith" && busy.Add(-1) >= 0 {
 			w.Header().Set("Content-Type", "application/problem+json")
@@ -316,7 +316,7 @@ func TestAReadIsRetriedWhenTheServerIsBusy(t *testing.T) {
 
 func TestTheConnectionStateFollowsTheServer(t *testing.T) {
 	in := installation(t)
-	srv := server.New(in.Core, in.Store, noLimits)
+	srv := spec.Middleware(t, server.New(in.Core, in.Store, noLimits))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
