@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pindesk/pindesk/server"
 	"github.com/pindesk/pindesk/internal/apitest"
+	"github.com/pindesk/pindesk/server"
 )
 
 // scriptTemplate reads NAME='…' from the top of bench-http.sh, where the API's shape is written once.
