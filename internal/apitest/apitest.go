@@ -37,7 +37,7 @@ type Spec struct {
 	model     *v3.Document
 	validator validator.Validator
 	schemas   schema_validation.SchemaValidator
-	mu        sync.Mutex // the validator's request path is not documented as concurrency-safe
+	mu        sync.Mutex // the library does not document its validators as safe for concurrent use
 }
 
 // Load parses an OpenAPI 3.1 document and builds the validator. The document itself must be valid
@@ -140,7 +140,10 @@ func (s *Spec) ValidateValue(schema string, data []byte) error {
 	if sc == nil {
 		return fmt.Errorf("the document has no schema %s", schema)
 	}
-	if ok, errs := s.schemas.ValidateSchemaBytes(sc, data); !ok {
+	s.mu.Lock()
+	ok, errs := s.schemas.ValidateSchemaBytes(sc, data)
+	s.mu.Unlock()
+	if !ok {
 		return fmt.Errorf("not a %s: %s", schema, describe(errs))
 	}
 	return nil
