@@ -16,9 +16,9 @@ import (
 
 	"github.com/pindesk/pindesk/api"
 	"github.com/pindesk/pindesk/core"
+	"github.com/pindesk/pindesk/internal/apitest"
 	"github.com/pindesk/pindesk/model"
 	"github.com/pindesk/pindesk/server"
-	"github.com/pindesk/pindesk/server/apispec"
 	"github.com/pindesk/pindesk/store/secret"
 	"github.com/pindesk/pindesk/store/sqlite"
 )
@@ -84,13 +84,7 @@ type env struct {
 	hc     *http.Client
 }
 
-var spec = func() *apispec.Spec {
-	s, err := apispec.Load(server.OpenAPI)
-	if err != nil {
-		panic(err)
-	}
-	return s
-}()
+var spec = apitest.MustLoad(server.OpenAPI)
 
 type syncBuffer struct {
 	mu sync.Mutex
