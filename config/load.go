@@ -129,6 +129,7 @@ func Defaults(src Source) Settings {
 			TokenVerifyPerSecond: DefaultTokenVerifyPerSecond, TokenVerifyBurst: DefaultTokenVerifyBurst,
 			AccountVerifyPerSecond: DefaultAccountVerifyPerSecond, AccountVerifyBurst: DefaultAccountVerifyBurst,
 			TokenUnlocksPerHour: DefaultTokenUnlocksPerHour},
+		Notify: defaultNotify(),
 	}
 	if src.UserName != nil {
 		s.Operator.Name = src.UserName()
