@@ -40,7 +40,7 @@ func TestBadNotifySettingsAreRefusedNamingTheSetting(t *testing.T) {
 			if err == nil {
 				err = s.Validate()
 			}
-			if err == nil || !strings.Contains(err.Error(), c.want+" (") {
+			if err == nil || !strings.Contains(err.Error(), c.want+" (") && !strings.Contains(err.Error(), c.want+":") {
 				t.Fatalf("err = %v, want one naming %s", err, c.want)
 			}
 		})
