@@ -138,6 +138,9 @@ func (d *Deliverer) Run(ctx context.Context) {
 	slots := make(chan struct{}, d.cfg.Parallel)
 	var wg sync.WaitGroup
 	defer wg.Wait()
+	// freed wakes the loop when a send ends, so a full house claims again at once rather than
+	// after a poll.
+	freed := make(chan struct{}, 1)
 	wait := time.NewTimer(0)
 	defer wait.Stop()
 	for {
@@ -145,6 +148,7 @@ func (d *Deliverer) Run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-wait.C:
+		case <-freed:
 		}
 		free := d.cfg.Parallel - len(slots)
 		if free == 0 {
@@ -162,7 +166,13 @@ func (d *Deliverer) Run(ctx context.Context) {
 		for _, e := range es {
 			slots <- struct{}{}
 			wg.Go(func() {
-				defer func() { <-slots }()
+				defer func() {
+					<-slots
+					select {
+					case freed <- struct{}{}:
+					default:
+					}
+				}()
 				d.deliver(ctx, e)
 			})
 		}
