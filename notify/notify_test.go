@@ -53,22 +53,23 @@ func TestASecretMustBeWhsecAndEnoughBase64(t *testing.T) {
 // receiver is a real HTTP endpoint that checks every signature, as a customer's system would, and
 // answers with status (200 unless told).
 type receiver struct {
-	t      *testing.T
+	t      testing.TB
 	srv    *httptest.Server
 	wh     *standardwebhooks.Webhook
 	mu     sync.Mutex
 	got    map[string]notify.Payload // by webhook-id: duplicates dropped
+	first  map[string]time.Time      // when each id first arrived
 	posts  int
 	status int
 	delay  time.Duration
 }
 
-func newReceiver(t *testing.T, secretText string) *receiver {
+func newReceiver(t testing.TB, secretText string) *receiver {
 	wh, err := standardwebhooks.NewWebhook(secretText)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &receiver{t: t, wh: wh, got: map[string]notify.Payload{}, status: 200}
+	r := &receiver{t: t, wh: wh, got: map[string]notify.Payload{}, first: map[string]time.Time{}, status: 200}
 	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		body, _ := io.ReadAll(req.Body)
 		if err := r.wh.Verify(body, req.Header); err != nil {
@@ -77,6 +78,9 @@ func newReceiver(t *testing.T, secretText string) *receiver {
 			return
 		}
 		r.mu.Lock()
+		if _, ok := r.first[req.Header.Get("webhook-id")]; !ok {
+			r.first[req.Header.Get("webhook-id")] = time.Now()
+		}
 		r.posts++
 		status, delay := r.status, r.delay
 		r.mu.Unlock()
