@@ -60,6 +60,8 @@ type Settings struct {
 	ServerCAFile string
 	// Serve configures `pindesk serve`.
 	Serve Serve
+	// Notify configures the customer notices `pindesk serve` delivers.
+	Notify Notify
 	// IdempotencyTTL is how long a verification's idempotency key answers a retry of the same
 	// request (verify.idempotency_ttl).
 	IdempotencyTTL time.Duration
@@ -171,6 +173,7 @@ func (s Settings) Validate() error {
 		bad("verify.idempotency_ttl", "%v must lie within 1s..%v", s.IdempotencyTTL, MaxIdempotencyTTL)
 	}
 	errs = append(errs, s.Serve.validate(s.Origin)...)
+	errs = append(errs, s.Notify.validate(s.Origin)...)
 	if len(errs) == 0 {
 		return nil
 	}

@@ -133,6 +133,7 @@ func Defaults(src Source) Settings {
 			TokenVerifyPerSecond: DefaultTokenVerifyPerSecond, TokenVerifyBurst: DefaultTokenVerifyBurst,
 			AccountVerifyPerSecond: DefaultAccountVerifyPerSecond, AccountVerifyBurst: DefaultAccountVerifyBurst,
 			TokenUnlocksPerHour: DefaultTokenUnlocksPerHour},
+		Notify: defaultNotify(),
 	}
 	if src.UserName != nil {
 		s.Operator.Name = src.UserName()

@@ -69,6 +69,11 @@ func (a *app) runServe(cmd *cobra.Command, _ []string) error {
 		TokenUnlockLimit:   server.PerHour(s.Serve.TokenUnlocksPerHour),
 		MetricsElsewhere:   s.Serve.MetricsListen != "",
 	})
+	stopNotices, err := startNotices(ctx, s, st, logger, api.Registerer())
+	if err != nil {
+		return err
+	}
+	defer stopNotices()
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()
 	metricsDone := make(chan error, 1)
