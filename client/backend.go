@@ -36,6 +36,8 @@ type Demo interface {
 	Advance(d time.Duration)
 	// Restore puts every scenario account back as it was seeded.
 	Restore(ctx context.Context) error
+	// ReadPIN reads a holder's current PIN of a kind, for the trainer to play the customer.
+	ReadPIN(ctx context.Context, req model.PINChange) (string, error)
 }
 
 // AuditChain is implemented by a backend that can verify the audit chain (Local, Remote), so the

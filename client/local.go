@@ -48,6 +48,12 @@ func (l *Local) Clear(ctx context.Context, req model.PINChange) error {
 	return l.svc.Clear(ctx, l.op, req)
 }
 
+// ReadPIN reads back the holder's current PIN of the kind: the portal's right, and a trainer's on a
+// demo database (the trainer panel).
+func (l *Local) ReadPIN(ctx context.Context, req model.PINChange) (string, error) {
+	return l.svc.ReadPIN(ctx, l.op, req)
+}
+
 func (l *Local) Unlock(ctx context.Context, req model.UnlockRequest) error {
 	return l.svc.Unlock(ctx, l.op, req)
 }

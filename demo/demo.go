@@ -305,6 +305,11 @@ func (b *Backend) Clear(ctx context.Context, req model.PINChange) error {
 	return b.with(func(l *client.Local) error { return l.Clear(ctx, req) })
 }
 
+func (b *Backend) ReadPIN(ctx context.Context, req model.PINChange) (pin string, err error) {
+	err = b.with(func(l *client.Local) error { pin, err = l.ReadPIN(ctx, req); return err })
+	return pin, err
+}
+
 func (b *Backend) Unlock(ctx context.Context, req model.UnlockRequest) error {
 	return b.with(func(l *client.Local) error { return l.Unlock(ctx, req) })
 }

@@ -185,7 +185,11 @@ gone "$PIN"
 stop
 
 log "start-up of the embedded app"
-ms=$(start "$BIN" "${COMMON[@]}") # the first start creates the database and key
+# The app refuses a folder without a database (it names the folder and pindesk admin init).
+if "$BIN" "${COMMON[@]}" >"$WORK/nodb.out" 2>&1; then fail "the app started on a folder without a database"; fi
+grep -qF "pindesk admin init" "$WORK/nodb.out" || fail "the refusal does not say how to make a database: $(cat "$WORK/nodb.out")"
+"$BIN" "${COMMON[@]}" admin init >/dev/null
+ms=$(start "$BIN" "${COMMON[@]}") # the first start opens the database admin init made
 stop
 ms=$(start "$BIN" "${COMMON[@]}")
 log "pindesk: first frame after ${ms} ms (process start, database opened, second start)"

@@ -35,6 +35,12 @@ func TestAKilledServerLosesNoAnsweredAttempt(t *testing.T) {
 	}
 	dir := t.TempDir()
 	environ := append(os.Environ(), "PINDESK_DATA_DIR="+dir, "PINDESK_CONFIG=", "PINDESK_SERVER=")
+	// A database is created on purpose only (pindesk admin init), never by the first command.
+	initCmd := exec.Command(bin, "admin", "init")
+	initCmd.Env = environ
+	if out, err := initCmd.CombinedOutput(); err != nil {
+		t.Fatalf("admin init: %v\n%s", err, out)
+	}
 	tokens := map[model.OperatorRole]string{}
 	for _, role := range []model.OperatorRole{model.OpAgent, model.OpSupervisor, model.OpAdmin} {
 		file := filepath.Join(dir, string(role)+".tok")

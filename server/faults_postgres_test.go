@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pindesk/pindesk/api"
 	"github.com/pindesk/pindesk/core"
 	"github.com/pindesk/pindesk/model"
 	"github.com/pindesk/pindesk/server"
@@ -164,7 +165,7 @@ func TestPostgreSQLGoneAnswers503WithRetryAfter(t *testing.T) {
 		{"a verification", model.OpAgent, "POST", verifyPath(acct, ada), map[string]any{"pin": wrongPIN}},
 	} {
 		r := s.call(c.role, c.method, c.path, c.body)
-		if r.status != 503 || r.problem(t).Code != server.CodeUnavailable || r.header.Get("Retry-After") == "" {
+		if r.status != 503 || r.problem(t).Code != api.CodeUnavailable || r.header.Get("Retry-After") == "" {
 			t.Errorf("%s with PostgreSQL gone: %d Retry-After %q %s; want 503 unavailable with Retry-After", c.what, r.status, r.header.Get("Retry-After"), r.body)
 		}
 	}
@@ -176,7 +177,7 @@ func TestPostgreSQLGoneAnswers503WithRetryAfter(t *testing.T) {
 func TestReadinessFailsWhenPostgreSQLRefusesWrites(t *testing.T) {
 	s := newPGServer(t, url.Values{"default_transaction_read_only": {"on"}})
 	r := s.callToken("", "GET", "/readyz", nil)
-	if r.status != 503 || r.problem(t).Code != server.CodeUnavailable || r.header.Get("Retry-After") == "" {
+	if r.status != 503 || r.problem(t).Code != api.CodeUnavailable || r.header.Get("Retry-After") == "" {
 		t.Fatalf("readyz with PostgreSQL read-only: %d Retry-After %q %s; want 503 unavailable with Retry-After", r.status, r.header.Get("Retry-After"), r.body)
 	}
 	err := s.pg.PutMeta(context.Background(), "x", "y")

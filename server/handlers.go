@@ -9,78 +9,10 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/pindesk/pindesk/api"
 	"github.com/pindesk/pindesk/model"
 	"github.com/pindesk/pindesk/store"
 	"golang.org/x/time/rate"
-)
-
-// Request bodies. Each names only what the caller may choose: the account, holder and kind come
-// from the path, the operator from the token.
-type (
-	verifyBody struct {
-		PIN     string        `json:"pin"`
-		Caller  string        `json:"caller,omitempty"`
-		Channel model.Channel `json:"channel,omitempty"`
-	}
-	changeBody struct {
-		OnBehalfOf string        `json:"on_behalf_of,omitempty"`
-		Channel    model.Channel `json:"channel,omitempty"`
-	}
-	setBody struct {
-		PIN        string        `json:"pin"`
-		OnBehalfOf string        `json:"on_behalf_of,omitempty"`
-		Channel    model.Channel `json:"channel,omitempty"`
-	}
-	reasonBody struct {
-		Reason  string        `json:"reason"`
-		Channel model.Channel `json:"channel,omitempty"`
-	}
-	importBody struct {
-		Accounts []model.Account `json:"accounts"`
-	}
-	tokenBody struct {
-		Name string             `json:"name"`
-		Role model.OperatorRole `json:"role"`
-	}
-)
-
-// Response bodies that are not model types.
-type (
-	// TimeResponse is the server's clock.
-	TimeResponse struct {
-		Now time.Time `json:"now"`
-	}
-	// PINResponse is a PIN read back by the portal.
-	PINResponse struct {
-		PIN string `json:"pin"`
-	}
-	// AuditResponse is a page of audit events, newest first.
-	AuditResponse struct {
-		Events []model.AuditEvent `json:"events"`
-	}
-	// ImportResponse counts the accounts in the request (imported) and what the import created,
-	// updated, left alone and pruned.
-	ImportResponse struct {
-		Imported int `json:"imported"`
-		model.ImportResult
-	}
-	// TokenInfo describes a token without its secret.
-	TokenInfo struct {
-		ID        string             `json:"id"`
-		Name      string             `json:"name"`
-		Role      model.OperatorRole `json:"role"`
-		CreatedAt time.Time          `json:"created_at"`
-		RevokedAt *time.Time         `json:"revoked_at,omitempty"`
-	}
-	// NewToken is a token just issued: the only time its secret is shown.
-	NewToken struct {
-		TokenInfo
-		Token string `json:"token"`
-	}
-	// TokenList lists every token.
-	TokenList struct {
-		Tokens []TokenInfo `json:"tokens"`
-	}
 )
 
 // rateLimited is a verification refused by a rate limit; it answers 429 with Retry-After.
@@ -92,9 +24,9 @@ type rateLimited struct {
 func (e rateLimited) Error() string {
 	who, what := "this token has made", "verifications"
 	switch e.limit {
-	case "account":
+	case model.LimitAccount:
 		who = "this account has had"
-	case "unlock":
+	case model.LimitUnlock:
 		what = "unlocks"
 	}
 	return fmt.Sprintf("%s: %s too many %s; retry in %d s", model.ErrRateLimited, who, what, retryAfterSeconds(e.wait))
@@ -112,7 +44,7 @@ func (s *Server) policy(w http.ResponseWriter, r *http.Request, c caller) error 
 }
 
 func (s *Server) now(w http.ResponseWriter, r *http.Request, c caller) error {
-	writeJSON(w, http.StatusOK, TimeResponse{Now: s.core.Now()})
+	writeJSON(w, http.StatusOK, api.TimeResponse{Now: s.core.Now()})
 	return nil
 }
 
@@ -159,7 +91,7 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request, c caller) error 
 	if err := c.op.Require(model.PermVerify); err != nil {
 		return err
 	}
-	var body verifyBody
+	var body api.VerifyRequest
 	if err := decode(w, r, s.maxBody, &body); err != nil {
 		return err
 	}
@@ -175,7 +107,7 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request, c caller) error 
 	now := time.Now()
 	spent, wait := s.tokenLimit.reserve(c.tokenID, now)
 	if wait > 0 {
-		return s.limited(c, account, wait, "token")
+		return s.limited(c, account, wait, model.LimitToken)
 	}
 	if s.core.CheckPINEntry(body.PIN) != nil {
 		return s.core.RefuseVerify(r.Context(), c.op, req)
@@ -185,7 +117,7 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request, c caller) error 
 		if spent != nil { // the attempt is not made, so it costs the token nothing either
 			spent.CancelAt(now)
 		}
-		return s.limited(c, account, wait, "account")
+		return s.limited(c, account, wait, model.LimitAccount)
 	}
 	res, err := s.core.Verify(r.Context(), c.op, req)
 	if err != nil {
@@ -233,7 +165,7 @@ func (s *Server) pinChange(r *http.Request, onBehalfOf string, ch model.Channel)
 }
 
 func (s *Server) generate(w http.ResponseWriter, r *http.Request, c caller) error {
-	var body changeBody
+	var body api.ChangeRequest
 	if err := decode(w, r, s.maxBody, &body); err != nil {
 		return err
 	}
@@ -251,7 +183,7 @@ func (s *Server) generate(w http.ResponseWriter, r *http.Request, c caller) erro
 }
 
 func (s *Server) set(w http.ResponseWriter, r *http.Request, c caller) error {
-	var body setBody
+	var body api.SetRequest
 	if err := decode(w, r, s.maxBody, &body); err != nil {
 		return err
 	}
@@ -279,7 +211,12 @@ func (s *Server) clear(w http.ResponseWriter, r *http.Request, c caller) error {
 // readPIN is a POST, not a GET: reading a PIN back is audited, and a GET could be cached or
 // prefetched.
 func (s *Server) readPIN(w http.ResponseWriter, r *http.Request, c caller) error {
-	var body changeBody
+	// Only the portal reads a PIN over the API. The core also lets a trainer read one on a demo
+	// database (model.PermitsOn), for the trainer panel in process; that exception stops here.
+	if err := c.op.Require(model.PermReadPIN); err != nil {
+		return err
+	}
+	var body api.ChangeRequest
 	if err := decode(w, r, s.maxBody, &body); err != nil {
 		return err
 	}
@@ -287,7 +224,7 @@ func (s *Server) readPIN(w http.ResponseWriter, r *http.Request, c caller) error
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, PINResponse{PIN: pin})
+	writeJSON(w, http.StatusOK, api.PINResponse{PIN: pin})
 	return nil
 }
 
@@ -298,7 +235,7 @@ func (s *Server) unlock(w http.ResponseWriter, r *http.Request, c caller) error 
 	if err := c.op.Require(model.PermUnlock); err != nil {
 		return err
 	}
-	var body reasonBody
+	var body api.ReasonRequest
 	if err := decode(w, r, s.maxBody, &body); err != nil {
 		return err
 	}
@@ -309,7 +246,7 @@ func (s *Server) unlock(w http.ResponseWriter, r *http.Request, c caller) error 
 		if _, wait := s.unlockLimit.reserve(c.tokenID, time.Now()); wait > 0 {
 			s.metrics.unlocksLimited.Inc()
 			s.log.Warn("unlock rate limited", "operator", c.op.Name, "token", c.tokenID, "account", clip(r.PathValue("account")))
-			return rateLimited{wait: wait, limit: "unlock"}
+			return rateLimited{wait: wait, limit: model.LimitUnlock}
 		}
 	}
 	err := s.core.Unlock(r.Context(), c.op, model.UnlockRequest{AccountID: r.PathValue("account"),
@@ -323,7 +260,7 @@ func (s *Server) unlock(w http.ResponseWriter, r *http.Request, c caller) error 
 }
 
 func (s *Server) reset(w http.ResponseWriter, r *http.Request, c caller) error {
-	var body reasonBody
+	var body api.ReasonRequest
 	if err := decode(w, r, s.maxBody, &body); err != nil {
 		return err
 	}
@@ -354,7 +291,7 @@ func (s *Server) audit(w http.ResponseWriter, r *http.Request, c caller) error {
 	if events == nil {
 		events = []model.AuditEvent{}
 	}
-	writeJSON(w, http.StatusOK, AuditResponse{Events: events})
+	writeJSON(w, http.StatusOK, api.AuditResponse{Events: events})
 	return nil
 }
 
@@ -430,7 +367,7 @@ func (s *Server) importAccounts(w http.ResponseWriter, r *http.Request, c caller
 	}
 	// An upsert unless the caller asks, in so many words, for a prune (and force).
 	q := newQuery(r, "prune", "force", "dry_run")
-	req := model.ImportRequest{Prune: q.bool("prune"), Force: q.bool("force"), DryRun: q.bool("dry_run"), Source: "POST /v1/import"}
+	req := model.ImportRequest{Prune: q.bool("prune"), Force: q.bool("force"), DryRun: q.bool("dry_run"), Source: string(api.Import)}
 	if q.err != nil {
 		return q.err
 	}
@@ -440,7 +377,7 @@ func (s *Server) importAccounts(w http.ResponseWriter, r *http.Request, c caller
 		io.Reader
 		io.Closer
 	}{io.TeeReader(r.Body, h), r.Body}
-	var body importBody
+	var body api.ImportRequest
 	if err := decode(w, r, s.maxImport, &body); err != nil {
 		return err
 	}
@@ -450,12 +387,12 @@ func (s *Server) importAccounts(w http.ResponseWriter, r *http.Request, c caller
 		return err
 	}
 	s.log.Info("accounts imported", "operator", c.op.Name, "accounts", len(body.Accounts), "dry_run", res.DryRun, "summary", res.Summary())
-	writeJSON(w, http.StatusOK, ImportResponse{Imported: len(body.Accounts), ImportResult: res})
+	writeJSON(w, http.StatusOK, api.ImportResponse{Imported: len(body.Accounts), ImportResult: res})
 	return nil
 }
 
-func tokenInfo(t store.Token) TokenInfo {
-	return TokenInfo{ID: t.ID, Name: t.Operator.Name, Role: t.Operator.Role, CreatedAt: t.CreatedAt, RevokedAt: t.RevokedAt}
+func tokenInfo(t store.Token) api.TokenInfo {
+	return api.TokenInfo{ID: t.ID, Name: t.Operator.Name, Role: t.Operator.Role, CreatedAt: t.CreatedAt, RevokedAt: t.RevokedAt}
 }
 
 func (s *Server) listTokens(w http.ResponseWriter, r *http.Request, c caller) error {
@@ -469,7 +406,7 @@ func (s *Server) listTokens(w http.ResponseWriter, r *http.Request, c caller) er
 	if err != nil {
 		return err
 	}
-	out := TokenList{Tokens: []TokenInfo{}}
+	out := api.TokenList{Tokens: []api.TokenInfo{}}
 	for _, t := range list {
 		out.Tokens = append(out.Tokens, tokenInfo(t))
 	}
@@ -481,7 +418,7 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request, c caller) e
 	if err := c.op.Require(model.PermTokens); err != nil {
 		return err
 	}
-	var body tokenBody
+	var body api.TokenRequest
 	if err := decode(w, r, s.maxBody, &body); err != nil {
 		return err
 	}
@@ -490,7 +427,8 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request, c caller) e
 		return err
 	}
 	s.log.Info("token issued", "by", c.op.Name, "id", rec.ID, "name", rec.Operator.Name, "role", rec.Operator.Role)
-	writeJSON(w, http.StatusCreated, NewToken{TokenInfo: tokenInfo(rec), Token: token})
+	writeJSON(w, http.StatusCreated, api.NewToken{ID: rec.ID, Name: rec.Operator.Name, Role: rec.Operator.Role,
+		CreatedAt: rec.CreatedAt, Token: token})
 	return nil
 }
 

@@ -127,3 +127,7 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 
 // Unwrap lets http.ResponseController reach the connection (the export extends its deadline).
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// Registerer is where a part of `pindesk serve` outside the HTTP server (the notice deliverer)
+// registers its series, so they are served on /metrics with the rest.
+func (s *Server) Registerer() prometheus.Registerer { return s.metrics.registry }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pindesk/pindesk/core"
 	"github.com/pindesk/pindesk/model"
 )
 
@@ -167,5 +168,21 @@ func TestTheMatrixCoversSomeKnownRefusals(t *testing.T) {
 				t.Fatalf("got %d, want %d: %s", got.status, c.want, got.body)
 			}
 		})
+	}
+}
+
+// TestOnlyThePortalReadsAPINOverTheAPIEvenOnADemoDatabase: the core lets a trainer read a PIN back
+// on a demo database, for the trainer panel in process; a trainer's token never gets one over HTTP.
+func TestOnlyThePortalReadsAPINOverTheAPIEvenOnADemoDatabase(t *testing.T) {
+	e := newEnv(t, noLimits)
+	if err := core.MarkDemo(context.Background(), e.st); err != nil {
+		t.Fatal(err)
+	}
+	read := pinPath(acct, ada, model.KindMaster) + "/read"
+	if got := e.call(model.OpTrainer, "POST", read, map[string]string{"on_behalf_of": ada}); got.status != 403 {
+		t.Fatalf("a trainer read a PIN over the API: %d %s", got.status, got.body)
+	}
+	if got := e.call(model.OpPortal, "POST", read, map[string]string{"on_behalf_of": ada}); got.status != 200 {
+		t.Fatalf("the portal: %d %s", got.status, got.body)
 	}
 }

@@ -125,6 +125,8 @@ type HolderTx interface {
 	AppendAuditID(ctx context.Context, e model.AuditEvent) (int64, error)
 	// AppendAudit appends an event; it commits or rolls back with everything else.
 	AppendAudit(ctx context.Context, e model.AuditEvent) error
+	// Notify writes n to the outbox (see Outbox); it commits or rolls back with everything else.
+	Notify(ctx context.Context, n model.Notice) error
 }
 
 // Token is an API token's record; the token itself is never stored, only its SHA-256.
@@ -156,9 +158,9 @@ type Store interface {
 	// across goroutines, processes and servers sharing the database.
 	UpdateHolder(ctx context.Context, h model.HolderRef, fn func(HolderTx) error) error
 	// ResetAccount revokes every PIN of the account, clears every lock, hard lock, count and
-	// rolling window, forgets every idempotency key of its holders, and appends e, in one
-	// transaction.
-	ResetAccount(ctx context.Context, accountID string, e model.AuditEvent) (model.ResetResult, error)
+	// rolling window, forgets every idempotency key of its holders, and appends e and writes the
+	// notices to the outbox, in one transaction.
+	ResetAccount(ctx context.Context, accountID string, e model.AuditEvent, notices ...model.Notice) (model.ResetResult, error)
 	// AppendAudit appends an event on its own (a change that touches no holder).
 	AppendAudit(ctx context.Context, e model.AuditEvent) error
 	// Audit returns events matching q, newest first.
@@ -211,6 +213,9 @@ type Store interface {
 	// (model.ErrConflict) a chain that does not verify under the old one, so a rotation never
 	// launders a tampered history; e is then chained under the new key, as is every later append.
 	RekeyPINs(ctx context.Context, reseal func(ref model.HolderRef, sealed []byte) ([]byte, error), rechain ChainFunc, oldCheck, newCheck string, e model.AuditEvent) (int, error)
+
+	// Outbox holds the notices for customers, written by HolderTx.Notify.
+	Outbox
 
 	Close() error
 }

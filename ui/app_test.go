@@ -260,7 +260,9 @@ func TestIdleTimeoutCanBeDisabled(t *testing.T) {
 	}
 }
 
-func TestThePINIsNeverShownAndIsWipedOnSubmit(t *testing.T) {
+// The digits stay in the field's zeroable buffer while the answer is awaited (so that a PIN the
+// server never checked can be sent again), are never drawn, and are wiped by the answer.
+func TestThePINIsNeverShownAndIsWipedOnTheAnswer(t *testing.T) {
 	f := uitest.Scenarios(t, agent)
 	h := newHarness(t, f, Options{})
 	h.openAccount("ACC-1001")
@@ -271,17 +273,17 @@ func TestThePINIsNeverShownAndIsWipedOnSubmit(t *testing.T) {
 		t.Fatalf("typed digits were not taken")
 	}
 	_, pending := h.app.Update(keyMsg("enter"))
-	// Sent but not answered: the field is already wiped and nothing shows the digits.
-	if !h.app.entry.pin.isZero() {
-		t.Fatalf("digits remain in the model after submit: %v", h.app.entry.pin.buf)
-	}
-	h.mustNotSee(uitest.HealthyPIN, "●")
-	if path := findString(h.app, uitest.HealthyPIN); path != "" {
-		t.Fatalf("the PIN is still held in the model at %s", path)
+	// Sent but not answered: only the field's buffer holds the digits, and nothing shows them.
+	h.mustNotSee(uitest.HealthyPIN, "4 8 2")
+	if path := findString(h.app, uitest.HealthyPIN); !strings.HasSuffix(path, ".pin.buf") || findString(h.app.entry.pin, uitest.HealthyPIN) == "" {
+		t.Fatalf("while the answer is awaited the PIN is held at %q, want only in the field's buffer", path)
 	}
 	h.run(pending)
 	h.mustSee("✓ VERIFIED")
 	h.mustNotSee(uitest.HealthyPIN)
+	if !h.app.entry.pin.isZero() {
+		t.Fatalf("digits remain in the model after the answer: %v", h.app.entry.pin.buf)
+	}
 	if path := findString(h.app, uitest.HealthyPIN); path != "" {
 		t.Fatalf("the PIN is held in the model at %s after the answer", path)
 	}
@@ -299,12 +301,29 @@ func TestLeavingThePINFieldForgetsTheDigits(t *testing.T) {
 }
 
 func TestQuitKeys(t *testing.T) {
-	t.Run("q quits at once where no text is typed", func(t *testing.T) {
+	t.Run("q quits at once when no call is in progress", func(t *testing.T) {
+		h := newHarness(t, uitest.Scenarios(t, agent), Options{})
+		h.keys("?", "q")
+		if !h.quit {
+			t.Fatalf("q did not quit from the help with no call")
+		}
+	})
+	t.Run("q asks before it ends a call in progress, and stays on no", func(t *testing.T) {
 		h := newHarness(t, uitest.Scenarios(t, agent), Options{})
 		h.openAccount("ACC-1001")
 		h.keys("q")
+		h.mustSee("A call is in progress. Quit and forget it?")
+		if h.quit {
+			t.Fatalf("q ended the call without asking")
+		}
+		h.keys("n")
+		h.mustSee("Not quitting. The call stays.")
+		if h.quit || h.app.cur != scrAccount {
+			t.Fatalf("answering no quit or left the account")
+		}
+		h.keys("q", "y")
 		if !h.quit {
-			t.Fatalf("q did not quit on the account screen")
+			t.Fatalf("y did not quit")
 		}
 	})
 	t.Run("q is a letter in the search box", func(t *testing.T) {
@@ -314,10 +333,10 @@ func TestQuitKeys(t *testing.T) {
 			t.Fatalf("q quit from the search box")
 		}
 	})
-	t.Run("q is ignored while a PIN is half typed", func(t *testing.T) {
+	t.Run("q asks while a PIN is half typed, and the PIN stays", func(t *testing.T) {
 		h := newHarness(t, uitest.Scenarios(t, agent), Options{})
 		h.openAccount("ACC-1001")
-		h.keys("enter", "type:48", "q")
+		h.keys("enter", "type:48", "q", "n")
 		if h.quit || h.app.entry.pin.Len() != 2 {
 			t.Fatalf("q quit or changed the half-typed PIN")
 		}
@@ -454,10 +473,11 @@ func TestABackendErrorIsSaidAndTheCallStays(t *testing.T) {
 		return nil
 	}
 	h.keys("enter")
-	h.mustSee("✗ The database is busy. The call is kept; try again in a moment.", "Verify Maria Lopez (holder)", "○ ○ ○ ○ ○ ○")
+	// The server did not check the PIN: it is kept, and enter sends it again.
+	h.mustSee("✗ The database is busy. The call is kept; try again in a moment.", "Verify Maria Lopez (holder)", "● ● ● ● ● ●")
 	h.mustNotSee("verify:", "goroutine")
 	f.Hook = nil
-	h.keys("type:"+uitest.HealthyPIN, "enter")
+	h.keys("enter")
 	h.mustSee("✓ VERIFIED")
 }
 

@@ -78,7 +78,7 @@ func (s *auditScreen) update(msg tea.Msg) action {
 		}
 		s.loading = false
 		if msg.err != nil {
-			return say{toneBad, sentence(msg.err)}
+			return sayErr(msg.err)
 		}
 		if msg.older {
 			s.events = append(s.events, msg.events...)

@@ -33,9 +33,35 @@ type searchMsg struct {
 
 type accountMsg struct {
 	tag
-	view model.AccountView
-	now  time.Time
-	err  error
+	view  model.AccountView
+	now   time.Time
+	err   error
+	quiet bool // a background refresh (poll): its failure is not said, only the connection noted
+}
+
+// pollMsg is the timer of the open account's background refresh, for the account it was set for.
+type pollMsg struct {
+	tag
+	account string
+}
+
+// probeMsg is the timer of the offline re-check; probedMsg is its answer.
+type (
+	probeMsg  struct{}
+	probedMsg struct{ err error }
+)
+
+// pinsMsg is a holder's current PINs, read for the trainer panel (demo only).
+type pinsMsg struct {
+	tag
+	account, holder string
+	pins            []shownPIN
+	err             error
+}
+
+type shownPIN struct {
+	kind model.Kind
+	pin  string
 }
 
 type verifyMsg struct {
@@ -128,20 +154,56 @@ func (io *backendCmds) search(call, seq uint64, q string, limit int) tea.Cmd {
 }
 
 func (io *backendCmds) account(call uint64, id string) tea.Cmd {
+	return io.loadAccount(call, id, false)
+}
+
+// poll reloads the open account in the background, so a change made elsewhere (a supervisor's
+// unlock at another desk) shows without the agent pressing r.
+func (io *backendCmds) poll(call uint64, id string) tea.Cmd { return io.loadAccount(call, id, true) }
+
+func (io *backendCmds) loadAccount(call uint64, id string, quiet bool) tea.Cmd {
 	return io.run(func(ctx context.Context) tea.Msg {
 		now, err := io.b.Now(ctx)
 		if err != nil {
-			return accountMsg{tag: tag{call}, err: err}
+			return accountMsg{tag: tag{call}, err: err, quiet: quiet}
 		}
 		v, err := io.b.Account(ctx, id)
-		return accountMsg{tag{call}, safeView(v), now, err}
-	}, func(err error) tea.Msg { return accountMsg{tag: tag{call}, err: err} })
+		return accountMsg{tag{call}, safeView(v), now, err, quiet}
+	}, func(err error) tea.Msg { return accountMsg{tag: tag{call}, err: err, quiet: quiet} })
 }
 
-// verify sends the PIN. The request, and with it the only copy of the PIN outside the backend,
-// lives in this closure until the answer comes back.
+// probe asks the server the time, only to learn whether it answers again.
+func (io *backendCmds) probe() tea.Cmd {
+	return io.run(func(ctx context.Context) tea.Msg {
+		_, err := io.b.Now(ctx)
+		return probedMsg{err}
+	}, func(err error) tea.Msg { return probedMsg{err} })
+}
+
+// readPINs reads a holder's current PINs of the kinds given, for the trainer panel.
+func (io *backendCmds) readPINs(call uint64, reqs []model.PINChange) tea.Cmd {
+	return io.run(func(ctx context.Context) tea.Msg {
+		msg := pinsMsg{tag: tag{call}, account: reqs[0].AccountID, holder: reqs[0].Holder}
+		for _, r := range reqs {
+			pin, err := io.demo.ReadPIN(ctx, r)
+			if err != nil {
+				msg.err = err
+				return msg
+			}
+			msg.pins = append(msg.pins, shownPIN{r.Kind, pin})
+		}
+		return msg
+	}, func(err error) tea.Msg { return pinsMsg{tag: tag{call}, err: err} })
+}
+
+// verify sends the PIN. The request, and with it the only copy of the PIN outside the PIN field,
+// lives in this closure until the answer comes back. A request without an idempotency key gets a
+// new one; a retry of the same PIN comes with the key of its first attempt, so that an attempt
+// whose answer was lost is counted once.
 func (io *backendCmds) verify(call uint64, req model.VerifyRequest) tea.Cmd {
-	req.IdempotencyKey = newKey()
+	if req.IdempotencyKey == "" {
+		req.IdempotencyKey = newKey()
+	}
 	return io.run(func(ctx context.Context) tea.Msg {
 		res, err := io.b.Verify(ctx, req)
 		req.PIN = ""

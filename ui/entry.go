@@ -10,12 +10,16 @@ import (
 )
 
 // entryScreen is the masked PIN field for the holder being verified. Digits only, one dot each;
-// enter sends the PIN and wipes the field at once, so the digits are gone from the model (and the
-// screen) while the answer is awaited.
+// enter sends the PIN. The digits stay in the field's zeroable buffer until the answer: any answer
+// from the core wipes them, but a PIN the server never checked — offline, timed out, busy or rate
+// limited — is kept, so that enter sends it again without the caller reading it out again (under
+// the same idempotency key, so an attempt whose answer was lost counts once). End call, idle and
+// leaving the field wipe it as always.
 type entryScreen struct {
 	c       *common
 	pin     pinInput
-	waiting bool // the PIN is sent; keys other than the global ones are ignored until the answer
+	waiting bool   // the PIN is sent; the root holds the keys typed until the answer
+	key     string // the idempotency key of the PIN in the field, while it is kept for a retry
 	w, h    int
 }
 
@@ -27,10 +31,20 @@ func (s *entryScreen) title() string            { return "verify PIN" }
 func (s *entryScreen) text() textMode           { return textNone }
 func (s *entryScreen) setSize(w, h int)         { s.w, s.h = w, h }
 func (s *entryScreen) setPolicy(p model.Policy) { s.pin.setPolicy(p) }
-func (s *entryScreen) wipe()                    { s.pin.wipe() }
-func (s *entryScreen) reset()                   { s.pin.wipe(); s.waiting = false }
-func (s *entryScreen) start()                   { s.pin.wipe(); s.waiting = false; s.pin.setPolicy(s.c.policy) }
-func (s *entryScreen) answered()                { s.waiting = false }
+func (s *entryScreen) wipe()                    { s.pin.wipe(); s.key = "" }
+func (s *entryScreen) reset()                   { s.wipe(); s.waiting = false }
+func (s *entryScreen) start()                   { s.wipe(); s.waiting = false; s.pin.setPolicy(s.c.policy) }
+
+// answered ends the wait. The PIN is kept for a retry when the server did not check it (keepPIN),
+// and wiped otherwise.
+func (s *entryScreen) answered(err error) (kept bool) {
+	s.waiting = false
+	if err != nil && keepPIN(err) && s.pin.Len() > 0 {
+		return true
+	}
+	s.wipe()
+	return false
+}
 
 func (s *entryScreen) helpTitle() string { return "PIN entry" }
 
@@ -53,6 +67,7 @@ func (s *entryScreen) update(msg tea.Msg) action {
 		if !s.pin.paste(msg.Content) {
 			return say{toneWarn, fmt.Sprintf("The pasted text is not a PIN of %s; nothing was added.", s.c.policyLength())}
 		}
+		s.key = "" // another PIN: another attempt
 		return nil
 	case tea.KeyPressMsg:
 		k := s.c.keys.Entry
@@ -64,6 +79,9 @@ func (s *entryScreen) update(msg tea.Msg) action {
 			return goTo{scrAccount}
 		}
 		if handled, refused := s.pin.update(msg, s.c.keys); handled {
+			if !refused {
+				s.key = "" // the PIN changed: it is another attempt
+			}
 			switch {
 			case !refused:
 				return say{toneNeutral, ""}
@@ -85,12 +103,16 @@ func (s *entryScreen) submit() action {
 	if !s.pin.Complete() {
 		return say{toneWarn, fmt.Sprintf("A PIN has %s; %d typed so far.", s.c.policyLength(), s.pin.Len())}
 	}
+	if s.key == "" {
+		s.key = newKey()
+	}
 	req := model.VerifyRequest{
-		AccountID: call.view.Account.ID,
-		Holder:    call.holder,
-		Caller:    call.caller,
-		PIN:       s.pin.take(), // the field is wiped here: the digits now live only in the request
-		Channel:   call.channel,
+		AccountID:      call.view.Account.ID,
+		Holder:         call.holder,
+		Caller:         call.caller,
+		PIN:            s.pin.value(), // kept in the field until the answer (see entryScreen)
+		Channel:        call.channel,
+		IdempotencyKey: s.key,
 	}
 	call.fixed = true
 	s.waiting = true
@@ -121,7 +143,9 @@ func (s *entryScreen) view() string {
 	b.WriteString("Ask the caller to read their support PIN, and type it:\n\n")
 	b.WriteString("    " + s.pin.view(st) + st.Subtle.Render(fmt.Sprintf("   %d of %s", s.pin.Len(), s.c.policyLength())) + "\n\n")
 	if s.waiting {
-		b.WriteString(st.Subtle.Render("Checking… the digits have been cleared from this screen."))
+		b.WriteString(st.Subtle.Render("Checking… keys typed now are kept for the next screen."))
+	} else if s.key != "" {
+		b.WriteString(st.Subtle.Render("The server did not check this PIN. enter sends it again; ctrl+u clears it."))
 	} else {
 		b.WriteString(st.Subtle.Render("The PIN is never shown and is forgotten as soon as it is sent."))
 	}

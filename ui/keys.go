@@ -37,7 +37,7 @@ type KeyMap struct {
 		Older key.Binding
 	}
 	Trainer struct {
-		Up, Down, Master, OneTime, Temporary, Hour, Day, Restore, Open key.Binding
+		Up, Down, Master, OneTime, Temporary, Minutes, Hour, Day, Restore, Open key.Binding
 	}
 }
 
@@ -108,8 +108,9 @@ func NewKeyMap(role model.OperatorRole) *KeyMap {
 	t.Master = b(k("m"), "m", "new master")
 	t.OneTime = b(k("o"), "o", "new one-time")
 	t.Temporary = b(k("t"), "t", "new temporary")
-	t.Hour = b(k("h"), "h", "+1 hour")
-	t.Day = b(k("d"), "d", "+24 hours")
+	t.Minutes = b(k("n"), "n", "+10 min")
+	t.Hour = b(k("h"), "h", "+1 h")
+	t.Day = b(k("d"), "d", "+24 h")
 	t.Restore = b(k("R"), "R", "restore all")
 	t.Open = b(k("enter"), "enter", "find scenario")
 

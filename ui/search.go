@@ -30,7 +30,10 @@ type searchScreen struct {
 	// openOn is the search whose top result enter should open when it answers: enter pressed
 	// while the results on screen were for an older query (the agent typed ahead).
 	openOn uint64
-	w, h   int
+	// err is why the last search failed (nil when it answered): the view says so rather than
+	// "no account matches", which would tell the agent the account does not exist.
+	err  error
+	w, h int
 }
 
 func newSearchScreen(c *common) *searchScreen {
@@ -87,8 +90,17 @@ func (s *searchScreen) setSize(w, h int) {
 func (s *searchScreen) reset() {
 	s.input.Reset()
 	s.seq++
-	s.shown, s.results, s.more, s.query = s.seq, nil, false, ""
+	s.shown, s.results, s.more, s.query, s.err = s.seq, nil, false, "", nil
 	s.render(0)
+}
+
+// retry sends the query again after a failed search (the server is back).
+func (s *searchScreen) retry() action {
+	if s.err == nil || strings.TrimSpace(s.input.Value()) == "" {
+		return nil
+	}
+	s.seq++
+	return run(s.c.io.search(s.c.call.id, s.seq, strings.TrimSpace(s.input.Value()), searchLimit))
 }
 
 func (s *searchScreen) update(msg tea.Msg) action {
@@ -174,9 +186,10 @@ func (s *searchScreen) answered(msg searchMsg) action {
 		return nil // older than what is on screen
 	}
 	s.shown = msg.seq
+	s.err = msg.err
 	if msg.err != nil {
 		s.openOn = 0
-		return say{toneBad, sentence(msg.err)}
+		return sayErr(msg.err)
 	}
 	prev := ""
 	if i := s.table.Cursor(); i >= 0 && i < len(s.results) {
@@ -199,6 +212,14 @@ func (s *searchScreen) answered(msg searchMsg) action {
 		return say{toneInfo, fmt.Sprintf("No account matches %q.", s.query)}
 	}
 	return s.open()
+}
+
+// selectedNumber is the number of the account selected in the results ("" when none is).
+func (s *searchScreen) selectedNumber() string {
+	if i := s.table.Cursor(); i >= 0 && i < len(s.results) {
+		return s.results[i].Number
+	}
+	return ""
 }
 
 func (s *searchScreen) move(n int) {
@@ -249,6 +270,9 @@ func (s *searchScreen) view() string {
 		return b.String()
 	case len(s.results) == 0 && s.pending():
 		b.WriteString(st.Subtle.Render("Searching…"))
+		return b.String()
+	case len(s.results) == 0 && s.err != nil:
+		b.WriteString(st.tone(toneBad).Render("✗ The search failed, so nothing is known about this query yet.\n  " + sentence(s.err)))
 		return b.String()
 	case len(s.results) == 0:
 		b.WriteString(st.Subtle.Render(fmt.Sprintf("No account matches %q. Check the spelling, or try a phone number or email.", s.query)))

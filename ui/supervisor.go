@@ -179,7 +179,7 @@ func (s *dialogScreen) answered(err error, ok func() string) action {
 	}
 	if err != nil {
 		s.step = stepConfirm
-		return say{toneBad, sentence(err)}
+		return sayErr(err)
 	}
 	s.step = stepDone
 	s.reason.Reset()

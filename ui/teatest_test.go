@@ -117,7 +117,7 @@ func TestProgramLateVerificationAfterEndCall(t *testing.T) {
 	waitFor(t, tm, "Tia Tandem · holder")
 	close(release) // the first caller's answer arrives now
 	<-answered
-	press(tm, "q") // read after the answer: the final model has handled it
+	press(tm, "ctrl+c") // read after the answer: the final model has handled it
 	a := finalApp(t, tm)
 	if a.cur != scrAccount || a.result.ans != nil || a.c.call.view == nil || a.c.call.view.Account.ID != "a7" {
 		t.Fatalf("the late answer reached the next call: screen %v result %v", a.cur, a.result.ans)

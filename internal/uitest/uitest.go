@@ -9,8 +9,10 @@ package uitest
 import (
 	"bytes"
 	"context"
+	"errors"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -37,6 +39,8 @@ type Backend struct {
 	// its main argument. A non-nil error is returned as the operation's error; a hook may also
 	// block, to make an answer late, or panic.
 	Hook func(ctx context.Context, op, arg string) error
+
+	unreachable atomic.Bool // the last hook answered model.ErrUnavailable (see Remote)
 }
 
 // database is one store with a core over it.
@@ -216,9 +220,32 @@ func (b *Backend) Verifies() []model.AuditEvent {
 
 func (b *Backend) hook(ctx context.Context, op, arg string) error {
 	if b.Hook == nil {
+		b.unreachable.Store(false)
 		return nil
 	}
-	return b.Hook(ctx, op, arg)
+	err := b.Hook(ctx, op, arg)
+	b.unreachable.Store(errors.Is(err, model.ErrUnavailable))
+	return err
+}
+
+// Remote is the Backend as the app sees a server it can lose (client.Connection, as client.Remote
+// is): it is unreachable while the Hook answers model.ErrUnavailable, as a Remote is after a
+// connection failure.
+type Remote struct{ *Backend }
+
+var _ client.Connection = Remote{}
+
+func (r Remote) Reachable() bool  { return !r.unreachable.Load() }
+func (r Remote) Endpoint() string { return "https://pindesk.uitest" }
+
+// UnlockElsewhere unlocks a holder as a supervisor at another desk would, through the core.
+func (b *Backend) UnlockElsewhere(accountID, holderID string) {
+	b.t.Helper()
+	sup := model.Operator{Name: "sue", Role: model.OpSupervisor}
+	if err := b.cur().svc.Unlock(context.Background(), sup, model.UnlockRequest{AccountID: accountID, Holder: holderID,
+		Reason: "called back on the number on file"}); err != nil {
+		b.t.Fatalf("uitest: unlock %s/%s: %v", accountID, holderID, err)
+	}
 }
 
 // The client.Backend methods: the hook, then client.Local.
@@ -338,6 +365,13 @@ func (d *Demo) Restore(ctx context.Context) error {
 		d.restore(d.Backend)
 	}
 	return nil
+}
+
+func (d *Demo) ReadPIN(ctx context.Context, req model.PINChange) (string, error) {
+	if err := d.hook(ctx, "readpin", req.AccountID+"/"+req.Holder); err != nil {
+		return "", err
+	}
+	return d.cur().local.ReadPIN(ctx, req)
 }
 
 // Restored counts the calls of Restore.

@@ -70,7 +70,7 @@ func TestTwoServersAppendingAtOnceLeaveAChainThatVerifies(t *testing.T) {
 	}
 }
 
-// The state migration 0005 leaves an older database in — rows without seq or chain, a head with
+// The state migration 0006 leaves an older database in — rows without seq or chain, a head with
 // none — is chained from the genesis value, in id order, on the first open with the key; servers
 // starting together chain it once.
 func TestAnUpgradedHistoryIsChainedOnceOnFirstOpenWithTheKey(t *testing.T) {

@@ -29,7 +29,7 @@ func (s *Store) UpdateHolder(ctx context.Context, ref model.HolderRef, fn func(s
 }
 
 func (s *Store) updateHolderOnce(ctx context.Context, ref model.HolderRef, fn func(store.HolderTx) error) error {
-	h := store.Holder{Ref: ref}
+	var h store.Holder
 	if !storable(ref.AccountID) {
 		return fmt.Errorf("%w: %q", model.ErrUnknownAccount, ref.AccountID)
 	}
@@ -410,7 +410,7 @@ func (s *Store) Holders(ctx context.Context, accountID string) (_ []store.Holder
 // transaction. It takes every holder row's lock first, in a fixed order (so two resets, or a reset
 // and a verification, never deadlock), so a verification in flight finishes before the reset and
 // one that follows sees no PIN.
-func (s *Store) ResetAccount(ctx context.Context, accountID string, e model.AuditEvent) (_ model.ResetResult, err error) {
+func (s *Store) ResetAccount(ctx context.Context, accountID string, e model.AuditEvent, notices ...model.Notice) (_ model.ResetResult, err error) {
 	defer mapped(&err)
 	var res model.ResetResult
 	if !storable(accountID) {
@@ -452,6 +452,11 @@ func (s *Store) ResetAccount(ctx context.Context, accountID string, e model.Audi
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM holder_failures WHERE account_id = $1`, accountID); err != nil {
 			return err
+		}
+		for _, n := range notices {
+			if err := insertNotice(ctx, tx, n); err != nil {
+				return err
+			}
 		}
 		return s.appendAudit(ctx, tx, e)
 	})

@@ -260,7 +260,7 @@ func RunAuditTamper(t *testing.T, newStore func(t *testing.T) store.Store, tampe
 		e := newEnv(t, newStore)
 		e.busyDay()
 		n := e.mustBeIntact().Head.Seq
-		// What migration 0005 leaves: rows and a head without a chain.
+		// What migration 0006 leaves: rows and a head without a chain.
 		tamper(t, e.st, `UPDATE audit SET seq = NULL, chain = NULL`, `UPDATE audit_head SET seq = 0, chain = NULL, time = NULL`)
 		got, err := e.svc.ChainAuditHistory(e.ctx)
 		if err != nil || int64(got) != n {
