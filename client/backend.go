@@ -40,10 +40,11 @@ type Demo interface {
 	ReadPIN(ctx context.Context, req model.PINChange) (string, error)
 }
 
-// AuditChain is implemented by a backend that can verify the audit chain (Local, Remote), so the
+// AuditChain is implemented by a backend that can check the audit chains (Local, Remote), so the
 // audit view can show whether the trail is intact.
 type AuditChain interface {
-	// AuditChainState recomputes the chain: intact through #N, or its first break.
+	// AuditChainState checks the chains through the last event — from where the last check of
+	// the same process (or server) ended — and answers intact through #N, or the first break.
 	AuditChainState(ctx context.Context) (model.AuditChainState, error)
 }
 

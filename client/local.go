@@ -66,9 +66,10 @@ func (l *Local) Audit(ctx context.Context, q model.AuditQuery) ([]model.AuditEve
 	return l.svc.Audit(ctx, l.op, q)
 }
 
-// AuditChainState verifies the whole audit chain.
+// AuditChainState checks the audit chains through the last event, from where this process's last
+// check ended (core.Service.AuditChainState).
 func (l *Local) AuditChainState(ctx context.Context) (model.AuditChainState, error) {
-	return l.svc.VerifyAudit(ctx, l.op, 1, nil)
+	return l.svc.AuditChainState(ctx, l.op)
 }
 
 func (l *Local) Close() error {

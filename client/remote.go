@@ -525,7 +525,7 @@ func (r *Remote) Audit(ctx context.Context, q model.AuditQuery) ([]model.AuditEv
 	return out.Events, nil
 }
 
-// AuditChainState asks the server to verify the whole audit chain.
+// AuditChainState asks the server for the audit chains' state, checked through the last event.
 func (r *Remote) AuditChainState(ctx context.Context) (model.AuditChainState, error) {
 	var out model.AuditChainState
 	if err := r.call(ctx, r.req(ctx).SetResult(&out), api.AuditChain); err != nil {

@@ -89,5 +89,6 @@ func (s *Service) RotateKey(ctx context.Context, op model.Operator, check string
 	if err != nil {
 		return 0, fmt.Errorf("rotate the key: %w", err)
 	}
+	s.forgetChainCheck() // every chain value changed
 	return n, nil
 }

@@ -34,6 +34,8 @@ type Service struct {
 	policy model.Policy
 	log    *slog.Logger
 	keyTTL time.Duration // how long an idempotency key answers
+	// chainCheck is where the audit view's last check of the audit chains ended (auditchain.go).
+	chainCheck chainCheck
 }
 
 // DefaultIdempotencyTTL is how long an idempotency key answers for its request. A client retries
@@ -68,7 +70,7 @@ func New(st store.Store, sealer *secret.Sealer, opts ...Option) (*Service, error
 	if sealer != nil {
 		// Every audit event the store appends is chained under the key file's audit-chain subkey
 		// (store/auditchain.go); the store is given the function, never the key.
-		st.SetAuditChain(sealer.AuditChain)
+		st.SetAuditChain(store.AuditKey{Func: sealer.AuditChain, Check: sealer.Check()})
 	}
 	switch {
 	case s.keyTTL == 0:

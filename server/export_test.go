@@ -42,6 +42,7 @@ var SchemaTypes = map[string]any{
 	"NewToken":        api.NewToken{},
 	"TokenList":       api.TokenList{},
 	"PrunedHolder":    model.PrunedHolder{},
+	"AuditChainHead":  model.AuditChainHead{},
 	"AuditCheckpoint": model.AuditCheckpoint{},
 	"AuditBreak":      model.AuditBreak{},
 	"AuditChainState": model.AuditChainState{},
@@ -55,5 +56,5 @@ var ResponseSchemas = map[string]bool{
 	"HolderState": true, "AccountView": true, "VerifyResult": true, "GeneratedPIN": true,
 	"PINResponse": true, "ResetResult": true, "AuditEvent": true, "AuditResponse": true,
 	"ImportResponse": true, "TokenInfo": true, "NewToken": true, "TokenList": true, "PrunedHolder": true,
-	"AuditCheckpoint": true, "AuditBreak": true, "AuditChainState": true,
+	"AuditChainHead": true, "AuditCheckpoint": true, "AuditBreak": true, "AuditChainState": true,
 }

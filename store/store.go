@@ -166,22 +166,27 @@ type Store interface {
 	// Audit returns events matching q, newest first.
 	Audit(ctx context.Context, q model.AuditQuery) ([]model.AuditEvent, error)
 
-	// The audit chain (auditchain.go).
+	// The audit chains (auditchain.go).
 	//
-	// SetAuditChain gives the store the function that chains every audit event it appends (the core
-	// gives it its sealer's). A store given none refuses to append: an unchained event would read as
-	// one inserted by hand.
-	SetAuditChain(f ChainFunc)
-	// ChainAuditHistory chains, from the genesis value and in id order, the events written before
-	// the chain existed, in one transaction, and returns how many; once the chain has begun it
+	// SetAuditChain gives the store the key every audit event it appends is chained under (the
+	// core gives it its sealer's). A store given none refuses to append: an unchained event would
+	// read as one inserted by hand. An append to a head recorded under another key is refused
+	// (*ChainKeyError).
+	SetAuditChain(k AuditKey)
+	// ChainAuditHistory chains, from the genesis values and in id order, the events written before
+	// the chains existed, in one transaction, and returns how many; once the chains have begun it
 	// changes nothing (an unchained row after that is a forgery for verification to report).
 	ChainAuditHistory(ctx context.Context) (int, error)
-	// AuditHead returns the chain head (Chain nil before the history is chained).
-	AuditHead(ctx context.Context) (AuditHead, error)
-	// ScanAudit calls fn with each stored event in id order (the order they were appended in),
-	// from the first with seq ≥ from (every row, chained or not, when from ≤ 1), holding no more
-	// than one in memory. An error from fn stops the scan and is returned.
-	ScanAudit(ctx context.Context, from int64, fn func(ChainedEvent) error) error
+	// AuditHeads returns every chain's head, in chain order (Value nil before the history is
+	// chained).
+	AuditHeads(ctx context.Context) ([]AuditHead, error)
+	// AuditAnchors returns, for every chain in chain order, its last chained event with an id
+	// below before (Seq 0, Value nil, when it has none).
+	AuditAnchors(ctx context.Context, before int64) ([]AuditHead, error)
+	// ScanAudit calls fn with each stored event with an id above after, in id order (the order
+	// they were appended in), in one snapshot, holding no more than one in memory. An error from
+	// fn stops the scan and is returned.
+	ScanAudit(ctx context.Context, after int64, fn func(ChainedEvent) error) error
 
 	// Tokens for the REST server.
 	CreateToken(ctx context.Context, t Token) error
@@ -208,10 +213,12 @@ type Store interface {
 	// run beside; it returns how many PIN rows it re-sealed. A reseal error, or a recorded check
 	// other than oldCheck (another rotation ran first: model.ErrConflict), changes nothing.
 	//
-	// The audit chain's key comes from the key file too: given rechain (the new key's chain
+	// The audit chains' key comes from the key file too: given rechain (the new key's chain
 	// function), the same transaction re-chains every audit event under it, refusing
 	// (model.ErrConflict) a chain that does not verify under the old one, so a rotation never
-	// launders a tampered history; e is then chained under the new key, as is every later append.
+	// launders a tampered history, and records newCheck in every head; e is then chained under
+	// the new key, as is every later append of this store. Another process still holding the old
+	// key is refused its appends from then on (*ChainKeyError).
 	RekeyPINs(ctx context.Context, reseal func(ref model.HolderRef, sealed []byte) ([]byte, error), rechain ChainFunc, oldCheck, newCheck string, e model.AuditEvent) (int, error)
 
 	// Outbox holds the notices for customers, written by HolderTx.Notify.

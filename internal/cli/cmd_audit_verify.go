@@ -28,22 +28,24 @@ func (a *app) auditVerifyCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "verify [--from N] [--checkpoint FILE]",
 		Short: "Recompute the audit chain and report the first event changed, deleted, inserted or reordered",
-		Long: `verify recomputes the audit chain: every audit event carries a sequence number and a chain
-value, an HMAC (under a key derived from the key file) over the event and the value before it, so
-an event changed, deleted, inserted or reordered in the database breaks the chain from there on.
+		Long: `verify recomputes the audit chains: the audit trail is split into 16 chains by account,
+and every event carries its place in its chain and a chain value, an HMAC (under a key derived
+from the key file) over the event and the value before it in its chain, so an event changed,
+deleted, inserted or reordered in the database breaks its chain from there on.
 
-It reports "intact through #N", or the first break and what it looks like: a gap in the sequence
-(deleted), a sequence number out of order (reordered), an event without a chain value (inserted),
-or a chain value that does not match with the sequence intact (changed). It exits 1 when the
-chain is broken.
+It reports "intact through #N" (events are numbered by id, the order of the whole trail), or the
+first break and what it looks like: a gap in a chain (deleted), a chain's events out of order
+(reordered), an event without a chain value (inserted), or a chain value that does not match
+with the chain in order (changed). It exits 1 when a chain is broken.
 
---from N starts at event #N, trusting the stored value of #N-1 (quicker, for a chain verified
-before up to there).
+--from N starts at event #N, trusting in each chain the stored value of its last event before
+#N (quicker, for chains verified before up to there).
 
---checkpoint FILE also checks the chain reaches the checkpoint in FILE (the last line of a file
-written by 'pindesk admin audit checkpoint' or 'pindesk serve --audit-checkpoint-file') with the
-same value. Someone who can write the database but lacks the key file cannot recompute the
-chain; a checkpoint kept elsewhere also catches one who has both and rewrote the history.`,
+--checkpoint FILE also checks every chain reaches its head in the checkpoint in FILE (the last
+line of a file written by 'pindesk admin audit checkpoint' or 'pindesk serve
+--audit-checkpoint-file') with the same value. Someone who can write the database but lacks the
+key file cannot recompute a chain; a checkpoint kept elsewhere also catches one who has both and
+rewrote the history.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if from < 0 {
@@ -68,11 +70,11 @@ chain; a checkpoint kept elsewhere also catches one who has both and rewrote the
 				return err
 			}
 			if st.Break != nil {
-				fmt.Fprintf(a.out, "Broken at #%d (%s): %s\n", st.Break.Seq, st.Break.Kind, st.Break.Detail)
+				fmt.Fprintf(a.out, "Broken at %s (%s): %s\n", st.Break.Where(), st.Break.Kind, st.Break.Detail)
 				if st.Through >= st.From {
 					fmt.Fprintf(a.out, "Intact from #%d through #%d.\n", st.From, st.Through)
 				}
-				return fmt.Errorf("%w at #%d (%s)", errAuditBroken, st.Break.Seq, st.Break.Kind)
+				return fmt.Errorf("%w at %s (%s)", errAuditBroken, st.Break.Where(), st.Break.Kind)
 			}
 			if st.Through < st.From {
 				fmt.Fprintln(a.out, "No audit events to verify.")
@@ -80,12 +82,12 @@ chain; a checkpoint kept elsewhere also catches one who has both and rewrote the
 				fmt.Fprintf(a.out, "Intact through #%d (%d events checked from #%d).\n", st.Through, st.Events, st.From)
 			}
 			if cp != nil {
-				fmt.Fprintf(a.out, "Reaches the checkpoint #%d of %s with its value.\n", cp.Seq, cp.Time.In(a.loc).Format("2006-01-02 15:04:05"))
+				fmt.Fprintf(a.out, "Reaches the checkpoint of %s with its values.\n", cp.Time.In(a.loc).Format("2006-01-02 15:04:05"))
 			}
 			return nil
 		},
 	}
-	cmd.Flags().Int64Var(&from, "from", 1, "start at this event (sequence number)")
+	cmd.Flags().Int64Var(&from, "from", 1, "start at the event with this id")
 	cmd.Flags().StringVar(&cpFile, "checkpoint", "", "a checkpoint file the chain must reach")
 	return cmd
 }
@@ -94,11 +96,12 @@ func (a *app) auditCheckpointCommand() *cobra.Command {
 	var out string
 	cmd := &cobra.Command{
 		Use:   "checkpoint [--out FILE]",
-		Short: "Print the latest audit checkpoint (sequence number, chain value, time) as one JSON line",
-		Long: `checkpoint prints the head of the audit chain — the last event's sequence number, chain value
-and time — as one JSON line, or writes it to FILE (--out). Keep it apart from the database (another
-machine, a ticket, a printout): 'pindesk admin audit verify --checkpoint FILE' then catches a
-history rewritten even by someone holding the key file and the database both.`,
+		Short: "Print the latest audit checkpoint (every chain's head and the time) as one JSON line",
+		Long: `checkpoint prints the heads of the audit chains — for each of the 16 chains, its last event's
+place and chain value — with the time, as one JSON line, or writes it to FILE (--out). Keep it
+apart from the database (another machine, a ticket, a printout): 'pindesk admin audit verify
+--checkpoint FILE' then catches a history rewritten even by someone holding the key file and the
+database both.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
@@ -121,7 +124,7 @@ history rewritten even by someone holding the key file and the database both.`,
 			if err := os.WriteFile(out, b.Bytes(), 0o600); err != nil {
 				return fmt.Errorf("write the checkpoint: %w", err)
 			}
-			fmt.Fprintf(a.errOut, "Checkpoint #%d written to %s.\n", cp.Seq, out)
+			fmt.Fprintf(a.errOut, "Checkpoint of %d chain heads written to %s.\n", len(cp.Heads), out)
 			return nil
 		},
 	}
@@ -180,8 +183,8 @@ func readCheckpoint(path string) (model.AuditCheckpoint, error) {
 	}
 	dec := json.NewDecoder(strings.NewReader(last))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&cp); err != nil || cp.Seq < 1 || cp.Chain == "" {
-		return cp, usagef("the checkpoint file %s does not end with a checkpoint line ({\"seq\":…,\"chain\":…,\"time\":…}) as 'pindesk admin audit checkpoint' writes", path)
+	if err := dec.Decode(&cp); err != nil || len(cp.Heads) == 0 || cp.Time.IsZero() {
+		return cp, usagef("the checkpoint file %s does not end with a checkpoint line ({\"time\":…,\"heads\":[{\"chain\":…,\"seq\":…,\"value\":…},…]}) as 'pindesk admin audit checkpoint' writes", path)
 	}
 	return cp, nil
 }
@@ -200,7 +203,7 @@ func auditCheckpoints(ctx context.Context, svc *core.Service, every time.Duratio
 		if err != nil {
 			logger.Error("audit checkpoint", "file", file, "err", err)
 		} else {
-			logger.Info("audit checkpoint", "file", file, "seq", cp.Seq)
+			logger.Info("audit checkpoint", "file", file, "heads", len(cp.Heads))
 		}
 		select {
 		case <-ctx.Done():

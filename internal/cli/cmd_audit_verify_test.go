@@ -33,11 +33,11 @@ func TestAuditVerifyReportsAnIntactChainOrTheFirstEventTamperedWith(t *testing.T
 		t.Fatal(err)
 	}
 	var cp model.AuditCheckpoint
-	if err := json.Unmarshal(b, &cp); err != nil || cp.Seq != 4 || len(cp.Chain) != 64 || cp.Time.IsZero() {
+	if err := json.Unmarshal(b, &cp); err != nil || cp.Events() != 4 || len(cp.Heads) != 16 || len(cp.Heads[0].Value) != 64 || cp.Time.IsZero() {
 		t.Fatalf("checkpoint %q: %+v, %v", b, cp, err)
 	}
 	out, _ = d.ok("", "admin", "audit", "verify", "--checkpoint", cpFile)
-	if !strings.Contains(out, "Reaches the checkpoint #4") {
+	if !strings.Contains(out, "Reaches the checkpoint of ") {
 		t.Fatalf("verify --checkpoint: %q", out)
 	}
 
@@ -46,7 +46,7 @@ func TestAuditVerifyReportsAnIntactChainOrTheFirstEventTamperedWith(t *testing.T
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if _, err := db.Exec(`UPDATE audit SET outcome = 'verified' WHERE seq = 3`); err != nil {
+	if _, err := db.Exec(`UPDATE audit SET outcome = 'verified' WHERE id = 3`); err != nil {
 		t.Fatal(err)
 	}
 	code, out, errOut := d.run("", "admin", "audit", "verify")
@@ -95,11 +95,11 @@ func TestServeAppendsAuditCheckpointsOnItsSchedule(t *testing.T) {
 	}
 	for _, l := range lines {
 		var cp model.AuditCheckpoint
-		if err := json.Unmarshal([]byte(l), &cp); err != nil || cp.Seq != 1 {
+		if err := json.Unmarshal([]byte(l), &cp); err != nil || cp.Events() != 1 {
 			t.Fatalf("line %q: %+v, %v", l, cp, err)
 		}
 	}
-	if out, _ := d.ok("", "admin", "audit", "verify", "--checkpoint", cpFile); !strings.Contains(out, "Reaches the checkpoint #1") {
+	if out, _ := d.ok("", "admin", "audit", "verify", "--checkpoint", cpFile); !strings.Contains(out, "Reaches the checkpoint of ") {
 		t.Fatalf("verify against the schedule's file: %q", out)
 	}
 }

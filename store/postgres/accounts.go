@@ -88,6 +88,9 @@ func (s *Store) ImportAccounts(ctx context.Context, accounts []model.Account, op
 				return fmt.Errorf("import accounts: %w", err)
 			}
 		}
+		if err := lockAuditHeads(ctx, tx, plan.Events); err != nil {
+			return err
+		}
 		for _, e := range plan.Events {
 			if err := s.appendAudit(ctx, tx, e); err != nil {
 				return err

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -19,25 +20,26 @@ func (s *Store) appendAudit(ctx context.Context, db dbtx, e model.AuditEvent) er
 }
 
 // appendAuditID appends e and returns its id. Every audit row is written here, inside the caller's
-// transaction: it locks the chain head (the single row of audit_head) — the last lock the
-// transaction takes, since every caller appends after its other writes, so a transaction holding
-// the head waits for no other lock and cannot deadlock with one holding a holder's row and waiting
-// for the head — chains e after it, and inserts e and moves the head in one statement. Appends of
-// every server sharing the database thus chain one after another, and the head is held only for
-// the rest of the transaction: two round trips and the commit.
+// transaction: it locks its chain's head (one row of audit_head) — the last lock the transaction
+// takes, since every caller appends after its other writes, so a transaction holding a head waits
+// for no other lock and cannot deadlock with one holding a holder's row and waiting for the head
+// — chains e after it, and inserts e and moves the head in one statement. Appends to one chain
+// from every server sharing the database thus follow one another, appends to other chains commit
+// beside them, and a head is held only for the rest of its transaction: two round trips and the
+// commit.
 func (s *Store) appendAuditID(ctx context.Context, db dbtx, e model.AuditEvent) (int64, error) {
-	return s.appendAuditWith(ctx, db, s.chainFunc(), e)
+	return s.appendAuditWith(ctx, db, s.auditKey(), e)
 }
 
-// appendAuditWith is appendAuditID chaining with f.
-func (s *Store) appendAuditWith(ctx context.Context, db dbtx, f store.ChainFunc, e model.AuditEvent) (int64, error) {
+// appendAuditWith is appendAuditID chaining under k.
+func (s *Store) appendAuditWith(ctx context.Context, db dbtx, k store.AuditKey, e model.AuditEvent) (int64, error) {
 	if e.Time.IsZero() {
 		return 0, fmt.Errorf("%w: an audit event needs a time", model.ErrInvalidInput)
 	}
 	if !storable(e.Operator, e.AccountID, e.Holder, e.Caller, e.Outcome, e.Reason, string(e.Role), string(e.Channel), string(e.Action), string(e.Kind)) {
 		return 0, fmt.Errorf("%w: an audit event's text must be UTF-8 without NUL characters", model.ErrInvalidInput)
 	}
-	if f == nil {
+	if k.Func == nil {
 		return 0, store.ErrNoAuditChain
 	}
 	var left *int32
@@ -57,31 +59,64 @@ func (s *Store) appendAuditWith(ctx context.Context, db dbtx, f store.ChainFunc,
 		}
 		return id, nil
 	}
+	c := store.ChainOf(e.AccountID)
 	var seq int64
 	var prev []byte
-	if err := db.QueryRow(ctx, `SELECT seq, chain FROM audit_head WHERE id = 1 FOR UPDATE`).Scan(&seq, &prev); err != nil {
+	var check *string
+	// A head not yet chained is not locked here (FOR UPDATE locks only the rows returned): the
+	// history is chained first, under every head locked in chain order, so two first appends to
+	// different chains cannot each hold one head and wait for the other's.
+	err := db.QueryRow(ctx, `SELECT seq, chain, key_check FROM audit_head WHERE id = $1 AND chain IS NOT NULL FOR UPDATE`, c).Scan(&seq, &prev, &check)
+	if errors.Is(err, pgx.ErrNoRows) {
+		heads, _, herr := chainHistory(ctx, db, k)
+		if herr != nil {
+			return 0, herr
+		}
+		seq, prev, check, err = heads[c].Seq, heads[c].Value, &heads[c].KeyID, nil
+	}
+	if err != nil {
 		return 0, fmt.Errorf("append audit event: lock the chain head: %w", err)
 	}
-	if prev == nil {
-		// A database whose history was never chained: chain it first, in this transaction.
-		head, _, err := chainHistory(ctx, db, f)
-		if err != nil {
-			return 0, err
-		}
-		seq, prev = head.Seq, head.Chain
+	recorded := ""
+	if check != nil {
+		recorded = *check
+	}
+	if err := store.CheckChainKey(k, recorded); err != nil {
+		return 0, err
 	}
 	seq++
 	// PostgreSQL keeps microseconds: e.Time is already the time it will hold, and hashed so.
-	chain := f(prev, store.CanonicalAudit(nil, seq, e))
-	err := db.QueryRow(ctx, `WITH head AS (UPDATE audit_head SET seq = $14, chain = $15, time = $1 WHERE id = 1)
-		INSERT INTO audit (time, operator, role, channel, account_id, holder, caller, action, kind, outcome, attempts_left, reason, replay_of, seq, chain)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id`,
+	chain := k.Func(prev, store.CanonicalAudit(nil, c, seq, e))
+	err = db.QueryRow(ctx, `WITH head AS (UPDATE audit_head SET seq = $15, chain = $16, time = $1 WHERE id = $14)
+		INSERT INTO audit (time, operator, role, channel, account_id, holder, caller, action, kind, outcome, attempts_left, reason, replay_of, chain_id, seq, chain)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id`,
 		e.Time, e.Operator, string(e.Role), string(e.Channel), e.AccountID, e.Holder, e.Caller,
-		string(e.Action), string(e.Kind), e.Outcome, left, e.Reason, e.ReplayOf, seq, chain).Scan(&id)
+		string(e.Action), string(e.Kind), e.Outcome, left, e.Reason, e.ReplayOf, c, seq, chain).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("append audit event: %w", err)
 	}
 	return id, nil
+}
+
+// lockAuditHeads locks the heads of the chains events will be appended to, in chain order, for a
+// transaction that appends to several (an import): two such transactions then queue on their
+// first common head instead of each holding one the other waits for.
+func lockAuditHeads(ctx context.Context, db dbtx, events []model.AuditEvent) error {
+	var chains []int16
+	seen := map[int]bool{}
+	for _, e := range events {
+		if c := store.ChainOf(e.AccountID); !seen[c] {
+			seen[c] = true
+			chains = append(chains, int16(c))
+		}
+	}
+	if len(chains) < 2 {
+		return nil
+	}
+	if _, err := db.Exec(ctx, `SELECT 1 FROM audit_head WHERE id = ANY($1) ORDER BY id FOR UPDATE`, chains); err != nil {
+		return fmt.Errorf("lock the audit chain heads: %w", err)
+	}
+	return nil
 }
 
 // storedTime is t as a timestamptz column gives it back: UTC, whole microseconds.

@@ -50,8 +50,9 @@ import (
 // Store is a store.Store on a PostgreSQL database.
 type Store struct {
 	pool *pgxpool.Pool
-	// chain links each audit event to the one before (SetAuditChain); nil until the core sets it.
-	chain atomic.Pointer[store.ChainFunc]
+	// chain links each audit event to the one before in its chain (SetAuditChain); nil until the
+	// core sets it.
+	chain atomic.Pointer[store.AuditKey]
 	// unchained appends audit events as before the chain existed (no seq, no chain, no head): set
 	// only by the benchmarks that weigh the chain against its absence.
 	unchained bool

@@ -101,22 +101,23 @@ func (s *Store) RekeyPINs(ctx context.Context, reseal func(ref model.HolderRef, 
 			return err
 		}
 		n = len(all)
-		f := s.chainFunc()
-		if rechain != nil && f != nil {
-			// The head is locked here, last, as every append locks it.
-			if err := rechainAudit(ctx, tx, f, rechain); err != nil {
+		k := s.auditKey()
+		if rechain != nil && k.Func != nil {
+			// The heads are locked here, last, as every append locks its own.
+			next := store.AuditKey{Func: rechain, Check: newCheck}
+			if err := rechainAudit(ctx, tx, k, next); err != nil {
 				return err
 			}
-			f = rechain
+			k = next
 		}
-		_, err = s.appendAuditWith(ctx, tx, f, e)
+		_, err = s.appendAuditWith(ctx, tx, k, e)
 		return err
 	})
 	if err != nil {
 		return 0, fmt.Errorf("re-key PINs: %w", err)
 	}
 	if rechain != nil {
-		s.SetAuditChain(rechain) // the database's chain is under the new key now
+		s.SetAuditChain(store.AuditKey{Func: rechain, Check: newCheck}) // the database's chains are under the new key now
 	}
 	return n, nil
 }

@@ -40,6 +40,7 @@ type Sealer struct {
 	aead  cipher.AEAD
 	mac   []byte // the idempotency subkey (derive.go)
 	chain []byte // the audit-chain subkey (derive.go)
+	check string // the key's check value (CheckValue)
 }
 
 // New returns a Sealer for a 32-byte key.
@@ -55,7 +56,7 @@ func New(key []byte) (*Sealer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Sealer{aead: aead, mac: derive(key, idempotencyLabel), chain: derive(key, auditChainLabel)}, nil
+	return &Sealer{aead: aead, mac: derive(key, idempotencyLabel), chain: derive(key, auditChainLabel), check: CheckValue(key)}, nil
 }
 
 // Seal encrypts pin for the holder named by binding.

@@ -18,55 +18,58 @@ func (s *Store) appendAudit(ctx context.Context, tx *sql.Tx, e model.AuditEvent)
 	return err
 }
 
-// appendAuditID appends e and returns its id. Every audit row is written here: it takes the chain
-// head (under the write lock every write transaction holds), chains e after it, and moves the head
-// in the same transaction, so a rolled-back write, or a savepoint of the group commit rolled back
-// to, leaves the head where it was.
+// appendAuditID appends e and returns its id. Every audit row is written here: it reads its
+// chain's head (under the write lock every write transaction holds), chains e after it, and moves
+// the head in the same transaction, so a rolled-back write, or a savepoint of the group commit
+// rolled back to, leaves the head where it was.
 func (s *Store) appendAuditID(ctx context.Context, tx *sql.Tx, e model.AuditEvent) (int64, error) {
-	return s.appendAuditWith(ctx, tx, s.chainFunc(), e)
+	return s.appendAuditWith(ctx, tx, s.auditKey(), e)
 }
 
-// appendAuditWith is appendAuditID chaining with f.
-func (s *Store) appendAuditWith(ctx context.Context, tx *sql.Tx, f store.ChainFunc, e model.AuditEvent) (int64, error) {
+// appendAuditWith is appendAuditID chaining under k.
+func (s *Store) appendAuditWith(ctx context.Context, tx *sql.Tx, k store.AuditKey, e model.AuditEvent) (int64, error) {
 	if e.Time.IsZero() {
 		return 0, fmt.Errorf("%w: an audit event needs a time", model.ErrInvalidInput)
 	}
-	if f == nil {
+	if k.Func == nil {
 		return 0, store.ErrNoAuditChain
 	}
-	var seq, id int64
-	var chain []byte
-	var err error
 	if s.unchained {
-		id, err = s.insertAudit(ctx, tx, e, nil, nil)
-		return id, err
+		return s.insertAudit(ctx, tx, e, nil, nil, nil)
 	}
+	c := store.ChainOf(e.AccountID)
+	var seq int64
 	var prev []byte
-	if err := s.ws.txQueryRow(ctx, tx, sqlAuditHead).Scan(&seq, &prev); err != nil {
+	var check sql.NullString
+	if err := s.ws.txQueryRow(ctx, tx, sqlAuditHead, c).Scan(&seq, &prev, &check); err != nil {
 		return 0, fmt.Errorf("append audit: read the chain head: %w", mapErr(err))
 	}
 	if prev == nil {
 		// A database whose history was never chained (a fresh one, or one from before the chain,
 		// opened without ChainAuditHistory): chain it first, in this transaction.
-		head, _, err := chainHistory(ctx, tx, f)
+		heads, _, err := chainHistory(ctx, tx, k)
 		if err != nil {
 			return 0, err
 		}
-		seq, prev = head.Seq, head.Chain
+		seq, prev, check = heads[c].Seq, heads[c].Value, sql.NullString{String: heads[c].KeyID, Valid: true}
+	}
+	if err := store.CheckChainKey(k, check.String); err != nil {
+		return 0, err
 	}
 	e.Time = e.Time.UTC()
 	seq++
-	chain = f(prev, store.CanonicalAudit(nil, seq, e))
-	if id, err = s.insertAudit(ctx, tx, e, seq, chain); err != nil {
+	chain := k.Func(prev, store.CanonicalAudit(nil, c, seq, e))
+	id, err := s.insertAudit(ctx, tx, e, c, seq, chain)
+	if err != nil {
 		return 0, err
 	}
-	if _, err := s.ws.txExec(ctx, tx, sqlMoveAuditHead, seq, chain, nanos(e.Time)); err != nil {
+	if _, err := s.ws.txExec(ctx, tx, sqlMoveAuditHead, seq, chain, nanos(e.Time), c); err != nil {
 		return 0, fmt.Errorf("append audit: move the chain head: %w", mapErr(err))
 	}
 	return id, nil
 }
 
-func (s *Store) insertAudit(ctx context.Context, tx *sql.Tx, e model.AuditEvent, seq, chain any) (int64, error) {
+func (s *Store) insertAudit(ctx context.Context, tx *sql.Tx, e model.AuditEvent, chainID, seq, chain any) (int64, error) {
 	var left, replayOf any
 	if e.AttemptsLeft != nil {
 		left = *e.AttemptsLeft
@@ -76,7 +79,7 @@ func (s *Store) insertAudit(ctx context.Context, tx *sql.Tx, e model.AuditEvent,
 	}
 	res, err := s.ws.txExec(ctx, tx, sqlAppendAudit,
 		nanos(e.Time), e.Operator, string(e.Role), string(e.Channel), e.AccountID, e.Holder, e.Caller,
-		string(e.Action), string(e.Kind), e.Outcome, left, e.Reason, replayOf, seq, chain)
+		string(e.Action), string(e.Kind), e.Outcome, left, e.Reason, replayOf, chainID, seq, chain)
 	if err != nil {
 		return 0, fmt.Errorf("append audit: %w", mapErr(err))
 	}

@@ -103,21 +103,22 @@ func (s *Store) RekeyPINs(ctx context.Context, reseal func(ref model.HolderRef, 
 				return mapErr(err)
 			}
 		}
-		f := s.chainFunc()
-		if rechain != nil && f != nil {
-			if err := rechainAudit(ctx, tx, f, rechain); err != nil {
+		k := s.auditKey()
+		if rechain != nil && k.Func != nil {
+			next := store.AuditKey{Func: rechain, Check: newCheck}
+			if err := rechainAudit(ctx, tx, k, next); err != nil {
 				return err
 			}
-			f = rechain
+			k = next
 		}
-		_, err = s.appendAuditWith(ctx, tx, f, e)
+		_, err = s.appendAuditWith(ctx, tx, k, e)
 		return err
 	})
 	if err != nil {
 		return 0, fmt.Errorf("re-key PINs: %w", err)
 	}
 	if rechain != nil {
-		s.SetAuditChain(rechain) // the database's chain is under the new key now
+		s.SetAuditChain(store.AuditKey{Func: rechain, Check: newCheck}) // the database's chains are under the new key now
 	}
 	return n, nil
 }

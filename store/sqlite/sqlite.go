@@ -84,8 +84,9 @@ type Store struct {
 	// guard refuses every read and write once the file at path is no longer the one opened
 	// (guard.go); nil for an in-memory database.
 	guard *fileGuard
-	// chain links each audit event to the one before (SetAuditChain); nil until the core sets it.
-	chain atomic.Pointer[store.ChainFunc]
+	// chain links each audit event to the one before in its chain (SetAuditChain); nil until the
+	// core sets it.
+	chain atomic.Pointer[store.AuditKey]
 	// unchained appends audit events as before the chain existed (no seq, no chain, no head): set
 	// only by the benchmarks that weigh the chain against its absence.
 	unchained bool

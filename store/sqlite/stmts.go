@@ -58,10 +58,10 @@ const (
 	sqlSweepIdempotent  = `DELETE FROM idempotency WHERE expires_at <= ?`
 	sqlForgetIdempotent = `DELETE FROM idempotency WHERE account_id = ? AND holder_id = ? AND NOT (scope = ? AND key = ?)`
 	sqlAppendAudit      = `INSERT INTO audit
-		(time, operator, role, channel, account_id, holder, caller, action, kind, outcome, attempts_left, reason, replay_of, seq, chain)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-	sqlAuditHead         = `SELECT seq, chain FROM audit_head WHERE id = 1`
-	sqlMoveAuditHead     = `UPDATE audit_head SET seq = ?, chain = ?, time = ? WHERE id = 1`
+		(time, operator, role, channel, account_id, holder, caller, action, kind, outcome, attempts_left, reason, replay_of, chain_id, seq, chain)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	sqlAuditHead         = `SELECT seq, chain, key_check FROM audit_head WHERE id = ?`
+	sqlMoveAuditHead     = `UPDATE audit_head SET seq = ?, chain = ?, time = ? WHERE id = ?`
 	sqlSavepoint         = `SAVEPOINT w`
 	sqlRollbackSavepoint = `ROLLBACK TO w`
 	sqlReleaseSavepoint  = `RELEASE w`
