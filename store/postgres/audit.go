@@ -60,6 +60,26 @@ func (s *Store) appendAuditWith(ctx context.Context, db dbtx, k store.AuditKey, 
 		return id, nil
 	}
 	c := store.ChainOf(e.AccountID)
+	if h := s.heads[c].Load(); h != nil && h.check == k.Check {
+		// This store appended the chain's last event it knows of: chain on from it, moving the head
+		// only if it is still there. Another server's append (or this store's, rolled back) since
+		// leaves the head elsewhere: then nothing is written, and the head is read under its lock.
+		seq := h.seq + 1
+		chain := k.Func(h.value, store.CanonicalAudit(nil, c, seq, e))
+		err := db.QueryRow(ctx, `WITH head AS (UPDATE audit_head SET seq = $15, chain = $16, time = $1 WHERE id = $14 AND seq = $17 AND chain = $18 RETURNING 1)
+			INSERT INTO audit (time, operator, role, channel, account_id, holder, caller, action, kind, outcome, attempts_left, reason, replay_of, chain_id, seq, chain)
+			SELECT $1::timestamptz, $2::text, $3::text, $4::text, $5::text, $6::text, $7::text, $8::text, $9::text, $10::text, $11::integer, $12::text, $13::bigint, $14::smallint, $15::bigint, $16::bytea
+			WHERE EXISTS (SELECT FROM head) RETURNING id`,
+			e.Time, e.Operator, string(e.Role), string(e.Channel), e.AccountID, e.Holder, e.Caller,
+			string(e.Action), string(e.Kind), e.Outcome, left, e.Reason, e.ReplayOf, c, seq, chain, h.seq, h.value).Scan(&id)
+		if err == nil {
+			s.heads[c].Store(&cachedHead{seq: seq, value: chain, check: k.Check})
+			return id, nil
+		}
+		if !errors.Is(err, pgx.ErrNoRows) {
+			return 0, fmt.Errorf("append audit event: %w", err)
+		}
+	}
 	var seq int64
 	var prev []byte
 	var check *string
@@ -95,7 +115,16 @@ func (s *Store) appendAuditWith(ctx context.Context, db dbtx, k store.AuditKey, 
 	if err != nil {
 		return 0, fmt.Errorf("append audit event: %w", err)
 	}
+	s.heads[c].Store(&cachedHead{seq: seq, value: chain, check: k.Check})
 	return id, nil
+}
+
+// cachedHead is a chain's head as this store last moved it: a hint, checked by the next append's
+// statement, never trusted.
+type cachedHead struct {
+	seq   int64
+	value []byte
+	check string
 }
 
 // lockAuditHeads locks the heads of the chains events will be appended to, in chain order, for a

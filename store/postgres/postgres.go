@@ -56,6 +56,9 @@ type Store struct {
 	// unchained appends audit events as before the chain existed (no seq, no chain, no head): set
 	// only by the benchmarks that weigh the chain against its absence.
 	unchained bool
+	// heads is where this store last left each chain (audit.go, appendAuditID): its next append
+	// to the chain tries that head first, in one statement, without reading it under a lock.
+	heads [store.AuditChains]atomic.Pointer[cachedHead]
 }
 
 var _ store.Store = (*Store)(nil)
