@@ -28,7 +28,7 @@ func (a *app) auditVerifyCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "verify [--from N] [--checkpoint FILE]",
 		Short: "Recompute the audit chain and report the first event changed, deleted, inserted or reordered",
-		Long: `verify recomputes the audit chains: the audit trail is split into 16 chains by account,
+		Long: `verify recomputes the audit chains: the audit trail is split into 64 chains by account,
 and every event carries its place in its chain and a chain value, an HMAC (under a key derived
 from the key file) over the event and the value before it in its chain, so an event changed,
 deleted, inserted or reordered in the database breaks its chain from there on.
@@ -97,7 +97,7 @@ func (a *app) auditCheckpointCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "checkpoint [--out FILE]",
 		Short: "Print the latest audit checkpoint (every chain's head and the time) as one JSON line",
-		Long: `checkpoint prints the heads of the audit chains — for each of the 16 chains, its last event's
+		Long: `checkpoint prints the heads of the audit chains — for each of the 64 chains, its last event's
 place and chain value — with the time, as one JSON line, or writes it to FILE (--out). Keep it
 apart from the database (another machine, a ticket, a printout): 'pindesk admin audit verify
 --checkpoint FILE' then catches a history rewritten even by someone holding the key file and the

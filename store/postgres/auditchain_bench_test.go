@@ -11,7 +11,7 @@ import (
 )
 
 // BenchmarkVerifyChainedVsUnchainedPostgres: durable verifications per second on two servers
-// (two stores) sharing a database, 8 callers on 32 holders (32 accounts, over the 16 chains), with
+// (two stores) sharing a database, 8 callers on 32 holders (32 accounts, over the 64 chains), with
 // the audit chains — an append queues on its chain's head, behind appends for accounts of the
 // same chain only — as a share of the same floor appending as before the chains.
 // The two floors run in alternating rounds, so both see the same load on a shared machine:

@@ -1,4 +1,4 @@
--- The audit chains (issue 12, store/auditchain.go): each event's chain (chain_id, 0..15: a hash of
+-- The audit chains (issue 12, store/auditchain.go): each event's chain (chain_id, 0..63: a hash of
 -- its account), its place in that chain (seq, 1, 2, 3 … without gaps per chain) and its chain
 -- value, an HMAC under a subkey of the key file over the event and the value before it in its
 -- chain. NULL on rows written before this migration: migrations have no key, so those rows are
@@ -16,10 +16,10 @@ CREATE UNIQUE INDEX audit_chain_seq ON audit (chain_id, seq);
 -- other lock after it, and cannot deadlock with one that holds a holder's row and waits for the
 -- head. chain and key_check are NULL until the history is chained.
 CREATE TABLE audit_head (
-    id        smallint PRIMARY KEY CHECK (id BETWEEN 0 AND 15),
+    id        smallint PRIMARY KEY CHECK (id BETWEEN 0 AND 63),
     seq       bigint NOT NULL,
     chain     bytea,
     time      timestamptz,
     key_check text
 );
-INSERT INTO audit_head (id, seq) SELECT g, 0 FROM generate_series(0, 15) AS g;
+INSERT INTO audit_head (id, seq) SELECT g, 0 FROM generate_series(0, 63) AS g;
