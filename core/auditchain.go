@@ -138,7 +138,7 @@ func (s *Service) verify(ctx context.Context, anchors []anchor, after int64, rec
 	if err != nil {
 		return nil, err
 	}
-	v := &chainVerifier{f: s.sealer.AuditChain, heads: heads,
+	v := &chainVerifier{f: s.sealer.AuditChainer(), heads: heads,
 		st: model.AuditChainState{From: after + 1, Head: checkpoint(heads, s.Now()), CheckedAt: s.Now()}}
 	if cp != nil {
 		if v.cp, err = checkpointValues(cp); err != nil {

@@ -51,3 +51,16 @@ func (s *Sealer) AuditChain(prev, canonical []byte) []byte {
 	m.Write(canonical)
 	return m.Sum(nil)
 }
+
+// AuditChainer returns AuditChain for one goroutine: it keeps one HMAC and resets it for every
+// value, sparing the key schedule a new HMAC costs, for a verifier that computes a million values
+// in a row. It must not be called from two goroutines at once.
+func (s *Sealer) AuditChainer() func(prev, canonical []byte) []byte {
+	m := hmac.New(sha256.New, s.chain)
+	return func(prev, canonical []byte) []byte {
+		m.Reset()
+		m.Write(prev)
+		m.Write(canonical)
+		return m.Sum(nil)
+	}
+}

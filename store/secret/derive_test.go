@@ -43,6 +43,12 @@ func TestTheAuditChainIsKeyedUnderASubkeyOfItsOwn(t *testing.T) {
 	if len(a) != 32 || !bytes.Equal(a, s.AuditChain([]byte("prev"), []byte("event"))) {
 		t.Fatal("the chain value is not a stable HMAC-SHA256")
 	}
+	chainer := s.AuditChainer()
+	for range 2 { // reset between values
+		if !bytes.Equal(chainer([]byte("prev"), []byte("event")), a) {
+			t.Fatal("the one-goroutine chainer computes another value")
+		}
+	}
 	other, _ := New(bytes.Repeat([]byte{8}, KeySize))
 	if bytes.Equal(a, other.AuditChain([]byte("prev"), []byte("event"))) {
 		t.Fatal("another key chains alike")
