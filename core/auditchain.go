@@ -11,6 +11,7 @@ import (
 
 	"github.com/pindesk/pindesk/model"
 	"github.com/pindesk/pindesk/store"
+	"github.com/pindesk/pindesk/store/secret"
 )
 
 // ChainAuditHistory chains the audit events written before the chains existed (an upgrade), from
@@ -150,6 +151,10 @@ func (s *Service) verify(ctx context.Context, anchors []anchor, after int64, rec
 		// Nothing chained yet (the history is chained when a pindesk holding the key opens it).
 		v.st.Intact = true
 		return v, nil
+	}
+	if check := s.sealer.Check(); heads[0].KeyID != check {
+		// Every value would mismatch: say why, rather than report the first event as changed.
+		return nil, fmt.Errorf("verify the audit chain: %w", &store.ChainKeyError{Held: secret.KeyID(check), Recorded: secret.KeyID(heads[0].KeyID)})
 	}
 	for c := range v.pos {
 		p := &v.pos[c]

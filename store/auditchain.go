@@ -77,7 +77,7 @@ type ChainKeyError struct {
 }
 
 func (e *ChainKeyError) Error() string {
-	return fmt.Sprintf("append audit event: the audit chain is kept under key id %s, but this process holds key id %s (the key was rotated since it started): restart it with the current key file",
+	return fmt.Sprintf("the audit chain is kept under key id %s, but this process holds key id %s (the key was rotated since it started): restart it with the current key file",
 		e.Recorded, e.Held)
 }
 
@@ -86,7 +86,7 @@ func (e *ChainKeyError) Unwrap() error { return secret.ErrKeyFault }
 // CheckChainKey refuses an append under k to a head recorded under the check value recorded.
 func CheckChainKey(k AuditKey, recorded string) error {
 	if recorded != k.Check {
-		return &ChainKeyError{Held: secret.KeyID(k.Check), Recorded: secret.KeyID(recorded)}
+		return fmt.Errorf("append audit event: %w", &ChainKeyError{Held: secret.KeyID(k.Check), Recorded: secret.KeyID(recorded)})
 	}
 	return nil
 }

@@ -246,6 +246,8 @@ func (a *App) update(msg tea.Msg) tea.Cmd {
 	case auditMsg:
 		a.clearBusy()
 		return a.apply(a.audit.update(msg))
+	case auditChainMsg:
+		return a.apply(a.audit.update(msg))
 	case generateMsg:
 		a.clearBusy()
 		return tea.Batch(a.apply(a.trainer.update(msg)), a.reload())

@@ -13,7 +13,10 @@ import (
 const auditPage = 100
 
 // auditScreen is the open account's audit trail, newest first, in a scrollable viewport. Older
-// pages are fetched on request (o), by the id of the oldest event shown.
+// pages are fetched on request (o), by the id of the oldest event shown. A line above it tells
+// whether the whole trail's audit chains are intact, checked each time the view opens: the
+// backend checks only the events appended since its last check (client.AuditChain), so opening
+// the view stays quick however long the history.
 type auditScreen struct {
 	c       *common
 	vp      viewport.Model
@@ -21,7 +24,15 @@ type auditScreen struct {
 	events  []model.AuditEvent
 	loading bool
 	end     bool // no older events
+	chain   chainLine
 	w, h    int
+}
+
+// chainLine is the audit chains' state as the view shows it.
+type chainLine struct {
+	checking bool
+	state    *model.AuditChainState
+	err      error
 }
 
 func newAuditScreen(c *common) *auditScreen {
@@ -31,14 +42,14 @@ func newAuditScreen(c *common) *auditScreen {
 func (s *auditScreen) title() string  { return "audit trail" }
 func (s *auditScreen) text() textMode { return textNone }
 func (s *auditScreen) reset() {
-	s.account, s.events, s.loading, s.end = "", nil, false, false
+	s.account, s.events, s.loading, s.end, s.chain = "", nil, false, false, chainLine{}
 	s.render()
 }
 
 func (s *auditScreen) setSize(w, h int) {
 	s.w, s.h = w, h
 	s.vp.SetWidth(w)
-	s.vp.SetHeight(max(h-3, 1))
+	s.vp.SetHeight(max(h-4, 1))
 	s.render()
 }
 
@@ -67,11 +78,21 @@ func (s *auditScreen) open() action {
 	s.account, s.events, s.loading, s.end = v.Account.ID, nil, true, false
 	s.vp.GotoTop()
 	s.render()
-	return run(s.c.io.audit(s.c.call.id, model.AuditQuery{AccountID: s.account, Limit: auditPage}))
+	chain := s.c.io.auditChain(s.c.call.id)
+	s.chain = chainLine{checking: chain != nil}
+	return run(tea.Batch(s.c.io.audit(s.c.call.id, model.AuditQuery{AccountID: s.account, Limit: auditPage}), chain))
 }
 
 func (s *auditScreen) update(msg tea.Msg) action {
 	switch msg := msg.(type) {
+	case auditChainMsg:
+		if s.account == "" {
+			return nil
+		}
+		s.chain = chainLine{err: msg.err}
+		if msg.err == nil {
+			s.chain.state = &msg.state
+		}
 	case auditMsg:
 		if msg.account != s.account {
 			return nil
@@ -174,5 +195,25 @@ func (s *auditScreen) view() string {
 	if v := s.c.call.view; v != nil {
 		head += " of " + v.Account.Number + " · " + v.Account.Name
 	}
-	return st.Title.Render(head) + "\n" + st.Subtle.Render(fmt.Sprintf("Newest first · %d events shown · PINs are never recorded", len(s.events))) + "\n" + s.vp.View()
+	return st.Title.Render(head) + "\n" + st.Subtle.Render(fmt.Sprintf("Newest first · %d events shown · PINs are never recorded", len(s.events))) + "\n" +
+		clip(s.chainText(), s.w) + "\n" + s.vp.View()
+}
+
+// chainText is the line on the audit chains: the whole trail's, not only this account's.
+func (s *auditScreen) chainText() string {
+	st := s.c.st
+	c := s.chain
+	switch {
+	case c.checking:
+		return st.Subtle.Render("… checking the audit chain")
+	case c.err != nil:
+		return st.tone(toneWarn).Render("? audit chain not checked: " + sentence(c.err))
+	case c.state == nil:
+		return ""
+	case c.state.Break != nil:
+		return st.tone(toneBad).Render(fmt.Sprintf("✗ audit chain broken at %s (%s)", c.state.Break.Where(), c.state.Break.Kind))
+	case c.state.Through == 0:
+		return st.tone(toneGood).Render("✓ audit chain intact (no events yet)")
+	}
+	return st.tone(toneGood).Render(fmt.Sprintf("✓ audit chain intact through #%d", c.state.Through))
 }

@@ -93,6 +93,13 @@ type auditMsg struct {
 	err     error
 }
 
+// auditChainMsg is the audit chains' state, for the audit view's line.
+type auditChainMsg struct {
+	tag
+	state model.AuditChainState
+	err   error
+}
+
 type generateMsg struct {
 	tag
 	holder string
@@ -238,6 +245,20 @@ func (io *backendCmds) audit(call uint64, q model.AuditQuery) tea.Cmd {
 		ev, err := io.b.Audit(ctx, q)
 		return auditMsg{tag{call}, q.AccountID, q.BeforeID != 0, safeEvents(ev), err}
 	}, func(err error) tea.Msg { return auditMsg{tag: tag{call}, account: q.AccountID, err: err} })
+}
+
+// auditChain checks the audit chains, when the backend can (client.AuditChain); nil when not.
+// The check covers the events since the backend's last one (core.Service.AuditChainState), so it
+// stays cheap on a long history.
+func (io *backendCmds) auditChain(call uint64) tea.Cmd {
+	ac, ok := io.b.(client.AuditChain)
+	if !ok {
+		return nil
+	}
+	return io.run(func(ctx context.Context) tea.Msg {
+		st, err := ac.AuditChainState(ctx)
+		return auditChainMsg{tag{call}, st, err}
+	}, func(err error) tea.Msg { return auditChainMsg{tag: tag{call}, err: err} })
 }
 
 func (io *backendCmds) generate(call uint64, req model.PINChange) tea.Cmd {

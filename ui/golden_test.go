@@ -60,6 +60,7 @@ func TestGoldenScreens(t *testing.T) {
 		{"pin_entry_half_typed", agent, false, []string{"type:ACC-1005", "enter", "enter", "type:264"}},
 		{"unlock_reason", supervisor, false, []string{"type:ACC-1004", "enter", "u", "type:called back on file number"}},
 		{"unlock_confirm", supervisor, false, []string{"type:ACC-1004", "enter", "u", "type:called back on file number", "enter"}},
+		{"audit_supervisor", supervisor, false, []string{"type:ACC-1004", "enter", "a"}},
 		{"help_agent", agent, false, []string{"?"}},
 		{"help_supervisor", supervisor, false, []string{"?"}},
 		{"trainer_panel", trainer, true, []string{"type:ACC-1002", "enter", "ctrl+t"}},

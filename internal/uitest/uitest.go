@@ -330,6 +330,16 @@ func (b *Backend) Audit(ctx context.Context, q model.AuditQuery) ([]model.AuditE
 	return b.cur().local.Audit(ctx, q)
 }
 
+var _ client.AuditChain = (*Backend)(nil)
+
+// AuditChainState checks the audit chains, as client.Local does.
+func (b *Backend) AuditChainState(ctx context.Context) (model.AuditChainState, error) {
+	if err := b.hook(ctx, "auditchain", ""); err != nil {
+		return model.AuditChainState{}, err
+	}
+	return b.cur().local.AuditChainState(ctx)
+}
+
 // Demo is a Backend that also plays the trainer's demo controls (client.Demo), over databases
 // marked as the demo's. Restore starts a fresh database and calls the function it was given, which
 // typically seeds it again.
