@@ -12,8 +12,8 @@ package sqlite
 
 import (
 	"context"
-	"fmt"
 	"database/sql"
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
