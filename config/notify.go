@@ -32,6 +32,9 @@ type Notify struct {
 	EmailEvents      string // comma-separated notice types emailed; "all" for every type
 	ReportURL        string // where a customer says "that wasn't me" (the portal)
 	DeskName         string // how emails name the desk
+	// DisputeRevokes is which PINs a customer's dispute revokes: "one-time+temporary" or "all"
+	// (see model.DisputeRevokes). It applies wherever the core runs, delivery or not.
+	DisputeRevokes string
 }
 
 // Defaults of the notify settings.
@@ -98,12 +101,14 @@ func init() {
 		str("notify.email_events", `comma-separated notice types that are emailed, or "all"`, typeString, func(s *Settings) *string { return &s.Notify.EmailEvents }),
 		str("notify.report_url", `where a customer reports "that wasn't me" (your portal), named in every email`, typeString, func(s *Settings) *string { return &s.Notify.ReportURL }),
 		str("notify.desk_name", "how notice emails name your desk", typeString, func(s *Settings) *string { return &s.Notify.DeskName }),
+		str("notify.dispute_revokes", `which PINs a customer's "that wasn't me" revokes on the account: one-time+temporary or all`, typeString, func(s *Settings) *string { return &s.Notify.DisputeRevokes }),
 	)
 }
 
 func defaultNotify() Notify {
 	return Notify{Timeout: DefaultNotifyTimeout, Lease: DefaultNotifyLease, RetryFor: DefaultNotifyRetryFor,
-		SMTPPort: DefaultSMTPPort, SMTPTLS: "starttls", EmailEvents: "all", DeskName: DefaultDeskName}
+		SMTPPort: DefaultSMTPPort, SMTPTLS: "starttls", EmailEvents: "all", DeskName: DefaultDeskName,
+		DisputeRevokes: string(model.RevokeShortLived)}
 }
 
 func (n Notify) validate(origin map[string]string) []error {
@@ -126,6 +131,9 @@ func (n Notify) validate(origin map[string]string) []error {
 	}
 	if n.RetryFor < time.Minute || n.RetryFor > 30*24*time.Hour {
 		bad("notify.retry_for", "%v must lie within 1m..720h", n.RetryFor)
+	}
+	if _, err := model.ParseDisputeRevokes(n.DisputeRevokes); err != nil {
+		bad("notify.dispute_revokes", "%q (want one-time+temporary or all)", n.DisputeRevokes)
 	}
 	if n.SMTPHost == "" {
 		return errs

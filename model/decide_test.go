@@ -95,10 +95,10 @@ func TestCountedFillsAttemptsLeftAndTheLock(t *testing.T) {
 func TestPermissionsGiveEachRoleTheLeastItNeeds(t *testing.T) {
 	allowed := map[OperatorRole][]Permission{
 		OpAgent:      {PermSearch, PermView, PermVerify},
-		OpSupervisor: {PermSearch, PermView, PermVerify, PermUnlock, PermReset, PermAudit},
-		OpTrainer:    {PermSearch, PermView, PermVerify, PermUnlock, PermReset, PermAudit, PermChange},
-		OpPortal:     {PermView, PermChange, PermReadPIN, PermUnlock},
-		OpAdmin:      {PermSearch, PermView, PermChange, PermUnlock, PermReset, PermAudit, PermTokens, PermImport},
+		OpSupervisor: {PermSearch, PermView, PermVerify, PermUnlock, PermReset, PermAudit, PermClearDispute},
+		OpTrainer:    {PermSearch, PermView, PermVerify, PermUnlock, PermReset, PermAudit, PermChange, PermClearDispute},
+		OpPortal:     {PermView, PermChange, PermReadPIN, PermUnlock, PermDispute},
+		OpAdmin:      {PermSearch, PermView, PermChange, PermUnlock, PermReset, PermAudit, PermTokens, PermImport, PermClearDispute},
 	}
 	for role, perms := range allowed {
 		for _, p := range Permissions {

@@ -194,6 +194,8 @@ type Store interface {
 
 	// Outbox holds the notices for customers, written by HolderTx.Notify.
 	Outbox
+	// Disputes are the customers' "that wasn't me" (see Disputes).
+	Disputes
 
 	Close() error
 }
