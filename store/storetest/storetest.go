@@ -47,6 +47,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("trainer rights follow the demo marker", func(t *testing.T) { runDemoRights(t, newStore) })
 	t.Run("verification channels", func(t *testing.T) { runCallChannels(t, newStore) })
 	t.Run("outbox", func(t *testing.T) { runOutbox(t, newStore) })
+	t.Run("disputes", func(t *testing.T) { runDisputes(t, newStore) })
 }
 
 // RunSearch runs only the search and import part of the suite, for an implementation that has
