@@ -23,6 +23,8 @@ type Backend interface {
 	Clear(ctx context.Context, req model.PINChange) error
 	Unlock(ctx context.Context, req model.UnlockRequest) error
 	ResetAccount(ctx context.Context, req model.ResetRequest) (model.ResetResult, error)
+	// ClearDispute lifts an account's DISPUTED mark with a reason (a supervisor's).
+	ClearDispute(ctx context.Context, req model.ClearDisputeRequest) error
 	Audit(ctx context.Context, q model.AuditQuery) ([]model.AuditEvent, error)
 	// Now is the backend's clock, so times to expiry are counted from the same instant it uses.
 	Now(ctx context.Context) (time.Time, error)

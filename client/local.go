@@ -62,6 +62,15 @@ func (l *Local) ResetAccount(ctx context.Context, req model.ResetRequest) (model
 	return l.svc.ResetAccount(ctx, l.op, req)
 }
 
+// Dispute is the customer's "that wasn't me" (the portal's; the app never disputes).
+func (l *Local) Dispute(ctx context.Context, req model.DisputeRequest) (model.DisputeResult, error) {
+	return l.svc.Dispute(ctx, l.op, req)
+}
+
+func (l *Local) ClearDispute(ctx context.Context, req model.ClearDisputeRequest) error {
+	return l.svc.ClearDispute(ctx, l.op, req)
+}
+
 func (l *Local) Audit(ctx context.Context, q model.AuditQuery) ([]model.AuditEvent, error) {
 	return l.svc.Audit(ctx, l.op, q)
 }

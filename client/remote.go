@@ -497,6 +497,30 @@ func (r *Remote) ResetAccount(ctx context.Context, rr model.ResetRequest) (model
 	return out, nil
 }
 
+// Dispute is the customer's "that wasn't me" (a portal token's; the app never disputes).
+func (r *Remote) Dispute(ctx context.Context, d model.DisputeRequest) (model.DisputeResult, error) {
+	if err := present("account id", d.AccountID); err != nil {
+		return model.DisputeResult{}, err
+	}
+	var out model.DisputeResult
+	req := r.req(ctx).SetResult(&out).SetBody(api.DisputeRequest{Event: d.EventID, Text: d.Text, Channel: d.Channel})
+	if err := r.call(ctx, req, api.Dispute, d.AccountID); err != nil {
+		return model.DisputeResult{}, err
+	}
+	return out, nil
+}
+
+func (r *Remote) ClearDispute(ctx context.Context, c model.ClearDisputeRequest) error {
+	if err := present("account id", c.AccountID); err != nil {
+		return err
+	}
+	if err := present("dispute id", c.DisputeID); err != nil {
+		return err
+	}
+	req := r.req(ctx).SetBody(api.ReasonRequest{Reason: c.Reason, Channel: c.Channel})
+	return r.call(ctx, req, api.ClearDispute, c.AccountID, c.DisputeID)
+}
+
 func auditParams(req *resty.Request, q model.AuditQuery) {
 	if q.AccountID != "" {
 		req.SetQueryParam("account", q.AccountID)

@@ -319,6 +319,10 @@ func (b *Backend) ResetAccount(ctx context.Context, req model.ResetRequest) (r m
 	return r, err
 }
 
+func (b *Backend) ClearDispute(ctx context.Context, req model.ClearDisputeRequest) error {
+	return b.with(func(l *client.Local) error { return l.ClearDispute(ctx, req) })
+}
+
 func (b *Backend) Audit(ctx context.Context, q model.AuditQuery) (e []model.AuditEvent, err error) {
 	err = b.with(func(l *client.Local) error { e, err = l.Audit(ctx, q); return err })
 	return e, err

@@ -42,6 +42,9 @@ var SchemaTypes = map[string]any{
 	"NewToken":       api.NewToken{},
 	"TokenList":      api.TokenList{},
 	"PrunedHolder":   model.PrunedHolder{},
+	"Dispute":        model.Dispute{},
+	"DisputeRequest": api.DisputeRequest{},
+	"DisputeResult":  model.DisputeResult{},
 }
 
 // ResponseSchemas names the schemas of what the server writes, whose required properties must be
@@ -52,4 +55,5 @@ var ResponseSchemas = map[string]bool{
 	"HolderState": true, "AccountView": true, "VerifyResult": true, "GeneratedPIN": true,
 	"PINResponse": true, "ResetResult": true, "AuditEvent": true, "AuditResponse": true,
 	"ImportResponse": true, "TokenInfo": true, "NewToken": true, "TokenList": true, "PrunedHolder": true,
+	"Dispute": true, "DisputeResult": true,
 }

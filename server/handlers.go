@@ -73,6 +73,9 @@ func (s *Server) account(w http.ResponseWriter, r *http.Request, c caller) error
 	if view.Account.Contacts == nil {
 		view.Account.Contacts = []model.Contact{}
 	}
+	if view.Disputes == nil {
+		view.Disputes = []model.Dispute{}
+	}
 	for i := range view.Holders {
 		if view.Holders[i].PINs == nil {
 			view.Holders[i].PINs = []model.PINState{}
@@ -270,6 +273,40 @@ func (s *Server) reset(w http.ResponseWriter, r *http.Request, c caller) error {
 		return err
 	}
 	writeJSON(w, http.StatusOK, res)
+	return nil
+}
+
+// dispute is the customer's "that wasn't me" (model.Dispute). The permission is checked before the
+// body is read, so a role that may not dispute learns nothing of what the body would have done.
+func (s *Server) dispute(w http.ResponseWriter, r *http.Request, c caller) error {
+	if err := c.op.Require(model.PermDispute); err != nil {
+		return err
+	}
+	var body api.DisputeRequest
+	if err := decode(w, r, s.maxBody, &body); err != nil {
+		return err
+	}
+	res, err := s.core.Dispute(r.Context(), c.op, model.DisputeRequest{AccountID: r.PathValue("account"),
+		EventID: body.Event, Text: body.Text, Channel: body.Channel})
+	if err != nil {
+		return err
+	}
+	s.log.Warn("notice disputed by the customer", "operator", c.op.Name, "account", clip(res.AccountID), "dispute", res.ID, "notice", res.EventID)
+	writeJSON(w, http.StatusCreated, res)
+	return nil
+}
+
+func (s *Server) clearDispute(w http.ResponseWriter, r *http.Request, c caller) error {
+	var body api.ReasonRequest
+	if err := decode(w, r, s.maxBody, &body); err != nil {
+		return err
+	}
+	err := s.core.ClearDispute(r.Context(), c.op, model.ClearDisputeRequest{AccountID: r.PathValue("account"),
+		DisputeID: r.PathValue("dispute"), Reason: body.Reason, Channel: body.Channel})
+	if err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
 

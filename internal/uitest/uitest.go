@@ -323,6 +323,13 @@ func (b *Backend) ResetAccount(ctx context.Context, req model.ResetRequest) (mod
 	return b.cur().local.ResetAccount(ctx, req)
 }
 
+func (b *Backend) ClearDispute(ctx context.Context, req model.ClearDisputeRequest) error {
+	if err := b.hook(ctx, "clear_dispute", req.AccountID); err != nil {
+		return err
+	}
+	return b.cur().local.ClearDispute(ctx, req)
+}
+
 func (b *Backend) Audit(ctx context.Context, q model.AuditQuery) ([]model.AuditEvent, error) {
 	if err := b.hook(ctx, "audit", q.AccountID); err != nil {
 		return nil, err
