@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -53,7 +54,7 @@ func (s *accountScreen) ShortHelp() []key.Binding {
 
 func (s *accountScreen) FullHelp() [][]key.Binding {
 	k := s.c.keys.Account
-	return [][]key.Binding{{k.Choose, k.Up, k.Down, k.Unlock, k.Reset, k.Audit, k.Refresh}}
+	return [][]key.Binding{{k.Choose, k.Up, k.Down, k.Unlock, k.Reset, k.Audit, k.Refresh, k.ClearDispute}}
 }
 
 // rows are the holders the agent can pick. The account-wide holder is left out while it has no
@@ -137,6 +138,11 @@ func (s *accountScreen) update(msg tea.Msg) action {
 		return openDialog{kind: dialogUnlock, holder: h.Holder.ContactID}
 	case key.Matches(km, k.Reset):
 		return openDialog{kind: dialogReset}
+	case key.Matches(km, k.ClearDispute):
+		if len(v.Disputes) == 0 {
+			return say{toneInfo, "This account has no open dispute: nothing to clear."}
+		}
+		return openDialog{kind: dialogClearDispute, holder: v.Disputes[0].ID}
 	case key.Matches(km, k.Audit):
 		return goTo{scrAudit}
 	case key.Matches(km, k.Refresh):
@@ -167,7 +173,12 @@ func (s *accountScreen) view() string {
 	} else {
 		b.WriteString(st.Subtle.Render(fmt.Sprintf("PIN: %s · %d wrong tries lock it.", s.c.policyLength(), s.c.policy.MaxFailures)) + "\n")
 	}
-	b.WriteString("\n")
+	// The banner takes the blank line's place, so the screen keeps its height at 80×24.
+	if len(v.Disputes) > 0 {
+		b.WriteString(st.tone(toneBad).Render(clip(disputeBanner(v, s.c.loc, s.c.keys.Account.ClearDispute.Enabled()), s.w)) + "\n")
+	} else {
+		b.WriteString("\n")
+	}
 
 	if s.picking {
 		b.WriteString(st.Bold.Render("Account-wide PIN — which contact is giving it?") + "\n")
@@ -259,4 +270,19 @@ func (c *common) policyLength() string {
 		return fmt.Sprintf("%d digits", p.MinLength)
 	}
 	return fmt.Sprintf("%d to %d digits", p.MinLength, p.MaxLength)
+}
+
+// disputeBanner tells every agent that the customer disputed a notice ("that wasn't me"): since
+// when, about whom, and for a supervisor the key that clears it. It shows nothing the customer
+// wrote: that is in the audit trail.
+func disputeBanner(v *model.AccountView, loc *time.Location, mayClear bool) string {
+	d := v.Disputes[0]
+	text := "⚠ DISPUTED " + stamp(d.Time, loc) + " · " + holderName(v.Account, d.Holder) + " says: that wasn't me"
+	if n := len(v.Disputes); n > 1 {
+		text += fmt.Sprintf(" (+%d more)", n-1)
+	}
+	if mayClear {
+		text += " · D clears"
+	}
+	return text
 }

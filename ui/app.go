@@ -235,7 +235,7 @@ func (a *App) update(msg tea.Msg) tea.Cmd {
 		return a.onAccount(msg)
 	case verifyMsg:
 		return a.onVerify(msg)
-	case unlockMsg, resetMsg:
+	case unlockMsg, resetMsg, clearDisputeMsg:
 		a.clearBusy()
 		cmd := a.apply(a.dialog.update(msg))
 		if a.dialog.done() {

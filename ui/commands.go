@@ -85,6 +85,11 @@ type resetMsg struct {
 	err     error
 }
 
+type clearDisputeMsg struct {
+	tag
+	err error
+}
+
 type auditMsg struct {
 	tag
 	account string
@@ -224,6 +229,12 @@ func (io *backendCmds) unlock(call uint64, req model.UnlockRequest) tea.Cmd {
 	return io.run(func(ctx context.Context) tea.Msg {
 		return unlockMsg{tag{call}, req.Holder, io.b.Unlock(ctx, req)}
 	}, func(err error) tea.Msg { return unlockMsg{tag{call}, req.Holder, err} })
+}
+
+func (io *backendCmds) clearDispute(call uint64, req model.ClearDisputeRequest) tea.Cmd {
+	return io.run(func(ctx context.Context) tea.Msg {
+		return clearDisputeMsg{tag{call}, io.b.ClearDispute(ctx, req)}
+	}, func(err error) tea.Msg { return clearDisputeMsg{tag{call}, err} })
 }
 
 func (io *backendCmds) reset(call uint64, req model.ResetRequest) tea.Cmd {

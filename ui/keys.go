@@ -20,6 +20,7 @@ type KeyMap struct {
 	Account struct {
 		Choose, Up, Down, Unlock, Reset, Audit, Refresh key.Binding
 		Move                                            key.Binding
+		ClearDispute                                    key.Binding // a supervisor clears the DISPUTED mark
 	}
 	Entry struct {
 		Digits, Submit, Delete, Clear key.Binding
@@ -77,6 +78,7 @@ func NewKeyMap(role model.OperatorRole) *KeyMap {
 	a.Audit = b(k("a"), "a", "audit")
 	a.Refresh = b(k("r"), "r", "reload")
 	a.Move = b(k("up", "down", "k", "j"), "↑/↓", "choose")
+	a.ClearDispute = b(k("D"), "D", "clear dispute")
 
 	e := &km.Entry
 	e.Digits = b(k("0", "1", "2", "3", "4", "5", "6", "7", "8", "9"), "0-9", "PIN digits")
@@ -123,6 +125,9 @@ func NewKeyMap(role model.OperatorRole) *KeyMap {
 	}
 	if !role.Permits(model.PermAudit) {
 		a.Audit.SetEnabled(false)
+	}
+	if !role.Permits(model.PermClearDispute) {
+		a.ClearDispute.SetEnabled(false)
 	}
 	return km
 }
