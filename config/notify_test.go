@@ -27,6 +27,7 @@ func TestBadNotifySettingsAreRefusedNamingTheSetting(t *testing.T) {
 		{"a webhook over plain http to another machine", env{"PINDESK_NOTIFY_WEBHOOK_URLS": "http://hooks.example/x"}, "notify.webhook_urls"},
 		{"a webhook URL carrying a password", env{"PINDESK_NOTIFY_WEBHOOK_URLS": "https://u:pw@hooks.example/x"}, "notify.webhook_urls"},
 		{"a lease shorter than two sends", env{"PINDESK_NOTIFY_LEASE": "15s"}, "notify.lease"},
+		{"a dispute that revokes an unknown set of PINs", env{"PINDESK_NOTIFY_DISPUTE_REVOKES": "master"}, "notify.dispute_revokes"},
 		{"mail in the clear to another machine", with(map[string]string{"PINDESK_NOTIFY_SMTP_HOST": "smtp.example"}), "notify.smtp_tls"},
 		{"an unknown TLS mode", with(map[string]string{"PINDESK_NOTIFY_SMTP_TLS": "ssl"}), "notify.smtp_tls"},
 		{"a port out of range", with(map[string]string{"PINDESK_NOTIFY_SMTP_PORT": "70000"}), "notify.smtp_port"},

@@ -9,8 +9,8 @@ package uitest
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"errors"
+	"fmt"
 	"slices"
 	"sync"
 	"sync/atomic"
