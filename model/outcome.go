@@ -34,3 +34,31 @@ type VerifyResult struct {
 
 // Counted reports whether this outcome counted as a failed attempt.
 func (r VerifyResult) Counted() bool { return r.Outcome == OutcomeMismatch }
+
+// HolderCheck is what a caller's verification did with one holder whose PIN the caller may give.
+type HolderCheck struct {
+	Holder       string `json:"holder"` // a contact id, or "account"
+	AttemptsLeft int    `json:"attempts_left"`
+	// Counted: the entry was compared with the holder's PINs, matched none, and counted as a
+	// failure against it.
+	Counted     bool       `json:"counted,omitempty"`
+	LockedSince *time.Time `json:"locked_since,omitempty"` // set when locked, including by this attempt
+	HardLocked  bool       `json:"hard_locked,omitempty"`
+}
+
+// CallerVerifyResult is the answer to a caller's verification (CallerVerifyRequest). The embedded
+// VerifyResult is the answer as a whole; MatchedHolder says whose PIN matched, Compared and
+// Skipped what was done with each holder. For a mismatch, AttemptsLeft is the most left on any
+// holder compared (the tries before nothing is left to compare) and LockedSince is set once every
+// holder the caller may give a PIN of is locked.
+type CallerVerifyResult struct {
+	VerifyResult
+	Caller string `json:"caller"`
+	// MatchedHolder is whose PIN the entry equalled (verified, expired or spent): the caller's id,
+	// or "account" for the account-wide PIN.
+	MatchedHolder string `json:"matched_holder,omitempty"`
+	// Compared are the holders whose PINs the entry was compared with, the caller's own first.
+	Compared []HolderCheck `json:"compared"`
+	// Skipped are the holders not compared because they are locked.
+	Skipped []HolderCheck `json:"skipped"`
+}
