@@ -91,7 +91,7 @@ func (d Decision) Counted(p Policy, failures int, lockedSince *time.Time) Decisi
 // CallerDecision is the outcome of DecideCaller before the store has applied its effects. Holders
 // are named by their index in DecideCaller's holders.
 type CallerDecision struct {
-	Result  CallerVerifyResult
+	Result  VerifyResult
 	Matched int  // the holder whose PIN the entry equalled (verified, expired, spent), or -1
 	Succeed bool // verified: the matched holder's count resets; Spend: its one-time PIN is spent
 	Spend   bool
@@ -103,8 +103,8 @@ type CallerDecision struct {
 // give: their own first, then the account-wide one. compare(i) is called only for the holders the
 // table compares (unlocked, with an active PIN) and returns one Candidate per stored PIN of
 // holder i; a locked holder is never compared.
-func DecideCaller(p Policy, now time.Time, usesPINs bool, caller string, holders []HolderState, compare func(i int) []Candidate) CallerDecision {
-	d := CallerDecision{Matched: -1, Result: CallerVerifyResult{Caller: caller, Compared: []HolderCheck{}, Skipped: []HolderCheck{}}}
+func DecideCaller(p Policy, now time.Time, usesPINs bool, holders []HolderState, compare func(i int) []Candidate) CallerDecision {
+	d := CallerDecision{Matched: -1}
 	res := &d.Result
 	res.MaxAttempts = p.MaxFailures
 	res.AttemptsLeft = p.MaxFailures

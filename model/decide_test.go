@@ -291,7 +291,7 @@ func TestDecideCallerFollowsTheCallerTable(t *testing.T) {
 				states = append(states, st)
 			}
 			var compared []string
-			d := DecideCaller(p, now, c.usesPINs, "mia", states, func(i int) []Candidate {
+			d := DecideCaller(p, now, c.usesPINs, states, func(i int) []Candidate {
 				compared = append(compared, ids[i])
 				var out []Candidate
 				for _, p := range hs[i].pins {
@@ -322,8 +322,8 @@ func TestDecideCallerFollowsTheCallerTable(t *testing.T) {
 			if !reflect.DeepEqual(counted, c.counted) || !reflect.DeepEqual(compared, c.compared) || !reflect.DeepEqual(skipped, c.skipped) || !reflect.DeepEqual(reported, c.compared) {
 				t.Errorf("counted %v compared %v (reported %v) skipped %v; want %v %v %v", counted, compared, reported, skipped, c.counted, c.compared, c.skipped)
 			}
-			if r.AttemptsLeft != c.left || r.MaxAttempts != 6 || r.Caller != "mia" {
-				t.Errorf("attempts left %d of %d for %q, want %d of 6 for mia", r.AttemptsLeft, r.MaxAttempts, r.Caller, c.left)
+			if r.AttemptsLeft != c.left || r.MaxAttempts != 6 {
+				t.Errorf("attempts left %d of %d, want %d of 6", r.AttemptsLeft, r.MaxAttempts, c.left)
 			}
 		})
 	}
@@ -332,9 +332,8 @@ func TestDecideCallerFollowsTheCallerTable(t *testing.T) {
 func TestCallerCountedAnswersPerHolderAndLocksOnlyWhenNothingIsLeft(t *testing.T) {
 	p := DefaultPolicy()
 	at := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
-	d := CallerDecision{Matched: -1, Count: []int{0, 1}, Result: CallerVerifyResult{
-		VerifyResult: VerifyResult{Outcome: OutcomeMismatch, MaxAttempts: 6},
-		Compared:     []HolderCheck{{Holder: "mia"}, {Holder: AccountWide}}}}
+	d := CallerDecision{Matched: -1, Count: []int{0, 1}, Result: VerifyResult{
+		Outcome: OutcomeMismatch, MaxAttempts: 6, Compared: []HolderCheck{{Holder: "mia"}, {Holder: AccountWide}}}}
 	got := d.Counted(p, []HolderCount{{Failures: 6, LockedSince: &at}, {Failures: 2}}).Result
 	if got.AttemptsLeft != 4 || got.LockedSince != nil {
 		t.Errorf("one holder locked, one with 4 left: answered %d left, locked %v", got.AttemptsLeft, got.LockedSince)

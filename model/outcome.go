@@ -27,6 +27,18 @@ type VerifyResult struct {
 	ExpiresAt    *time.Time `json:"expires_at,omitempty"`   // of the matched PIN (expired: when it expired)
 	LockedSince  *time.Time `json:"locked_since,omitempty"` // set when locked, including by this attempt
 	SpentAt      *time.Time `json:"spent_at,omitempty"`     // spent: when it was used
+	// The answer to a caller's verification (CallerVerifyRequest) says also what it did with each
+	// holder whose PIN the caller may give; the holder-level verification leaves these out.
+	//
+	// MatchedHolder is whose PIN the entry equalled (verified, expired or spent): the caller's id,
+	// or "account" for the account-wide PIN.
+	MatchedHolder string `json:"matched_holder,omitempty"`
+	// Compared are the holders whose PINs the entry was compared with, the caller's own first. For
+	// a mismatch, AttemptsLeft above is the most left on any of them (the tries before nothing is
+	// left to compare), and LockedSince is set once every one is locked.
+	Compared []HolderCheck `json:"compared,omitempty"`
+	// Skipped are the holders not compared because they are locked.
+	Skipped []HolderCheck `json:"skipped,omitempty"`
 	// Replayed: this is the stored answer to an earlier request with the same idempotency key;
 	// nothing was compared or counted this time.
 	Replayed bool `json:"replayed,omitempty"`
@@ -44,21 +56,4 @@ type HolderCheck struct {
 	Counted     bool       `json:"counted,omitempty"`
 	LockedSince *time.Time `json:"locked_since,omitempty"` // set when locked, including by this attempt
 	HardLocked  bool       `json:"hard_locked,omitempty"`
-}
-
-// CallerVerifyResult is the answer to a caller's verification (CallerVerifyRequest). The embedded
-// VerifyResult is the answer as a whole; MatchedHolder says whose PIN matched, Compared and
-// Skipped what was done with each holder. For a mismatch, AttemptsLeft is the most left on any
-// holder compared (the tries before nothing is left to compare) and LockedSince is set once every
-// holder the caller may give a PIN of is locked.
-type CallerVerifyResult struct {
-	VerifyResult
-	Caller string `json:"caller"`
-	// MatchedHolder is whose PIN the entry equalled (verified, expired or spent): the caller's id,
-	// or "account" for the account-wide PIN.
-	MatchedHolder string `json:"matched_holder,omitempty"`
-	// Compared are the holders whose PINs the entry was compared with, the caller's own first.
-	Compared []HolderCheck `json:"compared"`
-	// Skipped are the holders not compared because they are locked.
-	Skipped []HolderCheck `json:"skipped"`
 }
