@@ -220,6 +220,27 @@ func (io *backendCmds) verify(call uint64, req model.VerifyRequest) tea.Cmd {
 	})
 }
 
+// verifyCaller is verify for the contact who is calling: the core compares every PIN they may give.
+func (io *backendCmds) verifyCaller(call uint64, req model.CallerVerifyRequest) tea.Cmd {
+	if req.IdempotencyKey == "" {
+		req.IdempotencyKey = newKey()
+	}
+	return io.run(func(ctx context.Context) tea.Msg {
+		res, err := io.b.VerifyCaller(ctx, req)
+		req.PIN = ""
+		if err != nil {
+			return verifyMsg{tag: tag{call}, holder: req.Contact, caller: req.Contact, err: err}
+		}
+		now, nerr := io.b.Now(ctx)
+		if nerr != nil {
+			now = time.Now()
+		}
+		return verifyMsg{tag{call}, req.Contact, req.Contact, res, now, nil}
+	}, func(err error) tea.Msg {
+		return verifyMsg{tag: tag{call}, holder: req.Contact, caller: req.Contact, err: err}
+	})
+}
+
 func (io *backendCmds) unlock(call uint64, req model.UnlockRequest) tea.Cmd {
 	return io.run(func(ctx context.Context) tea.Msg {
 		return unlockMsg{tag{call}, req.Holder, io.b.Unlock(ctx, req)}
