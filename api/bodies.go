@@ -16,6 +16,11 @@ type (
 		Caller  string        `json:"caller,omitempty"`
 		Channel model.Channel `json:"channel,omitempty"`
 	}
+	// CallerVerifyRequest is the body of VerifyCaller: the caller is the path's contact.
+	CallerVerifyRequest struct {
+		PIN     string        `json:"pin"`
+		Channel model.Channel `json:"channel,omitempty"`
+	}
 	// ChangeRequest is the body of Generate and ReadPIN.
 	ChangeRequest struct {
 		OnBehalfOf string        `json:"on_behalf_of,omitempty"`

@@ -129,6 +129,7 @@ var bodies = map[api.Route]struct{ request, response any }{
 	api.Search:       {nil, model.SearchResult{}},
 	api.Account:      {nil, model.AccountView{}},
 	api.Verify:       {api.VerifyRequest{}, model.VerifyResult{}},
+	api.VerifyCaller: {api.CallerVerifyRequest{}, model.VerifyResult{}},
 	api.Generate:     {api.ChangeRequest{}, model.GeneratedPIN{}},
 	api.SetPIN:       {api.SetRequest{}, model.PINState{}},
 	api.ClearPIN:     {nil, nil},

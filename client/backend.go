@@ -18,6 +18,9 @@ type Backend interface {
 	Search(ctx context.Context, q string, page model.Page) (model.SearchResult, error)
 	Account(ctx context.Context, id string) (model.AccountView, error)
 	Verify(ctx context.Context, req model.VerifyRequest) (model.VerifyResult, error)
+	// VerifyCaller checks the PIN of the contact who is calling against every PIN they may give:
+	// their own and the account-wide one. The app verifies callers this way.
+	VerifyCaller(ctx context.Context, req model.CallerVerifyRequest) (model.VerifyResult, error)
 	Generate(ctx context.Context, req model.PINChange) (model.GeneratedPIN, error)
 	Set(ctx context.Context, req model.PINChange, pin string) (model.PINState, error)
 	Clear(ctx context.Context, req model.PINChange) error

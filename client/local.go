@@ -36,6 +36,10 @@ func (l *Local) Verify(ctx context.Context, req model.VerifyRequest) (model.Veri
 	return l.svc.Verify(ctx, l.op, req)
 }
 
+func (l *Local) VerifyCaller(ctx context.Context, req model.CallerVerifyRequest) (model.VerifyResult, error) {
+	return l.svc.VerifyCaller(ctx, l.op, req)
+}
+
 func (l *Local) Generate(ctx context.Context, req model.PINChange) (model.GeneratedPIN, error) {
 	return l.svc.Generate(ctx, l.op, req)
 }

@@ -395,6 +395,27 @@ func (r *Remote) Verify(ctx context.Context, req model.VerifyRequest) (model.Ver
 	return out, nil
 }
 
+// VerifyCaller checks the caller's PIN against every PIN they may give, with an idempotency key as
+// Verify's, so it is retried as safely.
+func (r *Remote) VerifyCaller(ctx context.Context, req model.CallerVerifyRequest) (model.VerifyResult, error) {
+	key := req.IdempotencyKey
+	if key == "" {
+		key = newIdempotencyKey()
+	}
+	if err := present("account id", req.AccountID); err != nil {
+		return model.VerifyResult{}, err
+	}
+	if err := present("caller", req.Contact); err != nil {
+		return model.VerifyResult{}, err
+	}
+	var out model.VerifyResult
+	hr := r.req(ctx).SetResult(&out).SetHeader("Idempotency-Key", key).SetBody(api.CallerVerifyRequest{PIN: req.PIN, Channel: req.Channel})
+	if err := r.call(ctx, hr, api.VerifyCaller, req.AccountID, req.Contact); err != nil {
+		return model.VerifyResult{}, err
+	}
+	return out, nil
+}
+
 func newIdempotencyKey() string {
 	b := make([]byte, 18)
 	_, _ = rand.Read(b) // crypto/rand.Read never fails (Go 1.24+)

@@ -291,6 +291,11 @@ func (b *Backend) Verify(ctx context.Context, req model.VerifyRequest) (r model.
 	return r, err
 }
 
+func (b *Backend) VerifyCaller(ctx context.Context, req model.CallerVerifyRequest) (r model.VerifyResult, err error) {
+	err = b.with(func(l *client.Local) error { r, err = l.VerifyCaller(ctx, req); return err })
+	return r, err
+}
+
 func (b *Backend) Generate(ctx context.Context, req model.PINChange) (g model.GeneratedPIN, err error) {
 	err = b.with(func(l *client.Local) error { g, err = l.Generate(ctx, req); return err })
 	return g, err

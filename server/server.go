@@ -183,6 +183,7 @@ func (s *Server) routes(metricsElsewhere bool) {
 		api.Search:       s.search,
 		api.Account:      s.account,
 		api.Verify:       s.verify,
+		api.VerifyCaller: s.verifyCaller,
 		api.Generate:     s.generate,
 		api.SetPIN:       s.set,
 		api.ClearPIN:     s.clear,

@@ -10,22 +10,21 @@ import (
 	"github.com/pindesk/pindesk/model"
 )
 
-// accountScreen shows the open account: its product, whether support PINs apply, and every PIN
-// holder (the account-wide PIN first, then each contact) with its state. The agent picks who is
-// calling; for the account-wide PIN a second step asks which contact is giving it.
+// accountScreen shows the open account: its product, whether support PINs apply, the account-wide
+// PIN's state (when it has one) and who may call: each contact, with the PINs they may give. The
+// agent picks who is calling, never which PIN they hold: the core compares the caller's own PINs
+// and the account-wide ones (a caller cannot know which kind they have).
 type accountScreen struct {
-	c       *common
-	cursor  int  // over the holders
-	picking bool // choosing the contact who gives the account-wide PIN
-	caller  int  // over the contacts, while picking
-	w, h    int
+	c      *common
+	cursor int // over the rows: the account-wide PIN's (for its state and unlock), then each contact
+	w, h   int
 }
 
 func newAccountScreen(c *common) *accountScreen { return &accountScreen{c: c} }
 
 func (s *accountScreen) text() textMode   { return textNone }
 func (s *accountScreen) setSize(w, h int) { s.w, s.h = w, h }
-func (s *accountScreen) reset()           { s.cursor, s.picking, s.caller = 0, false, 0 }
+func (s *accountScreen) reset()           { s.cursor = 0 }
 
 func (s *accountScreen) title() string {
 	if v := s.c.call.view; v != nil {
@@ -38,7 +37,6 @@ func (s *accountScreen) title() string {
 func (s *accountScreen) loaded() {
 	if v := s.c.call.view; v != nil {
 		s.cursor = min(s.cursor, max(len(s.rows())-1, 0))
-		s.caller = min(s.caller, max(len(v.Account.Contacts)-1, 0))
 	}
 }
 
@@ -46,9 +44,6 @@ func (s *accountScreen) helpTitle() string { return "Account" }
 
 func (s *accountScreen) ShortHelp() []key.Binding {
 	k := s.c.keys.Account
-	if s.picking {
-		return []key.Binding{k.Choose, k.Move, s.c.keys.Global.Back}
-	}
 	return []key.Binding{k.Choose, k.Unlock, k.Audit, s.c.keys.Global.Back}
 }
 
@@ -93,22 +88,6 @@ func (s *accountScreen) update(msg tea.Msg) action {
 		return nil
 	}
 	k := s.c.keys.Account
-	if s.picking {
-		switch {
-		case key.Matches(km, k.Up):
-			s.caller = max(s.caller-1, 0)
-		case key.Matches(km, k.Down):
-			s.caller = min(s.caller+1, len(v.Account.Contacts)-1)
-		case key.Matches(km, k.Choose):
-			if s.caller < len(v.Account.Contacts) {
-				s.picking = false
-				return pick{holder: model.AccountWide, caller: v.Account.Contacts[s.caller].ID}
-			}
-		case key.Matches(km, s.c.keys.Global.Back):
-			s.picking = false
-		}
-		return nil
-	}
 	switch {
 	case key.Matches(km, k.Up):
 		s.cursor = max(s.cursor-1, 0)
@@ -119,14 +98,18 @@ func (s *accountScreen) update(msg tea.Msg) action {
 		if !ok {
 			return nil
 		}
-		if h.Holder.IsAccountWide() && v.Account.UsesPINs {
+		if h.Holder.IsAccountWide() {
+			// The account does not call: a contact gives its PIN. The cursor moves to them.
 			if len(v.Account.Contacts) == 0 {
 				return say{toneWarn, "This account has no contacts to give the account-wide PIN."}
 			}
-			s.picking = true
-			return nil
+			s.cursor++
+			return say{toneInfo, "Any contact may give the account-wide PIN: pick who is calling."}
 		}
-		return pick{holder: h.Holder.ContactID}
+		if v.Account.UsesPINs && !callerHasPIN(*v, h.Holder.ContactID, s.c.call.now) {
+			return say{toneWarn, noPINText}
+		}
+		return pick{holder: h.Holder.ContactID, caller: h.Holder.ContactID}
 	case key.Matches(km, k.Unlock):
 		h, ok := s.holder()
 		if !ok {
@@ -180,21 +163,11 @@ func (s *accountScreen) view() string {
 		b.WriteString("\n")
 	}
 
-	if s.picking {
-		b.WriteString(st.Bold.Render("Account-wide PIN — which contact is giving it?") + "\n")
-		from, to := window(len(a.Contacts), s.caller, s.h-5)
-		for i := from; i < to; i++ {
-			c := a.Contacts[i]
-			b.WriteString(s.row(i == s.caller, fmt.Sprintf("%s · %s", c.Name, c.Role)) + "\n")
-		}
-		return b.String()
-	}
-
 	b.WriteString(st.Bold.Render("Who is calling?") + "\n")
 	nameW := min(max(s.w*3/8, 20), 36)
 	stateW := 14
 	detailW := max(s.w-2-nameW-stateW-2, 10)
-	b.WriteString(st.Label.Render("  "+fit("HOLDER", nameW)+" "+fit("STATE", stateW)+" "+fit("PINS", detailW)) + "\n")
+	b.WriteString(st.Label.Render("  "+fit("CALLER", nameW)+" "+fit("STATE", stateW)+" "+fit("PINS", detailW)) + "\n")
 	rows := s.rows()
 	from, to := window(len(rows), s.cursor, s.h-8)
 	if from > 0 || to < len(rows) {
@@ -209,26 +182,68 @@ func (s *accountScreen) view() string {
 		} else if c, ok := a.Contact(h.Holder.ContactID); ok {
 			name += " · " + string(c.Role)
 		}
-		bd := holderBadge(h, a.UsesPINs, now)
-		line := fit(name, nameW) + " " + fit(bd.String(), stateW) + " " + fit(holderDetail(h, a.UsesPINs, now, s.c.loc), detailW)
+		bd, detail := holderBadge(h, a.UsesPINs, now), holderDetail(h, a.UsesPINs, now, s.c.loc)
+		if !h.Holder.IsAccountWide() && a.UsesPINs {
+			bd, detail = callerBadge(*v, h, now, s.c.loc)
+		}
+		line := fit(name, nameW) + " " + fit(bd.String(), stateW) + " " + fit(detail, detailW)
 		if i == s.cursor {
 			b.WriteString(st.Selected.Render("› "+line) + "\n")
 		} else {
-			b.WriteString("  " + fit(name, nameW) + " " + st.tone(bd.tone).Render(fit(bd.String(), stateW)) + " " + fit(holderDetail(h, a.UsesPINs, now, s.c.loc), detailW) + "\n")
+			b.WriteString("  " + fit(name, nameW) + " " + st.tone(bd.tone).Render(fit(bd.String(), stateW)) + " " + fit(detail, detailW) + "\n")
 		}
 	}
 	b.WriteString("\n")
 	if h, ok := s.holder(); ok {
 		b.WriteString(st.Subtle.Render(clip(s.contactLine(a, h), s.w)))
+		if !h.Holder.IsAccountWide() && a.UsesPINs && !callerHasPIN(*v, h.Holder.ContactID, now) {
+			b.WriteString("\n" + st.tone(toneWarn).Render(clip("∅ "+noPINText, s.w)))
+		}
 	}
 	return b.String()
 }
 
-func (s *accountScreen) row(selected bool, text string) string {
-	if selected {
-		return s.c.st.Selected.Render("› " + text)
+// noPINText is what the agent is told of a caller with no active PIN, own or account-wide.
+const noPINText = "No PIN: ask the customer to create one in the portal."
+
+// callerHasPIN reports whether the contact may give any active PIN: their own or the account-wide
+// one. Without one there is nothing to ask the caller for (a lock is another matter: it is told).
+func callerHasPIN(v model.AccountView, contactID string, now time.Time) bool {
+	for _, id := range []string{contactID, model.AccountWide} {
+		if h, ok := v.Holder(id); ok && hasActivePIN(h, now) {
+			return true
+		}
 	}
-	return "  " + text
+	return false
+}
+
+func hasActivePIN(h model.HolderState, now time.Time) bool {
+	for _, p := range h.PINs {
+		if p.Active(now) {
+			return true
+		}
+	}
+	return false
+}
+
+// callerBadge sums up what a caller may give: their own PIN's state, or when they have no active
+// PIN of their own, the account-wide PIN's.
+func callerBadge(v model.AccountView, own model.HolderState, now time.Time, loc *time.Location) (badge, string) {
+	bd, detail := holderBadge(own, true, now), holderDetail(own, true, now, loc)
+	wide, ok := v.Holder(model.AccountWide)
+	if !ok || !hasActivePIN(wide, now) {
+		return bd, detail
+	}
+	switch {
+	case own.Locked() || hasActivePIN(own, now):
+		if detail != "" {
+			detail += " · "
+		}
+		return bd, detail + "or account-wide"
+	case wide.Locked():
+		return holderBadge(wide, true, now), "account-wide PIN locked"
+	}
+	return badge{"✓", "ACCOUNT-WIDE", toneGood}, "may give the account-wide PIN"
 }
 
 // contactLine shows the selected contact's details, to help the agent be sure who is calling.

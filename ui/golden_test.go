@@ -22,13 +22,10 @@ func TestGoldenResultPanels(t *testing.T) {
 		{"verified", agent, "ACC-1002", nil, uitest.ExpiringPIN},
 		{"wrong_pin", agent, "ACC-1001", nil, "111111"},
 		{"wrong_pin_now_locked", agent, "ACC-1005", nil, "111111"},
-		{"expired", agent, "ACC-1003", nil, uitest.ExpiredPIN},
 		{"locked_agent", agent, "ACC-1004", nil, uitest.LockedPIN},
 		{"locked_supervisor", supervisor, "ACC-1004", nil, uitest.LockedPIN},
-		{"spent", agent, "ACC-1006", nil, uitest.SpentPIN},
-		{"no_pin", agent, "ACC-1007", nil, "482915"},
 		{"not_used_for_this_product", agent, "ACC-1008", nil, ""},
-		{"account_wide_verified", agent, "ACC-1009", []string{"enter", "down", "down"}, uitest.AccountWidePIN},
+		{"account_wide_verified", agent, "ACC-1009", []string{"down", "down", "down"}, uitest.AccountWidePIN},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -55,7 +52,8 @@ func TestGoldenScreens(t *testing.T) {
 		{"account_locked_holder_supervisor", supervisor, false, []string{"type:ACC-1004", "enter"}},
 		{"account_last_try_agent", agent, false, []string{"type:ACC-1005", "enter"}},
 		{"account_account_wide", agent, false, []string{"type:vega", "enter"}},
-		{"account_account_wide_pick_caller", agent, false, []string{"type:vega", "enter", "enter"}},
+		{"account_account_wide_enter_points_to_callers", agent, false, []string{"type:vega", "enter", "enter"}},
+		{"account_no_pin_for_caller", agent, false, []string{"type:ACC-1007", "enter", "enter"}},
 		{"account_no_pins_product", agent, false, []string{"type:ACC-1008", "enter"}},
 		{"pin_entry_half_typed", agent, false, []string{"type:ACC-1005", "enter", "enter", "type:264"}},
 		{"unlock_reason", supervisor, false, []string{"type:ACC-1004", "enter", "u", "type:called back on file number"}},

@@ -71,11 +71,69 @@ func (s *resultScreen) update(msg tea.Msg) action {
 	case key.Matches(km, k.Again) && s.canRetry():
 		return pick{holder: s.ans.holder, caller: s.ans.caller}
 	case key.Matches(km, k.Unlock) && s.locked():
-		return openDialog{kind: dialogUnlock, holder: s.ans.holder}
+		return openDialog{kind: dialogUnlock, holder: s.lockedHolder()}
 	case key.Matches(km, k.Account):
 		return goTo{scrAccount}
 	}
 	return nil
+}
+
+// lockedHolder is the holder an unlock from the result is for: the caller's own when it is locked,
+// else the account-wide one the answer names locked.
+func (s *resultScreen) lockedHolder() string {
+	r := s.ans.res
+	for _, list := range [][]model.HolderCheck{r.Compared, r.Skipped} {
+		for _, h := range list {
+			if h.LockedSince != nil && h.Holder == s.ans.holder {
+				return h.Holder
+			}
+		}
+	}
+	for _, list := range [][]model.HolderCheck{r.Compared, r.Skipped} {
+		for _, h := range list {
+			if h.LockedSince != nil {
+				return h.Holder
+			}
+		}
+	}
+	return s.ans.holder
+}
+
+// whosePIN names a holder's PIN from the caller's side: "the account-wide" or "their own".
+func (s *resultScreen) whosePIN(holder string) string {
+	if holder == model.AccountWide {
+		return "the account-wide"
+	}
+	return "their own"
+}
+
+// holderFacts are what a caller's verification did with each holder: attempts left on those
+// compared (after a mismatch), and those skipped as locked.
+func (s *resultScreen) holderFacts() []string {
+	r := s.ans.res
+	var out []string
+	if r.Outcome == model.OutcomeMismatch && len(r.Compared) > 1 {
+		var parts []string
+		for _, h := range r.Compared {
+			if h.LockedSince != nil {
+				parts = append(parts, fmt.Sprintf("%s PIN now LOCKED", s.whosePIN(h.Holder)))
+			} else {
+				parts = append(parts, fmt.Sprintf("%d of %d left on %s PIN", h.AttemptsLeft, r.MaxAttempts, s.whosePIN(h.Holder)))
+			}
+		}
+		out = append(out, "Counted against each PIN compared: "+strings.Join(parts, "; ")+".")
+	}
+	if r.Outcome == model.OutcomeLocked && len(r.Skipped) < 2 {
+		return out // the lock is the answer itself
+	}
+	for _, h := range r.Skipped {
+		what := "LOCKED"
+		if h.HardLocked {
+			what = "HARD-LOCKED"
+		}
+		out = append(out, fmt.Sprintf("Not checked: %s PIN is %s.", s.whosePIN(h.Holder), what))
+	}
+	return out
 }
 
 // explain is what a result means and what to say, line by line.
@@ -92,13 +150,17 @@ func (s *resultScreen) explain() explain {
 	var e explain
 	switch r.Outcome {
 	case model.OutcomeVerified:
+		which := string(r.MatchedKind)
+		if r.MatchedHolder != "" {
+			which = s.whosePIN(r.MatchedHolder) + " " + which
+		}
 		switch {
 		case r.MatchedKind == model.KindOneTime:
-			e.facts = append(e.facts, "Matched the one-time PIN. It is now used up and cannot be given again.")
+			e.facts = append(e.facts, fmt.Sprintf("Matched %s PIN. It is now used up and cannot be given again.", which))
 		case r.ExpiresAt == nil:
-			e.facts = append(e.facts, fmt.Sprintf("Matched the %s PIN, which never expires.", r.MatchedKind))
+			e.facts = append(e.facts, fmt.Sprintf("Matched %s PIN, which never expires.", which))
 		default:
-			e.facts = append(e.facts, fmt.Sprintf("Matched the %s PIN; it expires in %s (%s).", r.MatchedKind, span(r.ExpiresAt.Sub(now)), stamp(*r.ExpiresAt, loc)))
+			e.facts = append(e.facts, fmt.Sprintf("Matched %s PIN; it expires in %s (%s).", which, span(r.ExpiresAt.Sub(now)), stamp(*r.ExpiresAt, loc)))
 		}
 		e.script = "Thank you, you're verified. How can I help you today?"
 	case model.OutcomeMismatch:
@@ -163,6 +225,7 @@ func (s *resultScreen) explain() explain {
 		e.facts = append(e.facts, "The server gave an answer this app does not know. Treat the caller as NOT verified.")
 		e.script = "I'm sorry, I can't confirm your PIN right now."
 	}
+	e.facts = append(e.facts, s.holderFacts()...)
 	return e
 }
 

@@ -289,6 +289,13 @@ func (b *Backend) Verify(ctx context.Context, req model.VerifyRequest) (model.Ve
 	return b.cur().local.Verify(ctx, req)
 }
 
+func (b *Backend) VerifyCaller(ctx context.Context, req model.CallerVerifyRequest) (model.VerifyResult, error) {
+	if err := b.hook(ctx, "verify", req.AccountID+"/"+req.Contact); err != nil {
+		return model.VerifyResult{}, err
+	}
+	return b.cur().local.VerifyCaller(ctx, req)
+}
+
 func (b *Backend) Generate(ctx context.Context, req model.PINChange) (model.GeneratedPIN, error) {
 	if err := b.hook(ctx, "generate", req.AccountID+"/"+req.Holder); err != nil {
 		return model.GeneratedPIN{}, err

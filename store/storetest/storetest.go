@@ -36,6 +36,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("search and import", func(t *testing.T) { RunSearch(t, newStore) })
 	t.Run("import", func(t *testing.T) { runImport(t, newStore) })
 	t.Run("verification", func(t *testing.T) { runVerify(t, newStore) })
+	t.Run("caller verification", func(t *testing.T) { runCaller(t, newStore) })
 	t.Run("PIN changes", func(t *testing.T) { runChanges(t, newStore) })
 	t.Run("audit", func(t *testing.T) { runAudit(t, newStore) })
 	t.Run("idempotency", func(t *testing.T) { runIdempotency(t, newStore) })
