@@ -174,5 +174,5 @@ func (s *auditScreen) view() string {
 	if v := s.c.call.view; v != nil {
 		head += " of " + v.Account.Number + " · " + v.Account.Name
 	}
-	return st.Title.Render(head) + "\n" + st.Subtle.Render(fmt.Sprintf("Newest first · %d events shown · PINs are never recorded", len(s.events))) + "\n" + s.vp.View()
+	return st.Title.Render(head) + "\n" + st.Subtle.Render("Newest first · "+plural(len(s.events), "event", "events")+" shown · PINs are never recorded") + "\n" + s.vp.View()
 }

@@ -79,6 +79,28 @@ func holderName(a model.Account, holderID string) string {
 	return safe(holderID)
 }
 
+// pinOf names a PIN of a holder by its kind: "account-wide master PIN", or "master PIN of Ana
+// Vega". (The account-wide holder is not a person: "master PIN of Account-wide PIN" reads wrong.)
+// An empty kind names the holder's PIN whatever its kind.
+func pinOf(a model.Account, holderID string, kind model.Kind) string {
+	k := ""
+	if kind != "" {
+		k = string(kind) + " "
+	}
+	if holderID == model.AccountWide {
+		return "account-wide " + k + "PIN"
+	}
+	return k + "PIN of " + holderName(a, holderID)
+}
+
+// plural is n with the noun that agrees with it: "1 event", "2 events".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, one)
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
 // whoLabel names who is being verified: "Ana Vega (holder)" or "Mia Vega with the account-wide PIN".
 func whoLabel(a model.Account, holderID, callerID string) string {
 	if holderID == model.AccountWide {

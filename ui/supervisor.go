@@ -109,7 +109,8 @@ func (s *dialogScreen) update(msg tea.Msg) action {
 		})
 	case resetMsg:
 		return s.answered(msg.err, func() string {
-			return fmt.Sprintf("Account reset: %d PINs revoked, %d holders unlocked. The customer must create new PINs.", msg.res.RevokedPINs, msg.res.UnlockedHolders)
+			return fmt.Sprintf("Account reset: %s revoked, %s unlocked. The customer must create new PINs.",
+				plural(msg.res.RevokedPINs, "PIN", "PINs"), plural(msg.res.UnlockedHolders, "holder", "holders"))
 		})
 	case tea.PasteMsg:
 		if s.step == stepReason {

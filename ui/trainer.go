@@ -132,6 +132,9 @@ func (s *trainerScreen) update(msg tea.Msg) action {
 		}
 		m := msg
 		s.gen = &m
+		if msg.holder == model.AccountWide {
+			return say{toneGood, fmt.Sprintf("New account-wide %s PIN generated.", msg.pin.State.Kind)}
+		}
 		return say{toneGood, fmt.Sprintf("New %s PIN generated for %s.", msg.pin.State.Kind, s.name(msg.holder))}
 	case demoMsg:
 		if msg.err != nil {
@@ -220,6 +223,14 @@ func (s *trainerScreen) change(holder string, kind model.Kind) model.PINChange {
 	return req
 }
 
+// pinOf names a PIN of holder (see pinOf).
+func (s *trainerScreen) pinOf(holder string, kind model.Kind) string {
+	if v := s.c.call.view; v != nil {
+		return pinOf(v.Account, holder, kind)
+	}
+	return pinOf(model.Account{}, holder, kind)
+}
+
 func (s *trainerScreen) name(holder string) string {
 	if v := s.c.call.view; v != nil {
 		return holderName(v.Account, holder)
@@ -246,7 +257,7 @@ func (s *trainerScreen) view() string {
 		p := s.gen.pin
 		if s.c.opts.Demo {
 			digits := strings.Join(strings.Split(p.PIN, ""), " ")
-			b.WriteString(st.Label.Render("New "+string(p.State.Kind)+" PIN of "+s.name(s.gen.holder)+": ") + st.Secret.Render(digits) + "\n")
+			b.WriteString(st.Label.Render("New "+s.pinOf(s.gen.holder, p.State.Kind)+": ") + st.Secret.Render(digits) + "\n")
 			b.WriteString(st.Subtle.Render("Read it out as the caller would. It is shown only here, only in demo mode.") + "\n\n")
 		} else {
 			b.WriteString(st.Subtle.Render("A PIN was generated; it is shown only in demo mode.") + "\n\n")
@@ -277,7 +288,7 @@ func (s *trainerScreen) current(items []item) []string {
 	for _, p := range s.pins.pins {
 		parts = append(parts, string(p.kind)+" "+st.Secret.Render(strings.Join(strings.Split(p.pin, ""), " ")))
 	}
-	return []string{clip(st.Label.Render("Current PIN of "+s.name(s.pins.holder)+": ")+strings.Join(parts, st.Label.Render(" · ")), s.w)}
+	return []string{clip(st.Label.Render("Current "+s.pinOf(s.pins.holder, "")+": ")+strings.Join(parts, st.Label.Render(" · ")), s.w)}
 }
 
 // list draws the rows under their headings, scrolled so the cursor stays in the window of height h.
