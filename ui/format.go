@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/pindesk/pindesk/model"
 )
@@ -145,4 +146,26 @@ func clipLines(s string, w, h int) string {
 		lines[i] = clip(l, w)
 	}
 	return strings.Join(lines, "\n")
+}
+
+// hang wraps s to lines of at most w cells, the lines after the first indented by indent cells
+// (under the text that follows a symbol such as "✓ ").
+func hang(s string, w, indent int) []string {
+	if w <= indent+10 {
+		indent = 0
+	}
+	lines := wrap(s, w-indent)
+	for i := 1; i < len(lines); i++ {
+		lines[i] = strings.Repeat(" ", indent) + lines[i]
+	}
+	return lines
+}
+
+// styleLines renders each line in st (a style over several lines would pad them to one width).
+func styleLines(st lipgloss.Style, lines []string) []string {
+	out := make([]string, len(lines))
+	for i, l := range lines {
+		out[i] = st.Render(l)
+	}
+	return out
 }

@@ -47,11 +47,14 @@ func newDialogScreen(c *common) *dialogScreen {
 	return &dialogScreen{c: c, reason: in}
 }
 
-func (s *dialogScreen) restyle()         { s.reason.SetStyles(s.c.st.Input) }
-func (s *dialogScreen) setSize(w, h int) { s.w, s.h = w, h; s.reason.SetWidth(max(w-14, 10)) }
-func (s *dialogScreen) done() bool       { return s.step == stepDone }
-func (s *dialogScreen) focus() action    { return run(s.reason.Focus()) }
-func (s *dialogScreen) reset()           { s.kind, s.holder, s.step = 0, "", stepReason; s.reason.Reset() }
+func (s *dialogScreen) restyle() { s.reason.SetStyles(s.c.st.Input) }
+func (s *dialogScreen) setSize(w, h int) {
+	s.w, s.h = w, h
+	s.reason.SetWidth(max(min(w, maxPanel)-14, 10))
+}
+func (s *dialogScreen) done() bool    { return s.step == stepDone }
+func (s *dialogScreen) focus() action { return run(s.reason.Focus()) }
+func (s *dialogScreen) reset()        { s.kind, s.holder, s.step = 0, "", stepReason; s.reason.Reset() }
 
 func (s *dialogScreen) title() string {
 	if s.kind == dialogReset {
@@ -230,11 +233,12 @@ func (s *dialogScreen) view() string {
 			lines = append(lines, st.Subtle.Render(what+"…"))
 		}
 	}
-	inner := max(s.w-4, 10)
+	w := min(s.w, maxPanel)
+	inner := max(w-4, 10)
 	var out []string
 	for _, l := range lines {
 		out = append(out, wrap(l, inner)...)
 	}
 	lines = out
-	return st.Dialog.Width(s.w).Render(strings.Join(lines, "\n"))
+	return st.Dialog.Width(w).Render(strings.Join(lines, "\n"))
 }
