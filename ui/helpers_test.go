@@ -122,7 +122,7 @@ func (h *harness) screen() string { return ansi.Strip(h.app.View().Content) }
 func (h *harness) flowed() string {
 	lines := strings.Split(h.screen(), "\n")
 	for i, l := range lines {
-		lines[i] = strings.TrimSpace(l)
+		lines[i] = strings.Trim(l, " │║") // and the sides of a box
 	}
 	return strings.Join(lines, " ")
 }
