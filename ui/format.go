@@ -154,11 +154,15 @@ func hang(s string, w, indent int) []string {
 	if w <= indent+10 {
 		indent = 0
 	}
-	lines := wrap(s, w-indent)
-	for i := 1; i < len(lines); i++ {
-		lines[i] = strings.Repeat(" ", indent) + lines[i]
+	lines := wrap(s, w)
+	if len(lines) == 1 {
+		return lines
 	}
-	return lines
+	rest := wrap(strings.Join(lines[1:], " "), w-indent)
+	for i := range rest {
+		rest[i] = strings.Repeat(" ", indent) + rest[i]
+	}
+	return append(lines[:1], rest...)
 }
 
 // styleLines renders each line in st (a style over several lines would pad them to one width).
