@@ -150,9 +150,9 @@ func (s *accountScreen) view() string {
 	if !a.UsesPINs {
 		pins = outcomeBadges[model.OutcomeNotApplicable]
 	}
-	b.WriteString(st.Label.Render("Product: ") + a.Product + st.Label.Render("   Support PINs: ") + pins.text(st) + "\n")
+	b.WriteString(strings.Join(wrap(st.Label.Render("Product: ")+a.Product+st.Label.Render("   Support PINs: ")+pins.text(st), s.w), "\n") + "\n")
 	if !a.UsesPINs {
-		b.WriteString(st.Subtle.Render("Verify callers on this account by the usual security questions.") + "\n")
+		b.WriteString(strings.Join(styleLines(st.Subtle, wrap("Verify callers on this account by the usual security questions.", s.w)), "\n") + "\n")
 	} else {
 		b.WriteString(st.Subtle.Render(fmt.Sprintf("PIN: %s · %d wrong tries lock it.", s.c.policyLength(), s.c.policy.MaxFailures)) + "\n")
 	}
@@ -165,39 +165,81 @@ func (s *accountScreen) view() string {
 
 	b.WriteString(st.Bold.Render("Who is calling?") + "\n")
 	nameW := min(max(s.w*3/8, 20), 36)
+	if s.w < 70 {
+		nameW = max(s.w*3/10, 16) // the PINs and lock time need the room more than the name
+	}
 	stateW := 14
 	detailW := max(s.w-2-nameW-stateW-2, 10)
 	b.WriteString(st.Label.Render("  "+fit("CALLER", nameW)+" "+fit("STATE", stateW)+" "+fit("PINS", detailW)) + "\n")
 	rows := s.rows()
-	from, to := window(len(rows), s.cursor, s.h-8)
-	if from > 0 || to < len(rows) {
-		b.WriteString(st.Faint.Render(fmt.Sprintf("  (%d–%d of %d holders; ↑/↓ scroll)", from+1, to, len(rows))) + "\n")
-		from, to = window(len(rows), s.cursor, s.h-9)
-	}
-	for i := from; i < to; i++ {
-		h := rows[i]
+	// A holder's PINs or lock time too long for their column go on under it, in the column: a
+	// lock time is never cut. So a row may take more than one line, and the window is in lines.
+	names := make([][]string, len(rows))
+	details := make([][]string, len(rows))
+	badges := make([]badge, len(rows))
+	for i, h := range rows {
 		name := holderName(a, h.Holder.ContactID)
 		if h.Holder.IsAccountWide() {
 			name += " (any contact)"
 		} else if c, ok := a.Contact(h.Holder.ContactID); ok {
 			name += " · " + string(c.Role)
 		}
+		names[i] = wrap(name, nameW)
+		// A contact's row speaks for the caller: the PINs they may give, their own and the
+		// account-wide ones (see callerBadge); the account-wide row for that holder alone.
 		bd, detail := holderBadge(h, a.UsesPINs, now), holderDetail(h, a.UsesPINs, now, s.c.loc)
 		if !h.Holder.IsAccountWide() && a.UsesPINs {
 			bd, detail = callerBadge(*v, h, now, s.c.loc)
 		}
-		line := fit(name, nameW) + " " + fit(bd.String(), stateW) + " " + fit(detail, detailW)
+		badges[i] = bd
+		details[i] = wrap(detail, detailW)
+		for len(names[i]) < len(details[i]) {
+			names[i] = append(names[i], "")
+		}
+		for len(details[i]) < len(names[i]) {
+			details[i] = append(details[i], "")
+		}
+	}
+	fits := func(room int) (int, int) {
+		for n := room; ; n-- {
+			from, to := window(len(rows), s.cursor, n)
+			used := 0
+			for i := from; i < to; i++ {
+				used += len(details[i])
+			}
+			if used <= room || n <= 1 {
+				return from, to
+			}
+		}
+	}
+	from, to := fits(s.h - 8)
+	if from > 0 || to < len(rows) {
+		from, to = fits(s.h - 9)
+		b.WriteString(st.Faint.Render(fmt.Sprintf("  (%d–%d of %d holders; ↑/↓ scroll)", from+1, to, len(rows))) + "\n")
+	}
+	blank := strings.Repeat(" ", stateW)
+	for i := from; i < to; i++ {
+		name := names[i][0]
+		bd := badges[i]
+		line := fit(name, nameW) + " " + fit(bd.String(), stateW) + " " + fit(details[i][0], detailW)
 		if i == s.cursor {
 			b.WriteString(st.Selected.Render("› "+line) + "\n")
 		} else {
-			b.WriteString("  " + fit(name, nameW) + " " + st.tone(bd.tone).Render(fit(bd.String(), stateW)) + " " + fit(detail, detailW) + "\n")
+			b.WriteString("  " + fit(name, nameW) + " " + st.tone(bd.tone).Render(fit(bd.String(), stateW)) + " " + fit(details[i][0], detailW) + "\n")
+		}
+		for j := 1; j < len(names[i]); j++ {
+			more := "  " + fit(names[i][j], nameW) + " " + blank + " " + fit(details[i][j], detailW)
+			if i == s.cursor {
+				more = st.Selected.Render(more)
+			}
+			b.WriteString(more + "\n")
 		}
 	}
 	b.WriteString("\n")
 	if h, ok := s.holder(); ok {
-		b.WriteString(st.Subtle.Render(clip(s.contactLine(a, h), s.w)))
+		b.WriteString(strings.Join(styleLines(st.Subtle, wrap(s.contactLine(a, h), s.w)), "\n"))
 		if !h.Holder.IsAccountWide() && a.UsesPINs && !callerHasPIN(*v, h.Holder.ContactID, now) {
-			b.WriteString("\n" + st.tone(toneWarn).Render(clip("∅ "+noPINText, s.w)))
+			b.WriteString("\n" + strings.Join(styleLines(st.tone(toneWarn), wrap("∅ "+noPINText, s.w)), "\n"))
 		}
 	}
 	return b.String()

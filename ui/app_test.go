@@ -430,7 +430,7 @@ func TestASupervisorResetsAnAccount(t *testing.T) {
 	h.keys("X")
 	h.mustSee("RESET ACCOUNT ACC-1009", "revokes EVERY support PIN")
 	h.keys("type:malicious caller", "enter", "y")
-	h.mustSee("Account reset: 1 PINs revoked")
+	h.mustSee("Account reset: 1 PIN revoked")
 	h.mustNotSee("Account-wide PIN (any contact)")
 }
 

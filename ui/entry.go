@@ -164,5 +164,11 @@ func (s *entryScreen) view() string {
 	} else {
 		b.WriteString(st.Subtle.Render("The PIN is never shown and is forgotten as soon as it is sent."))
 	}
-	return b.String()
+	// A long sentence (a name, the hard-lock notice) goes on to the next line rather than off the
+	// edge.
+	var out []string
+	for _, l := range strings.Split(b.String(), "\n") {
+		out = append(out, wrap(l, max(s.w, 20))...)
+	}
+	return strings.Join(out, "\n")
 }

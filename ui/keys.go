@@ -12,6 +12,9 @@ import (
 type KeyMap struct {
 	Global struct {
 		Help, Quit, Interrupt, EndCall, Channel, Trainer, Back key.Binding
+		// More and Less scroll a screen taller than the terminal (see App.render), on the screens
+		// that do not page through a list of their own.
+		More, Less key.Binding
 	}
 	Search struct {
 		Open, Up, Down, PageUp, PageDown key.Binding
@@ -60,6 +63,8 @@ func NewKeyMap(role model.OperatorRole) *KeyMap {
 	g.Channel = b(k("ctrl+p"), "ctrl+p", "phone/chat")
 	g.Trainer = b(k("ctrl+t"), "ctrl+t", "trainer")
 	g.Back = b(k("esc"), "esc", "back")
+	g.More = b(k("pgdown"), "pgdn", "more of a long screen")
+	g.Less = b(k("pgup"), "pgup", "back up a long screen")
 
 	s := &km.Search
 	s.Open = b(k("enter"), "enter", "open")

@@ -235,7 +235,7 @@ func TestTheTrainerPanelFollowsTheAppAndReturnsToIt(t *testing.T) {
 		t.Fatalf("the trainer panel is on %+v, want Leo, selected in the app", it[h.app.trainer.cursor])
 	}
 	h.keys("up", "up", "up") // the account-wide PIN: its current PIN is read from the demo database
-	h.mustSee("Current PIN of Account-wide PIN: master 3 0 5 7 2 8")
+	h.mustSee("Current account-wide PIN: master 3 0 5 7 2 8")
 	h.keys("n")
 	h.mustSee("Demo clock is now 2026-05-04 14:10.")
 

@@ -243,31 +243,59 @@ func (s *resultScreen) view() string {
 		return ""
 	}
 	e := s.explain()
-	inner := max(s.w-4, 20) // border and padding
-	var lines []string
-	lines = append(lines, outcomeBadge(s.ans.res).render(st), "")
+	w := min(s.w, maxPanel)
+	inner := max(w-4, 20) // border and padding
 	acct := ""
 	if v := s.c.call.view; v != nil {
 		acct = " · " + v.Account.Number + " " + v.Account.Name
 	}
-	lines = append(lines, st.Bold.Render(s.who())+st.Subtle.Render(acct))
-	for _, f := range e.facts {
-		lines = append(lines, wrap(f, inner)...)
-	}
-	lines = append(lines, "")
-	lines = append(lines, wrap(st.Label.Render("Say: ")+st.Script.Render("“"+e.script+"”"), inner)...)
-	if e.action != "" {
-		lines = append(lines, "", st.Subtle.Render(clip(e.action, inner)))
-	}
-	panel := st.Panel.Width(s.w).Render(strings.Join(lines, "\n"))
 	rec := fmt.Sprintf("Recorded in the audit trail: %s call, %s (%s).", s.c.call.channel, safe(s.c.op.Name), s.c.op.Role)
 	if s.ans.res.Outcome == model.OutcomeNotApplicable {
 		rec = "Nothing was sent or recorded: this product has no PINs."
 	}
-	return panel + "\n" + st.Faint.Render(clip(rec, s.w))
+	recLines := styleLines(st.Faint, wrap(rec, s.w))
+	// On a short terminal the panel gives up its blank lines, then the line under it, before it
+	// would lose its border or the next step off the bottom.
+	for _, roomy := range []bool{true, false} {
+		var lines []string
+		gap := func() {
+			if roomy {
+				lines = append(lines, "")
+			}
+		}
+		lines = append(lines, outcomeBadge(s.ans.res).render(st))
+		gap()
+		lines = append(lines, wrap(st.Bold.Render(s.who())+st.Subtle.Render(acct), inner)...)
+		for _, f := range e.facts {
+			lines = append(lines, wrap(f, inner)...)
+		}
+		gap()
+		lines = append(lines, wrap(st.Label.Render("Say: ")+st.Script.Render("“"+e.script+"”"), inner)...)
+		if e.action != "" {
+			gap()
+			lines = append(lines, styleLines(st.Subtle, wrap(e.action, inner))...)
+		}
+		panel := st.Panel.Width(w).Render(strings.Join(lines, "\n"))
+		switch n := lipgloss.Height(panel); {
+		case n+len(recLines) <= s.h:
+			return panel + "\n" + strings.Join(recLines, "\n")
+		case !roomy && n <= s.h:
+			return panel
+		case !roomy:
+			return panel + "\n" + strings.Join(recLines, "\n") // the root scrolls it (pgdn)
+		}
+	}
+	return ""
 }
 
-// wrap breaks styled text to lines of at most w cells.
+// wrap breaks styled text to lines of at most w cells, between words. The wrapper also breaks
+// after every hyphen, which would split a date ("2026-" / "05-04 14:00") or an account number over
+// two lines: hyphens are held as non-breaking ones while it wraps.
 func wrap(s string, w int) []string {
-	return strings.Split(lipgloss.Wrap(s, w, " "), "\n")
+	const nbHyphen = "\u2011"
+	if strings.Contains(s, nbHyphen) {
+		return strings.Split(lipgloss.Wrap(s, w, " "), "\n")
+	}
+	wrapped := lipgloss.Wrap(strings.ReplaceAll(s, "-", nbHyphen), w, " ")
+	return strings.Split(strings.ReplaceAll(wrapped, nbHyphen, "-"), "\n")
 }

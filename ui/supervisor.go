@@ -48,11 +48,14 @@ func newDialogScreen(c *common) *dialogScreen {
 	return &dialogScreen{c: c, reason: in}
 }
 
-func (s *dialogScreen) restyle()         { s.reason.SetStyles(s.c.st.Input) }
-func (s *dialogScreen) setSize(w, h int) { s.w, s.h = w, h; s.reason.SetWidth(max(w-14, 10)) }
-func (s *dialogScreen) done() bool       { return s.step == stepDone }
-func (s *dialogScreen) focus() action    { return run(s.reason.Focus()) }
-func (s *dialogScreen) reset()           { s.kind, s.holder, s.step = 0, "", stepReason; s.reason.Reset() }
+func (s *dialogScreen) restyle() { s.reason.SetStyles(s.c.st.Input) }
+func (s *dialogScreen) setSize(w, h int) {
+	s.w, s.h = w, h
+	s.reason.SetWidth(max(min(w, maxPanel)-14, 10))
+}
+func (s *dialogScreen) done() bool    { return s.step == stepDone }
+func (s *dialogScreen) focus() action { return run(s.reason.Focus()) }
+func (s *dialogScreen) reset()        { s.kind, s.holder, s.step = 0, "", stepReason; s.reason.Reset() }
 
 func (s *dialogScreen) title() string {
 	switch s.kind {
@@ -120,7 +123,8 @@ func (s *dialogScreen) update(msg tea.Msg) action {
 		})
 	case resetMsg:
 		return s.answered(msg.err, func() string {
-			return fmt.Sprintf("Account reset: %d PINs revoked, %d holders unlocked. The customer must create new PINs.", msg.res.RevokedPINs, msg.res.UnlockedHolders)
+			return fmt.Sprintf("Account reset: %s revoked, %s unlocked. The customer must create new PINs.",
+				plural(msg.res.RevokedPINs, "PIN", "PINs"), plural(msg.res.UnlockedHolders, "holder", "holders"))
 		})
 	case tea.PasteMsg:
 		if s.step == stepReason {
@@ -255,11 +259,12 @@ func (s *dialogScreen) view() string {
 			lines = append(lines, st.Subtle.Render(what+"…"))
 		}
 	}
-	inner := max(s.w-4, 10)
+	w := min(s.w, maxPanel)
+	inner := max(w-4, 10)
 	var out []string
 	for _, l := range lines {
 		out = append(out, wrap(l, inner)...)
 	}
 	lines = out
-	return st.Dialog.Width(s.w).Render(strings.Join(lines, "\n"))
+	return st.Dialog.Width(w).Render(strings.Join(lines, "\n"))
 }

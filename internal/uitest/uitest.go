@@ -176,6 +176,17 @@ func (b *Backend) Lock(accountID, holderID string, t time.Time) {
 	b.fail(accountID, holderID, b.cur().svc.Policy().MaxFailures, t)
 }
 
+// HardLock locks the holder since t and hard-locks it, as the rolling cap of failures does (then
+// only the customer's portal or an admin lifts it).
+func (b *Backend) HardLock(accountID, holderID string, t time.Time) {
+	b.t.Helper()
+	b.Lock(accountID, holderID, t)
+	b.holder(accountID, holderID, func(_ *database, tx store.HolderTx) error {
+		_, _, _, err := tx.RecordFailure(context.Background(), t.UTC(), 24*time.Hour, 1)
+		return err
+	})
+}
+
 func (b *Backend) fail(accountID, holderID string, n int, at time.Time) {
 	b.t.Helper()
 	b.holder(accountID, holderID, func(db *database, tx store.HolderTx) error {
