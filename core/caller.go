@@ -198,7 +198,7 @@ func (s *Service) decideCaller(ctx context.Context, txs []store.HolderTx, acct m
 				return model.VerifyResult{}, t, nil, err
 			}
 			t.counted = append(t.counted, i)
-			counts[j] = model.HolderCount{Failures: failures, LockedSince: locked, HardLocked: hard || h.HardLockedAt != nil}
+			counts[j] = model.HolderCount{Failures: failures, LockedSince: locked, HardLocked: hard.now || h.HardLockedAt != nil}
 			t.lockedNow[i] = locked != nil && h.LockedSince == nil
 			for _, n := range lockNotices(h, failures, locked, hard) {
 				notices = append(notices, holderNotice{i, n})
