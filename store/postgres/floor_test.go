@@ -107,6 +107,7 @@ func race(servers []server, n int, req func(i int) model.VerifyRequest) ([]model
 }
 
 func TestTwoServersCountExactlySixOfSixtyFourConcurrentWrongPINs(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	servers := floor(t, 2, 1)
 	h := holder(0)
@@ -173,6 +174,7 @@ func TestTwoServersCountExactlySixOfSixtyFourConcurrentWrongPINs(t *testing.T) {
 }
 
 func TestTwoServersSpendAOneTimePINExactlyOnce(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	servers := floor(t, 2, 1)
 	h := holder(0)
@@ -196,6 +198,7 @@ func TestTwoServersSpendAOneTimePINExactlyOnce(t *testing.T) {
 }
 
 func TestAnUnlockOnOneServerIsSeenAtOnceByTheOther(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	servers := floor(t, 2, 1)
 	one, other := servers[0].svc, servers[1].svc
@@ -223,6 +226,7 @@ func TestAnUnlockOnOneServerIsSeenAtOnceByTheOther(t *testing.T) {
 }
 
 func TestAHolderHeldByAStalledServerAnswersBusyAfterTheLockTimeout(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	servers := floor(t, 1, 1)
 	h := holder(0)
@@ -269,6 +273,7 @@ func newSchemaURLOf(t testing.TB, s *postgres.Store) string {
 }
 
 func TestTwoServersImportingTheSameAccountsInOppositeOrdersBothSucceed(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	servers := floor(t, 2, 0)
 	var forward, backward []model.Account
