@@ -1,4 +1,5 @@
 package postgres
 
-// DenseMatches lets the tests force either search plan.
-var DenseMatches = &denseMatches
+// WithDenseMatches sets the number of matching terms from which the store's SearchAccounts takes
+// its dense plan, so the tests can force either plan on a store of their own.
+func WithDenseMatches(n int) Option { return func(o *options) { o.dense = n } }

@@ -48,7 +48,8 @@ import (
 
 // Store is a store.Store on a PostgreSQL database.
 type Store struct {
-	pool *pgxpool.Pool
+	pool         *pgxpool.Pool
+	denseMatches int // see denseMatches
 }
 
 var _ store.Store = (*Store)(nil)
@@ -70,6 +71,7 @@ type options struct {
 	maxConns    int32
 	lockTimeout time.Duration
 	idleInTx    time.Duration
+	dense       int // the tests' WithDenseMatches
 }
 
 // Option configures Open.
@@ -84,7 +86,7 @@ func WithLockTimeout(d time.Duration) Option { return func(o *options) { o.lockT
 // Open connects to the database at url, creates or upgrades pindesk's tables, and returns the
 // store. A database written by a newer pindesk is refused with store.ErrSchemaTooNew, untouched.
 func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
-	o := options{lockTimeout: DefaultLockTimeout, idleInTx: DefaultIdleInTxTimeout}
+	o := options{lockTimeout: DefaultLockTimeout, idleInTx: DefaultIdleInTxTimeout, dense: denseMatches}
 	for _, f := range opts {
 		f(&o)
 	}
@@ -111,7 +113,7 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connect to PostgreSQL: %w", err)
 	}
-	s := &Store{pool: pool}
+	s := &Store{pool: pool, denseMatches: o.dense}
 	if err := s.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, err
