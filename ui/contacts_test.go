@@ -180,3 +180,15 @@ func TestGoldenLongContactList(t *testing.T) {
 		})
 	}
 }
+
+// The label names the rows on screen wherever the cursor is: on a caller with a PIN or on one
+// whose no-PIN warning takes a line under the list.
+func TestTheRangeLabelNamesTheRowsOnScreen(t *testing.T) {
+	atEachSize(t, "label", newLongHarness, func(t *testing.T, h *harness) {
+		h.openAccount("ACC-3000")
+		for range 40 {
+			shownRange(t, h)
+			h.keys("down")
+		}
+	})
+}
