@@ -382,7 +382,7 @@ func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
 
 // pagesItself are the screens that page through a list of their own with pgup and pgdn; the root
 // scrolls the others when they are taller than the room they have.
-var pagesItself = map[screenID]bool{scrSearch: true, scrAudit: true, scrHelp: true}
+var pagesItself = map[screenID]bool{scrSearch: true, scrAccount: true, scrAudit: true, scrHelp: true}
 
 // maxBodyOff is the furthest the current screen scrolls: its last line shown above the hint.
 func (a *App) maxBodyOff() int {

@@ -701,7 +701,7 @@ func TestAnAccountWithManyContactsScrolls(t *testing.T) {
 	f.AddAccount(model.Account{ID: "big", Number: "ACC-2000", Name: "Big Family", Product: "Home Fibre", UsesPINs: true, Contacts: contacts})
 	h := newHarness(t, f, Options{})
 	h.openAccount("ACC-2000")
-	h.mustSee("Contact 00", "of 30 holders")
+	h.mustSee("Contact 00", "(1–11 of 30")
 	for range 25 {
 		h.keys("down")
 	}

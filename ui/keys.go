@@ -24,6 +24,9 @@ type KeyMap struct {
 		Choose, Up, Down, Unlock, Reset, Audit, Refresh key.Binding
 		Move                                            key.Binding
 		ClearDispute                                    key.Binding // a supervisor clears the DISPUTED mark
+		// A long list of contacts pages, and filters on what is typed after "/" (letters alone
+		// are the screen's commands: u, a, r, j, k…); esc clears the filter before it goes back.
+		PageUp, PageDown, Home, End, Filter, ClearFilter key.Binding
 	}
 	Entry struct {
 		Digits, Submit, Delete, Clear key.Binding
@@ -84,6 +87,12 @@ func NewKeyMap(role model.OperatorRole) *KeyMap {
 	a.Refresh = b(k("r"), "r", "reload")
 	a.Move = b(k("up", "down", "k", "j"), "↑/↓", "choose")
 	a.ClearDispute = b(k("D"), "D", "clear dispute")
+	a.PageUp = b(k("pgup"), "pgup", "page up")
+	a.PageDown = b(k("pgdown"), "pgdn", "page down")
+	a.Home = b(k("home"), "home", "first")
+	a.End = b(k("end"), "end", "last")
+	a.Filter = b(k("/"), "/", "filter")
+	a.ClearFilter = b(k("esc"), "esc", "clear filter")
 
 	e := &km.Entry
 	e.Digits = b(k("0", "1", "2", "3", "4", "5", "6", "7", "8", "9"), "0-9", "PIN digits")
