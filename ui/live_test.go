@@ -78,7 +78,9 @@ func TestProgramOfflineRecoversWithoutAKey(t *testing.T) {
 	press(tm, "type:harbor")
 	waitFor(t, tm, "✗ OFFLINE", "cannot be reached")
 	on.Store(false)
-	waitFor(t, tm, "● online", "The server answers again.", "Harbor Bakery")
+	// "The server answers again." is a passing status: the repeated search's answer may replace it
+	// within the same frame on a busy machine, so the test waits for what stays.
+	waitFor(t, tm, "● online", "Harbor Bakery")
 	press(tm, "ctrl+c")
 	a := finalApp(t, tm)
 	if a.search.err != nil || len(a.search.results) != 1 {
