@@ -16,6 +16,11 @@ type (
 		Caller  string        `json:"caller,omitempty"`
 		Channel model.Channel `json:"channel,omitempty"`
 	}
+	// CallerVerifyRequest is the body of VerifyCaller: the caller is the path's contact.
+	CallerVerifyRequest struct {
+		PIN     string        `json:"pin"`
+		Channel model.Channel `json:"channel,omitempty"`
+	}
 	// ChangeRequest is the body of Generate and ReadPIN.
 	ChangeRequest struct {
 		OnBehalfOf string        `json:"on_behalf_of,omitempty"`
@@ -27,9 +32,16 @@ type (
 		OnBehalfOf string        `json:"on_behalf_of,omitempty"`
 		Channel    model.Channel `json:"channel,omitempty"`
 	}
-	// ReasonRequest is the body of Unlock and Reset.
+	// ReasonRequest is the body of Unlock, Reset and ClearDispute.
 	ReasonRequest struct {
 		Reason  string        `json:"reason"`
+		Channel model.Channel `json:"channel,omitempty"`
+	}
+	// DisputeRequest is the body of Dispute: the id of the notice the customer received (ntc_…),
+	// and optionally their own words (kept for supervisors, never shown to agents).
+	DisputeRequest struct {
+		Event   string        `json:"event"`
+		Text    string        `json:"text,omitempty"`
 		Channel model.Channel `json:"channel,omitempty"`
 	}
 	// ImportRequest is the body of Import.

@@ -23,25 +23,31 @@ type Route string
 
 // The API's routes. Every one is described in the OpenAPI document under the same path.
 const (
-	Me          Route = "GET /v1/me"
-	Policy      Route = "GET /v1/policy"
-	Time        Route = "GET /v1/time"
-	Search      Route = "GET /v1/accounts"
-	Account     Route = "GET /v1/accounts/{account}"
-	Verify      Route = "POST /v1/accounts/{account}/holders/{holder}/verify"
-	Generate    Route = "POST /v1/accounts/{account}/holders/{holder}/pins/{kind}/generate"
-	SetPIN      Route = "PUT /v1/accounts/{account}/holders/{holder}/pins/{kind}"
-	ClearPIN    Route = "DELETE /v1/accounts/{account}/holders/{holder}/pins/{kind}"
-	ReadPIN     Route = "POST /v1/accounts/{account}/holders/{holder}/pins/{kind}/read"
-	Unlock      Route = "POST /v1/accounts/{account}/holders/{holder}/unlock"
-	Reset       Route = "POST /v1/accounts/{account}/reset"
-	Audit       Route = "GET /v1/audit"
-	ExportAudit Route = "GET /v1/audit/export"
-	AuditChain  Route = "GET /v1/audit/chain"
-	Import      Route = "POST /v1/import"
-	ListTokens  Route = "GET /v1/tokens"
-	CreateToken Route = "POST /v1/tokens"
-	RevokeToken Route = "DELETE /v1/tokens/{id}"
+	Me      Route = "GET /v1/me"
+	Policy  Route = "GET /v1/policy"
+	Time    Route = "GET /v1/time"
+	Search  Route = "GET /v1/accounts"
+	Account Route = "GET /v1/accounts/{account}"
+	Verify  Route = "POST /v1/accounts/{account}/holders/{holder}/verify"
+	// VerifyCaller verifies who is calling: every PIN the contact may give is compared.
+	VerifyCaller Route = "POST /v1/accounts/{account}/contacts/{contact}/verify"
+	Generate     Route = "POST /v1/accounts/{account}/holders/{holder}/pins/{kind}/generate"
+	SetPIN       Route = "PUT /v1/accounts/{account}/holders/{holder}/pins/{kind}"
+	ClearPIN     Route = "DELETE /v1/accounts/{account}/holders/{holder}/pins/{kind}"
+	ReadPIN      Route = "POST /v1/accounts/{account}/holders/{holder}/pins/{kind}/read"
+	Unlock       Route = "POST /v1/accounts/{account}/holders/{holder}/unlock"
+	Reset        Route = "POST /v1/accounts/{account}/reset"
+	// Dispute is the customer's "that wasn't me" about a notice (the portal only); ClearDispute
+	// lifts the DISPUTED mark it leaves (a supervisor, trainer or admin).
+	Dispute      Route = "POST /v1/accounts/{account}/disputes"
+	ClearDispute Route = "POST /v1/accounts/{account}/disputes/{dispute}/clear"
+	Audit        Route = "GET /v1/audit"
+	ExportAudit  Route = "GET /v1/audit/export"
+	AuditChain   Route = "GET /v1/audit/chain"
+	Import       Route = "POST /v1/import"
+	ListTokens   Route = "GET /v1/tokens"
+	CreateToken  Route = "POST /v1/tokens"
+	RevokeToken  Route = "DELETE /v1/tokens/{id}"
 
 	// Routes served without a token.
 	Healthz Route = "GET /healthz"
@@ -53,7 +59,8 @@ const (
 // Routes lists every route of the API, those that take a bearer token first.
 func Routes() []Route {
 	return []Route{
-		Me, Policy, Time, Search, Account, Verify, Generate, SetPIN, ClearPIN, ReadPIN, Unlock, Reset,
+		Me, Policy, Time, Search, Account, Verify, VerifyCaller, Generate, SetPIN, ClearPIN, ReadPIN, Unlock, Reset,
+		Dispute, ClearDispute,
 		Audit, ExportAudit, AuditChain, Import, ListTokens, CreateToken, RevokeToken,
 		Healthz, Readyz, Metrics, OpenAPI,
 	}

@@ -36,6 +36,10 @@ func (l *Local) Verify(ctx context.Context, req model.VerifyRequest) (model.Veri
 	return l.svc.Verify(ctx, l.op, req)
 }
 
+func (l *Local) VerifyCaller(ctx context.Context, req model.CallerVerifyRequest) (model.VerifyResult, error) {
+	return l.svc.VerifyCaller(ctx, l.op, req)
+}
+
 func (l *Local) Generate(ctx context.Context, req model.PINChange) (model.GeneratedPIN, error) {
 	return l.svc.Generate(ctx, l.op, req)
 }
@@ -60,6 +64,15 @@ func (l *Local) Unlock(ctx context.Context, req model.UnlockRequest) error {
 
 func (l *Local) ResetAccount(ctx context.Context, req model.ResetRequest) (model.ResetResult, error) {
 	return l.svc.ResetAccount(ctx, l.op, req)
+}
+
+// Dispute is the customer's "that wasn't me" (the portal's; the app never disputes).
+func (l *Local) Dispute(ctx context.Context, req model.DisputeRequest) (model.DisputeResult, error) {
+	return l.svc.Dispute(ctx, l.op, req)
+}
+
+func (l *Local) ClearDispute(ctx context.Context, req model.ClearDisputeRequest) error {
+	return l.svc.ClearDispute(ctx, l.op, req)
 }
 
 func (l *Local) Audit(ctx context.Context, q model.AuditQuery) ([]model.AuditEvent, error) {

@@ -395,6 +395,27 @@ func (r *Remote) Verify(ctx context.Context, req model.VerifyRequest) (model.Ver
 	return out, nil
 }
 
+// VerifyCaller checks the caller's PIN against every PIN they may give, with an idempotency key as
+// Verify's, so it is retried as safely.
+func (r *Remote) VerifyCaller(ctx context.Context, req model.CallerVerifyRequest) (model.VerifyResult, error) {
+	key := req.IdempotencyKey
+	if key == "" {
+		key = newIdempotencyKey()
+	}
+	if err := present("account id", req.AccountID); err != nil {
+		return model.VerifyResult{}, err
+	}
+	if err := present("caller", req.Contact); err != nil {
+		return model.VerifyResult{}, err
+	}
+	var out model.VerifyResult
+	hr := r.req(ctx).SetResult(&out).SetHeader("Idempotency-Key", key).SetBody(api.CallerVerifyRequest{PIN: req.PIN, Channel: req.Channel})
+	if err := r.call(ctx, hr, api.VerifyCaller, req.AccountID, req.Contact); err != nil {
+		return model.VerifyResult{}, err
+	}
+	return out, nil
+}
+
 func newIdempotencyKey() string {
 	b := make([]byte, 18)
 	_, _ = rand.Read(b) // crypto/rand.Read never fails (Go 1.24+)
@@ -495,6 +516,30 @@ func (r *Remote) ResetAccount(ctx context.Context, rr model.ResetRequest) (model
 		return model.ResetResult{}, err
 	}
 	return out, nil
+}
+
+// Dispute is the customer's "that wasn't me" (a portal token's; the app never disputes).
+func (r *Remote) Dispute(ctx context.Context, d model.DisputeRequest) (model.DisputeResult, error) {
+	if err := present("account id", d.AccountID); err != nil {
+		return model.DisputeResult{}, err
+	}
+	var out model.DisputeResult
+	req := r.req(ctx).SetResult(&out).SetBody(api.DisputeRequest{Event: d.EventID, Text: d.Text, Channel: d.Channel})
+	if err := r.call(ctx, req, api.Dispute, d.AccountID); err != nil {
+		return model.DisputeResult{}, err
+	}
+	return out, nil
+}
+
+func (r *Remote) ClearDispute(ctx context.Context, c model.ClearDisputeRequest) error {
+	if err := present("account id", c.AccountID); err != nil {
+		return err
+	}
+	if err := present("dispute id", c.DisputeID); err != nil {
+		return err
+	}
+	req := r.req(ctx).SetBody(api.ReasonRequest{Reason: c.Reason, Channel: c.Channel})
+	return r.call(ctx, req, api.ClearDispute, c.AccountID, c.DisputeID)
 }
 
 func auditParams(req *resty.Request, q model.AuditQuery) {

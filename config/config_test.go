@@ -402,9 +402,9 @@ func TestEveryKeyCanBeSetFromTheEnvironment(t *testing.T) {
 		"serve.audit_checkpoint_every": "1h0m0s", "serve.audit_checkpoint_file": "/srv/audit/checkpoints.jsonl",
 		"notify.webhook_urls": "https://hooks.example/pindesk", "notify.webhook_secret_file": "/srv/keys/hook.secret",
 		"notify.timeout": "5s", "notify.lease": "1m0s", "notify.retry_for": "12h0m0s", "notify.smtp_host": "smtp.example",
-		"notify.smtp_port": "465", "notify.smtp_tls": "tls", "notify.smtp_username": "desk", "notify.smtp_password_file": "/srv/keys/smtp",
+		"notify.smtp_port": "465", "notify.smtp_tls": "tls", "notify.smtp_username": "desk", "notify.smtp_password_file": "/srv/keys/smtp", "notify.smtp_ca_file": "/srv/keys/smtp-ca.pem",
 		"notify.email_from": "desk@example.com", "notify.email_events": "holder.locked,pin.set",
-		"notify.report_url": "https://portal.example/report", "notify.desk_name": "Example Support",
+		"notify.report_url": "https://portal.example/report", "notify.desk_name": "Example Support", "notify.dispute_revokes": "all",
 	}
 	e := env{}
 	for k, v := range values {

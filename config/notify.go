@@ -1,10 +1,12 @@
 package config
 
 import (
+	"crypto/x509"
 	"fmt"
 	"net"
 	"net/mail"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -28,10 +30,16 @@ type Notify struct {
 	SMTPTLS          string // starttls, tls (implicit) or none (loopback only)
 	SMTPUsername     string // empty: no authentication
 	SMTPPasswordFile string
-	EmailFrom        string
-	EmailEvents      string // comma-separated notice types emailed; "all" for every type
-	ReportURL        string // where a customer says "that wasn't me" (the portal)
-	DeskName         string // how emails name the desk
+	// SMTPCAFile holds the PEM certificates of the CAs trusted for the SMTP server's certificate,
+	// in place of the system's (a private mail relay); empty: the system's.
+	SMTPCAFile  string
+	EmailFrom   string
+	EmailEvents string // comma-separated notice types emailed; "all" for every type
+	ReportURL   string // where a customer says "that wasn't me" (the portal)
+	DeskName    string // how emails name the desk
+	// DisputeRevokes is which PINs a customer's dispute revokes: "one-time+temporary" or "all"
+	// (see model.DisputeRevokes). It applies wherever the core runs, delivery or not.
+	DisputeRevokes string
 }
 
 // Defaults of the notify settings.
@@ -94,16 +102,19 @@ func init() {
 		str("notify.smtp_tls", "starttls, tls (implicit TLS) or none (a loopback server only)", typeString, func(s *Settings) *string { return &s.Notify.SMTPTLS }),
 		str("notify.smtp_username", "SMTP user name; empty: no authentication", typeString, func(s *Settings) *string { return &s.Notify.SMTPUsername }),
 		str("notify.smtp_password_file", "file of the SMTP password (mode 0600)", typePath, func(s *Settings) *string { return &s.Notify.SMTPPasswordFile }),
+		str("notify.smtp_ca_file", "PEM file of the CA certificates trusted for the SMTP server's certificate, instead of the system's; empty: the system's", typePath, func(s *Settings) *string { return &s.Notify.SMTPCAFile }),
 		str("notify.email_from", "the From address of notice emails", typeString, func(s *Settings) *string { return &s.Notify.EmailFrom }),
 		str("notify.email_events", `comma-separated notice types that are emailed, or "all"`, typeString, func(s *Settings) *string { return &s.Notify.EmailEvents }),
 		str("notify.report_url", `where a customer reports "that wasn't me" (your portal), named in every email`, typeString, func(s *Settings) *string { return &s.Notify.ReportURL }),
 		str("notify.desk_name", "how notice emails name your desk", typeString, func(s *Settings) *string { return &s.Notify.DeskName }),
+		str("notify.dispute_revokes", `which PINs a customer's "that wasn't me" revokes on the account: one-time+temporary or all`, typeString, func(s *Settings) *string { return &s.Notify.DisputeRevokes }),
 	)
 }
 
 func defaultNotify() Notify {
 	return Notify{Timeout: DefaultNotifyTimeout, Lease: DefaultNotifyLease, RetryFor: DefaultNotifyRetryFor,
-		SMTPPort: DefaultSMTPPort, SMTPTLS: "starttls", EmailEvents: "all", DeskName: DefaultDeskName}
+		SMTPPort: DefaultSMTPPort, SMTPTLS: "starttls", EmailEvents: "all", DeskName: DefaultDeskName,
+		DisputeRevokes: string(model.RevokeShortLived)}
 }
 
 func (n Notify) validate(origin map[string]string) []error {
@@ -127,6 +138,9 @@ func (n Notify) validate(origin map[string]string) []error {
 	if n.RetryFor < time.Minute || n.RetryFor > 30*24*time.Hour {
 		bad("notify.retry_for", "%v must lie within 1m..720h", n.RetryFor)
 	}
+	if _, err := model.ParseDisputeRevokes(n.DisputeRevokes); err != nil {
+		bad("notify.dispute_revokes", "%q (want one-time+temporary or all)", n.DisputeRevokes)
+	}
 	if n.SMTPHost == "" {
 		return errs
 	}
@@ -145,6 +159,10 @@ func (n Notify) validate(origin map[string]string) []error {
 	default:
 		bad("notify.smtp_tls", "%q (want starttls, tls or none)", n.SMTPTLS)
 	}
+	// The file itself is read when `pindesk serve` starts sending (LoadCAFile), like the password file.
+	if n.SMTPCAFile != "" && n.SMTPTLS == "none" {
+		bad("notify.smtp_ca_file", "a CA file is for TLS, but notify.smtp_tls is none")
+	}
 	if (n.SMTPUsername == "") != (n.SMTPPasswordFile == "") {
 		bad("notify.smtp_password_file", "notify.smtp_username and notify.smtp_password_file go together")
 	}
@@ -160,6 +178,20 @@ func (n Notify) validate(origin map[string]string) []error {
 		bad("notify.report_url", "%q is not an http(s) URL; every email tells the customer where to report \"that wasn't me\"", n.ReportURL)
 	}
 	return errs
+}
+
+// LoadCAFile reads a PEM file of CA certificates into a pool; a file with none is refused, so a
+// wrong file (a key, a DER certificate) is caught at start rather than as a failed send.
+func LoadCAFile(path string) (*x509.CertPool, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(b) {
+		return nil, fmt.Errorf("%s holds no PEM certificate", path)
+	}
+	return pool, nil
 }
 
 func checkWebhookURL(raw string) error {

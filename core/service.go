@@ -36,6 +36,8 @@ type Service struct {
 	keyTTL time.Duration // how long an idempotency key answers
 	// chainCheck is where the audit view's last check of the audit chains ended (auditchain.go).
 	chainCheck chainCheck
+	// revokes is which PINs a dispute revokes (notify.dispute_revokes).
+	revokes model.DisputeRevokes
 }
 
 // DefaultIdempotencyTTL is how long an idempotency key answers for its request. A client retries
@@ -59,13 +61,16 @@ func WithLogger(l *slog.Logger) Option { return func(s *Service) { s.log = l } }
 func WithIdempotencyTTL(d time.Duration) Option { return func(s *Service) { s.keyTTL = d } }
 
 // New returns a Service over st, sealing PINs with sealer.
-func New(st store.Store, sealer *secret.Sealer, opts ...Option) (*Service, error) {
+func New(st store.Store, sealer *secret.Sealer, opts ...Option) (_ *Service, err error) {
 	s := &Service{store: st, sealer: sealer, clock: SystemClock{}, policy: model.DefaultPolicy(), log: slog.New(slog.DiscardHandler)}
 	for _, o := range opts {
 		o(s)
 	}
 	if err := s.policy.Validate(); err != nil {
 		return nil, fmt.Errorf("PIN policy: %w", err)
+	}
+	if s.revokes, err = model.ParseDisputeRevokes(string(s.revokes)); err != nil {
+		return nil, fmt.Errorf("notify.dispute_revokes: %w", err)
 	}
 	if sealer != nil {
 		// Every audit event the store appends is chained under the key file's audit-chain subkey
@@ -186,6 +191,9 @@ func (s *Service) Account(ctx context.Context, op model.Operator, accountID stri
 			h = store.Holder{Ref: model.HolderRef{AccountID: accountID, ContactID: id}}
 		}
 		view.Holders = append(view.Holders, h.State(s.policy.MaxFailures))
+	}
+	if view.Disputes, err = s.store.OpenDisputes(ctx, acct.ID); err != nil {
+		return model.AccountView{}, fmt.Errorf("load disputes: %w", err)
 	}
 	return view, nil
 }

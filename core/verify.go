@@ -218,10 +218,12 @@ func (s *Service) decide(ctx context.Context, tx store.HolderTx, acct model.Acco
 }
 
 // lockNotices are the notices of a counted failure: a hard lock set by it, else a lock set by it.
-func lockNotices(h store.Holder, failures int, locked *time.Time, hardNow bool) []notice {
+func lockNotices(h store.Holder, failures int, locked *time.Time, hard hardLock) []notice {
 	switch {
-	case hardNow:
-		return []notice{{Type: model.NoticeHardLocked, Ref: h.Ref, Failures: failures}}
+	case hard.now:
+		// The hard lock's number is the wrong PINs in the rolling window that set it, not the run
+		// in a row (which unlocks reset): the customer is told "20 wrong PINs in 24 hours".
+		return []notice{{Type: model.NoticeHardLocked, Ref: h.Ref, Failures: hard.inWindow}}
 	case locked != nil && h.LockedSince == nil:
 		return []notice{{Type: model.NoticeLocked, Ref: h.Ref, Failures: failures}}
 	}
@@ -232,22 +234,29 @@ func lockNotices(h store.Holder, failures int, locked *time.Time, hardNow bool) 
 // (MaxFailures in a row) and toward the rolling cap (HardLockFailures in HardLockWindow, across
 // unlocks), which hard-locks. It returns the count and the lock as they stand after both, and
 // whether this failure set the hard lock.
-func (s *Service) countFailure(ctx context.Context, tx store.HolderTx, now time.Time) (int, *time.Time, bool, error) {
+func (s *Service) countFailure(ctx context.Context, tx store.HolderTx, now time.Time) (int, *time.Time, hardLock, error) {
 	// The lock AddFailure returns is read again below, after the hard lock may have set it.
 	failures, _, err := tx.AddFailure(ctx, s.policy.MaxFailures, now)
 	if err != nil {
-		return 0, nil, false, err
+		return 0, nil, hardLock{}, err
 	}
 	recent, lockedNow, hard, err := tx.RecordFailure(ctx, now, s.policy.HardLockWindow, s.policy.HardLockFailures)
 	if err != nil {
-		return 0, nil, false, err
+		return 0, nil, hardLock{}, err
 	}
 	hardNow := hard != nil && hard.Equal(now) && s.policy.HardLocks(recent) && tx.Holder().HardLockedAt == nil
 	if hardNow {
 		s.log.Warn("PIN holder hard-locked", "account", tx.Holder().Ref.AccountID, "holder", tx.Holder().Ref.ContactID,
 			"failures_in_window", recent, "window", s.policy.HardLockWindow.String())
 	}
-	return failures, lockedNow, hardNow, nil
+	return failures, lockedNow, hardLock{now: hardNow, inWindow: recent}, nil
+}
+
+// hardLock says whether a counted failure set the hard lock, and how many wrong PINs the rolling
+// window then held.
+type hardLock struct {
+	now      bool
+	inWindow int
 }
 
 // recordFailure counts a wrong PIN whose transaction failed after the comparison, in a transaction

@@ -151,7 +151,7 @@ serve_start
 wait_for "● online" "The server answers again." "● ● ● ● ● ●"
 gone "cannot be reached"
 key Enter
-wait_for "VERIFIED" "Matched the master PIN"
+wait_for "VERIFIED" "Matched their own master PIN"
 gone "$PIN"
 
 key C-c

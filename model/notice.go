@@ -43,4 +43,8 @@ type Notice struct {
 	Role      OperatorRole `json:"role"`
 	// Failures is the count of wrong PINs the notice follows (locked, verified after failures).
 	Failures int `json:"failures,omitempty"`
+	// Dispute and Event are set on a holder.disputed notice: the dispute's id and the id of the
+	// notice the customer disputed.
+	Dispute string `json:"dispute,omitempty"`
+	Event   string `json:"event,omitempty"`
 }

@@ -25,6 +25,16 @@ func (s noOutbox) UpdateHolder(ctx context.Context, h model.HolderRef, fn func(s
 	return s.Store.UpdateHolder(ctx, h, func(tx store.HolderTx) error { return fn(dropNotices{tx}) })
 }
 
+func (s noOutbox) UpdateHolders(ctx context.Context, refs []model.HolderRef, fn func([]store.HolderTx) error) error {
+	return s.Store.UpdateHolders(ctx, refs, func(txs []store.HolderTx) error {
+		wrapped := make([]store.HolderTx, len(txs))
+		for i, tx := range txs {
+			wrapped[i] = dropNotices{tx}
+		}
+		return fn(wrapped)
+	})
+}
+
 type dropNotices struct{ store.HolderTx }
 
 func (dropNotices) Notify(context.Context, model.Notice) error { return nil }

@@ -27,6 +27,7 @@ import (
 // A last start must then deliver every notice ever written: none lost (duplicates are allowed,
 // and dropped by the receiver by webhook-id).
 func TestNoNoticeIsLostAcrossTenSIGKILLs(t *testing.T) {
+	t.Parallel() // it mostly waits on the binary it kills
 	if testing.Short() {
 		t.Skip("builds and kills the real binary")
 	}

@@ -201,6 +201,7 @@ func TestANoticeIsSignedDeliveredOnceAndRemoved(t *testing.T) {
 }
 
 func TestAFailingEndpointIsRetriedThenDeadWithItsReasonAudited(t *testing.T) {
+	t.Parallel() // it mostly waits out send timeouts: each case has its own store and receiver
 	sec := notify.NewSecret()
 	closed := func() string { // a port nobody listens on
 		l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -223,6 +224,10 @@ func TestAFailingEndpointIsRetriedThenDeadWithItsReasonAudited(t *testing.T) {
 		{"a receiver slower than the timeout", 200, 2 * time.Second, func(r *receiver) string { return r.srv.URL }, "no answer within the timeout"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			if c.delay > 0 && testing.Short() {
+				t.Skip("waits out 25 send timeouts; the other cases cover the same retry schedule")
+			}
 			e := newEnv(t)
 			rcv := newReceiver(t, sec)
 			rcv.set(c.status, c.delay)

@@ -25,6 +25,7 @@ import (
 // audit trail and in its holder's count: an answer is only sent after its transaction is durable.
 // Attempts in flight at the kill may or may not have committed; there are at most 16 of them.
 func TestAKilledServerLosesNoAnsweredAttempt(t *testing.T) {
+	t.Parallel() // it mostly waits on the binary it kills
 	if testing.Short() {
 		t.Skip("builds and kills the real binary")
 	}

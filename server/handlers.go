@@ -73,6 +73,9 @@ func (s *Server) account(w http.ResponseWriter, r *http.Request, c caller) error
 	if view.Account.Contacts == nil {
 		view.Account.Contacts = []model.Contact{}
 	}
+	if view.Disputes == nil {
+		view.Disputes = []model.Dispute{}
+	}
 	for i := range view.Holders {
 		if view.Holders[i].PINs == nil {
 			view.Holders[i].PINs = []model.PINState{}
@@ -104,13 +107,45 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request, c caller) error 
 		AccountID: account, Holder: r.PathValue("holder"), Caller: body.Caller,
 		PIN: body.PIN, Channel: body.Channel, IdempotencyKey: key,
 	}
+	return s.limitVerify(w, r, c, account, body.PIN,
+		func() error { return s.core.RefuseVerify(r.Context(), c.op, req) },
+		func() (model.VerifyResult, error) { return s.core.Verify(r.Context(), c.op, req) })
+}
+
+// verifyCaller checks the PIN of the contact who is calling against every PIN they may give (their
+// own and the account-wide one), in the same order of refusals and limits as verify.
+func (s *Server) verifyCaller(w http.ResponseWriter, r *http.Request, c caller) error {
+	if err := c.op.Require(model.PermVerify); err != nil {
+		return err
+	}
+	var body api.CallerVerifyRequest
+	if err := decode(w, r, s.maxBody, &body); err != nil {
+		return err
+	}
+	key := r.Header.Get("Idempotency-Key")
+	if err := checkIdempotencyKey(key); err != nil {
+		return err
+	}
+	account := r.PathValue("account")
+	req := model.CallerVerifyRequest{
+		AccountID: account, Contact: r.PathValue("contact"), PIN: body.PIN, Channel: body.Channel, IdempotencyKey: key,
+	}
+	return s.limitVerify(w, r, c, account, body.PIN,
+		func() error { return s.core.RefuseVerifyCaller(r.Context(), c.op, req) },
+		func() (model.VerifyResult, error) { return s.core.VerifyCaller(r.Context(), c.op, req) })
+}
+
+// limitVerify runs a verification between the rate limits, in the order both verify routes keep:
+// the token's limit, then a malformed entry refused (costing the token only), then the account's
+// limit, then the core; a replayed answer gives both reservations back.
+func (s *Server) limitVerify(w http.ResponseWriter, r *http.Request, c caller, account, pin string, refuse func() error, verify func() (model.VerifyResult, error)) error {
 	now := time.Now()
 	spent, wait := s.tokenLimit.reserve(c.tokenID, now)
 	if wait > 0 {
 		return s.limited(c, account, wait, model.LimitToken)
 	}
-	if s.core.CheckPINEntry(body.PIN) != nil {
-		return s.core.RefuseVerify(r.Context(), c.op, req)
+	if s.core.CheckPINEntry(pin) != nil {
+		return refuse()
 	}
 	charged, wait := s.accountLimit.reserve(account, now)
 	if wait > 0 {
@@ -119,7 +154,7 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request, c caller) error 
 		}
 		return s.limited(c, account, wait, model.LimitAccount)
 	}
-	res, err := s.core.Verify(r.Context(), c.op, req)
+	res, err := verify()
 	if err != nil {
 		return err
 	}
@@ -270,6 +305,40 @@ func (s *Server) reset(w http.ResponseWriter, r *http.Request, c caller) error {
 		return err
 	}
 	writeJSON(w, http.StatusOK, res)
+	return nil
+}
+
+// dispute is the customer's "that wasn't me" (model.Dispute). The permission is checked before the
+// body is read, so a role that may not dispute learns nothing of what the body would have done.
+func (s *Server) dispute(w http.ResponseWriter, r *http.Request, c caller) error {
+	if err := c.op.Require(model.PermDispute); err != nil {
+		return err
+	}
+	var body api.DisputeRequest
+	if err := decode(w, r, s.maxBody, &body); err != nil {
+		return err
+	}
+	res, err := s.core.Dispute(r.Context(), c.op, model.DisputeRequest{AccountID: r.PathValue("account"),
+		EventID: body.Event, Text: body.Text, Channel: body.Channel})
+	if err != nil {
+		return err
+	}
+	s.log.Warn("notice disputed by the customer", "operator", c.op.Name, "account", clip(res.AccountID), "dispute", res.ID, "notice", res.EventID)
+	writeJSON(w, http.StatusCreated, res)
+	return nil
+}
+
+func (s *Server) clearDispute(w http.ResponseWriter, r *http.Request, c caller) error {
+	var body api.ReasonRequest
+	if err := decode(w, r, s.maxBody, &body); err != nil {
+		return err
+	}
+	err := s.core.ClearDispute(r.Context(), c.op, model.ClearDisputeRequest{AccountID: r.PathValue("account"),
+		DisputeID: r.PathValue("dispute"), Reason: body.Reason, Channel: body.Channel})
+	if err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
 

@@ -81,6 +81,14 @@ func (m *metrics) handler() http.Handler {
 // verified records one verification answer.
 func (m *metrics) verified(res model.VerifyResult) {
 	m.verifications.WithLabelValues(string(res.Outcome)).Inc()
+	if len(res.Compared) > 0 { // a caller's verification: each holder it locked is a lock
+		for _, h := range res.Compared {
+			if h.Counted && h.LockedSince != nil {
+				m.locks.Inc()
+			}
+		}
+		return
+	}
 	if res.Outcome == model.OutcomeMismatch && res.LockedSince != nil {
 		m.locks.Inc()
 	}

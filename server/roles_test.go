@@ -100,8 +100,10 @@ var actions = []action{
 // server over a real (not demo) database: a permitted one succeeds, a refused one answers 403
 // not_permitted naming the role and writes nothing to the audit trail.
 func TestEveryRoleMayDoExactlyWhatItsPermissionsAllow(t *testing.T) {
+	t.Parallel() // each case has a server and store of its own
 	for _, role := range roles {
 		t.Run(string(role), func(t *testing.T) {
+			t.Parallel()
 			for _, a := range actions {
 				// The server's database is a real one (not marked demo), where a trainer has a
 				// supervisor's rights: no PIN changes.

@@ -157,6 +157,11 @@ type Store interface {
 	// returns nil; it rolls back on an error. At most one UpdateHolder of a holder runs at a time,
 	// across goroutines, processes and servers sharing the database.
 	UpdateHolder(ctx context.Context, h model.HolderRef, fn func(HolderTx) error) error
+	// UpdateHolders is UpdateHolder for several holders of one account at once (a caller's own and
+	// the account-wide holder): every holder is locked, in a fixed order whatever the order of refs,
+	// before fn runs with their transactions in the order of refs, and everything fn does to any of
+	// them commits or rolls back together. refs must be distinct holders of one account.
+	UpdateHolders(ctx context.Context, refs []model.HolderRef, fn func([]HolderTx) error) error
 	// ResetAccount revokes every PIN of the account, clears every lock, hard lock, count and
 	// rolling window, forgets every idempotency key of its holders, and appends e and writes the
 	// notices to the outbox, in one transaction.
@@ -223,6 +228,8 @@ type Store interface {
 
 	// Outbox holds the notices for customers, written by HolderTx.Notify.
 	Outbox
+	// Disputes are the customers' "that wasn't me" (see Disputes).
+	Disputes
 
 	Close() error
 }

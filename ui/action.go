@@ -32,7 +32,7 @@ type (
 	// openDialog starts a supervisor's unlock or reset.
 	openDialog struct {
 		kind   dialogKind
-		holder string
+		holder string // the holder to unlock; for dialogClearDispute, the dispute's id
 	}
 	// find puts a query in the search box and searches for it (a scenario's account number).
 	find struct{ query string }

@@ -38,7 +38,10 @@ type App struct {
 	help help.Model
 
 	width, height int
-	isDark        bool
+	// bodyOff is how far the current screen is scrolled by the root (pgdn), when it is taller than
+	// the room between header and footer and does not page through a list of its own.
+	bodyOff int
+	isDark  bool
 
 	status     string
 	statusTone tone
@@ -161,7 +164,11 @@ func (a *App) Update(msg tea.Msg) (m tea.Model, cmd tea.Cmd) {
 		}
 	}()
 	cmd = a.update(msg)
-	return a, tea.Batch(cmd, a.release(), a.arm())
+	rel := a.release()
+	// The status line and the footer take as many lines as their text needs: the screens get what
+	// is left.
+	a.relayout()
+	return a, tea.Batch(cmd, rel, a.arm())
 }
 
 func (a *App) update(msg tea.Msg) tea.Cmd {
@@ -235,7 +242,7 @@ func (a *App) update(msg tea.Msg) tea.Cmd {
 		return a.onAccount(msg)
 	case verifyMsg:
 		return a.onVerify(msg)
-	case unlockMsg, resetMsg:
+	case unlockMsg, resetMsg, clearDisputeMsg:
 		a.clearBusy()
 		cmd := a.apply(a.dialog.update(msg))
 		if a.dialog.done() {
@@ -361,7 +368,31 @@ func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
 		a.hold(msg)
 		return nil
 	}
+	if !pagesItself[a.cur] {
+		switch {
+		case key.Matches(msg, g.More):
+			a.bodyOff += max(a.c.h-2, 1)
+			a.bodyOff = min(a.bodyOff, a.maxBodyOff())
+			return nil
+		case key.Matches(msg, g.Less):
+			a.bodyOff = max(min(a.bodyOff, a.maxBodyOff())-max(a.c.h-2, 1), 0)
+			return nil
+		}
+	}
 	return a.apply(scr.update(msg))
+}
+
+// pagesItself are the screens that page through a list of their own with pgup and pgdn; the root
+// scrolls the others when they are taller than the room they have.
+var pagesItself = map[screenID]bool{scrSearch: true, scrAccount: true, scrAudit: true, scrHelp: true}
+
+// maxBodyOff is the furthest the current screen scrolls: its last line shown above the hint.
+func (a *App) maxBodyOff() int {
+	n := strings.Count(a.screens[a.cur].view(), "\n") + 1
+	if n <= a.c.h {
+		return 0
+	}
+	return n - (a.c.h - 1)
 }
 
 func (a *App) quit() tea.Cmd {
@@ -471,6 +502,9 @@ func (a *App) show(to screenID) {
 		// Leaving the PIN field forgets what was typed in it. The help and the trainer panel are
 		// looked at over it: esc comes back to the digits typed.
 		a.entry.wipe()
+	}
+	if to != a.cur {
+		a.bodyOff = 0
 	}
 	a.cur = to
 }
@@ -761,9 +795,17 @@ func (a *App) restyle() {
 	}
 }
 
-// chrome is the number of lines around the body: header, banner, status line, key help.
-func (a *App) chrome() int {
-	n := 3
+// maxFrame is the widest the app draws. On a wide terminal a result panel or a table stretched
+// over 200 columns reads worse, not better: the eye loses the line.
+const maxFrame = 100
+
+// frameWidth is the width the app draws in.
+func (a *App) frameWidth() int { return min(max(a.width, 20), maxFrame) }
+
+// chrome is the number of lines around the body: header, banner, status line and key help, the
+// last two as many lines as their text needs.
+func (a *App) chrome(w int) int {
+	n := 1 + len(a.statusLines(w)) + len(a.footerLines(a.screens[a.cur], w))
 	if a.c.opts.Demo {
 		n++
 	}
@@ -771,11 +813,20 @@ func (a *App) chrome() int {
 }
 
 func (a *App) layout() {
-	w, h := max(a.width, 20), max(a.height-a.chrome(), 3)
+	w := a.frameWidth()
+	h := max(a.height-a.chrome(w), 3)
 	a.c.w, a.c.h = w, h
 	a.help.SetWidth(w)
 	for _, s := range a.screens {
 		s.setSize(w, h)
+	}
+}
+
+// relayout sizes the screens again when the room between header and footer changed.
+func (a *App) relayout() {
+	w := a.frameWidth()
+	if w != a.c.w || max(a.height-a.chrome(w), 3) != a.c.h {
+		a.layout()
 	}
 }
 
@@ -789,21 +840,40 @@ func (a *App) View() tea.View {
 
 func (a *App) render() string {
 	st := a.c.st
-	w := max(a.width, 20)
+	w := a.frameWidth()
 	var lines []string
 	lines = append(lines, a.header(w))
 	if a.c.opts.Demo {
 		lines = append(lines, st.Banner.Render(banner(w)))
 	}
 	scr := a.screens[a.cur]
-	body := clipLines(scr.view(), w, a.c.h)
-	if n := lipgloss.Height(body); n < a.c.h {
-		body += strings.Repeat("\n", a.c.h-n)
-	}
-	lines = append(lines, body)
-	lines = append(lines, a.statusLine(w))
-	lines = append(lines, a.footer(scr, w))
+	lines = append(lines, a.body(scr.view(), w, a.c.h))
+	lines = append(lines, a.statusLines(w)...)
+	lines = append(lines, a.footerLines(scr, w)...)
 	return strings.Join(lines, "\n")
+}
+
+// body is a screen's view in exactly h lines. A view taller than that is scrolled (pgdn, pgup) and
+// its last line says there is more, so nothing is lost off the bottom unseen.
+func (a *App) body(view string, w, h int) string {
+	lines := strings.Split(view, "\n")
+	if len(lines) > h && h > 1 {
+		last := len(lines) - (h - 1)
+		off := min(max(a.bodyOff, 0), last)
+		if pagesItself[a.cur] {
+			off = 0 // the screen pages itself: this only happens when it is drawn too tall
+		}
+		hint := "↓ more · pgdn"
+		if off == last {
+			hint = "↑ more above · pgup"
+		}
+		lines = append(lines[off:off+h-1:off+h-1], a.c.st.Faint.Render(hint))
+	}
+	body := clipLines(strings.Join(lines, "\n"), w, h)
+	if n := lipgloss.Height(body); n < h {
+		body += strings.Repeat("\n", h-n)
+	}
+	return body
 }
 
 // banner is the DEMO line: a full-width bar that reads as a warning even without colour.
@@ -852,24 +922,33 @@ func (a *App) header(w int) string {
 	return left + strings.Repeat(" ", gap) + right
 }
 
-func (a *App) statusLine(w int) string {
+// statusLines is the status line: one line, or as many as its sentence needs, since a sentence
+// cut short ("…") can drop the part the agent needed (a lock time, what to do next).
+func (a *App) statusLines(w int) []string {
 	st := a.c.st
-	if a.idleWarn {
+	var t tone
+	var text string
+	switch {
+	case a.idleWarn:
 		secs := int((a.idleLeft + time.Second - 1) / time.Second)
-		return clip(st.statusLine[toneWarn].Render(fmt.Sprintf("! No key pressed: this call is cleared in %d s. Press any key to keep it.", secs)), w)
-	}
-	if a.busy != "" {
-		text := a.spin.View() + " " + a.busy + "…"
+		t, text = toneWarn, fmt.Sprintf("! No key pressed: this call is cleared in %d s. Press any key to keep it.", secs)
+	case a.busy != "":
+		text = a.spin.View() + " " + a.busy + "…"
 		if n := len(a.held); n > 0 {
 			text += fmt.Sprintf(" (%d keys typed, kept for the next screen)", n)
 		}
-		return clip(st.tone(toneInfo).Render(text), w)
+		return styleLines(st.tone(toneInfo), hang(text, w, 2))
+	case a.status == "":
+		return []string{""}
+	default:
+		sym := map[tone]string{toneGood: "✓ ", toneBad: "✗ ", toneWarn: "! ", toneInfo: "i ", toneNeutral: ""}[a.statusTone]
+		t, text = a.statusTone, sym+a.status
 	}
-	if a.status == "" {
-		return ""
+	indent := 0
+	if t != toneNeutral {
+		indent = 2 // under the text, not the symbol
 	}
-	sym := map[tone]string{toneGood: "✓ ", toneBad: "✗ ", toneWarn: "! ", toneInfo: "i ", toneNeutral: ""}[a.statusTone]
-	return clip(st.statusLine[a.statusTone].Render(sym+a.status), w)
+	return styleLines(st.statusLine[t], hang(text, w, indent))
 }
 
 // The root declares its keys as the screens do (see screen): ShortHelp is the part of the footer
@@ -888,18 +967,55 @@ func (a *App) ShortHelp() []key.Binding {
 
 func (a *App) FullHelp() [][]key.Binding {
 	g := a.c.keys.Global
-	return [][]key.Binding{{g.Help, g.EndCall, g.Channel, g.Back, g.Quit, g.Interrupt, g.Trainer}}
+	return [][]key.Binding{{g.Help, g.EndCall, g.Channel, g.Back, g.More, g.Less, g.Quit, g.Interrupt, g.Trainer}}
 }
 
-func (a *App) footer(scr screen, w int) string {
-	// The keys that work everywhere are always shown; the screen's own keys get the rest of the
-	// line (and "?" lists them all).
-	tail := a.help.ShortHelpView(a.ShortHelp())
-	h := a.help
-	h.SetWidth(max(w-ansi.StringWidth(tail)-3, 10))
-	head := h.ShortHelpView(scr.ShortHelp())
-	if head == "" {
-		return clip(tail, w)
+// footerLines is the key help: the screen's keys, then the ones that work everywhere, on as many
+// lines as they need up to maxFooter. When they need more, the screen's last keys give way to
+// "…" ("?" lists them all); the keys that work everywhere are always shown.
+func (a *App) footerLines(scr screen, w int) []string {
+	const maxFooter = 2
+	item := func(b key.Binding) string { return a.help.ShortHelpView([]key.Binding{b}) }
+	var own, always []string
+	for _, b := range scr.ShortHelp() {
+		if b.Enabled() {
+			own = append(own, item(b))
+		}
 	}
-	return clip(head+a.c.st.Help.ShortSeparator.Render(" • ")+tail, w)
+	for _, b := range a.ShortHelp() {
+		always = append(always, item(b))
+	}
+	sep := a.c.st.Help.ShortSeparator.Render(" • ")
+	ellipsis := a.c.st.Help.Ellipsis.Render("…")
+	for n := len(own); ; n-- {
+		items := append(append([]string{}, own[:n]...), always...)
+		if n < len(own) {
+			items = append(append(append([]string{}, own[:n]...), ellipsis), always...)
+		}
+		lines := flow(items, sep, w)
+		if len(lines) <= maxFooter || n == 0 {
+			for i := range lines {
+				lines[i] = clip(lines[i], w)
+			}
+			return lines
+		}
+	}
+}
+
+// flow lays items out on lines of at most w cells, joined by sep, breaking between items.
+func flow(items []string, sep string, w int) []string {
+	var lines []string
+	cur := ""
+	for _, it := range items {
+		switch {
+		case cur == "":
+			cur = it
+		case ansi.StringWidth(cur)+ansi.StringWidth(sep)+ansi.StringWidth(it) <= w:
+			cur += sep + it
+		default:
+			lines = append(lines, cur)
+			cur = it
+		}
+	}
+	return append(lines, cur)
 }

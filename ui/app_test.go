@@ -35,14 +35,14 @@ func TestACallFromSearchToVerified(t *testing.T) {
 	h.keys("enter", "type:222222", "enter")
 	h.mustSee("✗ WRONG PIN", "4 of 6 attempts left")
 	h.keys("enter", "type:"+uitest.HealthyPIN, "enter")
-	h.mustSee("✓ VERIFIED", "Matched the master PIN, which never expires.", "Say: “Thank you, you're verified.")
+	h.mustSee("✓ VERIFIED", "Matched their own master PIN, which never expires.", "Say: “Thank you, you're verified.")
 
 	reqs := f.Verifies()
 	if len(reqs) != 3 {
 		t.Fatalf("%d verifications sent, want 3", len(reqs))
 	}
 	for _, r := range reqs {
-		if r.AccountID != "a1" || r.Holder != "maria" || r.Channel != model.ChannelPhone {
+		if r.AccountID != "a1" || r.Holder != "maria" || r.Caller != "maria" || r.Channel != model.ChannelPhone {
 			t.Fatalf("request %+v", r)
 		}
 	}
@@ -58,25 +58,25 @@ func TestEveryOutcomeHasAPanelAndAOneLineScript(t *testing.T) {
 		want    []string
 	}{
 		{"verified with a one-time PIN", "ACC-1002", nil, uitest.ExpiringPIN, agent,
-			[]string{"✓ VERIFIED", "Matched the one-time PIN. It is now used up"}},
+			[]string{"✓ VERIFIED", "Matched their own one-time PIN. It is now used up"}},
 		{"wrong PIN", "ACC-1001", nil, "111111", agent,
 			[]string{"✗ WRONG PIN", "5 of 6 attempts left"}},
 		{"the wrong PIN that locks", "ACC-1005", nil, "111111", agent,
 			[]string{"✗ WRONG PIN · NOW LOCKED", "0 of 6 attempts left: the PIN is now LOCKED (since 2026-05-04 14:00).", "Transfer the call to a supervisor"}},
-		{"expired", "ACC-1003", nil, uitest.ExpiredPIN, agent,
-			[]string{"⧖ EXPIRED", "The temporary PIN expired 2h ago, at 2026-05-04 12:00.", "Not counted as a wrong attempt.", "create a new one in your portal"}},
+		{"a caller whose only PIN expired is told before a PIN is asked for", "ACC-1003", nil, "", agent,
+			[]string{"⧖ EXPIRED", "temporary expired 2h ago", noPINText}},
 		{"locked, as an agent", "ACC-1004", nil, uitest.LockedPIN, agent,
 			[]string{"⊘ LOCKED", "Locked since 2026-05-04 12:00 (2h ago). The PIN was not checked.", "Transfer the call to a supervisor"}},
 		{"locked, as a supervisor", "ACC-1004", nil, uitest.LockedPIN, supervisor,
 			[]string{"⊘ LOCKED", "Supervisor: confirm the caller's identity another way, then unlock (u)."}},
-		{"spent", "ACC-1006", nil, uitest.SpentPIN, agent,
-			[]string{"⊗ SPENT", "already used at 2026-05-04 13:00 (1h ago)"}},
-		{"no PIN", "ACC-1007", nil, "482915", agent,
-			[]string{"∅ NO PIN", "There is no PIN on file for Tia Tandem (holder)."}},
+		{"a caller whose only PIN is spent is told before a PIN is asked for", "ACC-1006", nil, "", agent,
+			[]string{"⊗ SPENT", "one-time spent 1h ago", noPINText}},
+		{"a caller with no PIN is told before a PIN is asked for", "ACC-1007", nil, "", agent,
+			[]string{"∅ NO PIN", noPINText}},
 		{"a product without PINs", "ACC-1008", nil, "", agent,
 			[]string{"– NOT USED FOR THIS PRODUCT", "uses no support PIN", "security questions"}},
-		{"an account-wide PIN given by a sub-contact", "ACC-1009", []string{"enter", "down", "down"}, uitest.AccountWidePIN, agent,
-			[]string{"✓ VERIFIED", "Mia Vega (sub-contact) with the account-wide PIN"}},
+		{"an account-wide PIN given by a sub-contact", "ACC-1009", []string{"down", "down", "down"}, uitest.AccountWidePIN, agent,
+			[]string{"✓ VERIFIED", "Mia Vega (sub-contact)", "Matched the account-wide master PIN, which never expires."}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -88,6 +88,13 @@ func TestEveryOutcomeHasAPanelAndAOneLineScript(t *testing.T) {
 				h.keys("type:"+tt.pin, "enter")
 			}
 			h.mustSee(tt.want...)
+			if tt.pin == "" && tt.account != "ACC-1008" {
+				// Nothing to ask for: enter kept the account screen and sent nothing.
+				if h.app.cur != scrAccount {
+					t.Fatalf("enter left the account screen for %v", h.app.cur)
+				}
+				return
+			}
 			h.mustSee("Say: “")
 			// The script is one line: the closing quote is on the line that says "Say:".
 			for _, line := range strings.Split(h.screen(), "\n") {
@@ -423,7 +430,7 @@ func TestASupervisorResetsAnAccount(t *testing.T) {
 	h.keys("X")
 	h.mustSee("RESET ACCOUNT ACC-1009", "revokes EVERY support PIN")
 	h.keys("type:malicious caller", "enter", "y")
-	h.mustSee("Account reset: 1 PINs revoked")
+	h.mustSee("Account reset: 1 PIN revoked")
 	h.mustNotSee("Account-wide PIN (any contact)")
 }
 
@@ -538,7 +545,7 @@ func TestTheTrainerPanel(t *testing.T) {
 		h.keys("esc")
 		h.mustNotSee(spaced)
 		h.keys("enter", "type:"+gen.pin.PIN, "enter")
-		h.mustSee("✓ VERIFIED", "Matched the one-time PIN")
+		h.mustSee("✓ VERIFIED", "Matched their own one-time PIN")
 		pin := gen.pin.PIN
 		h.keys("ctrl+e")
 		if h.app.trainer.gen != nil || findString(h.app, pin) != "" {
@@ -694,7 +701,7 @@ func TestAnAccountWithManyContactsScrolls(t *testing.T) {
 	f.AddAccount(model.Account{ID: "big", Number: "ACC-2000", Name: "Big Family", Product: "Home Fibre", UsesPINs: true, Contacts: contacts})
 	h := newHarness(t, f, Options{})
 	h.openAccount("ACC-2000")
-	h.mustSee("Contact 00", "of 30 holders")
+	h.mustSee("Contact 00", "(1–11 of 30")
 	for range 25 {
 		h.keys("down")
 	}
@@ -730,5 +737,39 @@ func TestTheSpinnerRunsOneTimerAtATime(t *testing.T) {
 	a.setBusy("Unlocking")
 	if len(h.timers) != 3 {
 		t.Fatalf("a new wait after the spinner stopped did not start it")
+	}
+}
+
+// TestACallerReadingTheAccountWidePINIsVerifiedOnTheirOwnRow is issue 9's call: Mia, a
+// sub-contact with a PIN of her own, reads the family's account-wide PIN. The agent picks Mia —
+// who is calling, not which PIN she holds — and she is verified, with the PIN that matched named;
+// nothing counts against her own PIN.
+func TestACallerReadingTheAccountWidePINIsVerifiedOnTheirOwnRow(t *testing.T) {
+	f := uitest.Scenarios(t, agent)
+	f.PutPIN("a9", "mia", model.KindMaster, "716204", uitest.Epoch.Add(-24*time.Hour))
+	h := newHarness(t, f, Options{})
+	h.openAccount("ACC-1009")
+	h.keys("down", "down", "down") // the account-wide row, Ana, Leo, then Mia
+	h.mustSee("› Mia Vega · sub-contact")
+	h.keys("enter", "type:"+uitest.AccountWidePIN, "enter")
+	h.mustSee("✓ VERIFIED", "Mia Vega (sub-contact)", "Matched the account-wide master PIN")
+	h.mustNotSee("WRONG PIN")
+	h.keys("esc", "r")
+	h.mustSee("Mia Vega · sub-contact         ✓ ACTIVE")
+}
+
+// TestEnterDoesNotAskForAPINTheCallerDoesNotHave: with no active PIN of their own or the
+// account's, the account screen says so, and enter does not open the PIN field.
+func TestEnterDoesNotAskForAPINTheCallerDoesNotHave(t *testing.T) {
+	f := uitest.Scenarios(t, agent)
+	h := newHarness(t, f, Options{})
+	h.openAccount("ACC-1007")
+	h.mustSee("No PIN: ask the customer to create one in the portal.")
+	h.keys("enter")
+	if h.app.cur != scrAccount {
+		t.Fatalf("enter opened %v for a caller with no PIN", h.app.cur)
+	}
+	if n := len(f.Verifies()); n != 0 {
+		t.Fatalf("%d verifications sent", n)
 	}
 }

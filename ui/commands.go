@@ -85,6 +85,11 @@ type resetMsg struct {
 	err     error
 }
 
+type clearDisputeMsg struct {
+	tag
+	err error
+}
+
 type auditMsg struct {
 	tag
 	account string
@@ -203,27 +208,28 @@ func (io *backendCmds) readPINs(call uint64, reqs []model.PINChange) tea.Cmd {
 	}, func(err error) tea.Msg { return pinsMsg{tag: tag{call}, err: err} })
 }
 
-// verify sends the PIN. The request, and with it the only copy of the PIN outside the PIN field,
-// lives in this closure until the answer comes back. A request without an idempotency key gets a
-// new one; a retry of the same PIN comes with the key of its first attempt, so that an attempt
-// whose answer was lost is counted once.
-func (io *backendCmds) verify(call uint64, req model.VerifyRequest) tea.Cmd {
+// verifyCaller sends the PIN of the contact who is calling; the core compares every PIN they may
+// give. The request, and with it the only copy of the PIN outside the PIN field, lives in this
+// closure until the answer comes back. A request without an idempotency key gets a new one; a
+// retry of the same PIN comes with the key of its first attempt, so that an attempt whose answer
+// was lost is counted once.
+func (io *backendCmds) verifyCaller(call uint64, req model.CallerVerifyRequest) tea.Cmd {
 	if req.IdempotencyKey == "" {
 		req.IdempotencyKey = newKey()
 	}
 	return io.run(func(ctx context.Context) tea.Msg {
-		res, err := io.b.Verify(ctx, req)
+		res, err := io.b.VerifyCaller(ctx, req)
 		req.PIN = ""
 		if err != nil {
-			return verifyMsg{tag: tag{call}, holder: req.Holder, caller: req.Caller, err: err}
+			return verifyMsg{tag: tag{call}, holder: req.Contact, caller: req.Contact, err: err}
 		}
 		now, nerr := io.b.Now(ctx)
 		if nerr != nil {
 			now = time.Now()
 		}
-		return verifyMsg{tag{call}, req.Holder, req.Caller, res, now, nil}
+		return verifyMsg{tag{call}, req.Contact, req.Contact, res, now, nil}
 	}, func(err error) tea.Msg {
-		return verifyMsg{tag: tag{call}, holder: req.Holder, caller: req.Caller, err: err}
+		return verifyMsg{tag: tag{call}, holder: req.Contact, caller: req.Contact, err: err}
 	})
 }
 
@@ -231,6 +237,12 @@ func (io *backendCmds) unlock(call uint64, req model.UnlockRequest) tea.Cmd {
 	return io.run(func(ctx context.Context) tea.Msg {
 		return unlockMsg{tag{call}, req.Holder, io.b.Unlock(ctx, req)}
 	}, func(err error) tea.Msg { return unlockMsg{tag{call}, req.Holder, err} })
+}
+
+func (io *backendCmds) clearDispute(call uint64, req model.ClearDisputeRequest) tea.Cmd {
+	return io.run(func(ctx context.Context) tea.Msg {
+		return clearDisputeMsg{tag{call}, io.b.ClearDispute(ctx, req)}
+	}, func(err error) tea.Msg { return clearDisputeMsg{tag{call}, err} })
 }
 
 func (io *backendCmds) reset(call uint64, req model.ResetRequest) tea.Cmd {

@@ -97,7 +97,7 @@ func (s *entryScreen) update(msg tea.Msg) action {
 
 func (s *entryScreen) submit() action {
 	call := s.c.call
-	if call.view == nil || call.holder == "" {
+	if call.view == nil || call.caller == "" {
 		return nil
 	}
 	if !s.pin.Complete() {
@@ -106,17 +106,17 @@ func (s *entryScreen) submit() action {
 	if s.key == "" {
 		s.key = newKey()
 	}
-	req := model.VerifyRequest{
+	// The caller, never a holder: the core compares every PIN they may give.
+	req := model.CallerVerifyRequest{
 		AccountID:      call.view.Account.ID,
-		Holder:         call.holder,
-		Caller:         call.caller,
+		Contact:        call.caller,
 		PIN:            s.pin.value(), // kept in the field until the answer (see entryScreen)
 		Channel:        call.channel,
 		IdempotencyKey: s.key,
 	}
 	call.fixed = true
 	s.waiting = true
-	return do(wait{"Verifying the PIN"}, run(s.c.io.verify(call.id, req)))
+	return do(wait{"Verifying the PIN"}, run(s.c.io.verifyCaller(call.id, req)))
 }
 
 func (s *entryScreen) view() string {
@@ -129,16 +129,31 @@ func (s *entryScreen) view() string {
 	var b strings.Builder
 	b.WriteString(st.Title.Render("Verify "+whoLabel(a, call.holder, call.caller)) + "\n")
 	b.WriteString(st.Label.Render("Account ") + a.Number + " · " + a.Name + st.Label.Render("   Channel: ") + string(call.channel) + "\n\n")
-	if h, ok := call.view.Holder(call.holder); ok {
-		if h.HardLocked {
-			bd := outcomeBadges[model.OutcomeLocked]
-			b.WriteString(bd.render(st) + " " + st.tone(toneBad).Render("This PIN is hard-locked: the customer must set a new PIN in the portal, or an admin must unlock it.") + "\n\n")
-		} else if h.Locked() {
-			bd := outcomeBadges[model.OutcomeLocked]
-			b.WriteString(bd.render(st) + " " + st.tone(toneBad).Render("This PIN is locked: it will not be checked until a supervisor unlocks it.") + "\n\n")
-		} else if left := h.MaxFailures - h.Failures; h.Failures > 0 {
-			b.WriteString(st.tone(toneWarn).Render(fmt.Sprintf("! %d of %d attempts left before this PIN locks.", left, h.MaxFailures)) + "\n\n")
+	warned := false
+	for _, id := range []string{call.caller, model.AccountWide} {
+		h, ok := call.view.Holder(id)
+		if !ok || (!hasActivePIN(h, call.now) && !h.Locked()) {
+			continue
 		}
+		whose := "Their own PIN"
+		if id == model.AccountWide {
+			whose = "The account-wide PIN"
+		}
+		locked := outcomeBadges[model.OutcomeLocked].render(st) + " "
+		switch {
+		case h.HardLocked:
+			b.WriteString(locked + st.tone(toneBad).Render(clip(whose+" is hard-locked and will not be checked: the portal or an admin unlocks it.", max(s.w-12, 20))) + "\n")
+		case h.Locked():
+			b.WriteString(locked + st.tone(toneBad).Render(clip(whose+" is locked: it will not be checked until a supervisor unlocks it.", max(s.w-12, 20))) + "\n")
+		case h.Failures > 0:
+			b.WriteString(st.tone(toneWarn).Render(clip(fmt.Sprintf("! %s: %d of %d attempts left before it locks.", whose, h.MaxFailures-h.Failures, h.MaxFailures), s.w)) + "\n")
+		default:
+			continue
+		}
+		warned = true
+	}
+	if warned {
+		b.WriteString("\n")
 	}
 	b.WriteString("Ask the caller to read their support PIN, and type it:\n\n")
 	b.WriteString("    " + s.pin.view(st) + st.Subtle.Render(fmt.Sprintf("   %d of %s", s.pin.Len(), s.c.policyLength())) + "\n\n")
@@ -149,5 +164,11 @@ func (s *entryScreen) view() string {
 	} else {
 		b.WriteString(st.Subtle.Render("The PIN is never shown and is forgotten as soon as it is sent."))
 	}
-	return b.String()
+	// A long sentence (a name, the hard-lock notice) goes on to the next line rather than off the
+	// edge.
+	var out []string
+	for _, l := range strings.Split(b.String(), "\n") {
+		out = append(out, wrap(l, max(s.w, 20))...)
+	}
+	return strings.Join(out, "\n")
 }

@@ -78,7 +78,9 @@ func TestProgramOfflineRecoversWithoutAKey(t *testing.T) {
 	press(tm, "type:harbor")
 	waitFor(t, tm, "✗ OFFLINE", "cannot be reached")
 	on.Store(false)
-	waitFor(t, tm, "● online", "The server answers again.", "Harbor Bakery")
+	// "The server answers again." is a passing status: the repeated search's answer may replace it
+	// within the same frame on a busy machine, so the test waits for what stays.
+	waitFor(t, tm, "● online", "Harbor Bakery")
 	press(tm, "ctrl+c")
 	a := finalApp(t, tm)
 	if a.search.err != nil || len(a.search.results) != 1 {
@@ -235,7 +237,7 @@ func TestTheTrainerPanelFollowsTheAppAndReturnsToIt(t *testing.T) {
 		t.Fatalf("the trainer panel is on %+v, want Leo, selected in the app", it[h.app.trainer.cursor])
 	}
 	h.keys("up", "up", "up") // the account-wide PIN: its current PIN is read from the demo database
-	h.mustSee("Current PIN of Account-wide PIN: master 3 0 5 7 2 8")
+	h.mustSee("Current account-wide PIN: master 3 0 5 7 2 8")
 	h.keys("n")
 	h.mustSee("Demo clock is now 2026-05-04 14:10.")
 

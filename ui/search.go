@@ -8,6 +8,8 @@ import (
 	"charm.land/bubbles/v2/table"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/pindesk/pindesk/model"
 )
 
@@ -70,20 +72,46 @@ func (s *searchScreen) FullHelp() [][]key.Binding {
 func (s *searchScreen) setSize(w, h int) {
 	s.w, s.h = w, h
 	s.input.SetWidth(max(w-4, 10))
-	// marker, number, name, product, matched — each cell has one space of padding either side.
-	rest := max(w-5*2-1-10, 20)
-	name := rest * 38 / 100
-	product := rest * 31 / 100
-	s.table.SetColumns([]table.Column{
-		{Title: " ", Width: 1},
-		{Title: "NUMBER", Width: 10},
-		{Title: "NAME", Width: name},
-		{Title: "PRODUCT", Width: product},
-		{Title: "NOTE", Width: rest - name - product},
-	})
 	s.table.SetWidth(w)
 	s.table.SetHeight(max(h-4, 2))
 	s.render(s.table.Cursor())
+}
+
+// columns shares the width among the columns by priority: the number is always whole, then the
+// name, then the note (it warns "no PIN", and says why an account is listed), then the product.
+// A column is never wider than its widest cell, so a wide terminal does not spread the results
+// apart; whatever is over goes to the note, the last column.
+func (s *searchScreen) columns(rows []table.Row) []table.Column {
+	// marker, number, name, product, note: each cell has one space of padding either side.
+	titles := []string{" ", "NUMBER", "NAME", "PRODUCT", "NOTE"}
+	want := make([]int, len(titles))
+	for i, t := range titles {
+		want[i] = ansi.StringWidth(t)
+	}
+	want[1], want[2], want[3] = max(want[1], 10), max(want[2], 12), max(want[3], 10)
+	for _, r := range rows {
+		for i, c := range r {
+			want[i] = max(want[i], ansi.StringWidth(c))
+		}
+	}
+	room := s.w - 2*len(titles)
+	widths := make([]int, len(titles))
+	least := []int{1, 4, 8, 6, 4} // what a column keeps when the ones before it take their share
+	order := []int{0, 1, 2, 4, 3}
+	for n, i := range order {
+		rest := 0
+		for _, j := range order[n+1:] {
+			rest += least[j]
+		}
+		widths[i] = max(min(want[i], room-rest), least[i])
+		room -= widths[i]
+	}
+	widths[len(widths)-1] += max(room, 0)
+	cols := make([]table.Column, len(titles))
+	for i, t := range titles {
+		cols[i] = table.Column{Title: t, Width: widths[i]}
+	}
+	return cols
 }
 
 // reset empties the box and the table; any search still out is outdated by the new seq.
@@ -250,6 +278,8 @@ func (s *searchScreen) render(cur int) {
 		}
 		rows[i] = table.Row{mark, r.Number, r.Name, r.Product, strings.Join(note, " · ")}
 	}
+	// The columns first: rows set under columns that have fewer cells are cut.
+	s.table.SetColumns(s.columns(rows))
 	s.table.SetRows(rows)
 	if len(rows) > 0 && s.table.Cursor() != cur {
 		s.table.SetCursor(cur)
@@ -264,18 +294,23 @@ func (s *searchScreen) view() string {
 	b.WriteString(s.input.View())
 	b.WriteString("\n\n")
 	q := strings.TrimSpace(s.input.Value())
+	para := func(style lipgloss.Style, text string, indent int) string {
+		return strings.Join(styleLines(style, hang(text, s.w, indent)), "\n")
+	}
 	switch {
 	case q == "":
-		b.WriteString(st.Subtle.Render("Type an account number, a company or contact name, an email or a phone number.\nResults appear as you type; ↑/↓ choose, enter opens the account."))
+		b.WriteString(para(st.Subtle, "Type an account number, a company or contact name, an email or a phone number.", 0) + "\n")
+		b.WriteString(para(st.Subtle, "Results appear as you type; ↑/↓ choose, enter opens the account.", 0))
 		return b.String()
 	case len(s.results) == 0 && s.pending():
 		b.WriteString(st.Subtle.Render("Searching…"))
 		return b.String()
 	case len(s.results) == 0 && s.err != nil:
-		b.WriteString(st.tone(toneBad).Render("✗ The search failed, so nothing is known about this query yet.\n  " + sentence(s.err)))
+		b.WriteString(para(st.tone(toneBad), "✗ The search failed, so nothing is known about this query yet.", 2) + "\n")
+		b.WriteString(para(st.tone(toneBad), "  "+sentence(s.err), 2))
 		return b.String()
 	case len(s.results) == 0:
-		b.WriteString(st.Subtle.Render(fmt.Sprintf("No account matches %q. Check the spelling, or try a phone number or email.", s.query)))
+		b.WriteString(para(st.Subtle, fmt.Sprintf("No account matches %q. Check the spelling, or try a phone number or email.", s.query), 0))
 		return b.String()
 	}
 	b.WriteString(s.table.View())
@@ -292,6 +327,6 @@ func (s *searchScreen) view() string {
 	if s.pending() {
 		foot += " (searching…)"
 	}
-	b.WriteString(st.Subtle.Render(foot))
+	b.WriteString(para(st.Subtle, foot, 0))
 	return b.String()
 }

@@ -7,6 +7,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/pindesk/pindesk/model"
 )
 
@@ -132,6 +133,9 @@ func (s *trainerScreen) update(msg tea.Msg) action {
 		}
 		m := msg
 		s.gen = &m
+		if msg.holder == model.AccountWide {
+			return say{toneGood, fmt.Sprintf("New account-wide %s PIN generated.", msg.pin.State.Kind)}
+		}
 		return say{toneGood, fmt.Sprintf("New %s PIN generated for %s.", msg.pin.State.Kind, s.name(msg.holder))}
 	case demoMsg:
 		if msg.err != nil {
@@ -220,6 +224,14 @@ func (s *trainerScreen) change(holder string, kind model.Kind) model.PINChange {
 	return req
 }
 
+// pinOf names a PIN of holder (see pinOf).
+func (s *trainerScreen) pinOf(holder string, kind model.Kind) string {
+	if v := s.c.call.view; v != nil {
+		return pinOf(v.Account, holder, kind)
+	}
+	return pinOf(model.Account{}, holder, kind)
+}
+
 func (s *trainerScreen) name(holder string) string {
 	if v := s.c.call.view; v != nil {
 		return holderName(v.Account, holder)
@@ -240,22 +252,22 @@ func (s *trainerScreen) view() string {
 		clock = stamp(now, s.c.loc)
 	}
 	k := s.c.keys.Trainer
-	b.WriteString(st.Label.Render("Demo clock: ") + clock + st.Subtle.Render("   "+keyHints(k.Minutes, k.Hour, k.Day, k.Restore)) + "\n\n")
+	b.WriteString(strings.Join(wrap(st.Label.Render("Demo clock: ")+clock+st.Subtle.Render("   "+keyHints(k.Minutes, k.Hour, k.Day, k.Restore)), s.w), "\n") + "\n\n")
 
 	if s.gen != nil {
 		p := s.gen.pin
 		if s.c.opts.Demo {
 			digits := strings.Join(strings.Split(p.PIN, ""), " ")
-			b.WriteString(st.Label.Render("New "+string(p.State.Kind)+" PIN of "+s.name(s.gen.holder)+": ") + st.Secret.Render(digits) + "\n")
-			b.WriteString(st.Subtle.Render("Read it out as the caller would. It is shown only here, only in demo mode.") + "\n\n")
+			b.WriteString(strings.Join(wrap(st.Label.Render("New "+s.pinOf(s.gen.holder, p.State.Kind)+": ")+st.Secret.Render(digits), s.w), "\n") + "\n")
+			b.WriteString(s.para("Read it out as the caller would. It is shown only here, only in demo mode.") + "\n\n")
 		} else {
-			b.WriteString(st.Subtle.Render("A PIN was generated; it is shown only in demo mode.") + "\n\n")
+			b.WriteString(s.para("A PIN was generated; it is shown only in demo mode.") + "\n\n")
 		}
 	}
 
 	items := s.items()
 	if len(items) == 0 {
-		b.WriteString(st.Subtle.Render("Open an account (esc, then search) to generate PINs for its holders."))
+		b.WriteString(s.para("Open an account (esc, then search) to generate PINs for its holders."))
 		return b.String()
 	}
 	detail := s.detail(items)
@@ -277,7 +289,7 @@ func (s *trainerScreen) current(items []item) []string {
 	for _, p := range s.pins.pins {
 		parts = append(parts, string(p.kind)+" "+st.Secret.Render(strings.Join(strings.Split(p.pin, ""), " ")))
 	}
-	return []string{clip(st.Label.Render("Current PIN of "+s.name(s.pins.holder)+": ")+strings.Join(parts, st.Label.Render(" · ")), s.w)}
+	return wrap(st.Label.Render("Current "+s.pinOf(s.pins.holder, "")+": ")+strings.Join(parts, st.Label.Render(" · ")), s.w)
 }
 
 // list draws the rows under their headings, scrolled so the cursor stays in the window of height h.
@@ -295,23 +307,38 @@ func (s *trainerScreen) list(items []item, h int) []string {
 			if heading != "" {
 				lines = append(lines, "")
 			}
-			lines = append(lines, st.Bold.Render(clip(head, s.w)))
+			lines = append(lines, styleLines(st.Bold, wrap(head, s.w))...)
 			heading = head
 		}
-		var text string
+		// A row too long for the width goes on under itself, indented to its second column: a lock
+		// time or a scenario's title is never cut.
+		var text []string
 		if it.scenario != nil {
-			text = fit(it.scenario.AccountNumber, 10) + " " + it.scenario.Title
+			text = hang(fit(it.scenario.AccountNumber, 10)+" "+it.scenario.Title, max(s.w-2, 10), 11)
 		} else {
 			v := s.c.call.view
 			hs, _ := v.Holder(it.holder)
-			text = fit(holderName(v.Account, it.holder), 24) + " " + fit(holderBadge(hs, true, s.c.call.now).String(), 14) + " " + holderDetail(hs, true, s.c.call.now, s.c.loc)
+			nameW := min(24, max(s.w/3, 12))
+			head := fit(holderName(v.Account, it.holder), nameW) + " " + fit(holderBadge(hs, true, s.c.call.now).String(), 14) + " "
+			detail := holderDetail(hs, true, s.c.call.now, s.c.loc)
+			text = []string{head + detail}
+			if room := max(s.w-2, 10) - ansi.StringWidth(head); ansi.StringWidth(detail) > room {
+				text = []string{strings.TrimRight(head, " ")}
+				for _, l := range wrap(detail, max(s.w-2-nameW-1, 10)) {
+					text = append(text, strings.Repeat(" ", nameW+1)+l)
+				}
+			}
 		}
-		text = clip(text, max(s.w-2, 10))
-		if i == s.cursor {
-			cursorLine = len(lines)
-			lines = append(lines, st.Selected.Render("› "+text))
-		} else {
-			lines = append(lines, "  "+text)
+		for j, t := range text {
+			switch {
+			case i == s.cursor && j == 0:
+				cursorLine = len(lines)
+				lines = append(lines, st.Selected.Render("› "+t))
+			case i == s.cursor:
+				lines = append(lines, st.Selected.Render("  "+t))
+			default:
+				lines = append(lines, "  "+t)
+			}
 		}
 	}
 	if len(lines) <= h {
@@ -331,17 +358,21 @@ func (s *trainerScreen) detail(items []item) []string {
 	st := s.c.st
 	var out []string
 	if sc.Note != "" {
-		lines := wrap(sc.Note, max(s.w, 20))
-		out = append(out, st.Subtle.Render(strings.Join(lines[:min(len(lines), 2)], "\n")))
+		out = append(out, styleLines(st.Subtle, wrap(sc.Note, max(s.w, 20)))...)
 	}
 	if s.c.opts.Demo && (sc.Caller != "" || sc.PIN != "") {
 		line := st.Label.Render("Caller: ") + sc.Caller
 		if sc.PIN != "" {
 			line += st.Label.Render("   their PIN: ") + st.Secret.Render(strings.Join(strings.Split(sc.PIN, ""), " "))
 		}
-		out = append(out, clip(line, s.w))
+		out = append(out, wrap(line, s.w)...)
 	}
 	return out
+}
+
+// para is a sentence of the panel, wrapped to its width.
+func (s *trainerScreen) para(text string) string {
+	return strings.Join(styleLines(s.c.st.Subtle, wrap(text, max(s.w, 20))), "\n")
 }
 
 // keyHints says bindings inline, "h +1 hour · d +24 hours", from their help.

@@ -255,6 +255,29 @@ func (s *suite) verify(t *testing.T) {
 			}
 		})
 	}
+	t.Run("a caller's verification compares the account-wide PIN too and names the PIN that matched", func(t *testing.T) {
+		in, as := s.fresh(t)
+		in.SetPIN(Smith, model.AccountWide, model.KindMaster, "640391")
+		in.SetPIN(Smith, Pat, model.KindMaster, "502816")
+		creq := func(pin string) model.CallerVerifyRequest {
+			return model.CallerVerifyRequest{AccountID: Smith, Contact: Pat, PIN: pin, Channel: model.ChannelPhone}
+		}
+		res := must[model.VerifyResult](t)(as(Agent).VerifyCaller(ctx, creq("640391")))
+		if res.Outcome != model.OutcomeVerified || res.MatchedHolder != model.AccountWide || res.MatchedKind != model.KindMaster {
+			t.Fatalf("the account-wide PIN from Pat: %+v", res)
+		}
+		res = must[model.VerifyResult](t)(as(Agent).VerifyCaller(ctx, creq(WrongPIN)))
+		if res.Outcome != model.OutcomeMismatch || len(res.Compared) != 2 || !res.Compared[0].Counted || !res.Compared[1].Counted || res.AttemptsLeft != 5 {
+			t.Fatalf("a wrong PIN from Pat: %+v", res)
+		}
+		if in.Holder(Smith, Pat).Failures != 1 || in.Holder(Smith, model.AccountWide).Failures != 1 {
+			t.Fatal("a wrong PIN did not count once on each holder")
+		}
+		_, err := as(Agent).VerifyCaller(ctx, model.CallerVerifyRequest{AccountID: Smith, Contact: "c-nobody", PIN: JohnPIN})
+		wantErr(t, err, model.ErrUnknownHolder)
+		_, err = as(Agent).VerifyCaller(ctx, model.CallerVerifyRequest{AccountID: Smith, Contact: "", PIN: JohnPIN})
+		wantErr(t, err, model.ErrInvalidInput)
+	})
 	errs := []struct {
 		name string
 		req  model.VerifyRequest

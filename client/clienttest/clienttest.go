@@ -169,18 +169,49 @@ func (in *Installation) Audit(account string) []model.AuditEvent {
 	return events
 }
 
-// Run runs the whole suite against backends made by newBackend over stores made by newStore.
+// Run runs the whole suite against backends made by newBackend over stores made by newStore. Its
+// parts run in parallel, and so does each test as it makes its installation: each has a store of
+// its own (go test's -parallel bounds how many run at once). newBackend may be called from
+// parallel tests.
 func Run(t *testing.T, newStore NewStore, newBackend NewBackend) {
-	s := &suite{newStore: newStore, newBackend: newBackend}
-	t.Run("identity and clock", s.identity)
-	t.Run("search", s.search)
-	t.Run("account", s.account)
-	t.Run("verify", s.verify)
-	t.Run("idempotent verify", s.idempotency)
-	t.Run("generate set clear", s.changes)
-	t.Run("unlock and reset", s.unlockReset)
-	t.Run("audit", s.audit)
-	t.Run("permissions", s.permissions)
+	p := &parallel{marked: map[*testing.T]bool{}}
+	s := &suite{newStore: p.onStore(newStore), newBackend: newBackend}
+	t.Run("identity and clock", func(t *testing.T) { p.mark(t); s.identity(t) })
+	t.Run("search", func(t *testing.T) { p.mark(t); s.search(t) })
+	t.Run("account", func(t *testing.T) { p.mark(t); s.account(t) })
+	t.Run("verify", func(t *testing.T) { p.mark(t); s.verify(t) })
+	t.Run("idempotent verify", func(t *testing.T) { p.mark(t); s.idempotency(t) })
+	t.Run("generate set clear", func(t *testing.T) { p.mark(t); s.changes(t) })
+	t.Run("unlock and reset", func(t *testing.T) { p.mark(t); s.unlockReset(t) })
+	t.Run("audit", func(t *testing.T) { p.mark(t); s.audit(t) })
+	t.Run("permissions", func(t *testing.T) { p.mark(t); s.permissions(t) })
+}
+
+// parallel marks tests parallel (t.Parallel), each at most once: a part of the suite as it starts,
+// and a test as it asks for its first store, which every test does before anything else — marking
+// there keeps the parts' files free of it. A store of its own per test is what makes them
+// independent.
+type parallel struct {
+	mu     sync.Mutex
+	marked map[*testing.T]bool
+}
+
+func (p *parallel) mark(t *testing.T) {
+	p.mu.Lock()
+	first := !p.marked[t]
+	p.marked[t] = true
+	p.mu.Unlock()
+	if first {
+		t.Parallel()
+	}
+}
+
+// onStore wraps newStore so that each test asking for a store is marked.
+func (p *parallel) onStore(newStore NewStore) NewStore {
+	return func(t *testing.T) store.Store {
+		p.mark(t)
+		return newStore(t)
+	}
 }
 
 type suite struct {

@@ -19,6 +19,7 @@ import (
 	"github.com/pindesk/pindesk/client"
 	"github.com/pindesk/pindesk/config"
 	"github.com/pindesk/pindesk/core"
+	"github.com/pindesk/pindesk/model"
 	"github.com/pindesk/pindesk/store"
 	"github.com/pindesk/pindesk/store/postgres"
 	"github.com/pindesk/pindesk/store/secret"
@@ -175,7 +176,8 @@ func openCore(ctx context.Context, s config.Settings, how opening, opts ...core.
 		st.Close()
 		return nil, nil, err
 	}
-	svc, err := core.New(st, sealer, append([]core.Option{core.WithPolicy(s.Policy), core.WithIdempotencyTTL(s.IdempotencyTTL)}, opts...)...)
+	svc, err := core.New(st, sealer, append([]core.Option{core.WithPolicy(s.Policy), core.WithIdempotencyTTL(s.IdempotencyTTL),
+		core.WithDisputeRevokes(model.DisputeRevokes(s.Notify.DisputeRevokes))}, opts...)...)
 	if err != nil {
 		st.Close()
 		return nil, nil, err

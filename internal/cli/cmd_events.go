@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -212,12 +213,18 @@ func startNotices(ctx context.Context, s config.Settings, st store.Store, logger
 				return nil, bad("notify.smtp_password_file", err)
 			}
 		}
+		var roots *x509.CertPool
+		if n.SMTPCAFile != "" {
+			if roots, err = config.LoadCAFile(n.SMTPCAFile); err != nil {
+				return nil, bad("notify.smtp_ca_file", err)
+			}
+		}
 		dir := s.DataDir
 		if s.ConfigFile != "" {
 			dir = filepath.Dir(s.ConfigFile)
 		}
 		em, err := notify.NewEmail(notify.EmailConfig{Host: n.SMTPHost, Port: n.SMTPPort, TLS: n.SMTPTLS, Username: n.SMTPUsername,
-			Password: password, From: n.EmailFrom, Types: n.Emailed(), ReportURL: n.ReportURL, Desk: n.DeskName,
+			Password: password, RootCAs: roots, From: n.EmailFrom, Types: n.Emailed(), ReportURL: n.ReportURL, Desk: n.DeskName,
 			TemplateDir: filepath.Join(dir, "notify")}, st.Account)
 		if err != nil {
 			return nil, bad("notify.smtp_host", err)

@@ -294,8 +294,9 @@ func (s *Store) Account(ctx context.Context, id string) (_ model.Account, err er
 // SQLite store does. Up to it, the matching terms are read from the term index, grouped by account
 // and sorted by number (cost grows with the matches). Past it a match is common enough that
 // walking accounts in number order and probing each one's terms finds a page after a few hundred
-// accounts. A variable so tests can force either plan.
-var denseMatches = 2000
+// accounts. Each store has its own copy (Store.denseMatches), so tests can force either plan on
+// stores of their own while others run in parallel.
+const denseMatches = 2000
 
 // SearchAccounts finds accounts by a case-insensitive prefix of their number, name, a word of
 // their name, a contact's name or a word of it, an email, or (for a query that reads as a phone
@@ -325,12 +326,12 @@ func (s *Store) SearchAccounts(ctx context.Context, q string, limit, offset int)
 	err = s.pool.QueryRow(ctx, `SELECT
 		(SELECT count(*) FROM (SELECT 1 FROM search_terms WHERE term >= $1 AND term < $2 LIMIT $5) a) +
 		(SELECT count(*) FROM (SELECT 1 FROM search_terms WHERE term >= $3 AND term < $4 LIMIT $5) b)`,
-		lo1, hi1, lo2, hi2, denseMatches).Scan(&matches)
+		lo1, hi1, lo2, hi2, s.denseMatches).Scan(&matches)
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", mapErr(err))
 	}
 	query := sparseSearch
-	if matches >= denseMatches {
+	if matches >= s.denseMatches {
 		query = denseSearch
 	}
 	rows, err := s.pool.Query(ctx, query, lo1, hi1, lo2, hi2, offset+limit, limit, offset)

@@ -70,7 +70,7 @@ func TestTwoServersAppendingAtOnceLeaveAChainThatVerifies(t *testing.T) {
 	}
 }
 
-// The state migration 0006 leaves an older database in — rows without a chain, heads with none —
+// The state migration 0007 leaves an older database in — rows without a chain, heads with none —
 // is chained from the genesis values, in id order, on the first open with the key; servers
 // starting together chain it once.
 func TestAnUpgradedHistoryIsChainedOnceOnFirstOpenWithTheKey(t *testing.T) {

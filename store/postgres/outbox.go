@@ -26,7 +26,7 @@ func insertNotice(ctx context.Context, tx dbtx, n model.Notice) error {
 		VALUES ($1, $2, $3, $4, $5, $5, $5)`, n.ID, string(n.Type), n.AccountID, body, n.Time); err != nil {
 		return fmt.Errorf("write notice: %w", err)
 	}
-	return nil
+	return logNotice(ctx, tx, n)
 }
 
 func (t *holderTx) Notify(ctx context.Context, n model.Notice) error {

@@ -49,7 +49,8 @@ import (
 
 // Store is a store.Store on a PostgreSQL database.
 type Store struct {
-	pool *pgxpool.Pool
+	pool         *pgxpool.Pool
+	denseMatches int // see denseMatches
 	// chain links each audit event to the one before in its chain (SetAuditChain); nil until the
 	// core sets it.
 	chain atomic.Pointer[store.AuditKey]
@@ -80,6 +81,7 @@ type options struct {
 	maxConns    int32
 	lockTimeout time.Duration
 	idleInTx    time.Duration
+	dense       int // the tests' WithDenseMatches
 }
 
 // Option configures Open.
@@ -94,7 +96,7 @@ func WithLockTimeout(d time.Duration) Option { return func(o *options) { o.lockT
 // Open connects to the database at url, creates or upgrades pindesk's tables, and returns the
 // store. A database written by a newer pindesk is refused with store.ErrSchemaTooNew, untouched.
 func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
-	o := options{lockTimeout: DefaultLockTimeout, idleInTx: DefaultIdleInTxTimeout}
+	o := options{lockTimeout: DefaultLockTimeout, idleInTx: DefaultIdleInTxTimeout, dense: denseMatches}
 	for _, f := range opts {
 		f(&o)
 	}
@@ -121,7 +123,7 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connect to PostgreSQL: %w", err)
 	}
-	s := &Store{pool: pool}
+	s := &Store{pool: pool, denseMatches: o.dense}
 	if err := s.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, err

@@ -18,6 +18,7 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	defaultParallel(testParallel)
 	code := m.Run()
 	search100k.drop()
 	os.Exit(code)

@@ -27,6 +27,26 @@ func (s *Store) UpdateHolder(ctx context.Context, ref model.HolderRef, fn func(s
 	})
 }
 
+// UpdateHolders is UpdateHolder for several holders in one write: the database write lock covers
+// them all, so their order matters to no other write; they are still loaded in store.LockOrder.
+func (s *Store) UpdateHolders(ctx context.Context, refs []model.HolderRef, fn func([]store.HolderTx) error) error {
+	order, err := store.LockOrder(refs)
+	if err != nil {
+		return err
+	}
+	return s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		txs := make([]store.HolderTx, len(refs))
+		for _, i := range order {
+			h, err := lockHolder(ctx, tx, s.ws, refs[i])
+			if err != nil {
+				return err
+			}
+			txs[i] = &holderTx{s: s, tx: tx, ws: s.ws, h: h}
+		}
+		return fn(txs)
+	})
+}
+
 // lockHolder loads the holder's row and its PIN rows, creating the row first when it is absent and
 // the account and contact exist. The row is looked for before the insert is tried: almost every
 // call finds it, and the write lock (held since BEGIN IMMEDIATE) means nobody can add it between.

@@ -29,7 +29,7 @@ func insertNotice(ctx context.Context, tx *sql.Tx, n model.Notice) error {
 	if _, err := tx.ExecContext(ctx, sqlInsertNotice, n.ID, string(n.Type), n.AccountID, string(body), nanos(n.Time)); err != nil {
 		return fmt.Errorf("write notice: %w", mapErr(err))
 	}
-	return nil
+	return logNotice(ctx, tx, n)
 }
 
 func (t *holderTx) Notify(ctx context.Context, n model.Notice) error {

@@ -81,6 +81,43 @@ func runAuditChain(t *testing.T, newStore func(t *testing.T) store.Store) {
 		}
 	})
 
+	t.Run("a caller's verification across holders and a dispute and its clearing are chained", func(t *testing.T) {
+		e := newEnv(t, newStore)
+		pat, wide, john := ref(Smith, Pat), ref(Smith, model.AccountWide), ref(Smith, John)
+		e.set(pat, model.KindMaster, "482915")
+		e.set(wide, model.KindMaster, "305728")
+		// Two events, one per holder compared, appended in one transaction to the same chain.
+		e.mustVerifyCaller(Smith, Pat, wrongPIN(1), model.OutcomeMismatch)
+		e.mustVerifyCaller(Smith, Pat, "305728", model.OutcomeVerified)
+		e.set(john, model.KindMaster, "713264")
+		e.mustVerify(john, wrongPIN(2), model.OutcomeMismatch)
+		e.mustVerify(john, "713264", model.OutcomeVerified)
+		event := ""
+		for _, n := range e.claim("test", e.clock.Now(), 100) {
+			if n.Type == model.NoticeVerifiedAfterFailures && n.Holder == John {
+				event = n.ID
+			}
+		}
+		if event == "" {
+			t.Fatal("no verify.after_failures notice about John")
+		}
+		res, err := e.svc.Dispute(e.ctx, Portal, model.DisputeRequest{AccountID: Smith, EventID: event})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := e.svc.ClearDispute(e.ctx, Supervisor, model.ClearDisputeRequest{AccountID: Smith, DisputeID: res.ID, Reason: "called back"}); err != nil {
+			t.Fatal(err)
+		}
+		e.mustBeIntact()
+		actions := map[model.Action]int{}
+		for _, ce := range e.chained() {
+			actions[ce.Action]++
+		}
+		if actions[model.ActionDispute] != 1 || actions[model.ActionDisputeClear] != 1 {
+			t.Fatalf("chained actions %v: want the dispute and its clearing", actions)
+		}
+	})
+
 	t.Run("each event is in its account's chain, events of no account in chain 0, numbered from 1 without a gap", func(t *testing.T) {
 		e := newEnv(t, newStore)
 		e.busyDay()
@@ -445,7 +482,7 @@ func RunAuditTamper(t *testing.T, newStore func(t *testing.T) store.Store, tampe
 		e := newEnv(t, newStore)
 		e.busyDay()
 		n := e.mustBeIntact().Events
-		// What migration 0006 leaves: rows and heads without a chain.
+		// What migration 0007 leaves: rows and heads without a chain.
 		tamper(t, e.st, `UPDATE audit SET chain_id = NULL, seq = NULL, chain = NULL`, `UPDATE audit_head SET seq = 0, chain = NULL, time = NULL, key_check = NULL`)
 		got, err := e.svc.ChainAuditHistory(e.ctx)
 		if err != nil || int64(got) != n {

@@ -25,6 +25,16 @@ func (f *failingStore) UpdateHolder(ctx context.Context, h model.HolderRef, fn f
 	return f.Store.UpdateHolder(ctx, h, func(tx store.HolderTx) error { return fn(&failingTx{HolderTx: tx, f: f}) })
 }
 
+func (f *failingStore) UpdateHolders(ctx context.Context, refs []model.HolderRef, fn func([]store.HolderTx) error) error {
+	return f.Store.UpdateHolders(ctx, refs, func(txs []store.HolderTx) error {
+		wrapped := make([]store.HolderTx, len(txs))
+		for i, tx := range txs {
+			wrapped[i] = &failingTx{HolderTx: tx, f: f}
+		}
+		return fn(wrapped)
+	})
+}
+
 type failingTx struct {
 	store.HolderTx
 	f *failingStore

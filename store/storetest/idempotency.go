@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"reflect"
 	"testing"
 	"time"
 
@@ -30,7 +31,7 @@ func runIdempotency(t *testing.T, newStore func(t *testing.T) store.Store) {
 			t.Fatalf("first %+v, repeat %+v: want a mismatch, then its replay", first, again)
 		}
 		again.Replayed = false
-		if again != first {
+		if !reflect.DeepEqual(again, first) {
 			t.Fatalf("the replay %+v differs from the first answer %+v", again, first)
 		}
 		if st := e.state(john); st.Failures != 1 {

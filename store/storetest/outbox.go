@@ -188,6 +188,67 @@ func runOutbox(t *testing.T, newStore func(t *testing.T) store.Store) {
 			t.Errorf("%d of %d notices claimed", len(seen), n)
 		}
 	})
+
+	// The customer hears once that the rolling cap locked their PIN for their protection: the
+	// wrong PIN that reaches the cap writes holder.hard_locked (not also holder.locked, though it
+	// is the 6th in a row), and the attempts refused afterwards write nothing more.
+	t.Run("the wrong PIN reaching the rolling cap writes holder.hard_locked once, and later failures none", func(t *testing.T) {
+		e := newEnv(t, newStore)
+		p := e.svc.Policy()
+		e.set(john, model.KindMaster, "482915")
+		compared := 0
+		for !e.state(john).HardLocked {
+			if compared >= p.HardLockFailures {
+				t.Fatalf("not hard-locked after %d wrong PINs", compared)
+			}
+			for range p.MaxFailures {
+				e.mustVerify(john, wrongPIN(compared), model.OutcomeMismatch)
+				compared++
+				if e.state(john).Locked() {
+					break
+				}
+			}
+			if !e.state(john).HardLocked {
+				e.unlock(john) // a supervisor, as the attacker with a supervisor's token would
+			}
+		}
+		if compared != p.HardLockFailures {
+			t.Fatalf("hard-locked after %d wrong PINs, want %d", compared, p.HardLockFailures)
+		}
+		before := len(e.notices(""))
+		for i := range 3 {
+			e.mustVerify(john, wrongPIN(500+i), model.OutcomeLocked) // refused: not compared, not counted
+		}
+		e.mustVerify(john, "482915", model.OutcomeLocked)
+		got := e.notices("")
+		if len(got) != before {
+			t.Errorf("attempts refused while hard-locked wrote notices: %v", noticeTypes(got[before:]))
+		}
+		var hard []store.OutboxEntry
+		locks := 0
+		for _, n := range got {
+			switch n.Type {
+			case model.NoticeHardLocked:
+				hard = append(hard, n)
+			case model.NoticeLocked:
+				locks++
+			}
+		}
+		if len(hard) != 1 {
+			t.Fatalf("%d holder.hard_locked notices, want exactly 1: %v", len(hard), noticeTypes(got))
+		}
+		// Its number is the wrong PINs in the window that set it (the cap), not the run in a row.
+		if n := hard[0]; n.Holder != John || n.AccountID != Smith || n.Channel != model.ChannelPhone || n.Failures != p.HardLockFailures {
+			t.Errorf("hard-lock notice: %+v, want John's, on the phone, after %d wrong PINs", n.Notice, p.HardLockFailures)
+		}
+		// 20 wrong PINs in runs of 6 lock three times before the cap; the 20th is the hard lock only.
+		if want := (p.HardLockFailures - 1) / p.MaxFailures; locks != want {
+			t.Errorf("%d holder.locked notices, want %d (the hard lock is not also a lock notice): %v", locks, want, noticeTypes(got))
+		}
+		if got[len(got)-1].Type != model.NoticeHardLocked {
+			t.Errorf("notices %v, want the hard lock last", noticeTypes(got))
+		}
+	})
 }
 
 const lease = 2 * time.Minute

@@ -31,28 +31,62 @@ import (
 	"github.com/pindesk/pindesk/store/secret"
 )
 
-// Run runs the whole suite against stores made by newStore.
+// Run runs the whole suite against stores made by newStore. Its parts run in parallel, and so
+// does each test as it makes its store: every store newStore returns is a fresh one of its own,
+// so no test can see another's (go test's -parallel bounds how many run at once).
 func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
-	t.Run("search and import", func(t *testing.T) { RunSearch(t, newStore) })
-	t.Run("import", func(t *testing.T) { runImport(t, newStore) })
-	t.Run("verification", func(t *testing.T) { runVerify(t, newStore) })
-	t.Run("PIN changes", func(t *testing.T) { runChanges(t, newStore) })
-	t.Run("audit", func(t *testing.T) { runAudit(t, newStore) })
-	t.Run("audit chain", func(t *testing.T) { runAuditChain(t, newStore) })
-	t.Run("idempotency", func(t *testing.T) { runIdempotency(t, newStore) })
-	t.Run("tokens", func(t *testing.T) { runTokens(t, newStore) })
-	t.Run("store contract", func(t *testing.T) { runContract(t, newStore) })
-	t.Run("key", func(t *testing.T) { runKey(t, newStore) })
-	t.Run("concurrency", func(t *testing.T) { runConcurrency(t, newStore) })
-	t.Run("hard lock", func(t *testing.T) { runHardLock(t, newStore) })
-	t.Run("trainer rights follow the demo marker", func(t *testing.T) { runDemoRights(t, newStore) })
-	t.Run("verification channels", func(t *testing.T) { runCallChannels(t, newStore) })
-	t.Run("outbox", func(t *testing.T) { runOutbox(t, newStore) })
+	p := &parallel{marked: map[*testing.T]bool{}}
+	newStore = p.onStore(newStore)
+	t.Run("search and import", func(t *testing.T) { p.mark(t); RunSearch(t, newStore) })
+	t.Run("import", func(t *testing.T) { p.mark(t); runImport(t, newStore) })
+	t.Run("verification", func(t *testing.T) { p.mark(t); runVerify(t, newStore) })
+	t.Run("caller verification", func(t *testing.T) { p.mark(t); runCaller(t, newStore) })
+	t.Run("PIN changes", func(t *testing.T) { p.mark(t); runChanges(t, newStore) })
+	t.Run("audit", func(t *testing.T) { p.mark(t); runAudit(t, newStore) })
+	t.Run("audit chain", func(t *testing.T) { p.mark(t); runAuditChain(t, newStore) })
+	t.Run("idempotency", func(t *testing.T) { p.mark(t); runIdempotency(t, newStore) })
+	t.Run("tokens", func(t *testing.T) { p.mark(t); runTokens(t, newStore) })
+	t.Run("store contract", func(t *testing.T) { p.mark(t); runContract(t, newStore) })
+	t.Run("key", func(t *testing.T) { p.mark(t); runKey(t, newStore) })
+	t.Run("concurrency", func(t *testing.T) { p.mark(t); runConcurrency(t, newStore) })
+	t.Run("hard lock", func(t *testing.T) { p.mark(t); runHardLock(t, newStore) })
+	t.Run("trainer rights follow the demo marker", func(t *testing.T) { p.mark(t); runDemoRights(t, newStore) })
+	t.Run("verification channels", func(t *testing.T) { p.mark(t); runCallChannels(t, newStore) })
+	t.Run("outbox", func(t *testing.T) { p.mark(t); runOutbox(t, newStore) })
+	t.Run("disputes", func(t *testing.T) { p.mark(t); runDisputes(t, newStore) })
 }
 
 // RunSearch runs only the search and import part of the suite, for an implementation that has
 // more than one search plan to hold each of them to it.
 func RunSearch(t *testing.T, newStore func(t *testing.T) store.Store) { runSearch(t, newStore) }
+
+// parallel marks tests parallel (t.Parallel), each at most once: a part of the suite as it starts,
+// and a test as it asks for its first store, which every test does before anything else — marking
+// there keeps the parts' files free of it. A store of its own per test is what makes them
+// independent.
+type parallel struct {
+	mu     sync.Mutex
+	marked map[*testing.T]bool
+}
+
+func (p *parallel) mark(t *testing.T) {
+	p.mu.Lock()
+	first := !p.marked[t]
+	p.marked[t] = true
+	p.mu.Unlock()
+	if first {
+		t.Parallel()
+	}
+}
+
+// onStore wraps newStore so that each test asking for a store is marked. RunSearch alone does not:
+// its callers may vary a package-level setting around it, which parallel tests would outlive.
+func (p *parallel) onStore(newStore func(t *testing.T) store.Store) func(t *testing.T) store.Store {
+	return func(t *testing.T) store.Store {
+		p.mark(t)
+		return newStore(t)
+	}
+}
 
 // TestKey is the fixed sealing key of the suite.
 var TestKey = bytes.Repeat([]byte{0x5a}, secret.KeySize)
