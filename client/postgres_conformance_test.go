@@ -13,7 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/pindesk/pindesk/client"
-	"github.com/pindesk/pindesk/client/clienttest"
+	"github.com/pindesk/pindesk/internal/clienttest"
 	"github.com/pindesk/pindesk/model"
 	"github.com/pindesk/pindesk/store"
 	"github.com/pindesk/pindesk/store/postgres"

@@ -18,8 +18,8 @@ import (
 	"time"
 
 	"github.com/pindesk/pindesk/client"
-	"github.com/pindesk/pindesk/client/clienttest"
 	"github.com/pindesk/pindesk/internal/apitest"
+	"github.com/pindesk/pindesk/internal/clienttest"
 	"github.com/pindesk/pindesk/model"
 	"github.com/pindesk/pindesk/server"
 	"github.com/pindesk/pindesk/store"

@@ -1,7 +1,7 @@
 package core_test
 
 // The core's behaviour over a store — the decision table, lockout, races, audit — is tested end to
-// end by the conformance suite (store/storetest) against every store. These tests cover what is the
+// end by the conformance suite (internal/storetest) against every store. These tests cover what is the
 // core's alone: its log lines and its enforcement of each role's permissions.
 
 import (
@@ -13,9 +13,9 @@ import (
 	"testing"
 
 	"github.com/pindesk/pindesk/core"
+	"github.com/pindesk/pindesk/internal/storetest"
 	"github.com/pindesk/pindesk/model"
 	"github.com/pindesk/pindesk/store/sqlite"
-	"github.com/pindesk/pindesk/store/storetest"
 )
 
 func newService(t *testing.T, opts ...core.Option) *core.Service {

@@ -10,12 +10,12 @@ import (
 	"time"
 
 	"github.com/pindesk/pindesk/core"
+	"github.com/pindesk/pindesk/internal/storetest"
 	"github.com/pindesk/pindesk/model"
 	"github.com/pindesk/pindesk/notify"
 	"github.com/pindesk/pindesk/store"
 	"github.com/pindesk/pindesk/store/secret"
 	"github.com/pindesk/pindesk/store/sqlite"
-	"github.com/pindesk/pindesk/store/storetest"
 )
 
 // noOutbox is a store whose HolderTx drops notices: the "outbox off" side of the comparison.

@@ -13,10 +13,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pindesk/pindesk/internal/storetest"
 	"github.com/pindesk/pindesk/model"
 	"github.com/pindesk/pindesk/notify"
 	"github.com/pindesk/pindesk/store"
-	"github.com/pindesk/pindesk/store/storetest"
 )
 
 // mailpit is a real SMTP server on loopback (github.com/axllent/mailpit), read back through its

@@ -16,12 +16,12 @@ import (
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
 	"github.com/pindesk/pindesk/core"
+	"github.com/pindesk/pindesk/internal/storetest"
 	"github.com/pindesk/pindesk/model"
 	"github.com/pindesk/pindesk/notify"
 	"github.com/pindesk/pindesk/store"
 	"github.com/pindesk/pindesk/store/secret"
 	"github.com/pindesk/pindesk/store/sqlite"
-	"github.com/pindesk/pindesk/store/storetest"
 )
 
 // The specification's published test vector (standard-webhooks spec, "Signature scheme").

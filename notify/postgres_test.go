@@ -14,11 +14,11 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/pindesk/pindesk/internal/storetest"
 	"github.com/pindesk/pindesk/model"
 	"github.com/pindesk/pindesk/notify"
 	"github.com/pindesk/pindesk/store"
 	"github.com/pindesk/pindesk/store/postgres"
-	"github.com/pindesk/pindesk/store/storetest"
 )
 
 // pgSchemaURL creates an empty schema in the database PINDESK_TEST_POSTGRES_URL names, dropped

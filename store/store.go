@@ -1,7 +1,7 @@
 // Package store persists pindesk's state: accounts and contacts, PIN holders and their sealed PINs,
 // the audit trail, API tokens and idempotency keys. SQLite (package store/sqlite) is the embedded
 // default; PostgreSQL (store/postgres) serves a floor of several servers. Both are held to the same
-// behaviour by the conformance suite in store/storetest.
+// behaviour by the conformance suite in internal/storetest.
 //
 // A Store never sees a PIN in clear: the core seals PINs (store/secret) before they reach it and
 // compares them after. What a Store must guarantee is atomicity: UpdateHolder runs its function

@@ -9,9 +9,9 @@ import (
 
 	"github.com/pindesk/pindesk/client"
 	"github.com/pindesk/pindesk/core"
+	"github.com/pindesk/pindesk/internal/storetest"
 	"github.com/pindesk/pindesk/model"
 	"github.com/pindesk/pindesk/store/sqlite"
-	"github.com/pindesk/pindesk/store/storetest"
 )
 
 // The supervisor's audit view says whether the audit chains are intact, checked as it opens: a

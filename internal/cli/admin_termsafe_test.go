@@ -7,9 +7,9 @@ import (
 	"time"
 
 	"github.com/pindesk/pindesk/config"
+	"github.com/pindesk/pindesk/internal/storetest"
 	"github.com/pindesk/pindesk/model"
 	"github.com/pindesk/pindesk/store"
-	"github.com/pindesk/pindesk/store/storetest"
 )
 
 // evil is what an attacker would like an operator's terminal to run: a colour sequence faking a

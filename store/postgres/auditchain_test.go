@@ -6,10 +6,10 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/pindesk/pindesk/internal/storetest"
 	"github.com/pindesk/pindesk/model"
 	"github.com/pindesk/pindesk/store"
 	"github.com/pindesk/pindesk/store/postgres"
-	"github.com/pindesk/pindesk/store/storetest"
 )
 
 // tamper writes to the store's schema directly, as a database administrator could.

@@ -3,9 +3,9 @@ package postgres_test
 import (
 	"testing"
 
+	"github.com/pindesk/pindesk/internal/storetest"
 	"github.com/pindesk/pindesk/store"
 	"github.com/pindesk/pindesk/store/postgres"
-	"github.com/pindesk/pindesk/store/storetest"
 )
 
 func TestConformance(t *testing.T) {

@@ -11,10 +11,10 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/pindesk/pindesk/internal/storetest"
 	"github.com/pindesk/pindesk/model"
 	"github.com/pindesk/pindesk/store"
 	"github.com/pindesk/pindesk/store/postgres"
-	"github.com/pindesk/pindesk/store/storetest"
 )
 
 // snapshot describes a schema: its tables, its versions and its accounts, to tell whether anything

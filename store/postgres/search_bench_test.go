@@ -12,9 +12,9 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/pindesk/pindesk/internal/storetest"
 	"github.com/pindesk/pindesk/model"
 	"github.com/pindesk/pindesk/store/postgres"
-	"github.com/pindesk/pindesk/store/storetest"
 )
 
 func TestMain(m *testing.M) {

@@ -19,8 +19,8 @@ import (
 	"time"
 
 	"github.com/pindesk/pindesk/core"
+	"github.com/pindesk/pindesk/internal/storetest"
 	"github.com/pindesk/pindesk/model"
-	"github.com/pindesk/pindesk/store/storetest"
 )
 
 // verifierOn is verifier (bench_test.go) with the chain on or off.

@@ -12,9 +12,9 @@ import (
 	"time"
 
 	"github.com/pindesk/pindesk/core"
+	"github.com/pindesk/pindesk/internal/storetest"
 	"github.com/pindesk/pindesk/model"
 	"github.com/pindesk/pindesk/store"
-	"github.com/pindesk/pindesk/store/storetest"
 )
 
 func chainedService(t *testing.T, st *Store) *core.Service {

@@ -4,9 +4,9 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/pindesk/pindesk/internal/storetest"
 	"github.com/pindesk/pindesk/store"
 	"github.com/pindesk/pindesk/store/sqlite"
-	"github.com/pindesk/pindesk/store/storetest"
 )
 
 // openTemp opens a fresh database file in the test's temporary folder.
