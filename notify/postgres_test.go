@@ -2,18 +2,14 @@ package notify_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
-	"net/url"
-	"os"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/pindesk/pindesk/internal/pgtest"
 	"github.com/pindesk/pindesk/internal/storetest"
 	"github.com/pindesk/pindesk/model"
 	"github.com/pindesk/pindesk/notify"
@@ -21,50 +17,8 @@ import (
 	"github.com/pindesk/pindesk/store/postgres"
 )
 
-// pgSchemaURL creates an empty schema in the database PINDESK_TEST_POSTGRES_URL names, dropped
-// when the test ends, and returns a URL whose search_path selects it. Without the URL the test is
-// skipped, or fails when PINDESK_TEST_POSTGRES_REQUIRED=1 (CI).
-func pgSchemaURL(t *testing.T) string {
-	t.Helper()
-	base := os.Getenv("PINDESK_TEST_POSTGRES_URL")
-	if base == "" && os.Getenv("PINDESK_TEST_POSTGRES_REQUIRED") == "1" {
-		t.Fatal("PINDESK_TEST_POSTGRES_URL is not set but PINDESK_TEST_POSTGRES_REQUIRED=1: start a cluster with scripts/pg-test-cluster.sh start")
-	}
-	if base == "" {
-		t.Skip("PostgreSQL tests skipped: set PINDESK_TEST_POSTGRES_URL (scripts/pg-test-cluster.sh start)")
-	}
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, base)
-	if err != nil {
-		t.Fatalf("connect to PINDESK_TEST_POSTGRES_URL: %v", err)
-	}
-	defer conn.Close(ctx)
-	b := make([]byte, 8)
-	rand.Read(b)
-	schema := "pindesk_notify_" + hex.EncodeToString(b)
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		conn, err := pgx.Connect(ctx, base)
-		if err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-			return
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
+// pgSchemaURL is a schema of its own for the test (internal/pgtest).
+func pgSchemaURL(t *testing.T) string { return pgtest.SchemaURL(t, "pindesk_notify") }
 
 // Two servers on one PostgreSQL database each run a Deliverer over their own connection pool,
 // as `pindesk serve` does. Every notice reaches the receiver, and none is sent by both: a claim

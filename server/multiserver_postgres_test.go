@@ -3,9 +3,6 @@ package server_test
 import (
 	"bufio"
 	"bytes"
-	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -18,55 +15,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
+	"github.com/pindesk/pindesk/internal/pgtest"
 	"github.com/pindesk/pindesk/model"
 )
 
-// pgSchemaURL creates an empty schema in the database PINDESK_TEST_POSTGRES_URL names, dropped
-// when the test ends, and returns a URL whose search_path selects it. Without the URL the test is
-// skipped, or fails when PINDESK_TEST_POSTGRES_REQUIRED=1 (as in store/postgres's tests).
-func pgSchemaURL(t *testing.T) string {
-	t.Helper()
-	base := os.Getenv("PINDESK_TEST_POSTGRES_URL")
-	if base == "" && os.Getenv("PINDESK_TEST_POSTGRES_REQUIRED") == "1" {
-		t.Fatal("PINDESK_TEST_POSTGRES_URL is not set but PINDESK_TEST_POSTGRES_REQUIRED=1: start a cluster with scripts/pg-test-cluster.sh start")
-	}
-	if base == "" {
-		t.Skip("PostgreSQL tests skipped: set PINDESK_TEST_POSTGRES_URL (scripts/pg-test-cluster.sh start)")
-	}
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, base)
-	if err != nil {
-		t.Fatalf("connect to PINDESK_TEST_POSTGRES_URL: %v", err)
-	}
-	defer conn.Close(ctx)
-	b := make([]byte, 8)
-	rand.Read(b)
-	schema := "pindesk_servers_" + hex.EncodeToString(b)
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		conn, err := pgx.Connect(ctx, base)
-		if err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-			return
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
+// pgSchemaURL is a schema of its own for the test (internal/pgtest).
+func pgSchemaURL(t *testing.T) string { return pgtest.SchemaURL(t, "pindesk_servers") }
 
 // pgDesk is two real `pindesk serve` processes on one PostgreSQL database: each has its own data
 // folder, both hold the same key file, as the servers of one installation do.

@@ -9,18 +9,16 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"errors"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/pindesk/pindesk/client"
 	"github.com/pindesk/pindesk/config"
 	"github.com/pindesk/pindesk/core"
+	"github.com/pindesk/pindesk/internal/pgtest"
 	"github.com/pindesk/pindesk/model"
 	"github.com/pindesk/pindesk/store/sqlite"
 	"github.com/pindesk/pindesk/ui"
@@ -161,47 +159,8 @@ func stores(t *testing.T, f func(t *testing.T, pg bool)) {
 	t.Run("PostgreSQL", func(t *testing.T) { f(t, true) })
 }
 
-// pgTestURL creates an empty schema in the database PINDESK_TEST_POSTGRES_URL names, dropped when
-// the test ends, and returns a URL whose search_path selects it (as server's tests do).
-func pgTestURL(t *testing.T) string {
-	t.Helper()
-	base := os.Getenv("PINDESK_TEST_POSTGRES_URL")
-	if base == "" && os.Getenv("PINDESK_TEST_POSTGRES_REQUIRED") == "1" {
-		t.Fatal("PINDESK_TEST_POSTGRES_URL is not set but PINDESK_TEST_POSTGRES_REQUIRED=1")
-	}
-	if base == "" {
-		t.Skip("PostgreSQL tests skipped: set PINDESK_TEST_POSTGRES_URL (scripts/pg-test-cluster.sh start)")
-	}
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, base)
-	if err != nil {
-		t.Fatalf("connect to PINDESK_TEST_POSTGRES_URL: %v", err)
-	}
-	defer conn.Close(ctx)
-	b := make([]byte, 8)
-	rand.Read(b)
-	schema := "pindesk_main_" + hex.EncodeToString(b)
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		conn, err := pgx.Connect(ctx, base)
-		if err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-			return
-		}
-		defer conn.Close(ctx)
-		conn.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE")
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
+// pgTestURL is a schema of its own for the test (internal/pgtest).
+func pgTestURL(t *testing.T) string { return pgtest.SchemaURL(t, "pindesk_main") }
 
 func TestAnotherKeyIsRefusedEverywhereAndChangesNothing(t *testing.T) {
 	stores(t, func(t *testing.T, pg bool) {
