@@ -44,11 +44,14 @@ import (
 
 	"github.com/pindesk/pindesk/model"
 	"github.com/pindesk/pindesk/store"
+	"github.com/pindesk/pindesk/store/searchterm"
 )
 
 // Store is a store.Store on a PostgreSQL database.
 type Store struct {
 	pool *pgxpool.Pool
+	// region reads phone numbers without a country code, in search terms and queries.
+	region string
 }
 
 var _ store.Store = (*Store)(nil)
@@ -70,6 +73,7 @@ type options struct {
 	maxConns    int32
 	lockTimeout time.Duration
 	idleInTx    time.Duration
+	region      string
 }
 
 // Option configures Open.
@@ -81,12 +85,20 @@ func WithMaxConns(n int) Option { return func(o *options) { o.maxConns = int32(n
 // WithLockTimeout sets how long a statement waits for a lock (0: the server's setting).
 func WithLockTimeout(d time.Duration) Option { return func(o *options) { o.lockTimeout = d } }
 
+// WithSearchRegion sets the region a phone number without a country code is read in, for search
+// (default searchterm.DefaultRegion, "GB"). A database indexed under another region is indexed
+// again on open.
+func WithSearchRegion(region string) Option { return func(o *options) { o.region = region } }
+
 // Open connects to the database at url, creates or upgrades pindesk's tables, and returns the
 // store. A database written by a newer pindesk is refused with store.ErrSchemaTooNew, untouched.
 func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
-	o := options{lockTimeout: DefaultLockTimeout, idleInTx: DefaultIdleInTxTimeout}
+	o := options{lockTimeout: DefaultLockTimeout, idleInTx: DefaultIdleInTxTimeout, region: searchterm.DefaultRegion}
 	for _, f := range opts {
 		f(&o)
+	}
+	if !searchterm.ValidRegion(o.region) {
+		return nil, fmt.Errorf("%w: search region %q is not a region code phone numbers are read in (such as GB or US)", model.ErrInvalidInput, o.region)
 	}
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
@@ -111,8 +123,12 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connect to PostgreSQL: %w", err)
 	}
-	s := &Store{pool: pool}
+	s := &Store{pool: pool, region: o.region}
 	if err := s.migrate(ctx); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	if err := s.reindex(ctx); err != nil {
 		pool.Close()
 		return nil, err
 	}
