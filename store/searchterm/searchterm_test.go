@@ -23,7 +23,7 @@ func TestAnAccountIsFoundByEveryWordOfItsNamesItsEmailAndPhone(t *testing.T) {
 		"o": {Field: FieldContact, Contact: "c1"}, "neil": {Field: FieldContact, Contact: "c1"},
 		ExactPrefix + "o'neil sean": {Field: FieldContact, Contact: "c1"},
 		"sean@harbour-bakery.co.uk": {Field: FieldEmail, Contact: "c1"}, "harbour-bakery.co.uk": {Field: FieldEmail, Contact: "c1"},
-		"harbour-bakery": {Field: FieldEmail, Contact: "c1"},
+		"harbour-bakery":            {Field: FieldEmail, Contact: "c1"},
 		PhonePrefix + "02079460101": {Field: FieldPhone, Contact: "c1"}, PhonePrefix + "442079460101": {Field: FieldPhone, Contact: "c1"},
 		PhoneSuffix + "101064970244": {Field: FieldPhone, Contact: "c1"}, ExactPrefix + "+442079460101": {Field: FieldPhone, Contact: "c1"},
 	}
