@@ -152,11 +152,12 @@ var settings = []setting{
 	float("serve.account_verify_per_second", "verifications per second one account may receive, from all tokens", func(s *Settings) *float64 { return &s.Serve.AccountVerifyPerSecond }),
 	integer("serve.account_verify_burst", "verifications one account may receive at once", func(s *Settings) *int { return &s.Serve.AccountVerifyBurst }),
 	duration("verify.idempotency_ttl", "how long a verification's Idempotency-Key answers a retry of it", func(s *Settings) *time.Duration { return &s.IdempotencyTTL }),
+	str("search.default_region", "region (GB, US, IE…) of phone numbers written without a country code, in imports and searches", typeString, func(s *Settings) *string { return &s.SearchRegion }),
 	integer("serve.token_unlocks_per_hour", "unlocks one supervisor or trainer API token may make in an hour", func(s *Settings) *int { return &s.Serve.TokenUnlocksPerHour }),
 }
 
 // sections are the nested objects of the file.
-var sections = map[string]bool{"policy": true, "serve": true, "verify": true}
+var sections = map[string]bool{"policy": true, "serve": true, "verify": true, "search": true}
 
 func lookup(key string) (setting, bool) {
 	for _, s := range settings {
