@@ -17,6 +17,9 @@ type accountScreen struct {
 	cursor  int  // over the holders
 	picking bool // choosing the contact who gives the account-wide PIN
 	caller  int  // over the contacts, while picking
+	// focusOn is the contact to put the cursor on when the account loads: the one whose name,
+	// email or phone the search matched, most likely the caller.
+	focusOn string
 	w, h    int
 }
 
@@ -24,7 +27,7 @@ func newAccountScreen(c *common) *accountScreen { return &accountScreen{c: c} }
 
 func (s *accountScreen) text() textMode   { return textNone }
 func (s *accountScreen) setSize(w, h int) { s.w, s.h = w, h }
-func (s *accountScreen) reset()           { s.cursor, s.picking, s.caller = 0, false, 0 }
+func (s *accountScreen) reset()           { s.cursor, s.picking, s.caller, s.focusOn = 0, false, 0, "" }
 
 func (s *accountScreen) title() string {
 	if v := s.c.call.view; v != nil {
@@ -36,6 +39,14 @@ func (s *accountScreen) title() string {
 // loaded keeps the cursor on the same row when the view is reloaded.
 func (s *accountScreen) loaded() {
 	if v := s.c.call.view; v != nil {
+		if s.focusOn != "" {
+			for i, h := range s.rows() {
+				if h.Holder.ContactID == s.focusOn {
+					s.cursor = i
+				}
+			}
+			s.focusOn = "" // once: a reload keeps the agent's own choice
+		}
 		s.cursor = min(s.cursor, max(len(s.rows())-1, 0))
 		s.caller = min(s.caller, max(len(v.Account.Contacts)-1, 0))
 	}
