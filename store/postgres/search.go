@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -91,15 +92,55 @@ func (a *args) word(t string, w []searchterm.Range) string {
 	return "(" + strings.Join(alts, " OR ") + ")"
 }
 
-// others is the condition that the name of term d has terms for the query's words but skip.
-func (a *args) others(d string, q searchterm.Query, skip int) string {
+// others is the condition that the name of term d has terms for the query's words but those in
+// skip; for a query of several words, terms of its names only.
+func (a *args) others(d string, q searchterm.Query, skip []int) string {
 	var c string
 	for j, w := range q.Words {
-		if j != skip {
-			c += " AND EXISTS (SELECT 1 FROM search_terms t WHERE t.account_id = " + d + ".account_id AND t.contact_id = " + d + ".contact_id AND " + a.word("t", w) + ")"
+		if !slices.Contains(skip, j) {
+			c += " AND EXISTS (SELECT 1 FROM search_terms t WHERE t.account_id = " + d + ".account_id AND t.contact_id = " + d + ".contact_id AND " + a.word("t", w)
+			if q.NamesOnly() {
+				c += " AND t.field IN (" + strconv.Itoa(searchterm.FieldName) + ", " + strconv.Itoa(searchterm.FieldContact) + ")"
+			}
+			c += ")"
 		}
 	}
 	return c
+}
+
+// driver is the range a search reads first, and the query word it matches exactly (the rest are
+// checked on the names it finds): the word itself for a query of one word; for several, the
+// rarest pair of words (searchterm.Query.Pairs).
+type driver struct {
+	ranges []searchterm.Range
+	exact  []int
+}
+
+func drivers(q searchterm.Query) []driver {
+	if !q.NamesOnly() {
+		return []driver{{q.Words[0], []int{0}}}
+	}
+	var out []driver
+	for _, p := range q.Pairs() {
+		out = append(out, driver{[]searchterm.Range{p.Range}, p.Exact})
+	}
+	return out
+}
+
+// relevant is the condition that the term of alias t is in one of the query's ranges or is one
+// of its exact keys.
+func (a *args) relevant(t string, q searchterm.Query) string {
+	var alts []string
+	for _, w := range q.Words {
+		alts = append(alts, a.word(t, w))
+	}
+	if len(q.Exact) > 0 {
+		alts = append(alts, t+".term = ANY("+a.p(q.Exact)+"::text[])")
+	}
+	if len(alts) == 0 {
+		return "false"
+	}
+	return strings.Join(alts, " OR ")
 }
 
 // exactMatches lists, best first, up to n accounts whose number is the query or that have one of
@@ -123,7 +164,7 @@ func prefixMatches(ctx context.Context, tx pgx.Tx, q searchterm.Query, n int) ([
 	if len(q.Words) == 0 {
 		return column(ctx, tx, num, a)
 	}
-	driver, dense, err := pickDriver(ctx, tx, q)
+	drv, dense, err := pickDriver(ctx, tx, q)
 	if err != nil {
 		return nil, err
 	}
@@ -134,12 +175,12 @@ func prefixMatches(ctx context.Context, tx pgx.Tx, q searchterm.Query, n int) ([
 		// into a join over every match.
 		trm = `SELECT a.id, lower(a.number) AS key FROM accounts a
 			CROSS JOIN LATERAL (SELECT 1 FROM search_terms d
-				WHERE d.account_id = a.id AND ` + a.word("d", q.Words[driver]) + a.others("d", q, driver) + ` LIMIT 1) m
+				WHERE d.account_id = a.id AND ` + a.word("d", drv.ranges) + a.others("d", q, drv.exact) + ` LIMIT 1) m
 			ORDER BY lower(a.number), a.id LIMIT ` + a.p(n)
 	} else {
-		// Read the terms of the rarest word, keep those whose name has the other words too.
+		// Read the driver's terms, keep those whose name has the other words too.
 		trm = `SELECT DISTINCT d.account_id AS id, d.number AS key FROM search_terms d
-			WHERE ` + a.word("d", q.Words[driver]) + a.others("d", q, driver) + `
+			WHERE ` + a.word("d", drv.ranges) + a.others("d", q, drv.exact) + `
 			ORDER BY d.number, d.account_id LIMIT ` + a.p(n)
 	}
 	sq := `WITH num AS (` + num + `), trm AS (` + trm + `)
@@ -147,13 +188,14 @@ func prefixMatches(ctx context.Context, tx pgx.Tx, q searchterm.Query, n int) ([
 	return column(ctx, tx, sq, a)
 }
 
-// pickDriver counts each word's terms, up to denseMatches, and returns the rarest word and
-// whether even it is common enough to walk accounts instead.
-func pickDriver(ctx context.Context, tx pgx.Tx, q searchterm.Query) (int, bool, error) {
+// pickDriver counts each driver's terms, up to denseMatches, and returns the rarest and whether
+// even it is common enough to walk accounts instead.
+func pickDriver(ctx context.Context, tx pgx.Tx, q searchterm.Query) (driver, bool, error) {
 	var a args
 	var probes []string
-	for _, w := range q.Words {
-		probes = append(probes, `(SELECT count(*) FROM (SELECT 1 FROM search_terms t WHERE `+a.word("t", w)+` LIMIT `+a.p(denseMatches)+`) c)`)
+	ds := drivers(q)
+	for _, d := range ds {
+		probes = append(probes, `(SELECT count(*) FROM (SELECT 1 FROM search_terms t WHERE `+a.word("t", d.ranges)+` LIMIT `+a.p(denseMatches)+`) c)`)
 	}
 	counts := make([]int, len(probes))
 	dest := make([]any, len(probes))
@@ -161,15 +203,15 @@ func pickDriver(ctx context.Context, tx pgx.Tx, q searchterm.Query) (int, bool, 
 		dest[i] = &counts[i]
 	}
 	if err := tx.QueryRow(ctx, `SELECT `+strings.Join(probes, ", "), a...).Scan(dest...); err != nil {
-		return 0, false, err
+		return driver{}, false, err
 	}
-	driver := 0
+	best := 0
 	for i, c := range counts {
-		if c < counts[driver] {
-			driver = i
+		if c < counts[best] {
+			best = i
 		}
 	}
-	return driver, counts[driver] >= denseMatches, nil
+	return ds[best], counts[best] >= denseMatches, nil
 }
 
 func column(ctx context.Context, tx pgx.Tx, sq string, a args) ([]string, error) {
@@ -182,10 +224,13 @@ func column(ctx context.Context, tx pgx.Tx, sq string, a args) ([]string, error)
 
 // summaries reads the accounts ids, in that order, each with the match Best finds in its terms.
 func summaries(ctx context.Context, tx pgx.Tx, q searchterm.Query, ids []string) ([]model.AccountSummary, error) {
-	rows, err := tx.Query(ctx, `SELECT a.id, a.number, a.name, a.product, a.uses_pins,
+	// Only the terms Best weighs: those in the query's ranges or exact keys.
+	var a args
+	sq := `SELECT a.id, a.number, a.name, a.product, a.uses_pins,
 			coalesce(t.term, ''), coalesce(t.field, 0)::integer, coalesce(t.text, ''), coalesce(t.contact_id, '')
-		FROM accounts a LEFT JOIN search_terms t ON t.account_id = a.id
-		WHERE a.id = ANY($1::text[])`, ids)
+		FROM accounts a LEFT JOIN search_terms t ON t.account_id = a.id AND (` + a.relevant("t", q) + `)
+		WHERE a.id = ANY(` + a.p(ids) + `::text[])`
+	rows, err := tx.Query(ctx, sq, a...)
 	if err != nil {
 		return nil, err
 	}

@@ -13,7 +13,10 @@
 //     number typed from its start in any of those forms is a prefix; and its E.164 digits reversed
 //     (PhoneSuffix), so the last digits of a number are a prefix too;
 //   - exact keys (ExactPrefix): a whole name with its words sorted (word order is the caller's),
-//     a whole email, a phone in E.164: the matches that rank first.
+//     a whole email, a phone in E.164: the matches that rank first;
+//   - word pairs (PairPrefix): for each two words of one name, the first's start (up to pairLead
+//     letters) and the second, so a query of several words is read from one short range (the
+//     names with "jo…" and "sm…"), not from the long ones of each word alone.
 //
 // The account number is not a term: stores search it on its own index, where a prefix's matches
 // lie together in number order.
@@ -52,7 +55,11 @@ const (
 	ExactPrefix  = "\x01"
 	PhonePrefix  = "\x02"
 	PhoneSuffix  = "\x03"
+	PairPrefix   = "\x04"
 	minSuffixLen = 4 // fewer trailing digits than this match far too many numbers to mean one
+	// pairLead is how much of a pair's first word its term keeps: enough to narrow the range to a
+	// few hundred names, few enough that a name has only a handful of pair terms.
+	pairLead = 2
 )
 
 // DefaultRegion is the region a phone number written without its country code is read in,
@@ -65,7 +72,7 @@ const DefaultRegion = "GB"
 const MetaIndex = "search_index"
 
 // IndexFormat is the version of the terms Account makes; raise it when they change.
-const IndexFormat = "2"
+const IndexFormat = "3"
 
 // IndexStamp is the MetaIndex value of terms made by this build in region.
 func IndexStamp(region string) string { return IndexFormat + " " + region }
@@ -144,6 +151,34 @@ func nameWords(folded string) []string {
 	return append(out, strings.FieldsFunc(folded, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })...)
 }
 
+// lead is the first n characters of w.
+func lead(w string, n int) string {
+	for i := range w {
+		if n == 0 {
+			return w[:i]
+		}
+		n--
+	}
+	return w
+}
+
+// pairTerms are a name's word pairs: for two different words a and b, a's first 1..pairLead
+// characters, a space, and b.
+func pairTerms(words []string) []string {
+	var out []string
+	for i, a := range words {
+		for j, b := range words {
+			if i == j || a == b {
+				continue
+			}
+			for k := 1; k <= pairLead && k <= utf8.RuneCountInString(a); k++ {
+				out = append(out, PairPrefix+lead(a, k)+" "+b)
+			}
+		}
+	}
+	return out
+}
+
 // exactKey is a whole name's (or query's) exact term: its words sorted, so word order is free.
 func exactKey(folded string) string {
 	words := strings.Fields(folded)
@@ -193,8 +228,12 @@ func Account(a model.Account, region string) []Term {
 	}
 	name := func(n string, field int, contact string) {
 		f := Fold(n)
-		for _, w := range nameWords(f) {
+		words := nameWords(f)
+		for _, w := range words {
 			add(w, field, n, contact)
+		}
+		for _, t := range pairTerms(words) {
+			add(t, field, n, contact)
 		}
 		add(exactKey(f), field, n, contact)
 	}
@@ -242,6 +281,44 @@ type Query struct {
 	Number string
 	Words  [][]Range
 	Exact  []string
+	words  []string // the words, for Pairs
+}
+
+// NamesOnly reports whether the query's words must match the words of a name (the account's or
+// a contact's name): a query of several words is a name; a single word may be an email or phone
+// too.
+func (q Query) NamesOnly() bool { return len(q.Words) > 1 }
+
+// Pair is a range of pair terms that holds every name matching the query's words First and
+// Second: names with a word starting with First's first pairLead characters and another starting
+// with Second. Exact lists the words the range matches exactly: Second, and First when it is
+// no longer than pairLead; a store checks the others on the names the range holds.
+type Pair struct {
+	Range         Range
+	First, Second int
+	Exact         []int
+}
+
+// Pairs lists the pair ranges of a query of several words, each ordered pair of its (first
+// three) words: a store reads the shortest and checks the other words on the names it holds.
+func (q Query) Pairs() []Pair {
+	if !q.NamesOnly() {
+		return nil
+	}
+	n := min(len(q.words), 3)
+	var out []Pair
+	for a := range n {
+		for b := range n {
+			if a != b {
+				p := Pair{prefix(PairPrefix + lead(q.words[a], pairLead) + " " + q.words[b]), a, b, []int{b}}
+				if utf8.RuneCountInString(q.words[a]) <= pairLead {
+					p.Exact = append(p.Exact, a)
+				}
+				out = append(out, p)
+			}
+		}
+	}
+	return out
 }
 
 // Parse reads a query, taking a phone number without a country code to be in region.
@@ -269,14 +346,23 @@ func Parse(q, region string) Query {
 		}
 		return out
 	}
-	words := strings.Fields(folded)
-	slices.Sort(words)
-	words = slices.Compact(words) // "john john" asks no more than "john"
-	for _, w := range words {
-		// A word of punctuation alone ("&") is no term of any name: it is left to the exact key.
-		if strings.ContainsFunc(w, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) {
-			out.Words = append(out.Words, []Range{prefix(w)})
+	// A word that starts another ("jo john") asks nothing more: the longer one's word matches
+	// it. Without them, the words match different words of a name, which pair terms index. A
+	// word of punctuation alone ("&") is no term of any name: it is left to the exact key.
+	var words []string
+	for _, w := range strings.Fields(folded) {
+		if !strings.ContainsFunc(w, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) {
+			continue
 		}
+		if !slices.ContainsFunc(strings.Fields(folded), func(o string) bool { return o != w && strings.HasPrefix(o, w) }) {
+			words = append(words, w)
+		}
+	}
+	slices.Sort(words)
+	words = slices.Compact(words)
+	for _, w := range words {
+		out.Words = append(out.Words, []Range{prefix(w)})
+		out.words = append(out.words, w)
 	}
 	out.Exact = append(out.Exact, exactKey(folded))
 	return out
@@ -321,7 +407,9 @@ func (q Query) Best(number string, terms []Term) (m Match, ok bool) {
 	// Group by name (contact, or "" for the account's); a name matches when each word is matched.
 	byName := map[string][]Term{}
 	for _, t := range terms {
-		byName[t.Contact] = append(byName[t.Contact], t)
+		if !q.NamesOnly() || t.Field == FieldName || t.Field == FieldContact {
+			byName[t.Contact] = append(byName[t.Contact], t)
+		}
 	}
 	for _, ts := range byName {
 		if len(q.Words) == 0 || !q.matchesAll(ts) {

@@ -69,7 +69,9 @@ func TestAQueryMatchesWhenEveryWordStartsAWordOfOneName(t *testing.T) {
 		{"lopez maria", true, RankExact, FieldContact, "c1"},
 		{"lop ma", true, RankPrefix, FieldContact, "c1"},
 		{"ines muller", true, RankExact, FieldContact, "c2"},
-		{"maria muller", false, 0, 0, ""}, // two contacts, not one name
+		{"maria muller", false, 0, 0, ""},                      // two contacts, not one name
+		{"ma maria lop", true, RankPrefix, FieldContact, "c1"}, // "ma" asks nothing "maria" does not
+		{"maria harbour", false, 0, 0, ""},                     // several words are a name, not an email
 		{"harbour-bakery", true, RankPrefix, FieldEmail, "c1"},
 		{"020 7946 0101", true, RankExact, FieldPhone, "c1"},
 		{"+44 20 7946 0101", true, RankExact, FieldPhone, "c1"},
