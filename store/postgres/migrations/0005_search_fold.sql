@@ -4,7 +4,7 @@
 -- and reversed for their last digits, and exact keys rank whole names, emails and phones first.
 -- The table is rebuilt empty: folding and reading phone numbers is Go's work (store/searchterm),
 -- so the store fills it again from accounts and contacts when it is next opened (see reindex in
--- accounts.go), as it does whenever the term format or the phone region changes.
+-- search.go), as it does whenever the term format or the phone region changes.
 DROP TABLE search_terms;
 CREATE TABLE search_terms (
     term       text COLLATE "C" NOT NULL,
