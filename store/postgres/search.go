@@ -282,13 +282,7 @@ func (s *Store) reindex(ctx context.Context) error {
 		if _, err := tx.Exec(ctx, `DELETE FROM search_terms`); err != nil {
 			return err
 		}
-		var rows [][]any
-		for _, a := range accounts {
-			for _, t := range searchterm.Account(a, s.region) {
-				rows = append(rows, []any{t.Term, a.ID, t.Contact, int16(t.Field), t.Text, asciiLower(a.Number)})
-			}
-		}
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"search_terms"}, []string{"term", "account_id", "contact_id", "field", "text", "number"}, pgx.CopyFromRows(rows)); err != nil {
+		if err := copyTerms(ctx, tx, accounts, s.region); err != nil {
 			return err
 		}
 		_, err = tx.Exec(ctx, `INSERT INTO meta (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = excluded.value`, searchterm.MetaIndex, want)
