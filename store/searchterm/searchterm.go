@@ -95,10 +95,12 @@ type Term struct {
 // compared: numbers are identifiers, not names, so they are not folded further.
 func Normalize(s string) string { return strings.Join(strings.Fields(strings.ToLower(s)), " ") }
 
-// fold removes accents (combining marks, after canonical decomposition) and control characters.
-var fold = transform.Chain(norm.NFD, runes.Remove(runes.Predicate(func(r rune) bool {
-	return unicode.Is(unicode.Mn, r) || unicode.IsControl(r)
-})), norm.NFC)
+// unmark removes accents (combining marks, after canonical decomposition) and control characters.
+var unmark = runes.Remove(runes.Predicate(func(r rune) bool { return unicode.Is(unicode.Mn, r) || unicode.IsControl(r) }))
+
+// fold is a new chain for each call: a chain keeps its state between calls, and searches run
+// at once on many goroutines.
+func fold() transform.Transformer { return transform.Chain(norm.NFD, unmark, norm.NFC) }
 
 // letters are the letters that do not decompose into a base letter and an accent but that callers
 // spell without one all the same.
@@ -108,7 +110,7 @@ var letters = strings.NewReplacer("ß", "ss", "ẞ", "ss", "ø", "o", "æ", "ae"
 // Fold is Normalize for names: lower case, runs of white space collapsed, accents removed and the
 // letters callers write without them replaced, so "Núñez" and "nunez" fold alike.
 func Fold(s string) string {
-	f, _, err := transform.String(fold, strings.ToLower(s))
+	f, _, err := transform.String(fold(), strings.ToLower(s))
 	if err != nil {
 		f = s // invalid UTF-8 is kept whole: it matches nothing but itself
 	}

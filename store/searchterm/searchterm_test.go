@@ -2,6 +2,7 @@ package searchterm
 
 import (
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/pindesk/pindesk/model"
@@ -47,6 +48,21 @@ func TestFoldingRemovesAccentsAndCase(t *testing.T) {
 			t.Errorf("Fold(%q) = %q, want %q", in, got, want)
 		}
 	}
+}
+
+func TestFoldingIsSafeForSearchesRunningAtOnce(t *testing.T) {
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for range 200 {
+				if got := Fold("Núñez Müller"); got != "nunez muller" {
+					t.Errorf("Fold under concurrency = %q", got)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
 
 func TestAQueryMatchesWhenEveryWordStartsAWordOfOneName(t *testing.T) {
