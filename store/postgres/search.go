@@ -102,7 +102,10 @@ func (a *args) others(d string, q searchterm.Query, skip []int) string {
 			if q.NamesOnly() {
 				c += " AND t.field IN (" + strconv.Itoa(searchterm.FieldName) + ", " + strconv.Itoa(searchterm.FieldContact) + ")"
 			}
-			c += ")"
+			// OFFSET 0 keeps the check a probe of this account's terms (search_terms_account): as
+			// a semi-join the planner, misjudging a short range as one row, scans the word's whole
+			// range for every candidate.
+			c += " OFFSET 0)"
 		}
 	}
 	return c
@@ -157,16 +160,25 @@ func exactMatches(ctx context.Context, tx pgx.Tx, q searchterm.Query, n int) ([]
 
 // prefixMatches lists up to n accounts that match the query, in number order.
 func prefixMatches(ctx context.Context, tx pgx.Tx, q searchterm.Query, n int) ([]string, error) {
+	sq, a, err := prefixQuery(ctx, tx, q, n)
+	if err != nil {
+		return nil, err
+	}
+	return column(ctx, tx, sq, a)
+}
+
+// prefixQuery is prefixMatches's statement.
+func prefixQuery(ctx context.Context, tx pgx.Tx, q searchterm.Query, n int) (string, args, error) {
 	var a args
 	num := `SELECT id, lower(number) AS key FROM accounts WHERE ` +
 		a.in("lower(number)", searchterm.Range{Lo: q.Number, Hi: searchterm.PrefixEnd(q.Number)}) +
 		` ORDER BY lower(number), id LIMIT ` + a.p(n)
 	if len(q.Words) == 0 {
-		return column(ctx, tx, num, a)
+		return num, a, nil
 	}
 	drv, dense, err := pickDriver(ctx, tx, q)
 	if err != nil {
-		return nil, err
+		return "", nil, err
 	}
 	var trm string
 	if dense {
@@ -185,7 +197,7 @@ func prefixMatches(ctx context.Context, tx pgx.Tx, q searchterm.Query, n int) ([
 	}
 	sq := `WITH num AS (` + num + `), trm AS (` + trm + `)
 		SELECT id FROM (SELECT * FROM num UNION SELECT * FROM trm) u ORDER BY key, id LIMIT ` + a.p(n)
-	return column(ctx, tx, sq, a)
+	return sq, a, nil
 }
 
 // pickDriver counts each driver's terms, up to denseMatches, and returns the rarest and whether
@@ -195,7 +207,13 @@ func pickDriver(ctx context.Context, tx pgx.Tx, q searchterm.Query) (driver, boo
 	var probes []string
 	ds := drivers(q)
 	for _, d := range ds {
-		probes = append(probes, `(SELECT count(*) FROM (SELECT 1 FROM search_terms t WHERE `+a.word("t", d.ranges)+` LIMIT `+a.p(denseMatches)+`) c)`)
+		// Each range counted on its own: over several ORed ranges the planner ORs bitmaps, which
+		// read every range whole before LIMIT can stop them.
+		var sum []string
+		for _, r := range d.ranges {
+			sum = append(sum, `(SELECT count(*) FROM (SELECT 1 FROM search_terms t WHERE `+a.in("t.term", r)+` LIMIT `+a.p(denseMatches)+`) c)`)
+		}
+		probes = append(probes, "("+strings.Join(sum, " + ")+")")
 	}
 	counts := make([]int, len(probes))
 	dest := make([]any, len(probes))
@@ -228,7 +246,10 @@ func summaries(ctx context.Context, tx pgx.Tx, q searchterm.Query, ids []string)
 	var a args
 	sq := `SELECT a.id, a.number, a.name, a.product, a.uses_pins,
 			coalesce(t.term, ''), coalesce(t.field, 0)::integer, coalesce(t.text, ''), coalesce(t.contact_id, '')
-		FROM accounts a LEFT JOIN search_terms t ON t.account_id = a.id AND (` + a.relevant("t", q) + `)
+		FROM accounts a LEFT JOIN LATERAL (
+			-- Through each account's own terms (search_terms_account): joined, the planner may
+			-- read a common word's whole range instead.
+			SELECT * FROM search_terms t WHERE t.account_id = a.id AND (` + a.relevant("t", q) + `) OFFSET 0) t ON true
 		WHERE a.id = ANY(` + a.p(ids) + `::text[])`
 	rows, err := tx.Query(ctx, sq, a...)
 	if err != nil {

@@ -202,7 +202,13 @@ func pickDriver(ctx context.Context, tx *sql.Tx, q searchterm.Query) (driver, bo
 	var probes []string
 	ds := drivers(q)
 	for _, d := range ds {
-		probes = append(probes, `(SELECT count(*) FROM (SELECT 1 FROM search_terms AS t WHERE `+a.word("t", d.ranges)+` LIMIT `+a.p(denseMatches)+`))`)
+		// Each range counted on its own, so LIMIT stops each (as on PostgreSQL, where ORed ranges
+		// are read whole).
+		var sum []string
+		for _, r := range d.ranges {
+			sum = append(sum, `(SELECT count(*) FROM (SELECT 1 FROM search_terms AS t WHERE `+a.in("t.term", r)+` LIMIT `+a.p(denseMatches)+`))`)
+		}
+		probes = append(probes, "("+strings.Join(sum, " + ")+")")
 	}
 	counts := make([]int, len(probes))
 	dest := make([]any, len(probes))
