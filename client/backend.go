@@ -18,11 +18,16 @@ type Backend interface {
 	Search(ctx context.Context, q string, page model.Page) (model.SearchResult, error)
 	Account(ctx context.Context, id string) (model.AccountView, error)
 	Verify(ctx context.Context, req model.VerifyRequest) (model.VerifyResult, error)
+	// VerifyCaller checks the PIN of the contact who is calling against every PIN they may give:
+	// their own and the account-wide one. The app verifies callers this way.
+	VerifyCaller(ctx context.Context, req model.CallerVerifyRequest) (model.VerifyResult, error)
 	Generate(ctx context.Context, req model.PINChange) (model.GeneratedPIN, error)
 	Set(ctx context.Context, req model.PINChange, pin string) (model.PINState, error)
 	Clear(ctx context.Context, req model.PINChange) error
 	Unlock(ctx context.Context, req model.UnlockRequest) error
 	ResetAccount(ctx context.Context, req model.ResetRequest) (model.ResetResult, error)
+	// ClearDispute lifts an account's DISPUTED mark with a reason (a supervisor's).
+	ClearDispute(ctx context.Context, req model.ClearDisputeRequest) error
 	Audit(ctx context.Context, q model.AuditQuery) ([]model.AuditEvent, error)
 	// Now is the backend's clock, so times to expiry are counted from the same instant it uses.
 	Now(ctx context.Context) (time.Time, error)
@@ -36,6 +41,16 @@ type Demo interface {
 	Advance(d time.Duration)
 	// Restore puts every scenario account back as it was seeded.
 	Restore(ctx context.Context) error
+	// ReadPIN reads a holder's current PIN of a kind, for the trainer to play the customer.
+	ReadPIN(ctx context.Context, req model.PINChange) (string, error)
+}
+
+// AuditChain is implemented by a backend that can check the audit chains (Local, Remote), so the
+// audit view can show whether the trail is intact.
+type AuditChain interface {
+	// AuditChainState checks the chains through the last event — from where the last check of
+	// the same process (or server) ended — and answers intact through #N, or the first break.
+	AuditChainState(ctx context.Context) (model.AuditChainState, error)
 }
 
 // Connection is implemented by a backend that can lose its connection (Remote), so the app can

@@ -36,6 +36,10 @@ func (l *Local) Verify(ctx context.Context, req model.VerifyRequest) (model.Veri
 	return l.svc.Verify(ctx, l.op, req)
 }
 
+func (l *Local) VerifyCaller(ctx context.Context, req model.CallerVerifyRequest) (model.VerifyResult, error) {
+	return l.svc.VerifyCaller(ctx, l.op, req)
+}
+
 func (l *Local) Generate(ctx context.Context, req model.PINChange) (model.GeneratedPIN, error) {
 	return l.svc.Generate(ctx, l.op, req)
 }
@@ -48,6 +52,12 @@ func (l *Local) Clear(ctx context.Context, req model.PINChange) error {
 	return l.svc.Clear(ctx, l.op, req)
 }
 
+// ReadPIN reads back the holder's current PIN of the kind: the portal's right, and a trainer's on a
+// demo database (the trainer panel).
+func (l *Local) ReadPIN(ctx context.Context, req model.PINChange) (string, error) {
+	return l.svc.ReadPIN(ctx, l.op, req)
+}
+
 func (l *Local) Unlock(ctx context.Context, req model.UnlockRequest) error {
 	return l.svc.Unlock(ctx, l.op, req)
 }
@@ -56,8 +66,23 @@ func (l *Local) ResetAccount(ctx context.Context, req model.ResetRequest) (model
 	return l.svc.ResetAccount(ctx, l.op, req)
 }
 
+// Dispute is the customer's "that wasn't me" (the portal's; the app never disputes).
+func (l *Local) Dispute(ctx context.Context, req model.DisputeRequest) (model.DisputeResult, error) {
+	return l.svc.Dispute(ctx, l.op, req)
+}
+
+func (l *Local) ClearDispute(ctx context.Context, req model.ClearDisputeRequest) error {
+	return l.svc.ClearDispute(ctx, l.op, req)
+}
+
 func (l *Local) Audit(ctx context.Context, q model.AuditQuery) ([]model.AuditEvent, error) {
 	return l.svc.Audit(ctx, l.op, q)
+}
+
+// AuditChainState checks the audit chains through the last event, from where this process's last
+// check ended (core.Service.AuditChainState).
+func (l *Local) AuditChainState(ctx context.Context) (model.AuditChainState, error) {
+	return l.svc.AuditChainState(ctx, l.op)
 }
 
 func (l *Local) Close() error {

@@ -3,15 +3,17 @@ package client_test
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"flag"
 	"net/url"
 	"os"
+	"strconv"
 	"sync"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/pindesk/pindesk/client"
-	"github.com/pindesk/pindesk/client/clienttest"
+	"github.com/pindesk/pindesk/internal/clienttest"
 	"github.com/pindesk/pindesk/model"
 	"github.com/pindesk/pindesk/store"
 	"github.com/pindesk/pindesk/store/postgres"
@@ -23,6 +25,23 @@ const (
 	postgresURLVar      = "PINDESK_TEST_POSTGRES_URL"
 	postgresRequiredVar = "PINDESK_TEST_POSTGRES_REQUIRED"
 )
+
+// testParallel is how many tests run at once unless -parallel says otherwise. The suite's tests
+// each have a store of their own and on PostgreSQL mostly wait on it, so more than go test's
+// default (GOMAXPROCS) pays on a small machine; a fixed number keeps a big machine's connections
+// (at most postgres.DefaultMaxConns per test) far below the test cluster's max_connections (200,
+// scripts/pg-test-cluster.sh), as store/postgres's tests do.
+const testParallel = 6
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == "test.parallel" })
+	if !set {
+		flag.Set("test.parallel", strconv.Itoa(testParallel))
+	}
+	os.Exit(m.Run())
+}
 
 // openPostgres is a NewStore over a fresh schema of its own, dropped when the test ends, so the
 // suite's installations never see each other's accounts.

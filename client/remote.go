@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -23,6 +22,7 @@ import (
 
 	"github.com/go-resty/resty/v2"
 
+	"github.com/pindesk/pindesk/api"
 	"github.com/pindesk/pindesk/internal/fileperm"
 	"github.com/pindesk/pindesk/model"
 )
@@ -97,7 +97,7 @@ func NewRemote(baseURL, token string, opts ...RemoteOption) (*Remote, error) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("%w: server URL %q must look like https://host:port", model.ErrInvalidInput, baseURL)
 	}
-	if u.Scheme == "http" && !cfg.allowPlaintext && !loopbackHost(u.Hostname()) {
+	if u.Scheme == "http" && !cfg.allowPlaintext && !api.Loopback(u.Hostname()) {
 		return nil, fmt.Errorf("%w: %s is plain HTTP to another machine; the token and PINs would travel in clear (use https)", model.ErrInvalidInput, baseURL)
 	}
 	token = strings.TrimSpace(token)
@@ -141,18 +141,10 @@ func NewRemote(baseURL, token string, opts ...RemoteOption) (*Remote, error) {
 	r := &Remote{http: hc, endpoint: u.String()}
 	ctx, cancel := context.WithTimeout(context.Background(), cfg.timeout*time.Duration(cfg.retries+1))
 	defer cancel()
-	if err := r.do(ctx, r.req(ctx).SetResult(&r.op), http.MethodGet, "/v1/me"); err != nil {
+	if err := r.call(ctx, r.req(ctx).SetResult(&r.op), api.Me); err != nil {
 		return nil, err
 	}
 	return r, nil
-}
-
-func loopbackHost(h string) bool {
-	if h == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(h)
-	return ip != nil && ip.IsLoopback()
 }
 
 // ReadTokenFile reads an API token from a file, refusing one that others may read: the token is a
@@ -200,18 +192,14 @@ func (quietLogger) Errorf(string, ...any) {}
 func (quietLogger) Warnf(string, ...any)  {}
 func (quietLogger) Debugf(string, ...any) {}
 
-// problem is the server's error answer (server.Problem).
-type problem struct {
-	Status     int    `json:"status"`
-	Code       string `json:"code"`
-	Detail     string `json:"detail"`
-	Rule       string `json:"rule"`
-	RuleDetail string `json:"rule_detail"`
-	RetryAfter int    `json:"retry_after"`
+func (r *Remote) req(ctx context.Context) *resty.Request {
+	return r.http.R().SetContext(ctx).SetError(&api.Problem{})
 }
 
-func (r *Remote) req(ctx context.Context) *resty.Request {
-	return r.http.R().SetContext(ctx).SetError(&problem{})
+// call sends the request to the route, its wildcards filled in order by args (each escaped as one
+// path segment).
+func (r *Remote) call(ctx context.Context, req *resty.Request, route api.Route, args ...string) error {
+	return r.do(ctx, req, route.Method(), route.URL(args...))
 }
 
 // do sends the request and turns every failure into a typed error.
@@ -228,9 +216,9 @@ func (r *Remote) do(ctx context.Context, req *resty.Request, method, path string
 	if resp.IsSuccess() {
 		return nil
 	}
-	p, _ := resp.Error().(*problem)
+	p, _ := resp.Error().(*api.Problem)
 	if p == nil || p.Code == "" {
-		p = &problem{Status: resp.StatusCode()}
+		p = &api.Problem{Status: resp.StatusCode()}
 	}
 	return remoteErrorFor(resp.StatusCode(), resp.Header().Get("Retry-After"), p)
 }
@@ -266,28 +254,6 @@ func RetryAfter(err error) (time.Duration, bool) {
 	return 0, false
 }
 
-var codeErrors = map[string]error{
-	"invalid_input":        model.ErrInvalidInput,
-	"too_large":            model.ErrInvalidInput,
-	"invalid_pin":          model.ErrInvalidPIN,
-	"unknown_kind":         model.ErrUnknownKind,
-	"unknown_account":      model.ErrUnknownAccount,
-	"unknown_holder":       model.ErrUnknownHolder,
-	"no_pins":              model.ErrNoPINs,
-	"no_such_pin":          model.ErrNoSuchPIN,
-	"locked":               model.ErrLocked,
-	"not_locked":           model.ErrNotLocked,
-	"hard_locked":          model.ErrHardLocked,
-	"not_permitted":        model.ErrNotPermitted,
-	"policy":               model.ErrPolicy,
-	"conflict":             model.ErrConflict,
-	"busy":                 model.ErrBusy,
-	"unavailable":          model.ErrUnavailable,
-	"unauthorized":         model.ErrUnauthorized,
-	"rate_limited":         model.ErrRateLimited,
-	"idempotency_mismatch": model.ErrIdempotencyMismatch,
-}
-
 // statusErrors name a sentinel for an answer without a code we know (a proxy's page, a newer
 // server's new code).
 var statusErrors = map[int]error{
@@ -302,19 +268,21 @@ var statusErrors = map[int]error{
 	http.StatusGatewayTimeout:        model.ErrUnavailable,
 }
 
-func remoteErrorFor(status int, retryAfter string, p *problem) error {
+func remoteErrorFor(status int, retryAfter string, p *api.Problem) error {
 	e := &RemoteError{Status: status, Code: p.Code, msg: p.Detail}
 	if secs, err := strconv.Atoi(retryAfter); err == nil && secs > 0 {
 		e.RetryAfter = time.Duration(secs) * time.Second
 	} else if p.RetryAfter > 0 {
 		e.RetryAfter = time.Duration(p.RetryAfter) * time.Second
 	}
-	switch sentinel, known := codeErrors[p.Code]; {
-	case p.Code == "policy" && p.Rule != "":
+	switch c, known := api.ErrorFor(p.Code); {
+	case p.Code == api.CodePolicy && p.Rule != "":
 		e.err = &model.PolicyError{Rule: p.Rule, Detail: p.RuleDetail}
-	case known:
-		e.err = sentinel
-	case p.Code == "not_found" || p.Code == "method_not_allowed":
+	case p.Code == api.CodeRateLimited && p.Limit != "":
+		e.err = &model.RateLimitError{Limit: p.Limit}
+	case known && c.Err != nil:
+		e.err = c.Err
+	case p.Code == api.CodeNotFound || p.Code == api.CodeMethodNotAllowed:
 		// The server does not serve this route: it runs another version of the API.
 		e.err = model.ErrUnavailable
 		e.msg = fmt.Sprintf("%s: the server does not offer this operation (HTTP %d); is it the same pindesk version?", model.ErrUnavailable, status)
@@ -347,7 +315,7 @@ func (r *Remote) Policy(ctx context.Context) (model.Policy, error) {
 		return *r.policy, nil
 	}
 	var p model.Policy
-	if err := r.do(ctx, r.req(ctx).SetResult(&p), http.MethodGet, "/v1/policy"); err != nil {
+	if err := r.call(ctx, r.req(ctx).SetResult(&p), api.Policy); err != nil {
 		return model.Policy{}, err
 	}
 	r.policy = &p
@@ -356,10 +324,8 @@ func (r *Remote) Policy(ctx context.Context) (model.Policy, error) {
 
 // Now is the server's clock.
 func (r *Remote) Now(ctx context.Context) (time.Time, error) {
-	var out struct {
-		Now time.Time `json:"now"`
-	}
-	if err := r.do(ctx, r.req(ctx).SetResult(&out), http.MethodGet, "/v1/time"); err != nil {
+	var out api.TimeResponse
+	if err := r.call(ctx, r.req(ctx).SetResult(&out), api.Time); err != nil {
 		return time.Time{}, err
 	}
 	return out.Now, nil
@@ -374,7 +340,7 @@ func (r *Remote) Search(ctx context.Context, q string, page model.Page) (model.S
 	if page.Offset != 0 {
 		req.SetQueryParam("offset", strconv.Itoa(page.Offset))
 	}
-	if err := r.do(ctx, req, http.MethodGet, "/v1/accounts"); err != nil {
+	if err := r.call(ctx, req, api.Search); err != nil {
 		return model.SearchResult{}, err
 	}
 	return out, nil
@@ -385,8 +351,7 @@ func (r *Remote) Account(ctx context.Context, id string) (model.AccountView, err
 		return model.AccountView{}, err
 	}
 	var out model.AccountView
-	req := r.req(ctx).SetResult(&out).SetPathParam("account", id)
-	if err := r.do(ctx, req, http.MethodGet, "/v1/accounts/{account}"); err != nil {
+	if err := r.call(ctx, r.req(ctx).SetResult(&out), api.Account, id); err != nil {
 		return model.AccountView{}, err
 	}
 	return out, nil
@@ -401,15 +366,12 @@ func present(what, id string) error {
 	return nil
 }
 
-func holderPath(req *resty.Request, account, holder string) error {
+// holderPresent refuses a holder's path with an empty segment.
+func holderPresent(account, holder string) error {
 	if err := present("account id", account); err != nil {
 		return err
 	}
-	if err := present("holder", holder); err != nil {
-		return err
-	}
-	req.SetPathParam("account", account).SetPathParam("holder", holder)
-	return nil
+	return present("holder", holder)
 }
 
 // Verify checks a caller's PIN. Every call carries an idempotency key (req.IdempotencyKey, or a
@@ -421,13 +383,34 @@ func (r *Remote) Verify(ctx context.Context, req model.VerifyRequest) (model.Ver
 		key = newIdempotencyKey()
 	}
 	var out model.VerifyResult
-	hr := r.req(ctx).SetResult(&out).SetHeader("Idempotency-Key", key).SetBody(map[string]any{
-		"pin": req.PIN, "caller": req.Caller, "channel": req.Channel,
+	hr := r.req(ctx).SetResult(&out).SetHeader("Idempotency-Key", key).SetBody(api.VerifyRequest{
+		PIN: req.PIN, Caller: req.Caller, Channel: req.Channel,
 	})
-	if err := holderPath(hr, req.AccountID, req.Holder); err != nil {
+	if err := holderPresent(req.AccountID, req.Holder); err != nil {
 		return model.VerifyResult{}, err
 	}
-	if err := r.do(ctx, hr, http.MethodPost, "/v1/accounts/{account}/holders/{holder}/verify"); err != nil {
+	if err := r.call(ctx, hr, api.Verify, req.AccountID, req.Holder); err != nil {
+		return model.VerifyResult{}, err
+	}
+	return out, nil
+}
+
+// VerifyCaller checks the caller's PIN against every PIN they may give, with an idempotency key as
+// Verify's, so it is retried as safely.
+func (r *Remote) VerifyCaller(ctx context.Context, req model.CallerVerifyRequest) (model.VerifyResult, error) {
+	key := req.IdempotencyKey
+	if key == "" {
+		key = newIdempotencyKey()
+	}
+	if err := present("account id", req.AccountID); err != nil {
+		return model.VerifyResult{}, err
+	}
+	if err := present("caller", req.Contact); err != nil {
+		return model.VerifyResult{}, err
+	}
+	var out model.VerifyResult
+	hr := r.req(ctx).SetResult(&out).SetHeader("Idempotency-Key", key).SetBody(api.CallerVerifyRequest{PIN: req.PIN, Channel: req.Channel})
+	if err := r.call(ctx, hr, api.VerifyCaller, req.AccountID, req.Contact); err != nil {
 		return model.VerifyResult{}, err
 	}
 	return out, nil
@@ -439,24 +422,29 @@ func newIdempotencyKey() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// pinRequest builds a request on one PIN of a holder.
+// pinRequest builds a request on one PIN of a holder, sent with pinCall.
 func (r *Remote) pinRequest(ctx context.Context, c model.PINChange, body any) (*resty.Request, error) {
 	req := r.req(ctx)
 	if body != nil {
 		req.SetBody(body)
 	}
-	if err := holderPath(req, c.AccountID, c.Holder); err != nil {
+	if err := holderPresent(c.AccountID, c.Holder); err != nil {
 		return nil, err
 	}
 	if c.Kind == "" {
 		_, err := model.ParseKind("")
 		return nil, err
 	}
-	return req.SetPathParam("kind", string(c.Kind)), nil
+	return req, nil
 }
 
-func changeBody(c model.PINChange) map[string]any {
-	return map[string]any{"on_behalf_of": c.OnBehalfOf, "channel": c.Channel}
+// pinCall sends a request pinRequest built to the route, on c's PIN.
+func (r *Remote) pinCall(ctx context.Context, req *resty.Request, route api.Route, c model.PINChange) error {
+	return r.call(ctx, req, route, c.AccountID, c.Holder, string(c.Kind))
+}
+
+func changeBody(c model.PINChange) api.ChangeRequest {
+	return api.ChangeRequest{OnBehalfOf: c.OnBehalfOf, Channel: c.Channel}
 }
 
 func (r *Remote) Generate(ctx context.Context, c model.PINChange) (model.GeneratedPIN, error) {
@@ -465,7 +453,7 @@ func (r *Remote) Generate(ctx context.Context, c model.PINChange) (model.Generat
 	if err != nil {
 		return out, err
 	}
-	if err := r.do(ctx, req.SetResult(&out), http.MethodPost, "/v1/accounts/{account}/holders/{holder}/pins/{kind}/generate"); err != nil {
+	if err := r.pinCall(ctx, req.SetResult(&out), api.Generate, c); err != nil {
 		return model.GeneratedPIN{}, err
 	}
 	return out, nil
@@ -473,13 +461,11 @@ func (r *Remote) Generate(ctx context.Context, c model.PINChange) (model.Generat
 
 func (r *Remote) Set(ctx context.Context, c model.PINChange, pin string) (model.PINState, error) {
 	var out model.PINState
-	body := changeBody(c)
-	body["pin"] = pin
-	req, err := r.pinRequest(ctx, c, body)
+	req, err := r.pinRequest(ctx, c, api.SetRequest{PIN: pin, OnBehalfOf: c.OnBehalfOf, Channel: c.Channel})
 	if err != nil {
 		return out, err
 	}
-	if err := r.do(ctx, req.SetResult(&out), http.MethodPut, "/v1/accounts/{account}/holders/{holder}/pins/{kind}"); err != nil {
+	if err := r.pinCall(ctx, req.SetResult(&out), api.SetPIN, c); err != nil {
 		return model.PINState{}, err
 	}
 	return out, nil
@@ -496,30 +482,28 @@ func (r *Remote) Clear(ctx context.Context, c model.PINChange) error {
 	if c.Channel != "" {
 		req.SetQueryParam("channel", string(c.Channel))
 	}
-	return r.do(ctx, req, http.MethodDelete, "/v1/accounts/{account}/holders/{holder}/pins/{kind}")
+	return r.pinCall(ctx, req, api.ClearPIN, c)
 }
 
 // ReadPIN reads back the holder's current PIN of the kind (the portal role only).
 func (r *Remote) ReadPIN(ctx context.Context, c model.PINChange) (string, error) {
-	var out struct {
-		PIN string `json:"pin"`
-	}
+	var out api.PINResponse
 	req, err := r.pinRequest(ctx, c, changeBody(c))
 	if err != nil {
 		return "", err
 	}
-	if err := r.do(ctx, req.SetResult(&out), http.MethodPost, "/v1/accounts/{account}/holders/{holder}/pins/{kind}/read"); err != nil {
+	if err := r.pinCall(ctx, req.SetResult(&out), api.ReadPIN, c); err != nil {
 		return "", err
 	}
 	return out.PIN, nil
 }
 
 func (r *Remote) Unlock(ctx context.Context, u model.UnlockRequest) error {
-	req := r.req(ctx).SetBody(map[string]any{"reason": u.Reason, "channel": u.Channel})
-	if err := holderPath(req, u.AccountID, u.Holder); err != nil {
+	req := r.req(ctx).SetBody(api.ReasonRequest{Reason: u.Reason, Channel: u.Channel})
+	if err := holderPresent(u.AccountID, u.Holder); err != nil {
 		return err
 	}
-	return r.do(ctx, req, http.MethodPost, "/v1/accounts/{account}/holders/{holder}/unlock")
+	return r.call(ctx, req, api.Unlock, u.AccountID, u.Holder)
 }
 
 func (r *Remote) ResetAccount(ctx context.Context, rr model.ResetRequest) (model.ResetResult, error) {
@@ -527,12 +511,35 @@ func (r *Remote) ResetAccount(ctx context.Context, rr model.ResetRequest) (model
 		return model.ResetResult{}, err
 	}
 	var out model.ResetResult
-	req := r.req(ctx).SetResult(&out).SetPathParam("account", rr.AccountID).
-		SetBody(map[string]any{"reason": rr.Reason, "channel": rr.Channel})
-	if err := r.do(ctx, req, http.MethodPost, "/v1/accounts/{account}/reset"); err != nil {
+	req := r.req(ctx).SetResult(&out).SetBody(api.ReasonRequest{Reason: rr.Reason, Channel: rr.Channel})
+	if err := r.call(ctx, req, api.Reset, rr.AccountID); err != nil {
 		return model.ResetResult{}, err
 	}
 	return out, nil
+}
+
+// Dispute is the customer's "that wasn't me" (a portal token's; the app never disputes).
+func (r *Remote) Dispute(ctx context.Context, d model.DisputeRequest) (model.DisputeResult, error) {
+	if err := present("account id", d.AccountID); err != nil {
+		return model.DisputeResult{}, err
+	}
+	var out model.DisputeResult
+	req := r.req(ctx).SetResult(&out).SetBody(api.DisputeRequest{Event: d.EventID, Text: d.Text, Channel: d.Channel})
+	if err := r.call(ctx, req, api.Dispute, d.AccountID); err != nil {
+		return model.DisputeResult{}, err
+	}
+	return out, nil
+}
+
+func (r *Remote) ClearDispute(ctx context.Context, c model.ClearDisputeRequest) error {
+	if err := present("account id", c.AccountID); err != nil {
+		return err
+	}
+	if err := present("dispute id", c.DisputeID); err != nil {
+		return err
+	}
+	req := r.req(ctx).SetBody(api.ReasonRequest{Reason: c.Reason, Channel: c.Channel})
+	return r.call(ctx, req, api.ClearDispute, c.AccountID, c.DisputeID)
 }
 
 func auditParams(req *resty.Request, q model.AuditQuery) {
@@ -548,9 +555,7 @@ func auditParams(req *resty.Request, q model.AuditQuery) {
 }
 
 func (r *Remote) Audit(ctx context.Context, q model.AuditQuery) ([]model.AuditEvent, error) {
-	var out struct {
-		Events []model.AuditEvent `json:"events"`
-	}
+	var out api.AuditResponse
 	req := r.req(ctx).SetResult(&out)
 	auditParams(req, q)
 	if q.Limit != 0 {
@@ -559,10 +564,19 @@ func (r *Remote) Audit(ctx context.Context, q model.AuditQuery) ([]model.AuditEv
 	if q.BeforeID != 0 {
 		req.SetQueryParam("before_id", strconv.FormatInt(q.BeforeID, 10))
 	}
-	if err := r.do(ctx, req, http.MethodGet, "/v1/audit"); err != nil {
+	if err := r.call(ctx, req, api.Audit); err != nil {
 		return nil, err
 	}
 	return out.Events, nil
+}
+
+// AuditChainState asks the server for the audit chains' state, checked through the last event.
+func (r *Remote) AuditChainState(ctx context.Context) (model.AuditChainState, error) {
+	var out model.AuditChainState
+	if err := r.call(ctx, r.req(ctx).SetResult(&out), api.AuditChain); err != nil {
+		return model.AuditChainState{}, err
+	}
+	return out, nil
 }
 
 // ExportAudit streams every matching event to w as JSON lines, as the server sends them. It is
@@ -570,7 +584,7 @@ func (r *Remote) Audit(ctx context.Context, q model.AuditQuery) ([]model.AuditEv
 func (r *Remote) ExportAudit(ctx context.Context, q model.AuditQuery, w io.Writer) error {
 	req := r.req(ctx).SetDoNotParseResponse(true).SetHeader("Accept", "application/x-ndjson, application/problem+json")
 	auditParams(req, q)
-	resp, err := req.Execute(http.MethodGet, "/v1/audit/export")
+	resp, err := req.Execute(api.ExportAudit.Method(), api.ExportAudit.URL())
 	if err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -582,10 +596,10 @@ func (r *Remote) ExportAudit(ctx context.Context, q model.AuditQuery, w io.Write
 	body := resp.RawBody()
 	defer body.Close()
 	if !resp.IsSuccess() {
-		var p problem
+		var p api.Problem
 		data, _ := io.ReadAll(io.LimitReader(body, 64<<10))
 		if json.Unmarshal(data, &p) != nil || p.Code == "" {
-			p = problem{Status: resp.StatusCode()}
+			p = api.Problem{Status: resp.StatusCode()}
 		}
 		return remoteErrorFor(resp.StatusCode(), resp.Header().Get("Retry-After"), &p)
 	}
@@ -597,8 +611,8 @@ func (r *Remote) ExportAudit(ctx context.Context, q model.AuditQuery, w io.Write
 
 // Import creates or updates accounts (the admin role), all or nothing; it prunes nothing.
 func (r *Remote) Import(ctx context.Context, accounts []model.Account) error {
-	req := r.req(ctx).SetBody(map[string]any{"accounts": accounts})
-	return r.do(ctx, req, http.MethodPost, "/v1/import")
+	req := r.req(ctx).SetBody(api.ImportRequest{Accounts: accounts})
+	return r.call(ctx, req, api.Import)
 }
 
 // Close releases the connections held open.

@@ -18,10 +18,10 @@ import (
 	"time"
 
 	"github.com/pindesk/pindesk/client"
-	"github.com/pindesk/pindesk/client/clienttest"
+	"github.com/pindesk/pindesk/internal/apitest"
+	"github.com/pindesk/pindesk/internal/clienttest"
 	"github.com/pindesk/pindesk/model"
 	"github.com/pindesk/pindesk/server"
-	"github.com/pindesk/pindesk/server/apispec"
 	"github.com/pindesk/pindesk/store"
 	"github.com/pindesk/pindesk/store/sqlite"
 )
@@ -48,13 +48,7 @@ func TestLocalBackendConformance(t *testing.T) {
 // concurrency case fires more attempts at one account than the default per-account burst.
 var noLimits = server.Config{TokenVerifyLimit: server.Limit{PerSecond: -1}, AccountVerifyLimit: server.Limit{PerSecond: -1}}
 
-var spec = func() *apispec.Spec {
-	s, err := apispec.Load(server.OpenAPI)
-	if err != nil {
-		panic(err)
-	}
-	return s
-}()
+var spec = apitest.MustLoad(server.OpenAPI)
 
 // serve starts a real server on loopback over the installation's core and store, checking every
 // response against the OpenAPI document.
@@ -285,7 +279,7 @@ func TestAReadIsRetriedWhenTheServerIsBusy(t *testing.T) {
 	in := installation(t)
 	var busy atomic.Int32
 	busy.Store(2)
-	h := server.New(in.Core, in.Store, noLimits)
+	h := spec.Middleware(t, server.New(in.Core, in.Store, noLimits))
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/v1/accounts/a-smith" && busy.Add(-1) >= 0 {
 			w.Header().Set("Content-Type", "application/problem+json")
@@ -322,7 +316,7 @@ func TestAReadIsRetriedWhenTheServerIsBusy(t *testing.T) {
 
 func TestTheConnectionStateFollowsTheServer(t *testing.T) {
 	in := installation(t)
-	srv := server.New(in.Core, in.Store, noLimits)
+	srv := spec.Middleware(t, server.New(in.Core, in.Store, noLimits))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -553,5 +547,39 @@ func TestAVerifyIsRetriedOn503ButAChangeIsNot(t *testing.T) {
 	}
 	if n := len(sent["/v1/accounts/a-acme/holders/c-wile/pins/master/generate"]); n != 1 {
 		t.Fatalf("the generate was sent %d times, want once", n)
+	}
+}
+
+// TestARateLimitedVerifyNamesTheLimitHit: the agent is told whether this desk is going too fast or
+// the account is being tried too often from every desk, so the error carries which limit it was.
+func TestARateLimitedVerifyNamesTheLimitHit(t *testing.T) {
+	slow := server.Limit{PerSecond: 0.01, Burst: 1}
+	off := server.Limit{PerSecond: -1}
+	tests := []struct {
+		name  string
+		cfg   server.Config
+		limit string
+	}{
+		{"this desk's token limit", server.Config{TokenVerifyLimit: slow, AccountVerifyLimit: off}, model.LimitToken},
+		{"the account's limit", server.Config{TokenVerifyLimit: off, AccountVerifyLimit: slow}, model.LimitAccount},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := installation(t)
+			ts := serve(t, in, tt.cfg)
+			r, err := client.NewRemote(ts.URL, token(t, in.Store, clienttest.Agent))
+			if err != nil {
+				t.Fatal(err)
+			}
+			req := model.VerifyRequest{AccountID: clienttest.Smith, Holder: clienttest.John, PIN: clienttest.JohnPIN}
+			if _, err := r.Verify(ctx, req); err != nil {
+				t.Fatal(err)
+			}
+			_, err = r.Verify(ctx, req)
+			var rl *model.RateLimitError
+			if !errors.As(err, &rl) || rl.Limit != tt.limit || !errors.Is(err, model.ErrRateLimited) {
+				t.Fatalf("err %v (%#v), want a RateLimitError naming the %s limit", err, rl, tt.limit)
+			}
+		})
 	}
 }

@@ -61,6 +61,8 @@ type Settings struct {
 	ServerCAFile string
 	// Serve configures `pindesk serve`.
 	Serve Serve
+	// Notify configures the customer notices `pindesk serve` delivers.
+	Notify Notify
 	// IdempotencyTTL is how long a verification's idempotency key answers a retry of the same
 	// request (verify.idempotency_ttl).
 	IdempotencyTTL time.Duration
@@ -92,6 +94,10 @@ type Serve struct {
 	AccountVerifyBurst     int
 	// TokenUnlocksPerHour bounds unlocks per token (server.Config.TokenUnlockLimit).
 	TokenUnlocksPerHour int
+	// AuditCheckpointEvery, when positive, appends an audit checkpoint to AuditCheckpointFile this
+	// often (the two go together).
+	AuditCheckpointEvery time.Duration
+	AuditCheckpointFile  string
 }
 
 // UsesPostgres reports whether the database is a PostgreSQL URL rather than a SQLite file.
@@ -130,10 +136,10 @@ func (s Settings) Validate() error {
 	case s.Database == "":
 		bad("database", "is empty")
 	case strings.Contains(s.Database, "://") && !isPostgresURL(s.Database):
-		bad("database", "%q is neither a file path nor a postgres:// URL", redactURL(s.Database))
+		bad("database", "%q is neither a file path nor a postgres:// URL", RedactDatabase(s.Database))
 	case isPostgresURL(s.Database):
 		if u, err := url.Parse(s.Database); err != nil || u.Host == "" {
-			bad("database", "%q is not a usable postgres:// URL (want postgres://user@host/dbname)", redactURL(s.Database))
+			bad("database", "%q is not a usable postgres:// URL (want postgres://user@host/dbname)", RedactDatabase(s.Database))
 		}
 	}
 	switch {
@@ -178,6 +184,7 @@ func (s Settings) Validate() error {
 		bad("search.default_region", "%q is not a region code phone numbers are read in (want one such as GB, US or IE, in capitals)", s.SearchRegion)
 	}
 	errs = append(errs, s.Serve.validate(s.Origin)...)
+	errs = append(errs, s.Notify.validate(s.Origin)...)
 	if len(errs) == 0 {
 		return nil
 	}
@@ -240,6 +247,14 @@ func (v Serve) validate(origin map[string]string) []error {
 	if v.TokenUnlocksPerHour < 1 || v.TokenUnlocksPerHour > 10000 {
 		bad("serve.token_unlocks_per_hour", "%d must lie within 1..10000", v.TokenUnlocksPerHour)
 	}
+	switch {
+	case v.AuditCheckpointEvery < 0:
+		bad("serve.audit_checkpoint_every", "%v must not be negative (0: no checkpoints)", v.AuditCheckpointEvery)
+	case v.AuditCheckpointEvery > 0 && v.AuditCheckpointFile == "":
+		bad("serve.audit_checkpoint_every", "needs serve.audit_checkpoint_file, the file the checkpoints go to")
+	case v.AuditCheckpointEvery == 0 && v.AuditCheckpointFile != "":
+		bad("serve.audit_checkpoint_file", "needs serve.audit_checkpoint_every, how often a checkpoint is appended")
+	}
 	return errs
 }
 
@@ -255,16 +270,21 @@ func isPostgresURL(s string) bool {
 	return strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://")
 }
 
-// redactURL hides a password in a database URL before it reaches an error message.
-func redactURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil || u.User == nil {
-		if i := strings.Index(s, "@"); i >= 0 {
-			return "…" + s[i:]
-		}
+// RedactDatabase hides the password of a database URL before it reaches a message, a log or
+// `pindesk config`; a file path is returned as it is.
+func RedactDatabase(s string) string {
+	if !strings.Contains(s, "://") {
 		return s
 	}
-	return u.Redacted()
+	// An "@" the parser did not take as the end of the user info (a password holding "/" or "#")
+	// means it cannot be trusted to find the password: then everything before the host is hidden.
+	if u, err := url.Parse(s); err == nil && (u.User != nil || !strings.Contains(s, "@")) {
+		return u.Redacted()
+	}
+	if i, j := strings.Index(s, "://"), strings.LastIndex(s, "@"); j > i {
+		return s[:i+3] + "…" + s[j:]
+	}
+	return s
 }
 
 func checkServerURL(s string) error {

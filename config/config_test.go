@@ -301,6 +301,12 @@ func TestBadSettingsAreRefusedNamingKeyAndLayer(t *testing.T) {
 			[]string{`serve.metrics_listen (env PINDESK_SERVE_METRICS_LISTEN): "localhost" is not host:port`}},
 		{"a metrics address that is the API's", "", env{"PINDESK_SERVE_METRICS_LISTEN": "127.0.0.1:7420"}, nil,
 			[]string{`serve.metrics_listen (env PINDESK_SERVE_METRICS_LISTEN): is serve.listen itself`}},
+		{"an audit checkpoint schedule without its file", "", env{"PINDESK_SERVE_AUDIT_CHECKPOINT_EVERY": "1h"}, nil,
+			[]string{"serve.audit_checkpoint_every (env PINDESK_SERVE_AUDIT_CHECKPOINT_EVERY): needs serve.audit_checkpoint_file"}},
+		{"an audit checkpoint file without its schedule", "", nil, map[string]string{"serve.audit_checkpoint_file": "/srv/cp.jsonl"},
+			[]string{"serve.audit_checkpoint_file (flag --audit-checkpoint-file): needs serve.audit_checkpoint_every"}},
+		{"a negative audit checkpoint schedule", "", env{"PINDESK_SERVE_AUDIT_CHECKPOINT_EVERY": "-1h", "PINDESK_SERVE_AUDIT_CHECKPOINT_FILE": "/srv/cp.jsonl"}, nil,
+			[]string{"serve.audit_checkpoint_every (env PINDESK_SERVE_AUDIT_CHECKPOINT_EVERY): -1h0m0s must not be negative"}},
 		{"a misspelt key in the file, with its line", "{\n  \"idle_timout\": \"5m\"\n}", nil, nil,
 			[]string{"config.json:2: idle_timout: is not a setting"}},
 		{"a number written as text in the file", "{\"policy\": {\n\"length\": \"8\"}}", nil, nil,
@@ -394,7 +400,13 @@ func TestEveryKeyCanBeSetFromTheEnvironment(t *testing.T) {
 		"serve.allow_insecure": "true", "serve.token_verify_per_second": "2.5", "serve.token_verify_burst": "7",
 		"serve.account_verify_per_second": "0.5", "serve.account_verify_burst": "3", "verify.idempotency_ttl": "2m",
 		"policy.hard_lock_failures": "12", "policy.hard_lock_window": "12h0m0s", "serve.token_unlocks_per_hour": "4",
-		"search.default_region": "IE",
+		"search.default_region":        "IE",
+		"serve.audit_checkpoint_every": "1h0m0s", "serve.audit_checkpoint_file": "/srv/audit/checkpoints.jsonl",
+		"notify.webhook_urls": "https://hooks.example/pindesk", "notify.webhook_secret_file": "/srv/keys/hook.secret",
+		"notify.timeout": "5s", "notify.lease": "1m0s", "notify.retry_for": "12h0m0s", "notify.smtp_host": "smtp.example",
+		"notify.smtp_port": "465", "notify.smtp_tls": "tls", "notify.smtp_username": "desk", "notify.smtp_password_file": "/srv/keys/smtp", "notify.smtp_ca_file": "/srv/keys/smtp-ca.pem",
+		"notify.email_from": "desk@example.com", "notify.email_events": "holder.locked,pin.set",
+		"notify.report_url": "https://portal.example/report", "notify.desk_name": "Example Support", "notify.dispute_revokes": "all",
 	}
 	e := env{}
 	for k, v := range values {
@@ -429,6 +441,20 @@ func TestASearchRegionPhoneNumbersCannotBeReadInIsRefused(t *testing.T) {
 		_, err := Load(source(t, env{EnvName("search.default_region"): region}, nil))
 		if err == nil || !strings.Contains(err.Error(), "search.default_region") {
 			t.Errorf("region %q: error %v, want one naming search.default_region", region, err)
+		}
+	}
+}
+
+func TestRedactDatabaseHidesAPasswordAndLeavesAPathAlone(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"/home/ada@corp/pindesk.db", "/home/ada@corp/pindesk.db"},
+		{"postgres://desk:secret@db.internal/pindesk?sslmode=require", "postgres://desk:xxxxx@db.internal/pindesk?sslmode=require"},
+		{"postgres://db.internal/pindesk", "postgres://db.internal/pindesk"},
+		{"postgres://desk:se/cret@db.internal/pindesk", "postgres://…@db.internal/pindesk"}, // a "/" in the password
+		{"postgres://desk:se#cret@db.internal/pindesk", "postgres://…@db.internal/pindesk"},
+	} {
+		if got := RedactDatabase(c.in); got != c.want {
+			t.Errorf("RedactDatabase(%q) = %q, want %q", c.in, got, c.want)
 		}
 	}
 }

@@ -43,6 +43,14 @@ type setting struct {
 	typ  valueType
 	set  func(s *Settings, v value)
 	get  func(s Settings) string
+	fl   *Flag // the command-line flag that sets it, if any
+}
+
+// onFlag gives the setting a command-line flag: on every command (command ""), or on one
+// (command "serve"). Its usage line is its own: --help shows it beside the flag's name.
+func (k setting) onFlag(command, name, usage string) setting {
+	k.fl = &Flag{Command: command, Name: name, Key: k.Key, Usage: usage, Type: flagType(k.typ)}
+	return k
 }
 
 // value is a setting's text parsed by its type.
@@ -122,11 +130,11 @@ func duration(key, help string, p func(*Settings) *time.Duration) setting {
 
 // settings is every key, in the order `pindesk config` shows them.
 var settings = []setting{
-	str("data_dir", "folder of the database, key file and config file", typePath, func(s *Settings) *string { return &s.DataDir }),
-	str("database", "SQLite database file, or a postgres:// URL", typeDatabase, func(s *Settings) *string { return &s.Database }),
-	str("key_file", "file of the key that seals PINs, kept apart from the database", typePath, func(s *Settings) *string { return &s.KeyFile }),
-	str("operator", "your name in the audit trail (embedded mode)", typeString, func(s *Settings) *string { return &s.Operator.Name }),
-	str("role", "your role: agent, supervisor, trainer or admin (embedded mode)", typeString, func(s *Settings) *string { return (*string)(&s.Operator.Role) }),
+	str("data_dir", "folder of the database, key file and config file", typePath, func(s *Settings) *string { return &s.DataDir }).onFlag("", "data-dir", "folder of the database, key file and config file"),
+	str("database", "SQLite database file, or a postgres:// URL", typeDatabase, func(s *Settings) *string { return &s.Database }).onFlag("", "database", "SQLite database file, or a postgres:// URL"),
+	str("key_file", "file of the key that seals PINs, kept apart from the database", typePath, func(s *Settings) *string { return &s.KeyFile }).onFlag("", "key-file", "file of the key that seals PINs (kept apart from the database)"),
+	str("operator", "your name in the audit trail (embedded mode)", typeString, func(s *Settings) *string { return &s.Operator.Name }).onFlag("", "operator", "your name in the audit trail (default: your OS user name)"),
+	str("role", "your role: agent, supervisor, trainer or admin (embedded mode)", typeString, func(s *Settings) *string { return (*string)(&s.Operator.Role) }).onFlag("", "role", "your role in the app: agent, supervisor, trainer or admin"),
 	str("channel", "channel a call is recorded under by default: phone, chat or other", typeString, func(s *Settings) *string { return (*string)(&s.Channel) }),
 	duration("idle_timeout", "idle time after which an open account is cleared from the screen", func(s *Settings) *time.Duration { return &s.IdleTimeout }),
 	integer("policy.length", "digits in a generated PIN", func(s *Settings) *int { return &s.Policy.Length }),
@@ -139,21 +147,23 @@ var settings = []setting{
 	duration("policy.hard_lock_window", "the rolling window policy.hard_lock_failures counts in", func(s *Settings) *time.Duration { return &s.Policy.HardLockWindow }),
 	duration("policy.one_time_ttl", "lifetime of a one-time PIN", func(s *Settings) *time.Duration { return &s.Policy.OneTimeTTL }),
 	duration("policy.temporary_ttl", "lifetime of a temporary PIN", func(s *Settings) *time.Duration { return &s.Policy.TemporaryTTL }),
-	str("server", "URL of a pindesk server; when set the app runs in remote mode", typeString, func(s *Settings) *string { return &s.Server }),
-	str("token_file", "file holding the API token for remote mode", typePath, func(s *Settings) *string { return &s.TokenFile }),
+	str("server", "URL of a pindesk server; when set the app runs in remote mode", typeString, func(s *Settings) *string { return &s.Server }).onFlag("", "server", "URL of a pindesk server; run against it instead of a database"),
+	str("token_file", "file holding the API token for remote mode", typePath, func(s *Settings) *string { return &s.TokenFile }).onFlag("", "token-file", "file holding your API token for --server"),
 	str("server_ca_file", "PEM certificates to trust for the server (a private CA); empty for the system's", typePath, func(s *Settings) *string { return &s.ServerCAFile }),
-	str("serve.listen", "address `pindesk serve` listens on", typeString, func(s *Settings) *string { return &s.Serve.Listen }),
-	str("serve.tls_cert", "PEM certificate for HTTPS", typePath, func(s *Settings) *string { return &s.Serve.TLSCert }),
-	str("serve.tls_key", "PEM private key for HTTPS", typePath, func(s *Settings) *string { return &s.Serve.TLSKey }),
-	str("serve.metrics_listen", "host:port serving /metrics on its own (plain HTTP); empty: /metrics on the API's port", typeString, func(s *Settings) *string { return &s.Serve.MetricsListen }),
-	boolean("serve.allow_insecure", "allow plain HTTP on a non-loopback address (only behind a TLS proxy)", func(s *Settings) *bool { return &s.Serve.AllowInsecure }),
-	float("serve.token_verify_per_second", "verifications per second one API token may sustain", func(s *Settings) *float64 { return &s.Serve.TokenVerifyPerSecond }),
-	integer("serve.token_verify_burst", "verifications one API token may make at once", func(s *Settings) *int { return &s.Serve.TokenVerifyBurst }),
-	float("serve.account_verify_per_second", "verifications per second one account may receive, from all tokens", func(s *Settings) *float64 { return &s.Serve.AccountVerifyPerSecond }),
-	integer("serve.account_verify_burst", "verifications one account may receive at once", func(s *Settings) *int { return &s.Serve.AccountVerifyBurst }),
+	str("serve.listen", "address `pindesk serve` listens on", typeString, func(s *Settings) *string { return &s.Serve.Listen }).onFlag("serve", "listen", "host:port to listen on (default "+DefaultListen+")"),
+	str("serve.tls_cert", "PEM certificate for HTTPS", typePath, func(s *Settings) *string { return &s.Serve.TLSCert }).onFlag("serve", "tls-cert", "PEM certificate file for HTTPS (with --tls-key)"),
+	str("serve.tls_key", "PEM private key for HTTPS", typePath, func(s *Settings) *string { return &s.Serve.TLSKey }).onFlag("serve", "tls-key", "PEM private key file for HTTPS (with --tls-cert)"),
+	str("serve.metrics_listen", "host:port serving /metrics on its own (plain HTTP); empty: /metrics on the API's port", typeString, func(s *Settings) *string { return &s.Serve.MetricsListen }).onFlag("serve", "metrics-listen", "host:port serving /metrics on its own, in plain HTTP (then the API's port does not serve it)"),
+	boolean("serve.allow_insecure", "allow plain HTTP on a non-loopback address (only behind a TLS proxy)", func(s *Settings) *bool { return &s.Serve.AllowInsecure }).onFlag("serve", "insecure-allow-plaintext", "allow plain HTTP on a non-loopback address (only behind a TLS proxy on this host)"),
+	float("serve.token_verify_per_second", "verifications per second one API token may sustain", func(s *Settings) *float64 { return &s.Serve.TokenVerifyPerSecond }).onFlag("serve", "token-verify-per-second", "verifications per second one API token may sustain"),
+	integer("serve.token_verify_burst", "verifications one API token may make at once", func(s *Settings) *int { return &s.Serve.TokenVerifyBurst }).onFlag("serve", "token-verify-burst", "verifications one API token may make at once"),
+	float("serve.account_verify_per_second", "verifications per second one account may receive, from all tokens", func(s *Settings) *float64 { return &s.Serve.AccountVerifyPerSecond }).onFlag("serve", "account-verify-per-second", "verifications per second one account may receive from all tokens"),
+	integer("serve.account_verify_burst", "verifications one account may receive at once", func(s *Settings) *int { return &s.Serve.AccountVerifyBurst }).onFlag("serve", "account-verify-burst", "verifications one account may receive at once"),
 	duration("verify.idempotency_ttl", "how long a verification's Idempotency-Key answers a retry of it", func(s *Settings) *time.Duration { return &s.IdempotencyTTL }),
 	str("search.default_region", "region (GB, US, IE…) of phone numbers written without a country code, in imports and searches", typeString, func(s *Settings) *string { return &s.SearchRegion }),
 	integer("serve.token_unlocks_per_hour", "unlocks one supervisor or trainer API token may make in an hour", func(s *Settings) *int { return &s.Serve.TokenUnlocksPerHour }),
+	duration("serve.audit_checkpoint_every", "how often `pindesk serve` appends an audit checkpoint to serve.audit_checkpoint_file; 0: never", func(s *Settings) *time.Duration { return &s.Serve.AuditCheckpointEvery }).onFlag("serve", "audit-checkpoint-every", "append an audit checkpoint to --audit-checkpoint-file this often (e.g. 1h)"),
+	str("serve.audit_checkpoint_file", "the file `pindesk serve` appends audit checkpoints to (keep it off the database's machine)", typePath, func(s *Settings) *string { return &s.Serve.AuditCheckpointFile }).onFlag("serve", "audit-checkpoint-file", "the file audit checkpoints are appended to (keep it off the database's machine)"),
 }
 
 // sections are the nested objects of the file.
@@ -189,7 +199,7 @@ func (s Settings) Entries() []Entry {
 	for _, k := range settings {
 		v := k.get(s)
 		if k.Key == "database" {
-			v = redactURL(v)
+			v = RedactDatabase(v)
 		}
 		origin := s.Origin[k.Key]
 		if origin == "" {

@@ -105,7 +105,11 @@ func Load(src Source) (Settings, error) {
 			l.errs = append(l.errs, &Error{Key: key, Err: errors.New("is not a setting")})
 			continue
 		}
-		l.apply(k, src.Flags[key], "flag --"+strings.ReplaceAll(key, "_", "-"), "", 0)
+		origin := flagOrigin(key)
+		if origin == "" {
+			origin = "flag --" + strings.ReplaceAll(key, "_", "-")
+		}
+		l.apply(k, src.Flags[key], origin, "", 0)
 	}
 	if len(l.errs) > 0 {
 		return Settings{}, errors.Join(l.errs...)
@@ -131,6 +135,7 @@ func Defaults(src Source) Settings {
 			TokenVerifyPerSecond: DefaultTokenVerifyPerSecond, TokenVerifyBurst: DefaultTokenVerifyBurst,
 			AccountVerifyPerSecond: DefaultAccountVerifyPerSecond, AccountVerifyBurst: DefaultAccountVerifyBurst,
 			TokenUnlocksPerHour: DefaultTokenUnlocksPerHour},
+		Notify: defaultNotify(),
 	}
 	if src.UserName != nil {
 		s.Operator.Name = src.UserName()

@@ -62,7 +62,7 @@ func (s *Service) Generate(ctx context.Context, op model.Operator, req model.PIN
 		if err != nil {
 			return err
 		}
-		pin, err := s.policy.Generate(s.random, avoid...)
+		pin, err := s.policy.Generate(nil, avoid...) // nil: crypto/rand
 		if err != nil {
 			return err
 		}
@@ -147,7 +147,14 @@ func (s *Service) put(ctx context.Context, tx store.HolderTx, op model.Operator,
 	}
 	e := s.event(op, ch, ref, action)
 	e.Kind, e.Caller = req.Kind, req.OnBehalfOf
-	return st, tx.AppendAudit(ctx, e)
+	if err := tx.AppendAudit(ctx, e); err != nil {
+		return model.PINState{}, err
+	}
+	typ := model.NoticePINSet
+	if action == model.ActionGenerate {
+		typ = model.NoticePINGenerated
+	}
+	return st, s.notify(ctx, tx, op, ch, notice{Type: typ, Ref: ref, Kind: req.Kind})
 }
 
 // Clear removes the holder's PIN of the kind.
@@ -172,7 +179,10 @@ func (s *Service) Clear(ctx context.Context, op model.Operator, req model.PINCha
 		}
 		e := s.event(op, ch, ref, model.ActionClear)
 		e.Kind, e.Caller = req.Kind, req.OnBehalfOf
-		return tx.AppendAudit(ctx, e)
+		if err := tx.AppendAudit(ctx, e); err != nil {
+			return err
+		}
+		return s.notify(ctx, tx, op, ch, notice{Type: model.NoticePINCleared, Ref: ref, Kind: req.Kind})
 	})
 	if err != nil {
 		return fmt.Errorf("clear PIN: %w", err)
@@ -248,7 +258,10 @@ func (s *Service) Unlock(ctx context.Context, op model.Operator, req model.Unloc
 		}
 		e := s.event(op, ch, ref, model.ActionUnlock)
 		e.Reason = reason
-		return tx.AppendAudit(ctx, e)
+		if err := tx.AppendAudit(ctx, e); err != nil {
+			return err
+		}
+		return s.notify(ctx, tx, op, ch, notice{Type: model.NoticeUnlocked, Ref: ref, Failures: h.Failures})
 	})
 	if err != nil {
 		return fmt.Errorf("unlock: %w", err)
@@ -276,7 +289,7 @@ func (s *Service) ResetAccount(ctx context.Context, op model.Operator, req model
 	}
 	e := s.event(op, ch, model.HolderRef{AccountID: acct.ID}, model.ActionReset)
 	e.Reason = reason
-	res, err := s.store.ResetAccount(ctx, acct.ID, e)
+	res, err := s.store.ResetAccount(ctx, acct.ID, e, s.newNotice(op, ch, notice{Type: model.NoticeAccountReset, Ref: model.HolderRef{AccountID: acct.ID}}))
 	if err != nil {
 		return model.ResetResult{}, fmt.Errorf("reset account: %w", err)
 	}

@@ -1,7 +1,7 @@
 package core_test
 
 // The core's behaviour over a store — the decision table, lockout, races, audit — is tested end to
-// end by the conformance suite (store/storetest) against every store. These tests cover what is the
+// end by the conformance suite (internal/storetest) against every store. These tests cover what is the
 // core's alone: its log lines and its enforcement of each role's permissions.
 
 import (
@@ -13,10 +13,9 @@ import (
 	"testing"
 
 	"github.com/pindesk/pindesk/core"
+	"github.com/pindesk/pindesk/internal/storetest"
 	"github.com/pindesk/pindesk/model"
-	"github.com/pindesk/pindesk/store/secret"
 	"github.com/pindesk/pindesk/store/sqlite"
-	"github.com/pindesk/pindesk/store/storetest"
 )
 
 func newService(t *testing.T, opts ...core.Option) *core.Service {
@@ -30,11 +29,8 @@ func newService(t *testing.T, opts ...core.Option) *core.Service {
 	if err := storetest.Seed(ctx, st, storetest.Fixture()); err != nil {
 		t.Fatal(err)
 	}
-	sealer, err := secret.New(bytes.Repeat([]byte{3}, secret.KeySize))
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc, err := core.New(st, sealer, opts...)
+	// The key Seed chained the audit under: the chains refuse appends under another.
+	svc, err := core.New(st, storetest.TestSealer(), opts...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -85,9 +85,10 @@ func (s *Service) RotateKey(ctx context.Context, op model.Operator, check string
 			return nil, secret.ErrKeyFault
 		}
 		return next.Seal(ref.Key(), pin)
-	}, check, nextCheck, e)
+	}, next.AuditChain, check, nextCheck, e)
 	if err != nil {
 		return 0, fmt.Errorf("rotate the key: %w", err)
 	}
+	s.forgetChainCheck() // every chain value changed
 	return n, nil
 }

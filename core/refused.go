@@ -51,3 +51,30 @@ func (s *Service) RefuseVerify(ctx context.Context, op model.Operator, req model
 	s.log.Info("verify", "operator", op.Name, "account", ref.AccountID, "holder", ref.ContactID, "outcome", model.AuditRefused, "reason", e.Reason)
 	return cause
 }
+
+// RefuseVerifyCaller is RefuseVerify for a caller's verification: the refusal is recorded on the
+// caller's own holder, naming the caller. Nothing is compared or counted against any holder.
+func (s *Service) RefuseVerifyCaller(ctx context.Context, op model.Operator, req model.CallerVerifyRequest) error {
+	if err := op.Require(model.PermVerify); err != nil {
+		return err
+	}
+	ch, err := model.ParseChannel(string(req.Channel))
+	if err != nil {
+		return err
+	}
+	cause := s.CheckPINEntry(req.PIN)
+	if cause == nil {
+		return fmt.Errorf("%w: the PIN entry is well formed; it is verified, not refused", model.ErrInvalidInput)
+	}
+	_, ref, err := s.caller(ctx, req.AccountID, req.Contact)
+	if err != nil {
+		return err
+	}
+	e := s.event(op, ch, ref, model.ActionVerify)
+	e.Caller, e.Outcome, e.Reason = ref.ContactID, model.AuditRefused, cause.Error()
+	if err := s.store.AppendAudit(context.WithoutCancel(ctx), e); err != nil {
+		return fmt.Errorf("verify: audit a refused entry: %w", err)
+	}
+	s.log.Info("verify caller", "operator", op.Name, "account", ref.AccountID, "caller", ref.ContactID, "outcome", model.AuditRefused, "reason", e.Reason)
+	return cause
+}

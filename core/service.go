@@ -6,7 +6,6 @@ package core
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -33,9 +32,12 @@ type Service struct {
 	sealer *secret.Sealer
 	clock  Clock
 	policy model.Policy
-	random io.Reader // nil: crypto/rand
 	log    *slog.Logger
 	keyTTL time.Duration // how long an idempotency key answers
+	// chainCheck is where the audit view's last check of the audit chains ended (auditchain.go).
+	chainCheck chainCheck
+	// revokes is which PINs a dispute revokes (notify.dispute_revokes).
+	revokes model.DisputeRevokes
 }
 
 // DefaultIdempotencyTTL is how long an idempotency key answers for its request. A client retries
@@ -52,9 +54,6 @@ func WithClock(c Clock) Option { return func(s *Service) { s.clock = c } }
 // WithPolicy sets the PIN policy (validated by New).
 func WithPolicy(p model.Policy) Option { return func(s *Service) { s.policy = p } }
 
-// WithRandom replaces crypto/rand as the source of generated PINs (tests only).
-func WithRandom(r io.Reader) Option { return func(s *Service) { s.random = r } }
-
 // WithLogger sets the logger. The core never logs a PIN.
 func WithLogger(l *slog.Logger) Option { return func(s *Service) { s.log = l } }
 
@@ -62,13 +61,21 @@ func WithLogger(l *slog.Logger) Option { return func(s *Service) { s.log = l } }
 func WithIdempotencyTTL(d time.Duration) Option { return func(s *Service) { s.keyTTL = d } }
 
 // New returns a Service over st, sealing PINs with sealer.
-func New(st store.Store, sealer *secret.Sealer, opts ...Option) (*Service, error) {
+func New(st store.Store, sealer *secret.Sealer, opts ...Option) (_ *Service, err error) {
 	s := &Service{store: st, sealer: sealer, clock: SystemClock{}, policy: model.DefaultPolicy(), log: slog.New(slog.DiscardHandler)}
 	for _, o := range opts {
 		o(s)
 	}
 	if err := s.policy.Validate(); err != nil {
 		return nil, fmt.Errorf("PIN policy: %w", err)
+	}
+	if s.revokes, err = model.ParseDisputeRevokes(string(s.revokes)); err != nil {
+		return nil, fmt.Errorf("notify.dispute_revokes: %w", err)
+	}
+	if sealer != nil {
+		// Every audit event the store appends is chained under the key file's audit-chain subkey
+		// (store/auditchain.go); the store is given the function, never the key.
+		st.SetAuditChain(store.AuditKey{Func: sealer.AuditChain, Check: sealer.Check()})
 	}
 	switch {
 	case s.keyTTL == 0:
@@ -96,10 +103,10 @@ func (s *Service) IsDemo(ctx context.Context) (bool, error) {
 	return ok && v == "true", nil
 }
 
-// require checks op's permission. Only a trainer's rights depend on the database (PIN changes on
-// a demo database only), so only then is the demo marker read.
+// require checks op's permission. Only a trainer's rights depend on the database (PIN changes and
+// reading a PIN back, on a demo database only), so only then is the demo marker read.
 func (s *Service) require(ctx context.Context, op model.Operator, p model.Permission) error {
-	if op.Role != model.OpTrainer || op.Role.PermitsOn(p, false) == op.Role.Permits(p) {
+	if op.Role.PermitsOn(p, false) == op.Role.PermitsOn(p, true) {
 		return op.Require(p)
 	}
 	demo, err := s.IsDemo(ctx)
@@ -184,6 +191,9 @@ func (s *Service) Account(ctx context.Context, op model.Operator, accountID stri
 			h = store.Holder{Ref: model.HolderRef{AccountID: accountID, ContactID: id}}
 		}
 		view.Holders = append(view.Holders, h.State(s.policy.MaxFailures))
+	}
+	if view.Disputes, err = s.store.OpenDisputes(ctx, acct.ID); err != nil {
+		return model.AccountView{}, fmt.Errorf("load disputes: %w", err)
 	}
 	return view, nil
 }
@@ -302,6 +312,3 @@ func (s *Service) ExportAudit(ctx context.Context, op model.Operator, q model.Au
 		q.BeforeID = page[len(page)-1].ID
 	}
 }
-
-// isBusy reports a store error that a retry may cure.
-func isBusy(err error) bool { return errors.Is(err, model.ErrBusy) }

@@ -78,7 +78,7 @@ func (s *Service) Verify(ctx context.Context, op model.Operator, req model.Verif
 				return err
 			}
 		}
-		r, err := s.decide(ctx, tx, acct, pin)
+		r, notices, err := s.decide(ctx, tx, acct, pin)
 		if err != nil {
 			return err
 		}
@@ -90,15 +90,22 @@ func (s *Service) Verify(ctx context.Context, op model.Operator, req model.Verif
 			}
 			return err
 		}
-		id, err := tx.AppendAuditID(ctx, e)
-		if err != nil {
-			return after(err)
+		for _, n := range notices {
+			if err := s.notify(ctx, tx, op, ch, n); err != nil {
+				return after(err)
+			}
 		}
 		if r.LockedSince != nil && tx.Holder().LockedSince == nil {
 			// This attempt locked the holder: the answers its keys hold no longer do.
 			if err := tx.ForgetIdempotent(ctx, key); err != nil {
 				return after(err)
 			}
+		}
+		// The append comes after every other write but the answer on the key this transaction
+		// already holds: it takes the audit chain's head, which must be the last lock taken.
+		id, err := tx.AppendAuditID(ctx, e)
+		if err != nil {
+			return after(err)
 		}
 		if key.Key != "" {
 			if err := tx.SaveIdempotent(ctx, key, r, id); err != nil {
@@ -150,8 +157,10 @@ func (s *Service) replay(ctx context.Context, tx store.HolderTx, op model.Operat
 	return r, nil
 }
 
-// decide runs the decision table on the locked holder and applies its effect.
-func (s *Service) decide(ctx context.Context, tx store.HolderTx, acct model.Account, pin string) (model.VerifyResult, error) {
+// decide runs the decision table on the locked holder and applies its effect. It returns the
+// notices the customer is owed for what it did (a lock, a hard lock, a success after failures),
+// for the caller to write in the same transaction.
+func (s *Service) decide(ctx context.Context, tx store.HolderTx, acct model.Account, pin string) (model.VerifyResult, []notice, error) {
 	h := tx.Holder()
 	now := s.Now()
 	var states []model.PINState
@@ -179,48 +188,75 @@ func (s *Service) decide(ctx context.Context, tx store.HolderTx, acct model.Acco
 		// A PIN that does not open says nothing of the caller's PIN: this process's key is not the
 		// database's (rotated while it ran). Counting it would lock out callers who gave the right PIN.
 		s.log.Error("a stored PIN does not open under this process's key; nothing was counted. Restart with the database's key file", "account", h.Ref.AccountID, "holder", h.Ref.ContactID, "error", keyFault)
-		return model.VerifyResult{}, keyFault
+		return model.VerifyResult{}, nil, keyFault
 	}
+	var notices []notice
 	switch d.Effect {
 	case model.EffectCountFailure:
-		failures, locked, err := s.countFailure(ctx, tx, now)
+		failures, locked, hard, err := s.countFailure(ctx, tx, now)
 		if err != nil {
-			return model.VerifyResult{}, err
+			return model.VerifyResult{}, nil, err
 		}
 		d = d.Counted(s.policy, failures, locked)
+		notices = lockNotices(h, failures, locked, hard)
 	case model.EffectSucceed:
 		if h.Failures != 0 {
 			if err := tx.ResetFailures(ctx); err != nil {
-				return model.VerifyResult{}, err
+				return model.VerifyResult{}, nil, err
 			}
+			// The right PIN after wrong ones: the customer hears of it, in case the wrong ones,
+			// or this right one, were not theirs.
+			notices = append(notices, notice{Type: model.NoticeVerifiedAfterFailures, Ref: h.Ref, Kind: d.Result.MatchedKind, Failures: h.Failures})
 		}
 		if d.Spend {
 			if err := tx.SpendPIN(ctx, d.Result.MatchedKind, now); err != nil {
-				return model.VerifyResult{}, err
+				return model.VerifyResult{}, nil, err
 			}
 		}
 	}
-	return d.Result, nil
+	return d.Result, notices, nil
+}
+
+// lockNotices are the notices of a counted failure: a hard lock set by it, else a lock set by it.
+func lockNotices(h store.Holder, failures int, locked *time.Time, hard hardLock) []notice {
+	switch {
+	case hard.now:
+		// The hard lock's number is the wrong PINs in the rolling window that set it, not the run
+		// in a row (which unlocks reset): the customer is told "20 wrong PINs in 24 hours".
+		return []notice{{Type: model.NoticeHardLocked, Ref: h.Ref, Failures: hard.inWindow}}
+	case locked != nil && h.LockedSince == nil:
+		return []notice{{Type: model.NoticeLocked, Ref: h.Ref, Failures: failures}}
+	}
+	return nil
 }
 
 // countFailure counts one wrong PIN twice over, in the holder's transaction: toward the lock
 // (MaxFailures in a row) and toward the rolling cap (HardLockFailures in HardLockWindow, across
-// unlocks), which hard-locks. It returns the count and the lock as they stand after both.
-func (s *Service) countFailure(ctx context.Context, tx store.HolderTx, now time.Time) (int, *time.Time, error) {
+// unlocks), which hard-locks. It returns the count and the lock as they stand after both, and
+// whether this failure set the hard lock.
+func (s *Service) countFailure(ctx context.Context, tx store.HolderTx, now time.Time) (int, *time.Time, hardLock, error) {
 	// The lock AddFailure returns is read again below, after the hard lock may have set it.
 	failures, _, err := tx.AddFailure(ctx, s.policy.MaxFailures, now)
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, hardLock{}, err
 	}
 	recent, lockedNow, hard, err := tx.RecordFailure(ctx, now, s.policy.HardLockWindow, s.policy.HardLockFailures)
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, hardLock{}, err
 	}
-	if hard != nil && hard.Equal(now) && s.policy.HardLocks(recent) {
+	hardNow := hard != nil && hard.Equal(now) && s.policy.HardLocks(recent) && tx.Holder().HardLockedAt == nil
+	if hardNow {
 		s.log.Warn("PIN holder hard-locked", "account", tx.Holder().Ref.AccountID, "holder", tx.Holder().Ref.ContactID,
 			"failures_in_window", recent, "window", s.policy.HardLockWindow.String())
 	}
-	return failures, lockedNow, nil
+	return failures, lockedNow, hardLock{now: hardNow, inWindow: recent}, nil
+}
+
+// hardLock says whether a counted failure set the hard lock, and how many wrong PINs the rolling
+// window then held.
+type hardLock struct {
+	now      bool
+	inWindow int
 }
 
 // recordFailure counts a wrong PIN whose transaction failed after the comparison, in a transaction
@@ -230,12 +266,17 @@ func (s *Service) recordFailure(ctx context.Context, op model.Operator, ch model
 		if tx.Holder().LockedSince != nil {
 			return nil
 		}
-		failures, locked, err := s.countFailure(ctx, tx, s.Now())
+		failures, locked, hard, err := s.countFailure(ctx, tx, s.Now())
 		if err != nil {
 			return err
 		}
 		if locked != nil {
 			if err := tx.ForgetIdempotent(ctx, store.IdempotencyKey{}); err != nil {
+				return err
+			}
+		}
+		for _, n := range lockNotices(tx.Holder(), failures, locked, hard) {
+			if err := s.notify(ctx, tx, op, ch, n); err != nil {
 				return err
 			}
 		}
@@ -250,7 +291,8 @@ func (s *Service) recordFailure(ctx context.Context, op model.Operator, ch model
 			if tx.Holder().LockedSince != nil {
 				return nil
 			}
-			_, _, err := s.countFailure(ctx, tx, s.Now())
+			// The count alone: its audit line and notice could not be written a moment ago.
+			_, _, _, err := s.countFailure(ctx, tx, s.Now())
 			return err
 		})
 	}

@@ -291,6 +291,11 @@ func (b *Backend) Verify(ctx context.Context, req model.VerifyRequest) (r model.
 	return r, err
 }
 
+func (b *Backend) VerifyCaller(ctx context.Context, req model.CallerVerifyRequest) (r model.VerifyResult, err error) {
+	err = b.with(func(l *client.Local) error { r, err = l.VerifyCaller(ctx, req); return err })
+	return r, err
+}
+
 func (b *Backend) Generate(ctx context.Context, req model.PINChange) (g model.GeneratedPIN, err error) {
 	err = b.with(func(l *client.Local) error { g, err = l.Generate(ctx, req); return err })
 	return g, err
@@ -305,6 +310,11 @@ func (b *Backend) Clear(ctx context.Context, req model.PINChange) error {
 	return b.with(func(l *client.Local) error { return l.Clear(ctx, req) })
 }
 
+func (b *Backend) ReadPIN(ctx context.Context, req model.PINChange) (pin string, err error) {
+	err = b.with(func(l *client.Local) error { pin, err = l.ReadPIN(ctx, req); return err })
+	return pin, err
+}
+
 func (b *Backend) Unlock(ctx context.Context, req model.UnlockRequest) error {
 	return b.with(func(l *client.Local) error { return l.Unlock(ctx, req) })
 }
@@ -312,6 +322,10 @@ func (b *Backend) Unlock(ctx context.Context, req model.UnlockRequest) error {
 func (b *Backend) ResetAccount(ctx context.Context, req model.ResetRequest) (r model.ResetResult, err error) {
 	err = b.with(func(l *client.Local) error { r, err = l.ResetAccount(ctx, req); return err })
 	return r, err
+}
+
+func (b *Backend) ClearDispute(ctx context.Context, req model.ClearDisputeRequest) error {
+	return b.with(func(l *client.Local) error { return l.ClearDispute(ctx, req) })
 }
 
 func (b *Backend) Audit(ctx context.Context, q model.AuditQuery) (e []model.AuditEvent, err error) {

@@ -133,11 +133,30 @@ typ "$PIN"
 wait_for "6 of 6 digits"
 gone "$PIN"
 key Enter
-wait_for "VERIFIED" "Matched the master PIN"
+wait_for "VERIFIED" "Matched their own master PIN"
 gone "$PIN"
 key C-e
 wait_for "Call ended. Ready for the next caller."
 gone "$NAME"
+
+# DEMO-009 (issue 9): Mia, a sub-contact, reads the family's account-wide PIN. The agent picks
+# who is calling — Mia — never which PIN she holds, and she is verified with it.
+log "flow 1b: the account-wide PIN given by a sub-contact"
+typ "DEMO-009"
+wait_for "Vega Family"
+key Enter
+wait_for "Mia Vega · sub-contact" "ACCOUNT-WIDE"
+key Down Down Down
+wait_for "› Mia Vega · sub-contact"
+key Enter
+wait_for "Verify Mia Vega (sub-contact)" "0 of 6 digits"
+typ "305728"
+key Enter
+wait_for "VERIFIED" "Mia Vega (sub-contact)" "Matched the account-wide master PIN"
+gone "305728"
+key C-e
+wait_for "Call ended. Ready for the next caller."
+gone "Vega Family"
 
 log "flow 2: lock, supervisor unlock, verified"
 typ "$ACCOUNT"
@@ -185,7 +204,11 @@ gone "$PIN"
 stop
 
 log "start-up of the embedded app"
-ms=$(start "$BIN" "${COMMON[@]}") # the first start creates the database and key
+# The app refuses a folder without a database (it names the folder and pindesk admin init).
+if "$BIN" "${COMMON[@]}" >"$WORK/nodb.out" 2>&1; then fail "the app started on a folder without a database"; fi
+grep -qF "pindesk admin init" "$WORK/nodb.out" || fail "the refusal does not say how to make a database: $(cat "$WORK/nodb.out")"
+"$BIN" "${COMMON[@]}" admin init >/dev/null
+ms=$(start "$BIN" "${COMMON[@]}") # the first start opens the database admin init made
 stop
 ms=$(start "$BIN" "${COMMON[@]}")
 log "pindesk: first frame after ${ms} ms (process start, database opened, second start)"

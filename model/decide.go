@@ -88,6 +88,161 @@ func (d Decision) Counted(p Policy, failures int, lockedSince *time.Time) Decisi
 	return d
 }
 
+// CallerDecision is the outcome of DecideCaller before the store has applied its effects. Holders
+// are named by their index in DecideCaller's holders.
+type CallerDecision struct {
+	Result  VerifyResult
+	Matched int  // the holder whose PIN the entry equalled (verified, expired, spent), or -1
+	Succeed bool // verified: the matched holder's count resets; Spend: its one-time PIN is spent
+	Spend   bool
+	// Count are the holders a mismatch counts one failure against: every holder compared.
+	Count []int
+}
+
+// DecideCaller applies the caller table of the package doc to the holders whose PIN caller may
+// give: their own first, then the account-wide one. compare(i) is called only for the holders the
+// table compares (unlocked, with an active PIN) and returns one Candidate per stored PIN of
+// holder i; a locked holder is never compared.
+func DecideCaller(p Policy, now time.Time, usesPINs bool, holders []HolderState, compare func(i int) []Candidate) CallerDecision {
+	d := CallerDecision{Matched: -1}
+	res := &d.Result
+	res.MaxAttempts = p.MaxFailures
+	res.AttemptsLeft = p.MaxFailures
+	if len(holders) > 0 {
+		res.AttemptsLeft = attemptsLeft(p, holders[0].Failures)
+	}
+	if !usesPINs {
+		res.Outcome = OutcomeNotApplicable
+		return d
+	}
+	var compared []int
+	for i, h := range holders {
+		switch {
+		case h.Locked():
+			res.Skipped = append(res.Skipped, HolderCheck{Holder: h.Holder.ContactID, LockedSince: h.LockedSince, HardLocked: h.HardLocked})
+		case hasActive(h.PINs, now):
+			compared = append(compared, i)
+		}
+	}
+	if len(compared) == 0 {
+		if len(res.Skipped) > 0 {
+			res.Outcome, res.AttemptsLeft, res.LockedSince = OutcomeLocked, 0, res.Skipped[0].LockedSince
+			return d
+		}
+		res.Outcome = OutcomeNoPIN
+		return d
+	}
+	type match struct {
+		holder int
+		pin    PINState
+	}
+	var active, expired, spent *match
+	for _, i := range compared {
+		for _, c := range compare(i) { // every holder compared is compared in full, whatever matched
+			if !c.Matches {
+				continue
+			}
+			m := match{i, c.PIN}
+			switch {
+			case c.PIN.Active(now):
+				// The unconsumed kind first; between holders, the caller's own (compared first).
+				if active == nil || rank(m.pin.Kind) < rank(active.pin.Kind) {
+					active = &m
+				}
+			case c.PIN.Expired(now):
+				if expired == nil {
+					expired = &m
+				}
+			default:
+				if spent == nil {
+					spent = &m
+				}
+			}
+		}
+	}
+	check := func(i int) HolderCheck {
+		h := holders[i]
+		return HolderCheck{Holder: h.Holder.ContactID, AttemptsLeft: attemptsLeft(p, h.Failures)}
+	}
+	for _, i := range compared {
+		res.Compared = append(res.Compared, check(i))
+	}
+	var m *match
+	switch {
+	case active != nil:
+		m = active
+		res.Outcome, res.ExpiresAt = OutcomeVerified, m.pin.ExpiresAt
+		d.Succeed, d.Spend = true, m.pin.Kind == KindOneTime
+	case expired != nil:
+		m = expired
+		res.Outcome, res.ExpiresAt = OutcomeExpired, m.pin.ExpiresAt
+	case spent != nil:
+		m = spent
+		res.Outcome, res.SpentAt = OutcomeSpent, m.pin.SpentAt
+	default:
+		res.Outcome = OutcomeMismatch
+		d.Count = compared
+		return d.Counted(p, nil)
+	}
+	d.Matched = m.holder
+	res.MatchedKind, res.MatchedHolder = m.pin.Kind, holders[m.holder].Holder.ContactID
+	res.AttemptsLeft = attemptsLeft(p, holders[m.holder].Failures)
+	if d.Succeed {
+		res.AttemptsLeft = p.MaxFailures
+		for j := range res.Compared {
+			if res.Compared[j].Holder == res.MatchedHolder {
+				res.Compared[j].AttemptsLeft = p.MaxFailures
+			}
+		}
+	}
+	return d
+}
+
+// HolderCount is how a holder stands after the store counted a failure against it.
+type HolderCount struct {
+	Failures    int
+	LockedSince *time.Time
+	HardLocked  bool
+}
+
+// Counted completes a mismatch with how each holder of d.Count stands after its count (in the
+// order of d.Count; nil before counting): each holder's attempts left and lock, and the answer as
+// a whole — the most attempts left on any holder compared, and locked once none is left.
+func (d CallerDecision) Counted(p Policy, counts []HolderCount) CallerDecision {
+	res := &d.Result
+	res.Compared = append([]HolderCheck(nil), res.Compared...)
+	for j, c := range counts {
+		if j >= len(res.Compared) {
+			break
+		}
+		hc := &res.Compared[j]
+		hc.Counted, hc.AttemptsLeft, hc.LockedSince, hc.HardLocked = true, attemptsLeft(p, c.Failures), c.LockedSince, c.HardLocked
+		if c.LockedSince != nil {
+			hc.AttemptsLeft = 0
+		}
+	}
+	res.AttemptsLeft, res.LockedSince = 0, nil
+	for _, hc := range res.Compared {
+		res.AttemptsLeft = max(res.AttemptsLeft, hc.AttemptsLeft)
+		if hc.LockedSince != nil && (res.LockedSince == nil || hc.LockedSince.After(*res.LockedSince)) {
+			res.LockedSince = hc.LockedSince
+		}
+	}
+	if res.AttemptsLeft > 0 {
+		res.LockedSince = nil
+	}
+	return d
+}
+
+func hasActive(pins []PINState, now time.Time) bool {
+	for _, p := range pins {
+		if p.Active(now) {
+			return true
+		}
+	}
+	return false
+}
+
 // HardLocks reports whether recent counted failures within the policy's window reach the rolling
 // cap: the failure that brings them to HardLockFailures hard-locks the holder.
 func (p Policy) HardLocks(recent int) bool { return recent >= p.HardLockFailures }

@@ -22,6 +22,39 @@
 //	   any unlocks between them: it answers mismatch with 0 attempts left and LockedSince set,
 //	   and the holder shows hard_locked; every later attempt answers locked (row 2).
 //
+// # Caller verification table
+//
+// An agent verifies who is calling (a contact), not a PIN holder: a caller cannot know whether the
+// PIN they hold is their own or the account's account-wide one. DecideCaller (decide.go) considers
+// the holders whose PIN the caller may give — the caller's own, then the account-wide holder — and
+// applies these rows in order:
+//
+//	#  condition                                           outcome         effect
+//	1  the account's product uses no support PINs          not_applicable  nothing compared
+//	   ... each holder, in turn:
+//	2  the holder is locked (or hard-locked)                 (skipped)      never compared; named in skipped
+//	3  the holder has no active PIN (none, expired, spent)   (passed over)  never compared: it can verify nobody
+//	4  otherwise                                             (compared)     every stored PIN of it compared
+//	   ... then the answer:
+//	5  no holder compared, one or more skipped             locked          nothing counted
+//	6  no holder compared, none skipped                    no_pin          nothing counted
+//	7  entry equals an active PIN of a compared holder     verified        that holder's count reset, a one-time PIN spent; other holders untouched
+//	8  entry equals an expired PIN of a compared holder    expired         nothing counted
+//	9  entry equals a spent one-time PIN of one            spent           nothing counted
+//	10 otherwise                                           mismatch        +1 failure on EACH compared holder
+//
+// Row 10 counts once against each holder compared, with its own lock, rolling cap and notices
+// (as rows 7 of the holder table), so no holder's PIN is ever compared more often than its lockout
+// allows, whoever gives it. Row 3 keeps that true of a holder whose PINs all expired: comparing it
+// would count against nothing. When active PINs of both holders match, the unconsumed kind wins
+// (master, temporary, one-time), then the caller's own PIN. The answer names the holder and kind
+// that matched ("matched the account-wide master PIN"), each holder compared with its attempts
+// left, and each holder skipped as locked. A mismatch answers the most attempts left on any holder
+// compared, and is locked once every holder compared is.
+//
+// The holders are locked together, in one transaction, before anything is read (store
+// UpdateHolders), so concurrent callers of one account are decided one at a time.
+//
 // # Unlock rules
 //
 // An unlock (UnlockClearsWindow) is refused, changing nothing, in the first row that matches:

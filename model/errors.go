@@ -3,7 +3,8 @@ package model
 import "errors"
 
 // Sentinel errors. Every layer maps them: the HTTP layer to a status and a stable code, the
-// remote client back to the same error, the UI to a sentence. Messages never contain a PIN.
+// remote client back to the same error (both by the one table in package api), the UI to a
+// sentence. Messages never contain a PIN.
 var (
 	ErrInvalidInput   = errors.New("invalid input")
 	ErrInvalidPIN     = errors.New("invalid PIN entry")
@@ -27,6 +28,23 @@ var (
 	// holder, caller, channel or PIN). Nothing was compared or counted.
 	ErrIdempotencyMismatch = errors.New("idempotency key already used for another request")
 )
+
+// RateLimitError is a refusal by a rate limit that names which limit was hit, so the agent knows
+// whether waiting helps this desk (its token's limit) or the account itself is being tried too
+// often, from any desk. It wraps ErrRateLimited.
+type RateLimitError struct {
+	Limit string // LimitToken, LimitAccount or LimitUnlock
+}
+
+// The rate limits, stable across the API.
+const (
+	LimitToken   = "token"   // verifications by one token (one desk)
+	LimitAccount = "account" // verifications on one account, from every token
+	LimitUnlock  = "unlock"  // unlocks by one token
+)
+
+func (e *RateLimitError) Error() string { return ErrRateLimited.Error() + " (" + e.Limit + " limit)" }
+func (e *RateLimitError) Unwrap() error { return ErrRateLimited }
 
 // PolicyError names the policy rule a chosen PIN breaks. It wraps ErrPolicy.
 type PolicyError struct {

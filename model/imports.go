@@ -89,7 +89,7 @@ func (p PrunedHolder) Describe() string {
 		facts = append(facts, "locked")
 	}
 	if p.Failures > 0 {
-		facts = append(facts, fmt.Sprintf("%d failed attempts", p.Failures))
+		facts = append(facts, fmt.Sprintf("%d failed %s", p.Failures, plural(p.Failures, "attempt", "attempts")))
 	}
 	return fmt.Sprintf("account %s contact %s (%s; %s)", p.AccountID, p.ContactID, p.Name, strings.Join(facts, "; "))
 }

@@ -16,24 +16,31 @@ const (
 	PermAudit   Permission = "audit"    // read and export the audit trail
 	PermTokens  Permission = "tokens"   // manage API tokens
 	PermImport  Permission = "import"   // load accounts and contacts
+	// PermDispute: the customer says "that wasn't me" about a notice (the portal only).
+	PermDispute Permission = "dispute"
+	// PermClearDispute: clear an account's DISPUTED mark, with a reason.
+	PermClearDispute Permission = "clear_dispute"
 )
 
 // Permissions lists every permission.
-var Permissions = []Permission{PermSearch, PermView, PermVerify, PermChange, PermReadPIN, PermUnlock, PermReset, PermAudit, PermTokens, PermImport}
+var Permissions = []Permission{PermSearch, PermView, PermVerify, PermChange, PermReadPIN, PermUnlock, PermReset, PermAudit, PermTokens, PermImport, PermDispute, PermClearDispute}
 
 // rolePermissions is the least each role needs:
 //   - agent: takes calls: search, view, verify.
 //   - supervisor: an agent who also unlocks, resets and reads the audit trail.
 //   - trainer: plays both sides in training: a supervisor who may also change PINs as the customer,
-//     on a demo database only (see PermitsOn).
+//     and read them back in the trainer panel, on a demo database only (see PermitsOn).
 //   - portal: the customers' self-service portal: view, change, read back and unlock their PINs.
 //   - admin: runs the installation (command line, tokens, imports); takes no calls, never reads a PIN.
+//
+// Only the portal disputes a notice (the customer speaks); a supervisor, trainer or admin clears
+// the DISPUTED mark it leaves.
 var rolePermissions = map[OperatorRole][]Permission{
 	OpAgent:      {PermSearch, PermView, PermVerify},
-	OpSupervisor: {PermSearch, PermView, PermVerify, PermUnlock, PermReset, PermAudit},
-	OpTrainer:    {PermSearch, PermView, PermVerify, PermUnlock, PermReset, PermAudit, PermChange},
-	OpPortal:     {PermView, PermChange, PermReadPIN, PermUnlock},
-	OpAdmin:      {PermSearch, PermView, PermChange, PermUnlock, PermReset, PermAudit, PermTokens, PermImport},
+	OpSupervisor: {PermSearch, PermView, PermVerify, PermUnlock, PermReset, PermAudit, PermClearDispute},
+	OpTrainer:    {PermSearch, PermView, PermVerify, PermUnlock, PermReset, PermAudit, PermChange, PermClearDispute},
+	OpPortal:     {PermView, PermChange, PermReadPIN, PermUnlock, PermDispute},
+	OpAdmin:      {PermSearch, PermView, PermChange, PermUnlock, PermReset, PermAudit, PermTokens, PermImport, PermClearDispute},
 }
 
 // Permits reports whether the role may perform the operation.
@@ -51,6 +58,12 @@ func (r OperatorRole) Permits(p Permission) bool {
 func (r OperatorRole) PermitsOn(p Permission, demo bool) bool {
 	if r == OpTrainer && !demo {
 		return OpSupervisor.Permits(p)
+	}
+	if r == OpTrainer && p == PermReadPIN {
+		// The trainer panel shows a scenario holder's current PIN, so that the trainer can play the
+		// customer (a one-time PIN about to expire is read before it does). Only in process: the
+		// API lets the portal alone read a PIN (it checks Permits, not PermitsOn).
+		return true
 	}
 	return r.Permits(p)
 }
@@ -78,5 +91,5 @@ var permissionVerb = map[Permission]string{
 	PermSearch: "search accounts", PermView: "view accounts", PermVerify: "verify PINs",
 	PermChange: "change PINs", PermReadPIN: "read PINs", PermUnlock: "unlock PIN holders",
 	PermReset: "reset accounts", PermAudit: "read the audit trail", PermTokens: "manage tokens",
-	PermImport: "import accounts",
+	PermImport: "import accounts", PermDispute: "dispute a notice", PermClearDispute: "clear a dispute",
 }

@@ -108,6 +108,9 @@ func (p Policy) Canonical(entered string) (string, error) {
 // caller, which alone knows the previous PIN.
 func (p Policy) Check(pin string) error {
 	if len(pin) < p.MinLength || len(pin) > p.MaxLength {
+		if p.MinLength == p.MaxLength {
+			return &PolicyError{Rule: RuleLength, Detail: fmt.Sprintf("must have exactly %d digits", p.MinLength)}
+		}
 		return &PolicyError{Rule: RuleLength, Detail: fmt.Sprintf("must have %d to %d digits", p.MinLength, p.MaxLength)}
 	}
 	for i := 0; i < len(pin); i++ {

@@ -163,3 +163,23 @@ func TestExpiryFollowsTheKind(t *testing.T) {
 		t.Errorf("temporary expires at %v", got)
 	}
 }
+
+func TestTheLengthRuleSaysExactlyWhenOnlyOneLengthIsAllowed(t *testing.T) {
+	fixed, ranged := DefaultPolicy(), DefaultPolicy()
+	ranged.MinLength, ranged.MaxLength = 4, 8
+	for _, c := range []struct {
+		name string
+		p    Policy
+		pin  string
+		want string
+	}{
+		{"one length allowed", fixed, "12345", "PIN refused by policy (length): must have exactly 6 digits"},
+		{"a range allowed", ranged, "123", "PIN refused by policy (length): must have 4 to 8 digits"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if err := c.p.Check(c.pin); err == nil || err.Error() != c.want {
+				t.Errorf("Check(%q) = %v, want %q", c.pin, err, c.want)
+			}
+		})
+	}
+}

@@ -69,3 +69,14 @@ type ResetResult struct {
 	RevokedPINs     int `json:"revoked_pins"`
 	UnlockedHolders int `json:"unlocked_holders"`
 }
+
+// CallerVerifyRequest asks whether the PIN a caller gave is one they may give: their own, or the
+// account's account-wide PIN. The agent names who is calling, never which PIN they hold (a caller
+// cannot know that).
+type CallerVerifyRequest struct {
+	AccountID      string  `json:"account_id"`
+	Contact        string  `json:"contact"` // the contact who is calling
+	PIN            string  `json:"pin"`
+	Channel        Channel `json:"channel"`
+	IdempotencyKey string  `json:"-"` // as VerifyRequest's
+}

@@ -206,6 +206,9 @@ func (h HolderState) Locked() bool { return h.LockedSince != nil }
 type AccountView struct {
 	Account Account       `json:"account"`
 	Holders []HolderState `json:"holders"` // the account-wide holder first, then each contact in order
+	// Disputes are the account's open disputes, oldest first: while there is one, every agent
+	// sees the account as DISPUTED.
+	Disputes []Dispute `json:"disputes"`
 }
 
 // Holder returns the view's state of one holder.

@@ -25,6 +25,7 @@ import (
 // audit trail and in its holder's count: an answer is only sent after its transaction is durable.
 // Attempts in flight at the kill may or may not have committed; there are at most 16 of them.
 func TestAKilledServerLosesNoAnsweredAttempt(t *testing.T) {
+	t.Parallel() // it mostly waits on the binary it kills
 	if testing.Short() {
 		t.Skip("builds and kills the real binary")
 	}
@@ -35,6 +36,12 @@ func TestAKilledServerLosesNoAnsweredAttempt(t *testing.T) {
 	}
 	dir := t.TempDir()
 	environ := append(os.Environ(), "PINDESK_DATA_DIR="+dir, "PINDESK_CONFIG=", "PINDESK_SERVER=")
+	// A database is created on purpose only (pindesk admin init), never by the first command.
+	initCmd := exec.Command(bin, "admin", "init")
+	initCmd.Env = environ
+	if out, err := initCmd.CombinedOutput(); err != nil {
+		t.Fatalf("admin init: %v\n%s", err, out)
+	}
 	tokens := map[model.OperatorRole]string{}
 	for _, role := range []model.OperatorRole{model.OpAgent, model.OpSupervisor, model.OpAdmin} {
 		file := filepath.Join(dir, string(role)+".tok")

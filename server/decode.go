@@ -16,11 +16,9 @@ import (
 	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
 
+	"github.com/pindesk/pindesk/api"
 	"github.com/pindesk/pindesk/model"
 )
-
-// errTooLarge marks a body over the route's cap; it answers 413.
-var errTooLarge = errors.New("request body too large")
 
 // strict is how a request body is read: keys match exactly (case and all), a key given twice is
 // refused rather than the last one silently winning, and a key the request does not define is
@@ -42,7 +40,7 @@ func decode(w http.ResponseWriter, r *http.Request, limit int64, v any) error {
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return fmt.Errorf("%w: the body is larger than %d bytes", errTooLarge, limit)
+			return fmt.Errorf("%w: the body is larger than %d bytes", api.ErrTooLarge, limit)
 		}
 		return fmt.Errorf("%w: the request body could not be read", model.ErrInvalidInput)
 	}

@@ -14,10 +14,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pindesk/pindesk/api"
 	"github.com/pindesk/pindesk/core"
+	"github.com/pindesk/pindesk/internal/apitest"
 	"github.com/pindesk/pindesk/model"
 	"github.com/pindesk/pindesk/server"
-	"github.com/pindesk/pindesk/server/apispec"
 	"github.com/pindesk/pindesk/store/secret"
 	"github.com/pindesk/pindesk/store/sqlite"
 )
@@ -83,13 +84,7 @@ type env struct {
 	hc     *http.Client
 }
 
-var spec = func() *apispec.Spec {
-	s, err := apispec.Load(server.OpenAPI)
-	if err != nil {
-		panic(err)
-	}
-	return s
-}()
+var spec = apitest.MustLoad(server.OpenAPI)
 
 type syncBuffer struct {
 	mu sync.Mutex
@@ -170,9 +165,9 @@ type response struct {
 	body   []byte
 }
 
-func (r response) problem(t *testing.T) server.Problem {
+func (r response) problem(t *testing.T) api.Problem {
 	t.Helper()
-	var p server.Problem
+	var p api.Problem
 	if err := json.Unmarshal(r.body, &p); err != nil {
 		t.Fatalf("answer %d is not a problem: %v: %s", r.status, err, r.body)
 	}

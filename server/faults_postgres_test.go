@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pindesk/pindesk/api"
 	"github.com/pindesk/pindesk/core"
 	"github.com/pindesk/pindesk/model"
 	"github.com/pindesk/pindesk/server"
@@ -145,6 +146,7 @@ func newPGServer(t *testing.T, extraParams url.Values) *pgServer {
 // cut and no new one possible), readiness fails and every request answers 503 unavailable with
 // Retry-After — a fault the client retries — not a 500.
 func TestPostgreSQLGoneAnswers503WithRetryAfter(t *testing.T) {
+	t.Parallel() // a schema of its own; mostly waits on PostgreSQL
 	s := newPGServer(t, nil)
 	if r := s.callToken("", "GET", "/readyz", nil); r.status != 200 {
 		t.Fatalf("readyz with PostgreSQL up: %d %s", r.status, r.body)
@@ -164,7 +166,7 @@ func TestPostgreSQLGoneAnswers503WithRetryAfter(t *testing.T) {
 		{"a verification", model.OpAgent, "POST", verifyPath(acct, ada), map[string]any{"pin": wrongPIN}},
 	} {
 		r := s.call(c.role, c.method, c.path, c.body)
-		if r.status != 503 || r.problem(t).Code != server.CodeUnavailable || r.header.Get("Retry-After") == "" {
+		if r.status != 503 || r.problem(t).Code != api.CodeUnavailable || r.header.Get("Retry-After") == "" {
 			t.Errorf("%s with PostgreSQL gone: %d Retry-After %q %s; want 503 unavailable with Retry-After", c.what, r.status, r.header.Get("Retry-After"), r.body)
 		}
 	}
@@ -174,9 +176,10 @@ func TestPostgreSQLGoneAnswers503WithRetryAfter(t *testing.T) {
 // (a read-only standby after a failover; here the session's default_transaction_read_only) is not
 // ready, and a write answers 503 unavailable, not 500.
 func TestReadinessFailsWhenPostgreSQLRefusesWrites(t *testing.T) {
+	t.Parallel() // a schema of its own; mostly waits on PostgreSQL
 	s := newPGServer(t, url.Values{"default_transaction_read_only": {"on"}})
 	r := s.callToken("", "GET", "/readyz", nil)
-	if r.status != 503 || r.problem(t).Code != server.CodeUnavailable || r.header.Get("Retry-After") == "" {
+	if r.status != 503 || r.problem(t).Code != api.CodeUnavailable || r.header.Get("Retry-After") == "" {
 		t.Fatalf("readyz with PostgreSQL read-only: %d Retry-After %q %s; want 503 unavailable with Retry-After", r.status, r.header.Get("Retry-After"), r.body)
 	}
 	err := s.pg.PutMeta(context.Background(), "x", "y")

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pindesk/pindesk/api"
 	"github.com/pindesk/pindesk/model"
 	"github.com/pindesk/pindesk/server"
 )
@@ -59,7 +60,7 @@ func TestReadinessFailsWhenTheDatabaseCannotBeWritten(t *testing.T) {
 			}
 			c.breakIt(t, e.st.Path())
 			r := e.callToken("", "GET", "/readyz", nil)
-			if r.status != 503 || r.problem(t).Code != server.CodeUnavailable || r.header.Get("Retry-After") == "" {
+			if r.status != 503 || r.problem(t).Code != api.CodeUnavailable || r.header.Get("Retry-After") == "" {
 				t.Fatalf("readyz with %s: %d Retry-After %q %s; want 503 unavailable with Retry-After", c.name, r.status, r.header.Get("Retry-After"), r.body)
 			}
 			if !strings.Contains(e.logs.String(), `"level":"ERROR"`) {
@@ -117,7 +118,7 @@ func checkUnavailable(t *testing.T, what string, r response) {
 		t.Fatalf("%s with the database file deleted: %d %s; want 503", what, r.status, r.body)
 	}
 	p := r.problem(t)
-	if p.Code != server.CodeUnavailable || r.header.Get("Retry-After") == "" || !strings.Contains(p.Detail, "restart") {
+	if p.Code != api.CodeUnavailable || r.header.Get("Retry-After") == "" || !strings.Contains(p.Detail, "restart") {
 		t.Fatalf("%s with the database file deleted: code %s, Retry-After %q, detail %q; want unavailable, Retry-After and a word on restarting",
 			what, p.Code, r.header.Get("Retry-After"), p.Detail)
 	}
@@ -170,11 +171,11 @@ func TestOversizedHeadersAndUncleanPathsAnswerProblems(t *testing.T) {
 		status        int
 		code          string
 	}{
-		{"one header field over 32 KiB", "GET /v1/me HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + e.tokens[model.OpAgent] + "\r\nX-Big: " + strings.Repeat("b", 40<<10) + "\r\n\r\n", 431, server.CodeTooLarge},
-		{"many header fields over 32 KiB together", "GET /healthz HTTP/1.1\r\nHost: x\r\n" + many.String() + "\r\n", 431, server.CodeTooLarge},
-		{"a path with an empty segment", "GET //v1/me HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + e.tokens[model.OpAgent] + "\r\n\r\n", 404, server.CodeNotFound},
-		{"a path with a .. segment", "GET /v1/../v1/me HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + e.tokens[model.OpAgent] + "\r\n\r\n", 404, server.CodeNotFound},
-		{"a path with a . segment", "GET /v1/./me HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + e.tokens[model.OpAgent] + "\r\n\r\n", 404, server.CodeNotFound},
+		{"one header field over 32 KiB", "GET /v1/me HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + e.tokens[model.OpAgent] + "\r\nX-Big: " + strings.Repeat("b", 40<<10) + "\r\n\r\n", 431, api.CodeTooLarge},
+		{"many header fields over 32 KiB together", "GET /healthz HTTP/1.1\r\nHost: x\r\n" + many.String() + "\r\n", 431, api.CodeTooLarge},
+		{"a path with an empty segment", "GET //v1/me HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + e.tokens[model.OpAgent] + "\r\n\r\n", 404, api.CodeNotFound},
+		{"a path with a .. segment", "GET /v1/../v1/me HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + e.tokens[model.OpAgent] + "\r\n\r\n", 404, api.CodeNotFound},
+		{"a path with a . segment", "GET /v1/./me HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + e.tokens[model.OpAgent] + "\r\n\r\n", 404, api.CodeNotFound},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			resp := rawRequest(t, addr, c.request)
@@ -201,7 +202,7 @@ func TestUncleanPathsAreNotRedirected(t *testing.T) {
 	e := newEnv(t, noLimits)
 	for _, p := range []string{"//v1/me", "/v1/../v1/me", "/v1//me"} {
 		r := e.call(model.OpAgent, "GET", p, nil)
-		if r.status != 404 || r.problem(t).Code != server.CodeNotFound {
+		if r.status != 404 || r.problem(t).Code != api.CodeNotFound {
 			t.Errorf("GET %s: %d %s; want a 404 problem", p, r.status, r.body)
 		}
 	}
@@ -250,7 +251,7 @@ func TestMetricsCanBeServedOnTheirOwnListener(t *testing.T) {
 	if resp.StatusCode != 200 || !strings.Contains(string(body), `pindesk_http_requests_total{code="200",method="GET",route="GET /v1/me"} 1`) {
 		t.Fatalf("the metrics listener: %d %s", resp.StatusCode, body)
 	}
-	if r := e.callToken("", "GET", "/metrics", nil); r.status != 404 || r.problem(t).Code != server.CodeNotFound {
+	if r := e.callToken("", "GET", "/metrics", nil); r.status != 404 || r.problem(t).Code != api.CodeNotFound {
 		t.Fatalf("/metrics on the API's listener: %d %s; want a 404 problem", r.status, r.body)
 	}
 	if resp, err := http.Get("http://" + addr + "/v1/me"); err != nil {

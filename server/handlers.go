@@ -9,78 +9,10 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/pindesk/pindesk/api"
 	"github.com/pindesk/pindesk/model"
 	"github.com/pindesk/pindesk/store"
 	"golang.org/x/time/rate"
-)
-
-// Request bodies. Each names only what the caller may choose: the account, holder and kind come
-// from the path, the operator from the token.
-type (
-	verifyBody struct {
-		PIN     string        `json:"pin"`
-		Caller  string        `json:"caller,omitempty"`
-		Channel model.Channel `json:"channel,omitempty"`
-	}
-	changeBody struct {
-		OnBehalfOf string        `json:"on_behalf_of,omitempty"`
-		Channel    model.Channel `json:"channel,omitempty"`
-	}
-	setBody struct {
-		PIN        string        `json:"pin"`
-		OnBehalfOf string        `json:"on_behalf_of,omitempty"`
-		Channel    model.Channel `json:"channel,omitempty"`
-	}
-	reasonBody struct {
-		Reason  string        `json:"reason"`
-		Channel model.Channel `json:"channel,omitempty"`
-	}
-	importBody struct {
-		Accounts []model.Account `json:"accounts"`
-	}
-	tokenBody struct {
-		Name string             `json:"name"`
-		Role model.OperatorRole `json:"role"`
-	}
-)
-
-// Response bodies that are not model types.
-type (
-	// TimeResponse is the server's clock.
-	TimeResponse struct {
-		Now time.Time `json:"now"`
-	}
-	// PINResponse is a PIN read back by the portal.
-	PINResponse struct {
-		PIN string `json:"pin"`
-	}
-	// AuditResponse is a page of audit events, newest first.
-	AuditResponse struct {
-		Events []model.AuditEvent `json:"events"`
-	}
-	// ImportResponse counts the accounts in the request (imported) and what the import created,
-	// updated, left alone and pruned.
-	ImportResponse struct {
-		Imported int `json:"imported"`
-		model.ImportResult
-	}
-	// TokenInfo describes a token without its secret.
-	TokenInfo struct {
-		ID        string             `json:"id"`
-		Name      string             `json:"name"`
-		Role      model.OperatorRole `json:"role"`
-		CreatedAt time.Time          `json:"created_at"`
-		RevokedAt *time.Time         `json:"revoked_at,omitempty"`
-	}
-	// NewToken is a token just issued: the only time its secret is shown.
-	NewToken struct {
-		TokenInfo
-		Token string `json:"token"`
-	}
-	// TokenList lists every token.
-	TokenList struct {
-		Tokens []TokenInfo `json:"tokens"`
-	}
 )
 
 // rateLimited is a verification refused by a rate limit; it answers 429 with Retry-After.
@@ -92,9 +24,9 @@ type rateLimited struct {
 func (e rateLimited) Error() string {
 	who, what := "this token has made", "verifications"
 	switch e.limit {
-	case "account":
+	case model.LimitAccount:
 		who = "this account has had"
-	case "unlock":
+	case model.LimitUnlock:
 		what = "unlocks"
 	}
 	return fmt.Sprintf("%s: %s too many %s; retry in %d s", model.ErrRateLimited, who, what, retryAfterSeconds(e.wait))
@@ -112,7 +44,7 @@ func (s *Server) policy(w http.ResponseWriter, r *http.Request, c caller) error 
 }
 
 func (s *Server) now(w http.ResponseWriter, r *http.Request, c caller) error {
-	writeJSON(w, http.StatusOK, TimeResponse{Now: s.core.Now()})
+	writeJSON(w, http.StatusOK, api.TimeResponse{Now: s.core.Now()})
 	return nil
 }
 
@@ -141,6 +73,9 @@ func (s *Server) account(w http.ResponseWriter, r *http.Request, c caller) error
 	if view.Account.Contacts == nil {
 		view.Account.Contacts = []model.Contact{}
 	}
+	if view.Disputes == nil {
+		view.Disputes = []model.Dispute{}
+	}
 	for i := range view.Holders {
 		if view.Holders[i].PINs == nil {
 			view.Holders[i].PINs = []model.PINState{}
@@ -159,7 +94,7 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request, c caller) error 
 	if err := c.op.Require(model.PermVerify); err != nil {
 		return err
 	}
-	var body verifyBody
+	var body api.VerifyRequest
 	if err := decode(w, r, s.maxBody, &body); err != nil {
 		return err
 	}
@@ -172,22 +107,54 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request, c caller) error 
 		AccountID: account, Holder: r.PathValue("holder"), Caller: body.Caller,
 		PIN: body.PIN, Channel: body.Channel, IdempotencyKey: key,
 	}
+	return s.limitVerify(w, r, c, account, body.PIN,
+		func() error { return s.core.RefuseVerify(r.Context(), c.op, req) },
+		func() (model.VerifyResult, error) { return s.core.Verify(r.Context(), c.op, req) })
+}
+
+// verifyCaller checks the PIN of the contact who is calling against every PIN they may give (their
+// own and the account-wide one), in the same order of refusals and limits as verify.
+func (s *Server) verifyCaller(w http.ResponseWriter, r *http.Request, c caller) error {
+	if err := c.op.Require(model.PermVerify); err != nil {
+		return err
+	}
+	var body api.CallerVerifyRequest
+	if err := decode(w, r, s.maxBody, &body); err != nil {
+		return err
+	}
+	key := r.Header.Get("Idempotency-Key")
+	if err := checkIdempotencyKey(key); err != nil {
+		return err
+	}
+	account := r.PathValue("account")
+	req := model.CallerVerifyRequest{
+		AccountID: account, Contact: r.PathValue("contact"), PIN: body.PIN, Channel: body.Channel, IdempotencyKey: key,
+	}
+	return s.limitVerify(w, r, c, account, body.PIN,
+		func() error { return s.core.RefuseVerifyCaller(r.Context(), c.op, req) },
+		func() (model.VerifyResult, error) { return s.core.VerifyCaller(r.Context(), c.op, req) })
+}
+
+// limitVerify runs a verification between the rate limits, in the order both verify routes keep:
+// the token's limit, then a malformed entry refused (costing the token only), then the account's
+// limit, then the core; a replayed answer gives both reservations back.
+func (s *Server) limitVerify(w http.ResponseWriter, r *http.Request, c caller, account, pin string, refuse func() error, verify func() (model.VerifyResult, error)) error {
 	now := time.Now()
 	spent, wait := s.tokenLimit.reserve(c.tokenID, now)
 	if wait > 0 {
-		return s.limited(c, account, wait, "token")
+		return s.limited(c, account, wait, model.LimitToken)
 	}
-	if s.core.CheckPINEntry(body.PIN) != nil {
-		return s.core.RefuseVerify(r.Context(), c.op, req)
+	if s.core.CheckPINEntry(pin) != nil {
+		return refuse()
 	}
 	charged, wait := s.accountLimit.reserve(account, now)
 	if wait > 0 {
 		if spent != nil { // the attempt is not made, so it costs the token nothing either
 			spent.CancelAt(now)
 		}
-		return s.limited(c, account, wait, "account")
+		return s.limited(c, account, wait, model.LimitAccount)
 	}
-	res, err := s.core.Verify(r.Context(), c.op, req)
+	res, err := verify()
 	if err != nil {
 		return err
 	}
@@ -233,7 +200,7 @@ func (s *Server) pinChange(r *http.Request, onBehalfOf string, ch model.Channel)
 }
 
 func (s *Server) generate(w http.ResponseWriter, r *http.Request, c caller) error {
-	var body changeBody
+	var body api.ChangeRequest
 	if err := decode(w, r, s.maxBody, &body); err != nil {
 		return err
 	}
@@ -251,7 +218,7 @@ func (s *Server) generate(w http.ResponseWriter, r *http.Request, c caller) erro
 }
 
 func (s *Server) set(w http.ResponseWriter, r *http.Request, c caller) error {
-	var body setBody
+	var body api.SetRequest
 	if err := decode(w, r, s.maxBody, &body); err != nil {
 		return err
 	}
@@ -279,7 +246,12 @@ func (s *Server) clear(w http.ResponseWriter, r *http.Request, c caller) error {
 // readPIN is a POST, not a GET: reading a PIN back is audited, and a GET could be cached or
 // prefetched.
 func (s *Server) readPIN(w http.ResponseWriter, r *http.Request, c caller) error {
-	var body changeBody
+	// Only the portal reads a PIN over the API. The core also lets a trainer read one on a demo
+	// database (model.PermitsOn), for the trainer panel in process; that exception stops here.
+	if err := c.op.Require(model.PermReadPIN); err != nil {
+		return err
+	}
+	var body api.ChangeRequest
 	if err := decode(w, r, s.maxBody, &body); err != nil {
 		return err
 	}
@@ -287,7 +259,7 @@ func (s *Server) readPIN(w http.ResponseWriter, r *http.Request, c caller) error
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, PINResponse{PIN: pin})
+	writeJSON(w, http.StatusOK, api.PINResponse{PIN: pin})
 	return nil
 }
 
@@ -298,7 +270,7 @@ func (s *Server) unlock(w http.ResponseWriter, r *http.Request, c caller) error 
 	if err := c.op.Require(model.PermUnlock); err != nil {
 		return err
 	}
-	var body reasonBody
+	var body api.ReasonRequest
 	if err := decode(w, r, s.maxBody, &body); err != nil {
 		return err
 	}
@@ -309,7 +281,7 @@ func (s *Server) unlock(w http.ResponseWriter, r *http.Request, c caller) error 
 		if _, wait := s.unlockLimit.reserve(c.tokenID, time.Now()); wait > 0 {
 			s.metrics.unlocksLimited.Inc()
 			s.log.Warn("unlock rate limited", "operator", c.op.Name, "token", c.tokenID, "account", clip(r.PathValue("account")))
-			return rateLimited{wait: wait, limit: "unlock"}
+			return rateLimited{wait: wait, limit: model.LimitUnlock}
 		}
 	}
 	err := s.core.Unlock(r.Context(), c.op, model.UnlockRequest{AccountID: r.PathValue("account"),
@@ -323,7 +295,7 @@ func (s *Server) unlock(w http.ResponseWriter, r *http.Request, c caller) error 
 }
 
 func (s *Server) reset(w http.ResponseWriter, r *http.Request, c caller) error {
-	var body reasonBody
+	var body api.ReasonRequest
 	if err := decode(w, r, s.maxBody, &body); err != nil {
 		return err
 	}
@@ -333,6 +305,40 @@ func (s *Server) reset(w http.ResponseWriter, r *http.Request, c caller) error {
 		return err
 	}
 	writeJSON(w, http.StatusOK, res)
+	return nil
+}
+
+// dispute is the customer's "that wasn't me" (model.Dispute). The permission is checked before the
+// body is read, so a role that may not dispute learns nothing of what the body would have done.
+func (s *Server) dispute(w http.ResponseWriter, r *http.Request, c caller) error {
+	if err := c.op.Require(model.PermDispute); err != nil {
+		return err
+	}
+	var body api.DisputeRequest
+	if err := decode(w, r, s.maxBody, &body); err != nil {
+		return err
+	}
+	res, err := s.core.Dispute(r.Context(), c.op, model.DisputeRequest{AccountID: r.PathValue("account"),
+		EventID: body.Event, Text: body.Text, Channel: body.Channel})
+	if err != nil {
+		return err
+	}
+	s.log.Warn("notice disputed by the customer", "operator", c.op.Name, "account", clip(res.AccountID), "dispute", res.ID, "notice", res.EventID)
+	writeJSON(w, http.StatusCreated, res)
+	return nil
+}
+
+func (s *Server) clearDispute(w http.ResponseWriter, r *http.Request, c caller) error {
+	var body api.ReasonRequest
+	if err := decode(w, r, s.maxBody, &body); err != nil {
+		return err
+	}
+	err := s.core.ClearDispute(r.Context(), c.op, model.ClearDisputeRequest{AccountID: r.PathValue("account"),
+		DisputeID: r.PathValue("dispute"), Reason: body.Reason, Channel: body.Channel})
+	if err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
 
@@ -354,7 +360,18 @@ func (s *Server) audit(w http.ResponseWriter, r *http.Request, c caller) error {
 	if events == nil {
 		events = []model.AuditEvent{}
 	}
-	writeJSON(w, http.StatusOK, AuditResponse{Events: events})
+	writeJSON(w, http.StatusOK, api.AuditResponse{Events: events})
+	return nil
+}
+
+// auditChain answers the audit chains' state for the audit view: checked through the last event,
+// from where the server's last check ended (core.Service.AuditChainState).
+func (s *Server) auditChain(w http.ResponseWriter, r *http.Request, c caller) error {
+	st, err := s.core.AuditChainState(r.Context(), c.op)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, st)
 	return nil
 }
 
@@ -414,7 +431,7 @@ func (s *Server) importAccounts(w http.ResponseWriter, r *http.Request, c caller
 	}
 	// An upsert unless the caller asks, in so many words, for a prune (and force).
 	q := newQuery(r, "prune", "force", "dry_run")
-	req := model.ImportRequest{Prune: q.bool("prune"), Force: q.bool("force"), DryRun: q.bool("dry_run"), Source: "POST /v1/import"}
+	req := model.ImportRequest{Prune: q.bool("prune"), Force: q.bool("force"), DryRun: q.bool("dry_run"), Source: string(api.Import)}
 	if q.err != nil {
 		return q.err
 	}
@@ -424,7 +441,7 @@ func (s *Server) importAccounts(w http.ResponseWriter, r *http.Request, c caller
 		io.Reader
 		io.Closer
 	}{io.TeeReader(r.Body, h), r.Body}
-	var body importBody
+	var body api.ImportRequest
 	if err := decode(w, r, s.maxImport, &body); err != nil {
 		return err
 	}
@@ -434,12 +451,12 @@ func (s *Server) importAccounts(w http.ResponseWriter, r *http.Request, c caller
 		return err
 	}
 	s.log.Info("accounts imported", "operator", c.op.Name, "accounts", len(body.Accounts), "dry_run", res.DryRun, "summary", res.Summary())
-	writeJSON(w, http.StatusOK, ImportResponse{Imported: len(body.Accounts), ImportResult: res})
+	writeJSON(w, http.StatusOK, api.ImportResponse{Imported: len(body.Accounts), ImportResult: res})
 	return nil
 }
 
-func tokenInfo(t store.Token) TokenInfo {
-	return TokenInfo{ID: t.ID, Name: t.Operator.Name, Role: t.Operator.Role, CreatedAt: t.CreatedAt, RevokedAt: t.RevokedAt}
+func tokenInfo(t store.Token) api.TokenInfo {
+	return api.TokenInfo{ID: t.ID, Name: t.Operator.Name, Role: t.Operator.Role, CreatedAt: t.CreatedAt, RevokedAt: t.RevokedAt}
 }
 
 func (s *Server) listTokens(w http.ResponseWriter, r *http.Request, c caller) error {
@@ -453,7 +470,7 @@ func (s *Server) listTokens(w http.ResponseWriter, r *http.Request, c caller) er
 	if err != nil {
 		return err
 	}
-	out := TokenList{Tokens: []TokenInfo{}}
+	out := api.TokenList{Tokens: []api.TokenInfo{}}
 	for _, t := range list {
 		out.Tokens = append(out.Tokens, tokenInfo(t))
 	}
@@ -465,7 +482,7 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request, c caller) e
 	if err := c.op.Require(model.PermTokens); err != nil {
 		return err
 	}
-	var body tokenBody
+	var body api.TokenRequest
 	if err := decode(w, r, s.maxBody, &body); err != nil {
 		return err
 	}
@@ -474,7 +491,8 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request, c caller) e
 		return err
 	}
 	s.log.Info("token issued", "by", c.op.Name, "id", rec.ID, "name", rec.Operator.Name, "role", rec.Operator.Role)
-	writeJSON(w, http.StatusCreated, NewToken{TokenInfo: tokenInfo(rec), Token: token})
+	writeJSON(w, http.StatusCreated, api.NewToken{ID: rec.ID, Name: rec.Operator.Name, Role: rec.Operator.Role,
+		CreatedAt: rec.CreatedAt, Token: token})
 	return nil
 }
 

@@ -38,6 +38,7 @@ func (d *pgDesk) keyedVerify(i int, account, holder, pin, key string) (int, []by
 // audited and has its PIN spent, and the other is refused 422 having compared, spent and audited
 // nothing — its PIN still verifies afterwards under a new key.
 func TestOneIdempotencyKeySentToTwoHoldersThroughTwoServersIsDecidedBeforeAnyComparison(t *testing.T) {
+	t.Parallel() // a schema of its own; mostly waits on PostgreSQL
 	if testing.Short() {
 		t.Skip("builds the real binary and runs two servers on PostgreSQL")
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pindesk/pindesk/api"
 	"github.com/pindesk/pindesk/model"
 	"github.com/pindesk/pindesk/server"
 )
@@ -29,7 +30,7 @@ func TestTheAPIImportIsAnUpsertAndPrunesOnlyWhenAskedAndForced(t *testing.T) {
 	sum := sha256.Sum256(body)
 
 	r := e.call(model.OpAdmin, "POST", "/v1/import", string(body))
-	var res server.ImportResponse
+	var res api.ImportResponse
 	if r.status != http.StatusOK || json.Unmarshal(r.body, &res) != nil {
 		t.Fatalf("upsert: %d %s", r.status, r.body)
 	}

@@ -9,6 +9,8 @@ import (
 	"net"
 	"net/http"
 	"time"
+
+	"github.com/pindesk/pindesk/api"
 )
 
 // ListenConfig says where and how to listen.
@@ -55,14 +57,7 @@ func (c ListenConfig) Check() error {
 // anywhere, so it is not either.
 func IsLoopback(addr string) bool {
 	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return false
-	}
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	return err == nil && api.Loopback(host)
 }
 
 // ListenAndServe serves h until ctx is cancelled, then stops accepting connections and lets the

@@ -81,6 +81,14 @@ func (m *metrics) handler() http.Handler {
 // verified records one verification answer.
 func (m *metrics) verified(res model.VerifyResult) {
 	m.verifications.WithLabelValues(string(res.Outcome)).Inc()
+	if len(res.Compared) > 0 { // a caller's verification: each holder it locked is a lock
+		for _, h := range res.Compared {
+			if h.Counted && h.LockedSince != nil {
+				m.locks.Inc()
+			}
+		}
+		return
+	}
 	if res.Outcome == model.OutcomeMismatch && res.LockedSince != nil {
 		m.locks.Inc()
 	}
@@ -127,3 +135,7 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 
 // Unwrap lets http.ResponseController reach the connection (the export extends its deadline).
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// Registerer is where a part of `pindesk serve` outside the HTTP server (the notice deliverer)
+// registers its series, so they are served on /metrics with the rest.
+func (s *Server) Registerer() prometheus.Registerer { return s.metrics.registry }

@@ -256,6 +256,7 @@ func (d *pgDesk) audited(i int, account string) map[string]int {
 // sent through both at once lock the holder after exactly six, a one-time PIN is spent once across
 // both, and an unlock through one server frees the holder on the other.
 func TestTwoServersOnOnePostgreSQLDatabaseShareOneLockout(t *testing.T) {
+	t.Parallel() // a schema of its own; mostly waits on PostgreSQL
 	if testing.Short() {
 		t.Skip("builds the real binary and runs two servers on PostgreSQL")
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pindesk/pindesk/core"
 	"github.com/pindesk/pindesk/model"
 )
 
@@ -99,8 +100,10 @@ var actions = []action{
 // server over a real (not demo) database: a permitted one succeeds, a refused one answers 403
 // not_permitted naming the role and writes nothing to the audit trail.
 func TestEveryRoleMayDoExactlyWhatItsPermissionsAllow(t *testing.T) {
+	t.Parallel() // each case has a server and store of its own
 	for _, role := range roles {
 		t.Run(string(role), func(t *testing.T) {
+			t.Parallel()
 			for _, a := range actions {
 				// The server's database is a real one (not marked demo), where a trainer has a
 				// supervisor's rights: no PIN changes.
@@ -167,5 +170,21 @@ func TestTheMatrixCoversSomeKnownRefusals(t *testing.T) {
 				t.Fatalf("got %d, want %d: %s", got.status, c.want, got.body)
 			}
 		})
+	}
+}
+
+// TestOnlyThePortalReadsAPINOverTheAPIEvenOnADemoDatabase: the core lets a trainer read a PIN back
+// on a demo database, for the trainer panel in process; a trainer's token never gets one over HTTP.
+func TestOnlyThePortalReadsAPINOverTheAPIEvenOnADemoDatabase(t *testing.T) {
+	e := newEnv(t, noLimits)
+	if err := core.MarkDemo(context.Background(), e.st); err != nil {
+		t.Fatal(err)
+	}
+	read := pinPath(acct, ada, model.KindMaster) + "/read"
+	if got := e.call(model.OpTrainer, "POST", read, map[string]string{"on_behalf_of": ada}); got.status != 403 {
+		t.Fatalf("a trainer read a PIN over the API: %d %s", got.status, got.body)
+	}
+	if got := e.call(model.OpPortal, "POST", read, map[string]string{"on_behalf_of": ada}); got.status != 200 {
+		t.Fatalf("the portal: %d %s", got.status, got.body)
 	}
 }

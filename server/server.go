@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pindesk/pindesk/api"
 	"github.com/pindesk/pindesk/core"
 	"github.com/pindesk/pindesk/model"
 )
@@ -122,14 +123,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.Set("Strict-Transport-Security", HSTS)
 	}
 	if n := headerBytes(r); n > s.maxHeader {
-		s.refuse(w, r, newProblem(http.StatusRequestHeaderFieldsTooLarge, CodeTooLarge, "request header fields too large",
+		s.refuse(w, r, newProblem(http.StatusRequestHeaderFieldsTooLarge, api.CodeTooLarge, "request header fields too large",
 			fmt.Sprintf("the request line and header fields take %d bytes; the server accepts at most %d", n, s.maxHeader)))
 		return
 	}
 	if unclean(r.URL.Path) {
 		// ServeMux would answer a redirect to the cleaned path: a client that follows it (with its
 		// bearer token) to somewhere it did not ask for, or a plain-text 301, is no API answer.
-		s.refuse(w, r, newProblem(http.StatusNotFound, CodeNotFound, "not found",
+		s.refuse(w, r, newProblem(http.StatusNotFound, api.CodeNotFound, "not found",
 			"no such API route: the path holds an empty, . or .. segment; see /openapi.json"))
 		return
 	}
@@ -137,7 +138,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // refuse answers a request turned away before the routes, counted under the route "unmatched".
-func (s *Server) refuse(w http.ResponseWriter, r *http.Request, p Problem) {
+func (s *Server) refuse(w http.ResponseWriter, r *http.Request, p api.Problem) {
 	s.metrics.instrument("unmatched", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, p)
 	})).ServeHTTP(w, r)
@@ -172,49 +173,55 @@ func unclean(p string) bool {
 // described).
 func (s *Server) Routes() []string { return append([]string(nil), s.routeList...) }
 
+// routes registers a handler for every route of the contract (api.Routes), and refuses to start
+// without one: a route the contract and its document name is always served.
 func (s *Server) routes(metricsElsewhere bool) {
-	api := []struct {
-		pattern string
-		h       handlerFunc
-	}{
-		{"GET /v1/me", s.me},
-		{"GET /v1/policy", s.policy},
-		{"GET /v1/time", s.now},
-		{"GET /v1/accounts", s.search},
-		{"GET /v1/accounts/{account}", s.account},
-		{"POST /v1/accounts/{account}/holders/{holder}/verify", s.verify},
-		{"POST /v1/accounts/{account}/holders/{holder}/pins/{kind}/generate", s.generate},
-		{"PUT /v1/accounts/{account}/holders/{holder}/pins/{kind}", s.set},
-		{"DELETE /v1/accounts/{account}/holders/{holder}/pins/{kind}", s.clear},
-		{"POST /v1/accounts/{account}/holders/{holder}/pins/{kind}/read", s.readPIN},
-		{"POST /v1/accounts/{account}/holders/{holder}/unlock", s.unlock},
-		{"POST /v1/accounts/{account}/reset", s.reset},
-		{"GET /v1/audit", s.audit},
-		{"GET /v1/audit/export", s.exportAudit},
-		{"POST /v1/import", s.importAccounts},
-		{"GET /v1/tokens", s.listTokens},
-		{"POST /v1/tokens", s.createToken},
-		{"DELETE /v1/tokens/{id}", s.revokeToken},
+	authed := map[api.Route]handlerFunc{
+		api.Me:           s.me,
+		api.Policy:       s.policy,
+		api.Time:         s.now,
+		api.Search:       s.search,
+		api.Account:      s.account,
+		api.Verify:       s.verify,
+		api.VerifyCaller: s.verifyCaller,
+		api.Generate:     s.generate,
+		api.SetPIN:       s.set,
+		api.ClearPIN:     s.clear,
+		api.ReadPIN:      s.readPIN,
+		api.Unlock:       s.unlock,
+		api.Reset:        s.reset,
+		api.Dispute:      s.dispute,
+		api.ClearDispute: s.clearDispute,
+		api.Audit:        s.audit,
+		api.ExportAudit:  s.exportAudit,
+		api.AuditChain:   s.auditChain,
+		api.Import:       s.importAccounts,
+		api.ListTokens:   s.listTokens,
+		api.CreateToken:  s.createToken,
+		api.RevokeToken:  s.revokeToken,
 	}
-	for _, a := range api {
-		s.mux.Handle(a.pattern, s.metrics.instrument(a.pattern, s.authed(a.h)))
-		s.routeList = append(s.routeList, a.pattern)
+	public := map[api.Route]http.Handler{
+		api.Healthz: http.HandlerFunc(s.healthz),
+		api.Readyz:  http.HandlerFunc(s.readyz),
+		api.Metrics: s.metrics.handler(),
+		api.OpenAPI: http.HandlerFunc(serveOpenAPI),
 	}
-	public := []struct {
-		pattern string
-		h       http.Handler
-	}{
-		{"GET /healthz", http.HandlerFunc(s.healthz)},
-		{"GET /readyz", http.HandlerFunc(s.readyz)},
-		{"GET /metrics", s.metrics.handler()},
-		{"GET /openapi.json", http.HandlerFunc(serveOpenAPI)},
-	}
-	for _, p := range public {
-		if p.pattern == "GET /metrics" && metricsElsewhere {
+	for _, route := range api.Routes() {
+		pattern := string(route)
+		var h http.Handler
+		switch {
+		case authed[route] != nil:
+			h = s.authed(authed[route])
+		case public[route] != nil:
+			h = public[route]
+		default:
+			panic("server: no handler for " + pattern)
+		}
+		if route == api.Metrics && metricsElsewhere {
 			continue
 		}
-		s.mux.Handle(p.pattern, s.metrics.instrument(p.pattern, p.h))
-		s.routeList = append(s.routeList, p.pattern)
+		s.mux.Handle(pattern, s.metrics.instrument(pattern, h))
+		s.routeList = append(s.routeList, pattern)
 	}
 	s.mux.Handle("/", s.metrics.instrument("unmatched", http.HandlerFunc(s.unmatched)))
 }
@@ -250,7 +257,7 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 					panic(v)
 				}
 				s.log.Error("handler panicked", "method", r.Method, "route", routeOf(r))
-				writeProblem(w, newProblem(http.StatusInternalServerError, CodeInternal, "internal error",
+				writeProblem(w, newProblem(http.StatusInternalServerError, api.CodeInternal, "internal error",
 					"the server could not complete the request; the cause is in its log"))
 			}
 		}()
@@ -280,11 +287,11 @@ func (s *Server) unmatched(w http.ResponseWriter, r *http.Request) {
 		for _, m := range allow {
 			w.Header().Add("Allow", m)
 		}
-		writeProblem(w, newProblem(http.StatusMethodNotAllowed, CodeMethodNotAllowed, "method not allowed",
+		writeProblem(w, newProblem(http.StatusMethodNotAllowed, api.CodeMethodNotAllowed, "method not allowed",
 			r.Method+" is not allowed here"))
 		return
 	}
-	writeProblem(w, newProblem(http.StatusNotFound, CodeNotFound, "not found", "no such API route; see /openapi.json"))
+	writeProblem(w, newProblem(http.StatusNotFound, api.CodeNotFound, "not found", "no such API route; see /openapi.json"))
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
@@ -306,9 +313,9 @@ type WriteChecker interface {
 // GET /metrics, and a 404 problem for anything else.
 func (s *Server) MetricsHandler() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", s.metrics.handler())
+	mux.Handle(string(api.Metrics), s.metrics.handler())
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeProblem(w, newProblem(http.StatusNotFound, CodeNotFound, "not found", "this listener serves only GET /metrics"))
+		writeProblem(w, newProblem(http.StatusNotFound, api.CodeNotFound, "not found", "this listener serves only GET /metrics"))
 	})
 	return mux
 }
@@ -334,7 +341,7 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		s.log.Error("not ready: "+what, "error", err.Error())
-		writeProblem(w, newProblem(http.StatusServiceUnavailable, CodeUnavailable, model.ErrUnavailable.Error(), what+"; the cause is in the server's log"))
+		writeProblem(w, newProblem(http.StatusServiceUnavailable, api.CodeUnavailable, model.ErrUnavailable.Error(), what+"; the cause is in the server's log"))
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})

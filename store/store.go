@@ -1,7 +1,7 @@
 // Package store persists pindesk's state: accounts and contacts, PIN holders and their sealed PINs,
 // the audit trail, API tokens and idempotency keys. SQLite (package store/sqlite) is the embedded
 // default; PostgreSQL (store/postgres) serves a floor of several servers. Both are held to the same
-// behaviour by the conformance suite in store/storetest.
+// behaviour by the conformance suite in internal/storetest.
 //
 // A Store never sees a PIN in clear: the core seals PINs (store/secret) before they reach it and
 // compares them after. What a Store must guarantee is atomicity: UpdateHolder runs its function
@@ -125,6 +125,8 @@ type HolderTx interface {
 	AppendAuditID(ctx context.Context, e model.AuditEvent) (int64, error)
 	// AppendAudit appends an event; it commits or rolls back with everything else.
 	AppendAudit(ctx context.Context, e model.AuditEvent) error
+	// Notify writes n to the outbox (see Outbox); it commits or rolls back with everything else.
+	Notify(ctx context.Context, n model.Notice) error
 }
 
 // Token is an API token's record; the token itself is never stored, only its SHA-256.
@@ -158,14 +160,41 @@ type Store interface {
 	// returns nil; it rolls back on an error. At most one UpdateHolder of a holder runs at a time,
 	// across goroutines, processes and servers sharing the database.
 	UpdateHolder(ctx context.Context, h model.HolderRef, fn func(HolderTx) error) error
+	// UpdateHolders is UpdateHolder for several holders of one account at once (a caller's own and
+	// the account-wide holder): every holder is locked, in a fixed order whatever the order of refs,
+	// before fn runs with their transactions in the order of refs, and everything fn does to any of
+	// them commits or rolls back together. refs must be distinct holders of one account.
+	UpdateHolders(ctx context.Context, refs []model.HolderRef, fn func([]HolderTx) error) error
 	// ResetAccount revokes every PIN of the account, clears every lock, hard lock, count and
-	// rolling window, forgets every idempotency key of its holders, and appends e, in one
-	// transaction.
-	ResetAccount(ctx context.Context, accountID string, e model.AuditEvent) (model.ResetResult, error)
+	// rolling window, forgets every idempotency key of its holders, and appends e and writes the
+	// notices to the outbox, in one transaction.
+	ResetAccount(ctx context.Context, accountID string, e model.AuditEvent, notices ...model.Notice) (model.ResetResult, error)
 	// AppendAudit appends an event on its own (a change that touches no holder).
 	AppendAudit(ctx context.Context, e model.AuditEvent) error
 	// Audit returns events matching q, newest first.
 	Audit(ctx context.Context, q model.AuditQuery) ([]model.AuditEvent, error)
+
+	// The audit chains (auditchain.go).
+	//
+	// SetAuditChain gives the store the key every audit event it appends is chained under (the
+	// core gives it its sealer's). A store given none refuses to append: an unchained event would
+	// read as one inserted by hand. An append to a head recorded under another key is refused
+	// (*ChainKeyError).
+	SetAuditChain(k AuditKey)
+	// ChainAuditHistory chains, from the genesis values and in id order, the events written before
+	// the chains existed, in one transaction, and returns how many; once the chains have begun it
+	// changes nothing (an unchained row after that is a forgery for verification to report).
+	ChainAuditHistory(ctx context.Context) (int, error)
+	// AuditHeads returns every chain's head, in chain order (Value nil before the history is
+	// chained).
+	AuditHeads(ctx context.Context) ([]AuditHead, error)
+	// AuditAnchors returns, for every chain in chain order, its last chained event with an id
+	// below before (Seq 0, Value nil, when it has none).
+	AuditAnchors(ctx context.Context, before int64) ([]AuditHead, error)
+	// ScanAudit calls fn with each stored event with an id above after, in id order (the order
+	// they were appended in), in one snapshot, holding no more than one in memory. An error from
+	// fn stops the scan and is returned.
+	ScanAudit(ctx context.Context, after int64, fn func(ChainedEvent) error) error
 
 	// Tokens for the REST server.
 	CreateToken(ctx context.Context, t Token) error
@@ -191,7 +220,19 @@ type Store interface {
 	// from oldCheck to newCheck (and MetaPreviousKeyCheck to oldCheck), and appends e, all in one transaction that no PIN change can
 	// run beside; it returns how many PIN rows it re-sealed. A reseal error, or a recorded check
 	// other than oldCheck (another rotation ran first: model.ErrConflict), changes nothing.
-	RekeyPINs(ctx context.Context, reseal func(ref model.HolderRef, sealed []byte) ([]byte, error), oldCheck, newCheck string, e model.AuditEvent) (int, error)
+	//
+	// The audit chains' key comes from the key file too: given rechain (the new key's chain
+	// function), the same transaction re-chains every audit event under it, refusing
+	// (model.ErrConflict) a chain that does not verify under the old one, so a rotation never
+	// launders a tampered history, and records newCheck in every head; e is then chained under
+	// the new key, as is every later append of this store. Another process still holding the old
+	// key is refused its appends from then on (*ChainKeyError).
+	RekeyPINs(ctx context.Context, reseal func(ref model.HolderRef, sealed []byte) ([]byte, error), rechain ChainFunc, oldCheck, newCheck string, e model.AuditEvent) (int, error)
+
+	// Outbox holds the notices for customers, written by HolderTx.Notify.
+	Outbox
+	// Disputes are the customers' "that wasn't me" (see Disputes).
+	Disputes
 
 	Close() error
 }

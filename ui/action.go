@@ -33,10 +33,15 @@ type (
 	// openDialog starts a supervisor's unlock or reset.
 	openDialog struct {
 		kind   dialogKind
-		holder string
+		holder string // the holder to unlock; for dialogClearDispute, the dispute's id
 	}
 	// find puts a query in the search box and searches for it (a scenario's account number).
 	find struct{ query string }
+	// failed says what went wrong with a call to the backend, and lets the root note what the error
+	// tells of the connection (a line about an unreachable server is cleared when it is back).
+	failed struct{ err error }
+	// back leaves the help or the trainer panel for the screen it was opened from, as it was.
+	back struct{}
 	// actions are several, applied in order.
 	actions []action
 )
@@ -49,7 +54,12 @@ func (pick) isAction()        {}
 func (goTo) isAction()        {}
 func (openDialog) isAction()  {}
 func (find) isAction()        {}
+func (failed) isAction()      {}
+func (back) isAction()        {}
 func (actions) isAction()     {}
+
+// sayErr is the action that says err.
+func sayErr(err error) action { return failed{err} }
 
 // run is the action that runs cmd; nil when cmd is nil.
 func run(cmd tea.Cmd) action {

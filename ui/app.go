@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -37,7 +38,10 @@ type App struct {
 	help help.Model
 
 	width, height int
-	isDark        bool
+	// bodyOff is how far the current screen is scrolled by the root (pgdn), when it is taller than
+	// the room between header and footer and does not page through a list of its own.
+	bodyOff int
+	isDark  bool
 
 	status     string
 	statusTone tone
@@ -48,8 +52,20 @@ type App struct {
 
 	lastKey     time.Time // when the agent last pressed a key
 	idleArmed   bool      // an idle check is scheduled
+	idleWarn    bool      // the screen is about to clear: a countdown is shown, any key cancels it
+	idleLeft    time.Duration
 	confirmQuit bool
-	reachable   bool
+
+	link       link // what the last answer told of the server (shown in the header)
+	statusConn bool // the status line says the server is unreachable: cleared when it answers again
+	probing    bool // offline: a re-check of the server is scheduled or out
+	polling    bool // a background refresh of the open account is scheduled or out
+
+	// held are the keys (and pastes) typed while the app waits for an answer that moves the agent
+	// on (an account opening, a PIN being checked): they belong to the screen that comes next, and
+	// are replayed there in order (release). heldFrom is the screen the wait began on.
+	held     []tea.Msg
+	heldFrom screenID
 
 	// after schedules msg after d (tea.Tick) and clock tells the time (for the idle timeout); tests
 	// replace both to control time.
@@ -59,6 +75,25 @@ type App struct {
 
 // idleMsg is the idle check: one timer at a time, re-armed for the time that remains.
 type idleMsg struct{}
+
+// link is the state of the connection to the server, as the last answer showed it.
+type link int
+
+const (
+	linkOnline    link = iota
+	linkOffline        // the server cannot be reached
+	linkSignedOut      // the server answers but refuses this desk's token
+)
+
+const (
+	// pollEvery is how often the open account is reloaded in the background, so that a change
+	// made at another desk (a supervisor's unlock) shows within about a second.
+	pollEvery = time.Second
+	// probeEvery is how often the server is asked again while it cannot be reached.
+	probeEvery = 2 * time.Second
+	// idleWarning is how long before the idle clear the countdown shows.
+	idleWarning = 15 * time.Second
+)
 
 // New returns the app's root model over a backend. It does no I/O: the policy and the terminal's
 // background colour are asked for by Init.
@@ -85,7 +120,7 @@ func newApp(ctx context.Context, b client.Backend, opts Options) *App {
 	if !c.demo {
 		c.keys.Global.Trainer.SetEnabled(false)
 	}
-	a := &App{c: c, isDark: true, width: 80, height: 24, reachable: true}
+	a := &App{c: c, isDark: true, width: 80, height: 24}
 	if conn, ok := b.(client.Connection); ok {
 		a.conn = conn
 	}
@@ -128,10 +163,29 @@ func (a *App) Update(msg tea.Msg) (m tea.Model, cmd tea.Cmd) {
 			m, cmd = a, nil
 		}
 	}()
-	return a, a.update(msg)
+	cmd = a.update(msg)
+	rel := a.release()
+	// The status line and the footer take as many lines as their text needs: the screens get what
+	// is left.
+	a.relayout()
+	return a, tea.Batch(cmd, rel, a.arm())
 }
 
 func (a *App) update(msg tea.Msg) tea.Cmd {
+	// The background refresh's timer and answer end its round even when its call has ended.
+	switch m := msg.(type) {
+	case pollMsg:
+		a.polling = false
+		if m.call != a.c.call.id || !a.holdersShown() || m.account != a.c.call.accountID || a.busy != "" {
+			return nil // the agent moved on, or a load of the account is already out
+		}
+		a.polling = true
+		return a.c.io.poll(a.c.call.id, m.account)
+	case accountMsg:
+		if m.quiet {
+			a.polling = false
+		}
+	}
 	if t, ok := msg.(tagged); ok && t.callID() != a.c.call.id {
 		return nil // an answer for a call that has ended: it must not reach this caller's screen
 	}
@@ -145,20 +199,28 @@ func (a *App) update(msg tea.Msg) tea.Cmd {
 		a.restyle()
 		return nil
 	case tea.KeyPressMsg:
+		if a.idleWarn {
+			// The key that stops the countdown does only that: the agent pressed it to keep the
+			// call, not to act on a screen they were not looking at.
+			a.idleWarn = false
+			a.setStatus(toneInfo, "The call is kept.")
+			return a.touch()
+		}
 		return tea.Batch(a.touch(), a.key(msg))
 	case tea.PasteMsg:
+		a.idleWarn = false
+		if a.loading() {
+			a.hold(msg)
+			return a.touch()
+		}
 		return tea.Batch(a.touch(), a.apply(a.screens[a.cur].update(msg)))
 	case idleMsg:
-		a.idleArmed = false
-		timeout := a.c.opts.IdleTimeout
-		if idle := a.clock().Sub(a.lastKey); idle < timeout {
-			a.idleArmed = true
-			return a.after(timeout-idle, idleMsg{})
-		}
-		if a.hasCall() {
-			return a.endCall(fmt.Sprintf("Screen cleared after %s without a key press.", span(timeout)))
-		}
-		return nil
+		return a.idle()
+	case probeMsg:
+		return a.c.io.probe()
+	case probedMsg:
+		a.probing = false
+		return a.note(msg.err)
 	case spinner.TickMsg:
 		if a.busy == "" {
 			a.spinning = false // the wait is over: the spinner stops here
@@ -180,7 +242,7 @@ func (a *App) update(msg tea.Msg) tea.Cmd {
 		return a.onAccount(msg)
 	case verifyMsg:
 		return a.onVerify(msg)
-	case unlockMsg, resetMsg:
+	case unlockMsg, resetMsg, clearDisputeMsg:
 		a.clearBusy()
 		cmd := a.apply(a.dialog.update(msg))
 		if a.dialog.done() {
@@ -190,6 +252,8 @@ func (a *App) update(msg tea.Msg) tea.Cmd {
 		return cmd
 	case auditMsg:
 		a.clearBusy()
+		return a.apply(a.audit.update(msg))
+	case auditChainMsg:
 		return a.apply(a.audit.update(msg))
 	case generateMsg:
 		a.clearBusy()
@@ -201,8 +265,9 @@ func (a *App) update(msg tea.Msg) tea.Cmd {
 		a.clearBusy()
 		return tea.Batch(a.apply(a.trainer.update(msg)), a.reload())
 	case searchMsg:
-		a.noteConnection()
-		return a.apply(a.search.update(msg))
+		return tea.Batch(a.note(msg.err), a.apply(a.search.update(msg)))
+	case pinsMsg:
+		return tea.Batch(a.note(msg.err), a.apply(a.trainer.update(msg)))
 	}
 	return a.apply(a.screens[a.cur].update(msg))
 }
@@ -224,6 +289,13 @@ func (a *App) apply(act action) tea.Cmd {
 	case say:
 		a.setStatus(act.tone, act.text)
 		return nil
+	case failed:
+		cmd := a.note(act.err)
+		a.setStatus(toneBad, sentence(act.err))
+		a.statusConn = unreachable(act.err)
+		return cmd
+	case back:
+		return a.returnBack()
 	case wait:
 		return a.setBusy(act.what)
 	case openAccount:
@@ -254,10 +326,9 @@ func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
 	if a.confirmQuit {
 		a.confirmQuit = false
 		if key.Matches(msg, a.c.keys.Dialog.Yes) {
-			a.entry.wipe()
-			return tea.Quit
+			return a.quit()
 		}
-		a.setStatus(toneInfo, "Not quitting. The PIN is still being typed.")
+		a.setStatus(toneInfo, "Not quitting. The call stays.")
 		return nil
 	}
 	scr := a.screens[a.cur]
@@ -276,22 +347,53 @@ func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
 		return a.toggleChannel()
 	case key.Matches(msg, g.Trainer):
 		if a.cur == scrTrainer {
-			return a.goTo(a.back)
+			return a.returnBack()
 		}
 		return a.goTo(scrTrainer)
 	case key.Matches(msg, g.Help) && (mode != textFree || msg.Text == ""):
 		// While a reason is typed, "?" is a letter; f1 (which types nothing) still opens the help.
 		if a.cur == scrHelp {
-			return a.goTo(a.back)
+			return a.returnBack()
 		}
 		return a.goTo(scrHelp)
 	case key.Matches(msg, g.Quit) && mode == textNone:
-		if a.pinHalfTyped() {
-			return nil // a slip of the finger must not throw away the caller's half-typed PIN
+		if a.callInProgress() {
+			// A slip of the finger must not end a call in progress.
+			a.confirmQuit = true
+			a.setStatus(toneWarn, "A call is in progress. Quit and forget it? y = quit, any other key = stay")
+			return nil
 		}
 		return a.quit()
 	}
+	if a.loading() {
+		a.hold(msg)
+		return nil
+	}
+	if !pagesItself[a.cur] {
+		switch {
+		case key.Matches(msg, g.More):
+			a.bodyOff += max(a.c.h-2, 1)
+			a.bodyOff = min(a.bodyOff, a.maxBodyOff())
+			return nil
+		case key.Matches(msg, g.Less):
+			a.bodyOff = max(min(a.bodyOff, a.maxBodyOff())-max(a.c.h-2, 1), 0)
+			return nil
+		}
+	}
 	return a.apply(scr.update(msg))
+}
+
+// pagesItself are the screens that page through a list of their own with pgup and pgdn; the root
+// scrolls the others when they are taller than the room they have.
+var pagesItself = map[screenID]bool{scrSearch: true, scrAccount: true, scrAudit: true, scrHelp: true}
+
+// maxBodyOff is the furthest the current screen scrolls: its last line shown above the hint.
+func (a *App) maxBodyOff() int {
+	n := strings.Count(a.screens[a.cur].view(), "\n") + 1
+	if n <= a.c.h {
+		return 0
+	}
+	return n - (a.c.h - 1)
 }
 
 func (a *App) quit() tea.Cmd {
@@ -308,6 +410,14 @@ func (a *App) hasCall() bool {
 	return c.accountID != "" || c.fixed || a.search.input.Value() != "" || a.entry.pin.Len() > 0 || a.trainer.holdsPIN() || a.cur != scrSearch
 }
 
+// callInProgress reports whether a caller is being dealt with: an account open or asked for, a
+// PIN checked or being typed, a query typed, a PIN the trainer holds. (Help opened from an empty
+// search is not a call.)
+func (a *App) callInProgress() bool {
+	c := a.c.call
+	return c.accountID != "" || c.fixed || a.search.input.Value() != "" || a.entry.pin.Len() > 0 || a.trainer.holdsPIN()
+}
+
 // endCall forgets the caller: account, holder, result, typed digits and search, under a new call
 // id so that any answer still on its way is dropped when it arrives.
 func (a *App) endCall(why string) tea.Cmd {
@@ -321,6 +431,8 @@ func (a *App) endCall(why string) tea.Cmd {
 	a.trainer.forget()
 	a.search.reset()
 	a.confirmQuit = false
+	a.idleWarn = false
+	a.held = nil
 	a.clearBusy()
 	a.show(scrSearch)
 	a.setStatus(toneInfo, why)
@@ -356,7 +468,7 @@ func (a *App) goTo(to screenID) tea.Cmd {
 			a.helpScr.open(a.back)
 			return nil
 		}
-		return a.apply(a.trainer.open())
+		return a.apply(a.trainer.open(a.selected(), a.search.selectedNumber()))
 	case scrAudit:
 		if !a.c.may(model.PermAudit) || a.c.call.view == nil {
 			return nil
@@ -387,8 +499,13 @@ func (a *App) show(to screenID) {
 	if a.cur == scrSearch && to != scrSearch {
 		a.search.blur()
 	}
-	if a.cur == scrEntry && to != scrEntry {
-		a.entry.wipe() // leaving the PIN field for any reason forgets what was typed in it
+	if a.cur == scrEntry && to != scrEntry && to != scrHelp && to != scrTrainer {
+		// Leaving the PIN field forgets what was typed in it. The help and the trainer panel are
+		// looked at over it: esc comes back to the digits typed.
+		a.entry.wipe()
+	}
+	if to != a.cur {
+		a.bodyOff = 0
 	}
 	a.cur = to
 }
@@ -401,25 +518,35 @@ func (a *App) reload() tea.Cmd {
 }
 
 func (a *App) onAccount(msg accountMsg) tea.Cmd {
-	a.noteConnection()
+	cmd := a.note(msg.err)
 	if msg.err == nil && msg.view.Account.ID != a.c.call.accountID {
-		return nil // the agent has moved on to another account
+		return cmd // the agent has moved on to another account
 	}
-	a.clearBusy()
+	if msg.quiet && msg.err != nil {
+		return cmd // a background refresh failed: the header says why, the screen stays as it was
+	}
+	if !msg.quiet {
+		a.clearBusy()
+	}
 	if msg.err != nil {
-		a.setStatus(toneBad, sentence(msg.err))
+		cmd = tea.Batch(cmd, a.apply(failed{msg.err}))
 		if a.c.call.view == nil && a.cur == scrAccount {
+			a.drop("the account did not open")
 			a.c.call.accountID = ""
 			a.show(scrSearch)
-			return a.apply(a.search.focus())
+			return tea.Batch(cmd, a.apply(a.search.focus()))
 		}
-		return nil
+		return cmd
 	}
 	v := msg.view
 	a.c.call.view, a.c.call.now = &v, msg.now
 	a.account.loaded()
-	a.trainer.loaded()
-	return nil
+	if a.cur != scrTrainer {
+		// Reading a PIN back is audited: only the panel on screen reads them (not every poll).
+		a.trainer.clamp()
+		return cmd
+	}
+	return tea.Batch(cmd, a.apply(a.trainer.loaded()))
 }
 
 func (a *App) onPick(msg pick) tea.Cmd {
@@ -441,12 +568,11 @@ func (a *App) onPick(msg pick) tea.Cmd {
 }
 
 func (a *App) onVerify(msg verifyMsg) tea.Cmd {
-	a.noteConnection()
 	a.clearBusy()
-	a.entry.answered()
+	a.entry.answered(msg.err)
 	if msg.err != nil {
-		a.setStatus(toneBad, sentence(msg.err))
-		return nil
+		// A kept PIN is said on the PIN field itself (entryScreen.view).
+		return a.apply(failed{msg.err})
 	}
 	a.result.show(msg)
 	a.show(scrResult)
@@ -454,10 +580,187 @@ func (a *App) onVerify(msg verifyMsg) tea.Cmd {
 	return a.reload()
 }
 
-func (a *App) noteConnection() {
-	if a.conn != nil {
-		a.reachable = a.conn.Reachable()
+// note takes what an answer from the backend (err nil: a success) tells of the connection. When the
+// server answers again after being unreachable, what went stale is cleared and asked again.
+func (a *App) note(err error) tea.Cmd {
+	if a.conn == nil {
+		return nil // an in-process backend has no connection to lose
 	}
+	was := a.link
+	switch {
+	case unreachable(err) || !a.conn.Reachable():
+		a.link = linkOffline
+	case errors.Is(err, model.ErrUnauthorized):
+		a.link = linkSignedOut
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+		// No answer either way: the state stays what it was.
+	default:
+		a.link = linkOnline
+	}
+	if was == linkOffline && a.link == linkOnline {
+		return a.backOnline()
+	}
+	return nil
+}
+
+// backOnline clears what the outage left on screen and asks again for what it stopped.
+func (a *App) backOnline() tea.Cmd {
+	if a.statusConn {
+		a.setStatus(toneGood, "The server answers again.")
+	}
+	cmds := []tea.Cmd{a.apply(a.search.retry())}
+	if a.holdersShown() {
+		cmds = append(cmds, a.reload())
+	}
+	return tea.Batch(cmds...)
+}
+
+// holdersShown reports whether an account's holders are on screen (the account or the PIN field).
+func (a *App) holdersShown() bool {
+	return (a.cur == scrAccount || a.cur == scrEntry) && a.c.call.view != nil
+}
+
+// arm schedules the timers the app's state calls for, one of each at a time: the offline re-check,
+// and the background refresh of the account on screen.
+func (a *App) arm() tea.Cmd {
+	var cmds []tea.Cmd
+	if a.conn != nil && a.link == linkOffline && !a.probing {
+		a.probing = true
+		cmds = append(cmds, a.after(probeEvery, probeMsg{}))
+	}
+	if a.holdersShown() && a.link == linkOnline && !a.polling {
+		a.polling = true
+		cmds = append(cmds, a.after(pollEvery, pollMsg{tag{a.c.call.id}, a.c.call.accountID}))
+	}
+	return tea.Batch(cmds...)
+}
+
+// loading reports whether the screen waits for an answer that will move the agent on: the keys
+// typed meanwhile are held for the screen that comes next.
+func (a *App) loading() bool {
+	switch a.cur {
+	case scrSearch:
+		return a.search.openOn != 0
+	case scrAccount:
+		return a.c.call.accountID != "" && a.c.call.view == nil
+	case scrEntry:
+		return a.entry.waiting
+	}
+	return false
+}
+
+func (a *App) hold(msg tea.Msg) {
+	if len(a.held) == 0 {
+		a.heldFrom = a.cur
+	}
+	a.held = append(a.held, msg)
+}
+
+// release replays the held keys, in order, once the wait is over, until one of them starts
+// another wait. A wait that ended where it began (a search that found nothing, a PIN the server
+// did not check) did not move the agent on: the keys were meant for a screen that did not come,
+// so they are dropped, and the agent is told.
+func (a *App) release() tea.Cmd {
+	if len(a.held) == 0 || a.loading() || a.cur == scrHelp || a.cur == scrTrainer {
+		return nil
+	}
+	if a.cur == a.heldFrom && a.cur != scrAccount {
+		a.drop("the screen they were for did not come")
+		return nil
+	}
+	var cmds []tea.Cmd
+	for len(a.held) > 0 && !a.loading() {
+		msg := a.held[0]
+		a.held = a.held[1:]
+		switch msg := msg.(type) {
+		case tea.KeyPressMsg:
+			cmds = append(cmds, a.key(msg))
+		default:
+			cmds = append(cmds, a.apply(a.screens[a.cur].update(msg)))
+		}
+	}
+	if len(a.held) > 0 {
+		a.heldFrom = a.cur
+	}
+	return tea.Batch(cmds...)
+}
+
+// drop forgets the held keys, saying so after what the status line says.
+func (a *App) drop(why string) {
+	if len(a.held) == 0 {
+		return
+	}
+	n := len(a.held)
+	a.held = nil
+	note := fmt.Sprintf("%d keys typed while waiting were not used: %s.", n, why)
+	if n == 1 {
+		note = fmt.Sprintf("1 key typed while waiting was not used: %s.", why)
+	}
+	if a.status != "" {
+		note = a.status + " " + note
+	}
+	a.setStatus(max(a.statusTone, toneWarn), note)
+}
+
+// selected is the holder the agent has selected, for the trainer panel to start on.
+func (a *App) selected() string {
+	switch a.back {
+	case scrAccount:
+		if h, ok := a.account.holder(); ok {
+			return h.Holder.ContactID
+		}
+	case scrEntry, scrResult, scrDialog:
+		return a.c.call.holder
+	}
+	return ""
+}
+
+// returnBack leaves the help or the trainer panel for the screen under it, as it was left: the
+// search with its query, the PIN field with its digits. The account is reloaded, since the trainer
+// may have changed it.
+func (a *App) returnBack() tea.Cmd {
+	to := a.back
+	if to != scrSearch && a.c.call.accountID == "" {
+		to = scrSearch
+	}
+	a.show(to)
+	switch to {
+	case scrSearch:
+		return a.apply(a.search.focus())
+	case scrDialog:
+		return a.apply(a.dialog.focus())
+	}
+	return a.reload()
+}
+
+// idle is the idle check: it warns, counting down, before it clears the screen.
+func (a *App) idle() tea.Cmd {
+	a.idleArmed = false
+	timeout := a.c.opts.IdleTimeout
+	if timeout <= 0 {
+		return nil
+	}
+	warn := min(idleWarning, timeout/2)
+	left := timeout - a.clock().Sub(a.lastKey)
+	switch {
+	case left <= 0:
+		a.idleWarn = false
+		if a.hasCall() {
+			return a.endCall(fmt.Sprintf("Screen cleared after %s without a key press.", span(timeout)))
+		}
+		return nil
+	case left <= warn && a.hasCall():
+		a.idleWarn, a.idleLeft = true, left
+		a.idleArmed = true
+		// The next check comes when the count shown drops by a second.
+		next := left - (left-1)/time.Second*time.Second
+		return a.after(next, idleMsg{})
+	case left <= warn:
+		a.idleArmed = true
+		return a.after(left, idleMsg{})
+	}
+	a.idleArmed = true
+	return a.after(left-warn, idleMsg{})
 }
 
 // touch notes a key press, and arms the idle check if none is scheduled.
@@ -481,7 +784,7 @@ func (a *App) setBusy(what string) tea.Cmd {
 
 func (a *App) clearBusy() { a.busy = "" }
 
-func (a *App) setStatus(t tone, s string) { a.status, a.statusTone = s, t }
+func (a *App) setStatus(t tone, s string) { a.status, a.statusTone, a.statusConn = s, t, false }
 
 func (a *App) restyle() {
 	a.c.st = newStyles(a.isDark, a.c.opts.NoColor)
@@ -493,9 +796,17 @@ func (a *App) restyle() {
 	}
 }
 
-// chrome is the number of lines around the body: header, banner, status line, key help.
-func (a *App) chrome() int {
-	n := 3
+// maxFrame is the widest the app draws. On a wide terminal a result panel or a table stretched
+// over 200 columns reads worse, not better: the eye loses the line.
+const maxFrame = 100
+
+// frameWidth is the width the app draws in.
+func (a *App) frameWidth() int { return min(max(a.width, 20), maxFrame) }
+
+// chrome is the number of lines around the body: header, banner, status line and key help, the
+// last two as many lines as their text needs.
+func (a *App) chrome(w int) int {
+	n := 1 + len(a.statusLines(w)) + len(a.footerLines(a.screens[a.cur], w))
 	if a.c.opts.Demo {
 		n++
 	}
@@ -503,11 +814,20 @@ func (a *App) chrome() int {
 }
 
 func (a *App) layout() {
-	w, h := max(a.width, 20), max(a.height-a.chrome(), 3)
+	w := a.frameWidth()
+	h := max(a.height-a.chrome(w), 3)
 	a.c.w, a.c.h = w, h
 	a.help.SetWidth(w)
 	for _, s := range a.screens {
 		s.setSize(w, h)
+	}
+}
+
+// relayout sizes the screens again when the room between header and footer changed.
+func (a *App) relayout() {
+	w := a.frameWidth()
+	if w != a.c.w || max(a.height-a.chrome(w), 3) != a.c.h {
+		a.layout()
 	}
 }
 
@@ -521,21 +841,40 @@ func (a *App) View() tea.View {
 
 func (a *App) render() string {
 	st := a.c.st
-	w := max(a.width, 20)
+	w := a.frameWidth()
 	var lines []string
 	lines = append(lines, a.header(w))
 	if a.c.opts.Demo {
 		lines = append(lines, st.Banner.Render(banner(w)))
 	}
 	scr := a.screens[a.cur]
-	body := clipLines(scr.view(), w, a.c.h)
-	if n := lipgloss.Height(body); n < a.c.h {
-		body += strings.Repeat("\n", a.c.h-n)
-	}
-	lines = append(lines, body)
-	lines = append(lines, a.statusLine(w))
-	lines = append(lines, a.footer(scr, w))
+	lines = append(lines, a.body(scr.view(), w, a.c.h))
+	lines = append(lines, a.statusLines(w)...)
+	lines = append(lines, a.footerLines(scr, w)...)
 	return strings.Join(lines, "\n")
+}
+
+// body is a screen's view in exactly h lines. A view taller than that is scrolled (pgdn, pgup) and
+// its last line says there is more, so nothing is lost off the bottom unseen.
+func (a *App) body(view string, w, h int) string {
+	lines := strings.Split(view, "\n")
+	if len(lines) > h && h > 1 {
+		last := len(lines) - (h - 1)
+		off := min(max(a.bodyOff, 0), last)
+		if pagesItself[a.cur] {
+			off = 0 // the screen pages itself: this only happens when it is drawn too tall
+		}
+		hint := "↓ more · pgdn"
+		if off == last {
+			hint = "↑ more above · pgup"
+		}
+		lines = append(lines[off:off+h-1:off+h-1], a.c.st.Faint.Render(hint))
+	}
+	body := clipLines(strings.Join(lines, "\n"), w, h)
+	if n := lipgloss.Height(body); n < h {
+		body += strings.Repeat("\n", h-n)
+	}
+	return body
 }
 
 // banner is the DEMO line: a full-width bar that reads as a warning even without colour.
@@ -557,32 +896,60 @@ func (a *App) header(w int) string {
 	if c.fixed {
 		ch += " (fixed)"
 	}
-	right := fmt.Sprintf("%s (%s) · %s · call %d", safe(a.c.op.Name), a.c.op.Role, ch, c.id)
+	// The connection state is never cut: the operator's name is shortened first, then the
+	// screen's title goes, then the name.
+	tail := fmt.Sprintf(" (%s) · %s · call %d", a.c.op.Role, ch, c.id)
 	if a.conn != nil {
-		if a.reachable {
-			right += " · ● online"
-		} else {
-			right += " · ✗ OFFLINE"
-		}
+		tail += " · " + map[link]string{linkOnline: "● online", linkOffline: "✗ OFFLINE", linkSignedOut: "✗ SIGNED OUT"}[a.link]
 	}
-	right = st.HeaderDim.Render(right)
+	name := safe(a.c.op.Name)
+	const minName = 8
+	room := w - ansi.StringWidth(left) - 1 - ansi.StringWidth(tail)
+	if room < min(ansi.StringWidth(name), minName) {
+		left = st.Header.Render("pindesk")
+		room = w - ansi.StringWidth(left) - 1 - ansi.StringWidth(tail)
+	}
+	switch {
+	case room <= 1:
+		name = ""
+	case ansi.StringWidth(name) > room:
+		name = ansi.Truncate(name, room, "…")
+	}
+	right := st.HeaderDim.Render(strings.TrimPrefix(name+tail, " "))
 	gap := w - ansi.StringWidth(left) - ansi.StringWidth(right)
 	if gap < 1 {
-		return clip(left+" "+right, w)
+		return ansi.TruncateLeft(left+" "+right, -gap+1, "")
 	}
 	return left + strings.Repeat(" ", gap) + right
 }
 
-func (a *App) statusLine(w int) string {
+// statusLines is the status line: one line, or as many as its sentence needs, since a sentence
+// cut short ("…") can drop the part the agent needed (a lock time, what to do next).
+func (a *App) statusLines(w int) []string {
 	st := a.c.st
-	if a.busy != "" {
-		return clip(st.tone(toneInfo).Render(a.spin.View()+" "+a.busy+"…"), w)
+	var t tone
+	var text string
+	switch {
+	case a.idleWarn:
+		secs := int((a.idleLeft + time.Second - 1) / time.Second)
+		t, text = toneWarn, fmt.Sprintf("! No key pressed: this call is cleared in %d s. Press any key to keep it.", secs)
+	case a.busy != "":
+		text = a.spin.View() + " " + a.busy + "…"
+		if n := len(a.held); n > 0 {
+			text += fmt.Sprintf(" (%d keys typed, kept for the next screen)", n)
+		}
+		return styleLines(st.tone(toneInfo), hang(text, w, 2))
+	case a.status == "":
+		return []string{""}
+	default:
+		sym := map[tone]string{toneGood: "✓ ", toneBad: "✗ ", toneWarn: "! ", toneInfo: "i ", toneNeutral: ""}[a.statusTone]
+		t, text = a.statusTone, sym+a.status
 	}
-	if a.status == "" {
-		return ""
+	indent := 0
+	if t != toneNeutral {
+		indent = 2 // under the text, not the symbol
 	}
-	sym := map[tone]string{toneGood: "✓ ", toneBad: "✗ ", toneWarn: "! ", toneInfo: "i ", toneNeutral: ""}[a.statusTone]
-	return clip(st.statusLine[a.statusTone].Render(sym+a.status), w)
+	return styleLines(st.statusLine[t], hang(text, w, indent))
 }
 
 // The root declares its keys as the screens do (see screen): ShortHelp is the part of the footer
@@ -601,18 +968,55 @@ func (a *App) ShortHelp() []key.Binding {
 
 func (a *App) FullHelp() [][]key.Binding {
 	g := a.c.keys.Global
-	return [][]key.Binding{{g.Help, g.EndCall, g.Channel, g.Back, g.Quit, g.Interrupt, g.Trainer}}
+	return [][]key.Binding{{g.Help, g.EndCall, g.Channel, g.Back, g.More, g.Less, g.Quit, g.Interrupt, g.Trainer}}
 }
 
-func (a *App) footer(scr screen, w int) string {
-	// The keys that work everywhere are always shown; the screen's own keys get the rest of the
-	// line (and "?" lists them all).
-	tail := a.help.ShortHelpView(a.ShortHelp())
-	h := a.help
-	h.SetWidth(max(w-ansi.StringWidth(tail)-3, 10))
-	head := h.ShortHelpView(scr.ShortHelp())
-	if head == "" {
-		return clip(tail, w)
+// footerLines is the key help: the screen's keys, then the ones that work everywhere, on as many
+// lines as they need up to maxFooter. When they need more, the screen's last keys give way to
+// "…" ("?" lists them all); the keys that work everywhere are always shown.
+func (a *App) footerLines(scr screen, w int) []string {
+	const maxFooter = 2
+	item := func(b key.Binding) string { return a.help.ShortHelpView([]key.Binding{b}) }
+	var own, always []string
+	for _, b := range scr.ShortHelp() {
+		if b.Enabled() {
+			own = append(own, item(b))
+		}
 	}
-	return clip(head+a.c.st.Help.ShortSeparator.Render(" • ")+tail, w)
+	for _, b := range a.ShortHelp() {
+		always = append(always, item(b))
+	}
+	sep := a.c.st.Help.ShortSeparator.Render(" • ")
+	ellipsis := a.c.st.Help.Ellipsis.Render("…")
+	for n := len(own); ; n-- {
+		items := append(append([]string{}, own[:n]...), always...)
+		if n < len(own) {
+			items = append(append(append([]string{}, own[:n]...), ellipsis), always...)
+		}
+		lines := flow(items, sep, w)
+		if len(lines) <= maxFooter || n == 0 {
+			for i := range lines {
+				lines[i] = clip(lines[i], w)
+			}
+			return lines
+		}
+	}
+}
+
+// flow lays items out on lines of at most w cells, joined by sep, breaking between items.
+func flow(items []string, sep string, w int) []string {
+	var lines []string
+	cur := ""
+	for _, it := range items {
+		switch {
+		case cur == "":
+			cur = it
+		case ansi.StringWidth(cur)+ansi.StringWidth(sep)+ansi.StringWidth(it) <= w:
+			cur += sep + it
+		default:
+			lines = append(lines, cur)
+			cur = it
+		}
+	}
+	return append(lines, cur)
 }

@@ -35,14 +35,14 @@ func TestACallFromSearchToVerified(t *testing.T) {
 	h.keys("enter", "type:222222", "enter")
 	h.mustSee("✗ WRONG PIN", "4 of 6 attempts left")
 	h.keys("enter", "type:"+uitest.HealthyPIN, "enter")
-	h.mustSee("✓ VERIFIED", "Matched the master PIN, which never expires.", "Say: “Thank you, you're verified.")
+	h.mustSee("✓ VERIFIED", "Matched their own master PIN, which never expires.", "Say: “Thank you, you're verified.")
 
 	reqs := f.Verifies()
 	if len(reqs) != 3 {
 		t.Fatalf("%d verifications sent, want 3", len(reqs))
 	}
 	for _, r := range reqs {
-		if r.AccountID != "a1" || r.Holder != "maria" || r.Channel != model.ChannelPhone {
+		if r.AccountID != "a1" || r.Holder != "maria" || r.Caller != "maria" || r.Channel != model.ChannelPhone {
 			t.Fatalf("request %+v", r)
 		}
 	}
@@ -58,25 +58,25 @@ func TestEveryOutcomeHasAPanelAndAOneLineScript(t *testing.T) {
 		want    []string
 	}{
 		{"verified with a one-time PIN", "ACC-1002", nil, uitest.ExpiringPIN, agent,
-			[]string{"✓ VERIFIED", "Matched the one-time PIN. It is now used up"}},
+			[]string{"✓ VERIFIED", "Matched their own one-time PIN. It is now used up"}},
 		{"wrong PIN", "ACC-1001", nil, "111111", agent,
 			[]string{"✗ WRONG PIN", "5 of 6 attempts left"}},
 		{"the wrong PIN that locks", "ACC-1005", nil, "111111", agent,
 			[]string{"✗ WRONG PIN · NOW LOCKED", "0 of 6 attempts left: the PIN is now LOCKED (since 2026-05-04 14:00).", "Transfer the call to a supervisor"}},
-		{"expired", "ACC-1003", nil, uitest.ExpiredPIN, agent,
-			[]string{"⧖ EXPIRED", "The temporary PIN expired 2h ago, at 2026-05-04 12:00.", "Not counted as a wrong attempt.", "create a new one in your portal"}},
+		{"a caller whose only PIN expired is told before a PIN is asked for", "ACC-1003", nil, "", agent,
+			[]string{"⧖ EXPIRED", "temporary expired 2h ago", noPINText}},
 		{"locked, as an agent", "ACC-1004", nil, uitest.LockedPIN, agent,
 			[]string{"⊘ LOCKED", "Locked since 2026-05-04 12:00 (2h ago). The PIN was not checked.", "Transfer the call to a supervisor"}},
 		{"locked, as a supervisor", "ACC-1004", nil, uitest.LockedPIN, supervisor,
 			[]string{"⊘ LOCKED", "Supervisor: confirm the caller's identity another way, then unlock (u)."}},
-		{"spent", "ACC-1006", nil, uitest.SpentPIN, agent,
-			[]string{"⊗ SPENT", "already used at 2026-05-04 13:00 (1h ago)"}},
-		{"no PIN", "ACC-1007", nil, "482915", agent,
-			[]string{"∅ NO PIN", "There is no PIN on file for Tia Tandem (holder)."}},
+		{"a caller whose only PIN is spent is told before a PIN is asked for", "ACC-1006", nil, "", agent,
+			[]string{"⊗ SPENT", "one-time spent 1h ago", noPINText}},
+		{"a caller with no PIN is told before a PIN is asked for", "ACC-1007", nil, "", agent,
+			[]string{"∅ NO PIN", noPINText}},
 		{"a product without PINs", "ACC-1008", nil, "", agent,
 			[]string{"– NOT USED FOR THIS PRODUCT", "uses no support PIN", "security questions"}},
-		{"an account-wide PIN given by a sub-contact", "ACC-1009", []string{"enter", "down", "down"}, uitest.AccountWidePIN, agent,
-			[]string{"✓ VERIFIED", "Mia Vega (sub-contact) with the account-wide PIN"}},
+		{"an account-wide PIN given by a sub-contact", "ACC-1009", []string{"down", "down", "down"}, uitest.AccountWidePIN, agent,
+			[]string{"✓ VERIFIED", "Mia Vega (sub-contact)", "Matched the account-wide master PIN, which never expires."}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -88,6 +88,13 @@ func TestEveryOutcomeHasAPanelAndAOneLineScript(t *testing.T) {
 				h.keys("type:"+tt.pin, "enter")
 			}
 			h.mustSee(tt.want...)
+			if tt.pin == "" && tt.account != "ACC-1008" {
+				// Nothing to ask for: enter kept the account screen and sent nothing.
+				if h.app.cur != scrAccount {
+					t.Fatalf("enter left the account screen for %v", h.app.cur)
+				}
+				return
+			}
 			h.mustSee("Say: “")
 			// The script is one line: the closing quote is on the line that says "Say:".
 			for _, line := range strings.Split(h.screen(), "\n") {
@@ -260,7 +267,9 @@ func TestIdleTimeoutCanBeDisabled(t *testing.T) {
 	}
 }
 
-func TestThePINIsNeverShownAndIsWipedOnSubmit(t *testing.T) {
+// The digits stay in the field's zeroable buffer while the answer is awaited (so that a PIN the
+// server never checked can be sent again), are never drawn, and are wiped by the answer.
+func TestThePINIsNeverShownAndIsWipedOnTheAnswer(t *testing.T) {
 	f := uitest.Scenarios(t, agent)
 	h := newHarness(t, f, Options{})
 	h.openAccount("ACC-1001")
@@ -271,17 +280,17 @@ func TestThePINIsNeverShownAndIsWipedOnSubmit(t *testing.T) {
 		t.Fatalf("typed digits were not taken")
 	}
 	_, pending := h.app.Update(keyMsg("enter"))
-	// Sent but not answered: the field is already wiped and nothing shows the digits.
-	if !h.app.entry.pin.isZero() {
-		t.Fatalf("digits remain in the model after submit: %v", h.app.entry.pin.buf)
-	}
-	h.mustNotSee(uitest.HealthyPIN, "●")
-	if path := findString(h.app, uitest.HealthyPIN); path != "" {
-		t.Fatalf("the PIN is still held in the model at %s", path)
+	// Sent but not answered: only the field's buffer holds the digits, and nothing shows them.
+	h.mustNotSee(uitest.HealthyPIN, "4 8 2")
+	if path := findString(h.app, uitest.HealthyPIN); !strings.HasSuffix(path, ".pin.buf") || findString(h.app.entry.pin, uitest.HealthyPIN) == "" {
+		t.Fatalf("while the answer is awaited the PIN is held at %q, want only in the field's buffer", path)
 	}
 	h.run(pending)
 	h.mustSee("✓ VERIFIED")
 	h.mustNotSee(uitest.HealthyPIN)
+	if !h.app.entry.pin.isZero() {
+		t.Fatalf("digits remain in the model after the answer: %v", h.app.entry.pin.buf)
+	}
 	if path := findString(h.app, uitest.HealthyPIN); path != "" {
 		t.Fatalf("the PIN is held in the model at %s after the answer", path)
 	}
@@ -299,12 +308,29 @@ func TestLeavingThePINFieldForgetsTheDigits(t *testing.T) {
 }
 
 func TestQuitKeys(t *testing.T) {
-	t.Run("q quits at once where no text is typed", func(t *testing.T) {
+	t.Run("q quits at once when no call is in progress", func(t *testing.T) {
+		h := newHarness(t, uitest.Scenarios(t, agent), Options{})
+		h.keys("?", "q")
+		if !h.quit {
+			t.Fatalf("q did not quit from the help with no call")
+		}
+	})
+	t.Run("q asks before it ends a call in progress, and stays on no", func(t *testing.T) {
 		h := newHarness(t, uitest.Scenarios(t, agent), Options{})
 		h.openAccount("ACC-1001")
 		h.keys("q")
+		h.mustSee("A call is in progress. Quit and forget it?")
+		if h.quit {
+			t.Fatalf("q ended the call without asking")
+		}
+		h.keys("n")
+		h.mustSee("Not quitting. The call stays.")
+		if h.quit || h.app.cur != scrAccount {
+			t.Fatalf("answering no quit or left the account")
+		}
+		h.keys("q", "y")
 		if !h.quit {
-			t.Fatalf("q did not quit on the account screen")
+			t.Fatalf("y did not quit")
 		}
 	})
 	t.Run("q is a letter in the search box", func(t *testing.T) {
@@ -314,10 +340,10 @@ func TestQuitKeys(t *testing.T) {
 			t.Fatalf("q quit from the search box")
 		}
 	})
-	t.Run("q is ignored while a PIN is half typed", func(t *testing.T) {
+	t.Run("q asks while a PIN is half typed, and the PIN stays", func(t *testing.T) {
 		h := newHarness(t, uitest.Scenarios(t, agent), Options{})
 		h.openAccount("ACC-1001")
-		h.keys("enter", "type:48", "q")
+		h.keys("enter", "type:48", "q", "n")
 		if h.quit || h.app.entry.pin.Len() != 2 {
 			t.Fatalf("q quit or changed the half-typed PIN")
 		}
@@ -404,7 +430,7 @@ func TestASupervisorResetsAnAccount(t *testing.T) {
 	h.keys("X")
 	h.mustSee("RESET ACCOUNT ACC-1009", "revokes EVERY support PIN")
 	h.keys("type:malicious caller", "enter", "y")
-	h.mustSee("Account reset: 1 PINs revoked")
+	h.mustSee("Account reset: 1 PIN revoked")
 	h.mustNotSee("Account-wide PIN (any contact)")
 }
 
@@ -454,10 +480,11 @@ func TestABackendErrorIsSaidAndTheCallStays(t *testing.T) {
 		return nil
 	}
 	h.keys("enter")
-	h.mustSee("✗ The database is busy. The call is kept; try again in a moment.", "Verify Maria Lopez (holder)", "○ ○ ○ ○ ○ ○")
+	// The server did not check the PIN: it is kept, and enter sends it again.
+	h.mustSee("✗ The database is busy. The call is kept; try again in a moment.", "Verify Maria Lopez (holder)", "● ● ● ● ● ●")
 	h.mustNotSee("verify:", "goroutine")
 	f.Hook = nil
-	h.keys("type:"+uitest.HealthyPIN, "enter")
+	h.keys("enter")
 	h.mustSee("✓ VERIFIED")
 }
 
@@ -518,7 +545,7 @@ func TestTheTrainerPanel(t *testing.T) {
 		h.keys("esc")
 		h.mustNotSee(spaced)
 		h.keys("enter", "type:"+gen.pin.PIN, "enter")
-		h.mustSee("✓ VERIFIED", "Matched the one-time PIN")
+		h.mustSee("✓ VERIFIED", "Matched their own one-time PIN")
 		pin := gen.pin.PIN
 		h.keys("ctrl+e")
 		if h.app.trainer.gen != nil || findString(h.app, pin) != "" {
@@ -674,7 +701,7 @@ func TestAnAccountWithManyContactsScrolls(t *testing.T) {
 	f.AddAccount(model.Account{ID: "big", Number: "ACC-2000", Name: "Big Family", Product: "Home Fibre", UsesPINs: true, Contacts: contacts})
 	h := newHarness(t, f, Options{})
 	h.openAccount("ACC-2000")
-	h.mustSee("Contact 00", "of 30 holders")
+	h.mustSee("Contact 00", "(1–11 of 30")
 	for range 25 {
 		h.keys("down")
 	}
@@ -710,5 +737,39 @@ func TestTheSpinnerRunsOneTimerAtATime(t *testing.T) {
 	a.setBusy("Unlocking")
 	if len(h.timers) != 3 {
 		t.Fatalf("a new wait after the spinner stopped did not start it")
+	}
+}
+
+// TestACallerReadingTheAccountWidePINIsVerifiedOnTheirOwnRow is issue 9's call: Mia, a
+// sub-contact with a PIN of her own, reads the family's account-wide PIN. The agent picks Mia —
+// who is calling, not which PIN she holds — and she is verified, with the PIN that matched named;
+// nothing counts against her own PIN.
+func TestACallerReadingTheAccountWidePINIsVerifiedOnTheirOwnRow(t *testing.T) {
+	f := uitest.Scenarios(t, agent)
+	f.PutPIN("a9", "mia", model.KindMaster, "716204", uitest.Epoch.Add(-24*time.Hour))
+	h := newHarness(t, f, Options{})
+	h.openAccount("ACC-1009")
+	h.keys("down", "down", "down") // the account-wide row, Ana, Leo, then Mia
+	h.mustSee("› Mia Vega · sub-contact")
+	h.keys("enter", "type:"+uitest.AccountWidePIN, "enter")
+	h.mustSee("✓ VERIFIED", "Mia Vega (sub-contact)", "Matched the account-wide master PIN")
+	h.mustNotSee("WRONG PIN")
+	h.keys("esc", "r")
+	h.mustSee("Mia Vega · sub-contact         ✓ ACTIVE")
+}
+
+// TestEnterDoesNotAskForAPINTheCallerDoesNotHave: with no active PIN of their own or the
+// account's, the account screen says so, and enter does not open the PIN field.
+func TestEnterDoesNotAskForAPINTheCallerDoesNotHave(t *testing.T) {
+	f := uitest.Scenarios(t, agent)
+	h := newHarness(t, f, Options{})
+	h.openAccount("ACC-1007")
+	h.mustSee("No PIN: ask the customer to create one in the portal.")
+	h.keys("enter")
+	if h.app.cur != scrAccount {
+		t.Fatalf("enter opened %v for a caller with no PIN", h.app.cur)
+	}
+	if n := len(f.Verifies()); n != 0 {
+		t.Fatalf("%d verifications sent", n)
 	}
 }

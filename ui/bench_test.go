@@ -14,10 +14,10 @@ import (
 	"github.com/pindesk/pindesk/core"
 	"github.com/pindesk/pindesk/demo"
 	"github.com/pindesk/pindesk/demo/sample"
+	"github.com/pindesk/pindesk/internal/storetest"
 	"github.com/pindesk/pindesk/internal/uitest"
 	"github.com/pindesk/pindesk/store/secret"
 	"github.com/pindesk/pindesk/store/sqlite"
-	"github.com/pindesk/pindesk/store/storetest"
 )
 
 // The figures the issue names, measured in process with the real core and SQLite store:

@@ -33,9 +33,35 @@ type searchMsg struct {
 
 type accountMsg struct {
 	tag
-	view model.AccountView
-	now  time.Time
-	err  error
+	view  model.AccountView
+	now   time.Time
+	err   error
+	quiet bool // a background refresh (poll): its failure is not said, only the connection noted
+}
+
+// pollMsg is the timer of the open account's background refresh, for the account it was set for.
+type pollMsg struct {
+	tag
+	account string
+}
+
+// probeMsg is the timer of the offline re-check; probedMsg is its answer.
+type (
+	probeMsg  struct{}
+	probedMsg struct{ err error }
+)
+
+// pinsMsg is a holder's current PINs, read for the trainer panel (demo only).
+type pinsMsg struct {
+	tag
+	account, holder string
+	pins            []shownPIN
+	err             error
+}
+
+type shownPIN struct {
+	kind model.Kind
+	pin  string
 }
 
 type verifyMsg struct {
@@ -59,12 +85,24 @@ type resetMsg struct {
 	err     error
 }
 
+type clearDisputeMsg struct {
+	tag
+	err error
+}
+
 type auditMsg struct {
 	tag
 	account string
 	older   bool // a further page, to append
 	events  []model.AuditEvent
 	err     error
+}
+
+// auditChainMsg is the audit chains' state, for the audit view's line.
+type auditChainMsg struct {
+	tag
+	state model.AuditChainState
+	err   error
 }
 
 type generateMsg struct {
@@ -128,33 +166,70 @@ func (io *backendCmds) search(call, seq uint64, q string, limit int) tea.Cmd {
 }
 
 func (io *backendCmds) account(call uint64, id string) tea.Cmd {
+	return io.loadAccount(call, id, false)
+}
+
+// poll reloads the open account in the background, so a change made elsewhere (a supervisor's
+// unlock at another desk) shows without the agent pressing r.
+func (io *backendCmds) poll(call uint64, id string) tea.Cmd { return io.loadAccount(call, id, true) }
+
+func (io *backendCmds) loadAccount(call uint64, id string, quiet bool) tea.Cmd {
 	return io.run(func(ctx context.Context) tea.Msg {
 		now, err := io.b.Now(ctx)
 		if err != nil {
-			return accountMsg{tag: tag{call}, err: err}
+			return accountMsg{tag: tag{call}, err: err, quiet: quiet}
 		}
 		v, err := io.b.Account(ctx, id)
-		return accountMsg{tag{call}, safeView(v), now, err}
-	}, func(err error) tea.Msg { return accountMsg{tag: tag{call}, err: err} })
+		return accountMsg{tag{call}, safeView(v), now, err, quiet}
+	}, func(err error) tea.Msg { return accountMsg{tag: tag{call}, err: err, quiet: quiet} })
 }
 
-// verify sends the PIN. The request, and with it the only copy of the PIN outside the backend,
-// lives in this closure until the answer comes back.
-func (io *backendCmds) verify(call uint64, req model.VerifyRequest) tea.Cmd {
-	req.IdempotencyKey = newKey()
+// probe asks the server the time, only to learn whether it answers again.
+func (io *backendCmds) probe() tea.Cmd {
 	return io.run(func(ctx context.Context) tea.Msg {
-		res, err := io.b.Verify(ctx, req)
+		_, err := io.b.Now(ctx)
+		return probedMsg{err}
+	}, func(err error) tea.Msg { return probedMsg{err} })
+}
+
+// readPINs reads a holder's current PINs of the kinds given, for the trainer panel.
+func (io *backendCmds) readPINs(call uint64, reqs []model.PINChange) tea.Cmd {
+	return io.run(func(ctx context.Context) tea.Msg {
+		msg := pinsMsg{tag: tag{call}, account: reqs[0].AccountID, holder: reqs[0].Holder}
+		for _, r := range reqs {
+			pin, err := io.demo.ReadPIN(ctx, r)
+			if err != nil {
+				msg.err = err
+				return msg
+			}
+			msg.pins = append(msg.pins, shownPIN{r.Kind, pin})
+		}
+		return msg
+	}, func(err error) tea.Msg { return pinsMsg{tag: tag{call}, err: err} })
+}
+
+// verifyCaller sends the PIN of the contact who is calling; the core compares every PIN they may
+// give. The request, and with it the only copy of the PIN outside the PIN field, lives in this
+// closure until the answer comes back. A request without an idempotency key gets a new one; a
+// retry of the same PIN comes with the key of its first attempt, so that an attempt whose answer
+// was lost is counted once.
+func (io *backendCmds) verifyCaller(call uint64, req model.CallerVerifyRequest) tea.Cmd {
+	if req.IdempotencyKey == "" {
+		req.IdempotencyKey = newKey()
+	}
+	return io.run(func(ctx context.Context) tea.Msg {
+		res, err := io.b.VerifyCaller(ctx, req)
 		req.PIN = ""
 		if err != nil {
-			return verifyMsg{tag: tag{call}, holder: req.Holder, caller: req.Caller, err: err}
+			return verifyMsg{tag: tag{call}, holder: req.Contact, caller: req.Contact, err: err}
 		}
 		now, nerr := io.b.Now(ctx)
 		if nerr != nil {
 			now = time.Now()
 		}
-		return verifyMsg{tag{call}, req.Holder, req.Caller, res, now, nil}
+		return verifyMsg{tag{call}, req.Contact, req.Contact, res, now, nil}
 	}, func(err error) tea.Msg {
-		return verifyMsg{tag: tag{call}, holder: req.Holder, caller: req.Caller, err: err}
+		return verifyMsg{tag: tag{call}, holder: req.Contact, caller: req.Contact, err: err}
 	})
 }
 
@@ -162,6 +237,12 @@ func (io *backendCmds) unlock(call uint64, req model.UnlockRequest) tea.Cmd {
 	return io.run(func(ctx context.Context) tea.Msg {
 		return unlockMsg{tag{call}, req.Holder, io.b.Unlock(ctx, req)}
 	}, func(err error) tea.Msg { return unlockMsg{tag{call}, req.Holder, err} })
+}
+
+func (io *backendCmds) clearDispute(call uint64, req model.ClearDisputeRequest) tea.Cmd {
+	return io.run(func(ctx context.Context) tea.Msg {
+		return clearDisputeMsg{tag{call}, io.b.ClearDispute(ctx, req)}
+	}, func(err error) tea.Msg { return clearDisputeMsg{tag{call}, err} })
 }
 
 func (io *backendCmds) reset(call uint64, req model.ResetRequest) tea.Cmd {
@@ -176,6 +257,20 @@ func (io *backendCmds) audit(call uint64, q model.AuditQuery) tea.Cmd {
 		ev, err := io.b.Audit(ctx, q)
 		return auditMsg{tag{call}, q.AccountID, q.BeforeID != 0, safeEvents(ev), err}
 	}, func(err error) tea.Msg { return auditMsg{tag: tag{call}, account: q.AccountID, err: err} })
+}
+
+// auditChain checks the audit chains, when the backend can (client.AuditChain); nil when not.
+// The check covers the events since the backend's last one (core.Service.AuditChainState), so it
+// stays cheap on a long history.
+func (io *backendCmds) auditChain(call uint64) tea.Cmd {
+	ac, ok := io.b.(client.AuditChain)
+	if !ok {
+		return nil
+	}
+	return io.run(func(ctx context.Context) tea.Msg {
+		st, err := ac.AuditChainState(ctx)
+		return auditChainMsg{tag{call}, st, err}
+	}, func(err error) tea.Msg { return auditChainMsg{tag: tag{call}, err: err} })
 }
 
 func (io *backendCmds) generate(call uint64, req model.PINChange) tea.Cmd {

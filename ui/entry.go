@@ -10,12 +10,16 @@ import (
 )
 
 // entryScreen is the masked PIN field for the holder being verified. Digits only, one dot each;
-// enter sends the PIN and wipes the field at once, so the digits are gone from the model (and the
-// screen) while the answer is awaited.
+// enter sends the PIN. The digits stay in the field's zeroable buffer until the answer: any answer
+// from the core wipes them, but a PIN the server never checked — offline, timed out, busy or rate
+// limited — is kept, so that enter sends it again without the caller reading it out again (under
+// the same idempotency key, so an attempt whose answer was lost counts once). End call, idle and
+// leaving the field wipe it as always.
 type entryScreen struct {
 	c       *common
 	pin     pinInput
-	waiting bool // the PIN is sent; keys other than the global ones are ignored until the answer
+	waiting bool   // the PIN is sent; the root holds the keys typed until the answer
+	key     string // the idempotency key of the PIN in the field, while it is kept for a retry
 	w, h    int
 }
 
@@ -27,10 +31,20 @@ func (s *entryScreen) title() string            { return "verify PIN" }
 func (s *entryScreen) text() textMode           { return textNone }
 func (s *entryScreen) setSize(w, h int)         { s.w, s.h = w, h }
 func (s *entryScreen) setPolicy(p model.Policy) { s.pin.setPolicy(p) }
-func (s *entryScreen) wipe()                    { s.pin.wipe() }
-func (s *entryScreen) reset()                   { s.pin.wipe(); s.waiting = false }
-func (s *entryScreen) start()                   { s.pin.wipe(); s.waiting = false; s.pin.setPolicy(s.c.policy) }
-func (s *entryScreen) answered()                { s.waiting = false }
+func (s *entryScreen) wipe()                    { s.pin.wipe(); s.key = "" }
+func (s *entryScreen) reset()                   { s.wipe(); s.waiting = false }
+func (s *entryScreen) start()                   { s.wipe(); s.waiting = false; s.pin.setPolicy(s.c.policy) }
+
+// answered ends the wait. The PIN is kept for a retry when the server did not check it (keepPIN),
+// and wiped otherwise.
+func (s *entryScreen) answered(err error) (kept bool) {
+	s.waiting = false
+	if err != nil && keepPIN(err) && s.pin.Len() > 0 {
+		return true
+	}
+	s.wipe()
+	return false
+}
 
 func (s *entryScreen) helpTitle() string { return "PIN entry" }
 
@@ -53,6 +67,7 @@ func (s *entryScreen) update(msg tea.Msg) action {
 		if !s.pin.paste(msg.Content) {
 			return say{toneWarn, fmt.Sprintf("The pasted text is not a PIN of %s; nothing was added.", s.c.policyLength())}
 		}
+		s.key = "" // another PIN: another attempt
 		return nil
 	case tea.KeyPressMsg:
 		k := s.c.keys.Entry
@@ -64,6 +79,9 @@ func (s *entryScreen) update(msg tea.Msg) action {
 			return goTo{scrAccount}
 		}
 		if handled, refused := s.pin.update(msg, s.c.keys); handled {
+			if !refused {
+				s.key = "" // the PIN changed: it is another attempt
+			}
 			switch {
 			case !refused:
 				return say{toneNeutral, ""}
@@ -79,22 +97,26 @@ func (s *entryScreen) update(msg tea.Msg) action {
 
 func (s *entryScreen) submit() action {
 	call := s.c.call
-	if call.view == nil || call.holder == "" {
+	if call.view == nil || call.caller == "" {
 		return nil
 	}
 	if !s.pin.Complete() {
 		return say{toneWarn, fmt.Sprintf("A PIN has %s; %d typed so far.", s.c.policyLength(), s.pin.Len())}
 	}
-	req := model.VerifyRequest{
-		AccountID: call.view.Account.ID,
-		Holder:    call.holder,
-		Caller:    call.caller,
-		PIN:       s.pin.take(), // the field is wiped here: the digits now live only in the request
-		Channel:   call.channel,
+	if s.key == "" {
+		s.key = newKey()
+	}
+	// The caller, never a holder: the core compares every PIN they may give.
+	req := model.CallerVerifyRequest{
+		AccountID:      call.view.Account.ID,
+		Contact:        call.caller,
+		PIN:            s.pin.value(), // kept in the field until the answer (see entryScreen)
+		Channel:        call.channel,
+		IdempotencyKey: s.key,
 	}
 	call.fixed = true
 	s.waiting = true
-	return do(wait{"Verifying the PIN"}, run(s.c.io.verify(call.id, req)))
+	return do(wait{"Verifying the PIN"}, run(s.c.io.verifyCaller(call.id, req)))
 }
 
 func (s *entryScreen) view() string {
@@ -107,23 +129,46 @@ func (s *entryScreen) view() string {
 	var b strings.Builder
 	b.WriteString(st.Title.Render("Verify "+whoLabel(a, call.holder, call.caller)) + "\n")
 	b.WriteString(st.Label.Render("Account ") + a.Number + " · " + a.Name + st.Label.Render("   Channel: ") + string(call.channel) + "\n\n")
-	if h, ok := call.view.Holder(call.holder); ok {
-		if h.HardLocked {
-			bd := outcomeBadges[model.OutcomeLocked]
-			b.WriteString(bd.render(st) + " " + st.tone(toneBad).Render("This PIN is hard-locked: the customer must set a new PIN in the portal, or an admin must unlock it.") + "\n\n")
-		} else if h.Locked() {
-			bd := outcomeBadges[model.OutcomeLocked]
-			b.WriteString(bd.render(st) + " " + st.tone(toneBad).Render("This PIN is locked: it will not be checked until a supervisor unlocks it.") + "\n\n")
-		} else if left := h.MaxFailures - h.Failures; h.Failures > 0 {
-			b.WriteString(st.tone(toneWarn).Render(fmt.Sprintf("! %d of %d attempts left before this PIN locks.", left, h.MaxFailures)) + "\n\n")
+	warned := false
+	for _, id := range []string{call.caller, model.AccountWide} {
+		h, ok := call.view.Holder(id)
+		if !ok || (!hasActivePIN(h, call.now) && !h.Locked()) {
+			continue
 		}
+		whose := "Their own PIN"
+		if id == model.AccountWide {
+			whose = "The account-wide PIN"
+		}
+		locked := outcomeBadges[model.OutcomeLocked].render(st) + " "
+		switch {
+		case h.HardLocked:
+			b.WriteString(locked + st.tone(toneBad).Render(clip(whose+" is hard-locked and will not be checked: the portal or an admin unlocks it.", max(s.w-12, 20))) + "\n")
+		case h.Locked():
+			b.WriteString(locked + st.tone(toneBad).Render(clip(whose+" is locked: it will not be checked until a supervisor unlocks it.", max(s.w-12, 20))) + "\n")
+		case h.Failures > 0:
+			b.WriteString(st.tone(toneWarn).Render(clip(fmt.Sprintf("! %s: %d of %d attempts left before it locks.", whose, h.MaxFailures-h.Failures, h.MaxFailures), s.w)) + "\n")
+		default:
+			continue
+		}
+		warned = true
+	}
+	if warned {
+		b.WriteString("\n")
 	}
 	b.WriteString("Ask the caller to read their support PIN, and type it:\n\n")
 	b.WriteString("    " + s.pin.view(st) + st.Subtle.Render(fmt.Sprintf("   %d of %s", s.pin.Len(), s.c.policyLength())) + "\n\n")
 	if s.waiting {
-		b.WriteString(st.Subtle.Render("Checking… the digits have been cleared from this screen."))
+		b.WriteString(st.Subtle.Render("Checking… keys typed now are kept for the next screen."))
+	} else if s.key != "" {
+		b.WriteString(st.Subtle.Render("The server did not check this PIN. enter sends it again; ctrl+u clears it."))
 	} else {
 		b.WriteString(st.Subtle.Render("The PIN is never shown and is forgotten as soon as it is sent."))
 	}
-	return b.String()
+	// A long sentence (a name, the hard-lock notice) goes on to the next line rather than off the
+	// edge.
+	var out []string
+	for _, l := range strings.Split(b.String(), "\n") {
+		out = append(out, wrap(l, max(s.w, 20))...)
+	}
+	return strings.Join(out, "\n")
 }

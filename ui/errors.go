@@ -3,9 +3,11 @@ package ui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"unicode"
 
+	"github.com/pindesk/pindesk/client"
 	"github.com/pindesk/pindesk/model"
 )
 
@@ -18,7 +20,21 @@ func sentence(err error) string {
 		return ""
 	}
 	var pe *model.PolicyError
+	var rl *model.RateLimitError
+	var re *client.RemoteError
 	switch {
+	case errors.As(err, &rl):
+		wait := "a minute"
+		if d, ok := client.RetryAfter(err); ok {
+			wait = span(d)
+		}
+		switch rl.Limit {
+		case model.LimitAccount:
+			return "Too many PIN attempts on this account, from every desk. Wait " + wait + ", then try again."
+		case model.LimitUnlock:
+			return "Too many unlocks from this desk. Wait " + wait + ", then try again."
+		}
+		return "Too many PIN attempts from this desk. Wait " + wait + ", then try again."
 	case errors.As(err, &pe):
 		return "That PIN is refused by the policy: " + pe.Detail + "."
 	case errors.Is(err, context.DeadlineExceeded):
@@ -30,9 +46,9 @@ func sentence(err error) string {
 	case errors.Is(err, model.ErrUnavailable):
 		return "The pindesk server cannot be reached. The call is kept; try again."
 	case errors.Is(err, model.ErrUnauthorized):
-		return "You are not signed in: the server refused this desk's token. Ask an administrator."
+		return "Signed out: the server refused this desk's token (revoked or expired). Ask an administrator for a new one."
 	case errors.Is(err, model.ErrRateLimited):
-		return "Too many attempts from this desk. Wait a minute, then try again."
+		return "Too many attempts. Wait a minute, then try again."
 	case errors.Is(err, model.ErrUnknownAccount):
 		return "That account does not exist (any more). Search again."
 	case errors.Is(err, model.ErrUnknownHolder):
@@ -62,9 +78,26 @@ func sentence(err error) string {
 			return capitalise(d) + "."
 		}
 		return "The request was refused as invalid."
+	case errors.As(err, &re) && re.Status >= 500:
+		return fmt.Sprintf("The pindesk server failed (HTTP %d). The call is kept; try again, or tell a supervisor if it happens again.", re.Status)
 	}
 	return "Something went wrong. The call is kept; try again, or tell a supervisor if it happens again."
 }
+
+// keepPIN reports whether err means the server did not check the PIN — it could not be reached, did
+// not answer in time, was busy, or a rate limit refused the attempt — so the PIN typed is kept for
+// the agent to send again.
+func keepPIN(err error) bool {
+	for _, e := range []error{model.ErrUnavailable, model.ErrRateLimited, model.ErrBusy, context.DeadlineExceeded} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}
+
+// unreachable reports whether err says the server cannot be reached.
+func unreachable(err error) bool { return errors.Is(err, model.ErrUnavailable) }
 
 // detail is what the core wrote after a sentinel ("invalid input: a reason is required" gives
 // ": a reason is required"), or "" when it added nothing. It is display text only: which error it

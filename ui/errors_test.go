@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pindesk/pindesk/client"
 	"github.com/pindesk/pindesk/model"
 )
 
@@ -26,6 +27,10 @@ func TestErrorsBecomeSentences(t *testing.T) {
 		{"a policy refusal names the rule", fmt.Errorf("set PIN: %w", &model.PolicyError{Rule: model.RuleRepeat, Detail: "no digit may repeat more than 3 times in a row"}), "That PIN is refused by the policy: no digit may repeat more than 3 times in a row."},
 		{"not locked says nothing to unlock", fmt.Errorf("unlock: %w: tom has no lock", model.ErrNotLocked), "That PIN holder is not locked and has no failed attempts: nothing to unlock."},
 		{"hard-locked says who can help", fmt.Errorf("unlock: c-john: %w", model.ErrHardLocked), "That PIN holder is hard-locked after too many wrong PINs: the customer must set a new PIN in the portal, or an admin must unlock it."},
+		{"a revoked token says signed out", fmt.Errorf("search: %w", model.ErrUnauthorized), "Signed out: the server refused this desk's token (revoked or expired). Ask an administrator for a new one."},
+		{"a server error names its status", fmt.Errorf("search: %w", &client.RemoteError{Status: 500}), "The pindesk server failed (HTTP 500). The call is kept; try again, or tell a supervisor if it happens again."},
+		{"the account's rate limit names the account", &model.RateLimitError{Limit: model.LimitAccount}, "Too many PIN attempts on this account, from every desk. Wait a minute, then try again."},
+		{"the desk's rate limit names the desk", &model.RateLimitError{Limit: model.LimitToken}, "Too many PIN attempts from this desk. Wait a minute, then try again."},
 		{"an unknown error is never shown raw", errors.New("sql: database is closed at /home/x/pindesk.db"), "Something went wrong. The call is kept; try again, or tell a supervisor if it happens again."},
 	}
 	for _, tt := range tests {

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/pindesk/pindesk/model"
 )
@@ -79,6 +80,28 @@ func holderName(a model.Account, holderID string) string {
 	return safe(holderID)
 }
 
+// pinOf names a PIN of a holder by its kind: "account-wide master PIN", or "master PIN of Ana
+// Vega". (The account-wide holder is not a person: "master PIN of Account-wide PIN" reads wrong.)
+// An empty kind names the holder's PIN whatever its kind.
+func pinOf(a model.Account, holderID string, kind model.Kind) string {
+	k := ""
+	if kind != "" {
+		k = string(kind) + " "
+	}
+	if holderID == model.AccountWide {
+		return "account-wide " + k + "PIN"
+	}
+	return k + "PIN of " + holderName(a, holderID)
+}
+
+// plural is n with the noun that agrees with it: "1 event", "2 events".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, one)
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
 // whoLabel names who is being verified: "Ana Vega (holder)" or "Mia Vega with the account-wide PIN".
 func whoLabel(a model.Account, holderID, callerID string) string {
 	if holderID == model.AccountWide {
@@ -123,4 +146,30 @@ func clipLines(s string, w, h int) string {
 		lines[i] = clip(l, w)
 	}
 	return strings.Join(lines, "\n")
+}
+
+// hang wraps s to lines of at most w cells, the lines after the first indented by indent cells
+// (under the text that follows a symbol such as "✓ ").
+func hang(s string, w, indent int) []string {
+	if w <= indent+10 {
+		indent = 0
+	}
+	lines := wrap(s, w)
+	if len(lines) == 1 {
+		return lines
+	}
+	rest := wrap(strings.Join(lines[1:], " "), w-indent)
+	for i := range rest {
+		rest[i] = strings.Repeat(" ", indent) + rest[i]
+	}
+	return append(lines[:1], rest...)
+}
+
+// styleLines renders each line in st (a style over several lines would pad them to one width).
+func styleLines(st lipgloss.Style, lines []string) []string {
+	out := make([]string, len(lines))
+	for i, l := range lines {
+		out[i] = st.Render(l)
+	}
+	return out
 }

@@ -103,6 +103,10 @@ func keyMsg(k string) tea.KeyPressMsg {
 		return tea.KeyPressMsg{Code: tea.KeyPgDown}
 	case "pgup":
 		return tea.KeyPressMsg{Code: tea.KeyPgUp}
+	case "home":
+		return tea.KeyPressMsg{Code: tea.KeyHome}
+	case "end":
+		return tea.KeyPressMsg{Code: tea.KeyEnd}
 	}
 	if c, ok := strings.CutPrefix(k, "ctrl+"); ok {
 		return tea.KeyPressMsg{Code: rune(c[0]), Mod: tea.ModCtrl}
@@ -117,11 +121,21 @@ func keyMsg(k string) tea.KeyPressMsg {
 // screen is the visible text: the view without styles.
 func (h *harness) screen() string { return ansi.Strip(h.app.View().Content) }
 
+// flowed is the screen's text with its lines joined by single spaces, so that a sentence the app
+// wrapped over two lines is still found whole.
+func (h *harness) flowed() string {
+	lines := strings.Split(h.screen(), "\n")
+	for i, l := range lines {
+		lines[i] = strings.Trim(l, " │║") // and the sides of a box
+	}
+	return strings.Join(lines, " ")
+}
+
 func (h *harness) mustSee(texts ...string) {
 	h.t.Helper()
-	s := h.screen()
+	s, flowed := h.screen(), h.flowed()
 	for _, t := range texts {
-		if !strings.Contains(s, t) {
+		if !strings.Contains(s, t) && !strings.Contains(flowed, t) {
 			h.t.Fatalf("screen lacks %q:\n%s", t, s)
 		}
 	}
@@ -129,9 +143,9 @@ func (h *harness) mustSee(texts ...string) {
 
 func (h *harness) mustNotSee(texts ...string) {
 	h.t.Helper()
-	s := h.screen()
+	s, flowed := h.screen(), h.flowed()
 	for _, t := range texts {
-		if strings.Contains(s, t) {
+		if strings.Contains(s, t) || strings.Contains(flowed, t) {
 			h.t.Fatalf("screen shows %q:\n%s", t, s)
 		}
 	}

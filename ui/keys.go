@@ -12,6 +12,9 @@ import (
 type KeyMap struct {
 	Global struct {
 		Help, Quit, Interrupt, EndCall, Channel, Trainer, Back key.Binding
+		// More and Less scroll a screen taller than the terminal (see App.render), on the screens
+		// that do not page through a list of their own.
+		More, Less key.Binding
 	}
 	Search struct {
 		Open, Up, Down, PageUp, PageDown key.Binding
@@ -20,6 +23,10 @@ type KeyMap struct {
 	Account struct {
 		Choose, Up, Down, Unlock, Reset, Audit, Refresh key.Binding
 		Move                                            key.Binding
+		ClearDispute                                    key.Binding // a supervisor clears the DISPUTED mark
+		// A long list of contacts pages, and filters on what is typed after "/" (letters alone
+		// are the screen's commands: u, a, r, j, k…); esc clears the filter before it goes back.
+		PageUp, PageDown, Home, End, Filter, ClearFilter key.Binding
 	}
 	Entry struct {
 		Digits, Submit, Delete, Clear key.Binding
@@ -37,7 +44,7 @@ type KeyMap struct {
 		Older key.Binding
 	}
 	Trainer struct {
-		Up, Down, Master, OneTime, Temporary, Hour, Day, Restore, Open key.Binding
+		Up, Down, Master, OneTime, Temporary, Minutes, Hour, Day, Restore, Open key.Binding
 	}
 }
 
@@ -59,6 +66,8 @@ func NewKeyMap(role model.OperatorRole) *KeyMap {
 	g.Channel = b(k("ctrl+p"), "ctrl+p", "phone/chat")
 	g.Trainer = b(k("ctrl+t"), "ctrl+t", "trainer")
 	g.Back = b(k("esc"), "esc", "back")
+	g.More = b(k("pgdown"), "pgdn", "more of a long screen")
+	g.Less = b(k("pgup"), "pgup", "back up a long screen")
 
 	s := &km.Search
 	s.Open = b(k("enter"), "enter", "open")
@@ -77,6 +86,13 @@ func NewKeyMap(role model.OperatorRole) *KeyMap {
 	a.Audit = b(k("a"), "a", "audit")
 	a.Refresh = b(k("r"), "r", "reload")
 	a.Move = b(k("up", "down", "k", "j"), "↑/↓", "choose")
+	a.ClearDispute = b(k("D"), "D", "clear dispute")
+	a.PageUp = b(k("pgup"), "pgup", "page up")
+	a.PageDown = b(k("pgdown"), "pgdn", "page down")
+	a.Home = b(k("home"), "home", "first")
+	a.End = b(k("end"), "end", "last")
+	a.Filter = b(k("/"), "/", "filter")
+	a.ClearFilter = b(k("esc"), "esc", "clear filter")
 
 	e := &km.Entry
 	e.Digits = b(k("0", "1", "2", "3", "4", "5", "6", "7", "8", "9"), "0-9", "PIN digits")
@@ -108,8 +124,9 @@ func NewKeyMap(role model.OperatorRole) *KeyMap {
 	t.Master = b(k("m"), "m", "new master")
 	t.OneTime = b(k("o"), "o", "new one-time")
 	t.Temporary = b(k("t"), "t", "new temporary")
-	t.Hour = b(k("h"), "h", "+1 hour")
-	t.Day = b(k("d"), "d", "+24 hours")
+	t.Minutes = b(k("n"), "n", "+10 min")
+	t.Hour = b(k("h"), "h", "+1 h")
+	t.Day = b(k("d"), "d", "+24 h")
 	t.Restore = b(k("R"), "R", "restore all")
 	t.Open = b(k("enter"), "enter", "find scenario")
 
@@ -122,6 +139,9 @@ func NewKeyMap(role model.OperatorRole) *KeyMap {
 	}
 	if !role.Permits(model.PermAudit) {
 		a.Audit.SetEnabled(false)
+	}
+	if !role.Permits(model.PermClearDispute) {
+		a.ClearDispute.SetEnabled(false)
 	}
 	return km
 }

@@ -112,6 +112,11 @@ func (in *pinInput) take() string {
 	return s
 }
 
+// value returns the PIN without wiping the field: the digits stay in the buffer while the answer is
+// awaited, so that a PIN the server never checked (offline, rate limited) can be sent again
+// without the caller reading it out again. The string goes into the verification request only.
+func (in *pinInput) value() string { return string(in.buf[:in.n]) }
+
 // isZero reports whether no digit remains anywhere in the buffer (for tests and assertions).
 func (in *pinInput) isZero() bool {
 	for _, c := range in.buf {

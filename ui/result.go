@@ -71,11 +71,69 @@ func (s *resultScreen) update(msg tea.Msg) action {
 	case key.Matches(km, k.Again) && s.canRetry():
 		return pick{holder: s.ans.holder, caller: s.ans.caller}
 	case key.Matches(km, k.Unlock) && s.locked():
-		return openDialog{kind: dialogUnlock, holder: s.ans.holder}
+		return openDialog{kind: dialogUnlock, holder: s.lockedHolder()}
 	case key.Matches(km, k.Account):
 		return goTo{scrAccount}
 	}
 	return nil
+}
+
+// lockedHolder is the holder an unlock from the result is for: the caller's own when it is locked,
+// else the account-wide one the answer names locked.
+func (s *resultScreen) lockedHolder() string {
+	r := s.ans.res
+	for _, list := range [][]model.HolderCheck{r.Compared, r.Skipped} {
+		for _, h := range list {
+			if h.LockedSince != nil && h.Holder == s.ans.holder {
+				return h.Holder
+			}
+		}
+	}
+	for _, list := range [][]model.HolderCheck{r.Compared, r.Skipped} {
+		for _, h := range list {
+			if h.LockedSince != nil {
+				return h.Holder
+			}
+		}
+	}
+	return s.ans.holder
+}
+
+// whosePIN names a holder's PIN from the caller's side: "the account-wide" or "their own".
+func (s *resultScreen) whosePIN(holder string) string {
+	if holder == model.AccountWide {
+		return "the account-wide"
+	}
+	return "their own"
+}
+
+// holderFacts are what a caller's verification did with each holder: attempts left on those
+// compared (after a mismatch), and those skipped as locked.
+func (s *resultScreen) holderFacts() []string {
+	r := s.ans.res
+	var out []string
+	if r.Outcome == model.OutcomeMismatch && len(r.Compared) > 1 {
+		var parts []string
+		for _, h := range r.Compared {
+			if h.LockedSince != nil {
+				parts = append(parts, fmt.Sprintf("%s PIN now LOCKED", s.whosePIN(h.Holder)))
+			} else {
+				parts = append(parts, fmt.Sprintf("%d of %d left on %s PIN", h.AttemptsLeft, r.MaxAttempts, s.whosePIN(h.Holder)))
+			}
+		}
+		out = append(out, "Counted against each PIN compared: "+strings.Join(parts, "; ")+".")
+	}
+	if r.Outcome == model.OutcomeLocked && len(r.Skipped) < 2 {
+		return out // the lock is the answer itself
+	}
+	for _, h := range r.Skipped {
+		what := "LOCKED"
+		if h.HardLocked {
+			what = "HARD-LOCKED"
+		}
+		out = append(out, fmt.Sprintf("Not checked: %s PIN is %s.", s.whosePIN(h.Holder), what))
+	}
+	return out
 }
 
 // explain is what a result means and what to say, line by line.
@@ -92,13 +150,17 @@ func (s *resultScreen) explain() explain {
 	var e explain
 	switch r.Outcome {
 	case model.OutcomeVerified:
+		which := string(r.MatchedKind)
+		if r.MatchedHolder != "" {
+			which = s.whosePIN(r.MatchedHolder) + " " + which
+		}
 		switch {
 		case r.MatchedKind == model.KindOneTime:
-			e.facts = append(e.facts, "Matched the one-time PIN. It is now used up and cannot be given again.")
+			e.facts = append(e.facts, fmt.Sprintf("Matched %s PIN. It is now used up and cannot be given again.", which))
 		case r.ExpiresAt == nil:
-			e.facts = append(e.facts, fmt.Sprintf("Matched the %s PIN, which never expires.", r.MatchedKind))
+			e.facts = append(e.facts, fmt.Sprintf("Matched %s PIN, which never expires.", which))
 		default:
-			e.facts = append(e.facts, fmt.Sprintf("Matched the %s PIN; it expires in %s (%s).", r.MatchedKind, span(r.ExpiresAt.Sub(now)), stamp(*r.ExpiresAt, loc)))
+			e.facts = append(e.facts, fmt.Sprintf("Matched %s PIN; it expires in %s (%s).", which, span(r.ExpiresAt.Sub(now)), stamp(*r.ExpiresAt, loc)))
 		}
 		e.script = "Thank you, you're verified. How can I help you today?"
 	case model.OutcomeMismatch:
@@ -163,6 +225,7 @@ func (s *resultScreen) explain() explain {
 		e.facts = append(e.facts, "The server gave an answer this app does not know. Treat the caller as NOT verified.")
 		e.script = "I'm sorry, I can't confirm your PIN right now."
 	}
+	e.facts = append(e.facts, s.holderFacts()...)
 	return e
 }
 
@@ -180,31 +243,59 @@ func (s *resultScreen) view() string {
 		return ""
 	}
 	e := s.explain()
-	inner := max(s.w-4, 20) // border and padding
-	var lines []string
-	lines = append(lines, outcomeBadge(s.ans.res).render(st), "")
+	w := min(s.w, maxPanel)
+	inner := max(w-4, 20) // border and padding
 	acct := ""
 	if v := s.c.call.view; v != nil {
 		acct = " · " + v.Account.Number + " " + v.Account.Name
 	}
-	lines = append(lines, st.Bold.Render(s.who())+st.Subtle.Render(acct))
-	for _, f := range e.facts {
-		lines = append(lines, wrap(f, inner)...)
-	}
-	lines = append(lines, "")
-	lines = append(lines, wrap(st.Label.Render("Say: ")+st.Script.Render("“"+e.script+"”"), inner)...)
-	if e.action != "" {
-		lines = append(lines, "", st.Subtle.Render(clip(e.action, inner)))
-	}
-	panel := st.Panel.Width(s.w).Render(strings.Join(lines, "\n"))
 	rec := fmt.Sprintf("Recorded in the audit trail: %s call, %s (%s).", s.c.call.channel, safe(s.c.op.Name), s.c.op.Role)
 	if s.ans.res.Outcome == model.OutcomeNotApplicable {
 		rec = "Nothing was sent or recorded: this product has no PINs."
 	}
-	return panel + "\n" + st.Faint.Render(clip(rec, s.w))
+	recLines := styleLines(st.Faint, wrap(rec, s.w))
+	// On a short terminal the panel gives up its blank lines, then the line under it, before it
+	// would lose its border or the next step off the bottom.
+	for _, roomy := range []bool{true, false} {
+		var lines []string
+		gap := func() {
+			if roomy {
+				lines = append(lines, "")
+			}
+		}
+		lines = append(lines, outcomeBadge(s.ans.res).render(st))
+		gap()
+		lines = append(lines, wrap(st.Bold.Render(s.who())+st.Subtle.Render(acct), inner)...)
+		for _, f := range e.facts {
+			lines = append(lines, wrap(f, inner)...)
+		}
+		gap()
+		lines = append(lines, wrap(st.Label.Render("Say: ")+st.Script.Render("“"+e.script+"”"), inner)...)
+		if e.action != "" {
+			gap()
+			lines = append(lines, styleLines(st.Subtle, wrap(e.action, inner))...)
+		}
+		panel := st.Panel.Width(w).Render(strings.Join(lines, "\n"))
+		switch n := lipgloss.Height(panel); {
+		case n+len(recLines) <= s.h:
+			return panel + "\n" + strings.Join(recLines, "\n")
+		case !roomy && n <= s.h:
+			return panel
+		case !roomy:
+			return panel + "\n" + strings.Join(recLines, "\n") // the root scrolls it (pgdn)
+		}
+	}
+	return ""
 }
 
-// wrap breaks styled text to lines of at most w cells.
+// wrap breaks styled text to lines of at most w cells, between words. The wrapper also breaks
+// after every hyphen, which would split a date ("2026-" / "05-04 14:00") or an account number over
+// two lines: hyphens are held as non-breaking ones while it wraps.
 func wrap(s string, w int) []string {
-	return strings.Split(lipgloss.Wrap(s, w, " "), "\n")
+	const nbHyphen = "\u2011"
+	if strings.Contains(s, nbHyphen) {
+		return strings.Split(lipgloss.Wrap(s, w, " "), "\n")
+	}
+	wrapped := lipgloss.Wrap(strings.ReplaceAll(s, "-", nbHyphen), w, " ")
+	return strings.Split(strings.ReplaceAll(wrapped, nbHyphen, "-"), "\n")
 }

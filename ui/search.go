@@ -8,6 +8,8 @@ import (
 	"charm.land/bubbles/v2/table"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/pindesk/pindesk/model"
 )
 
@@ -30,7 +32,10 @@ type searchScreen struct {
 	// openOn is the search whose top result enter should open when it answers: enter pressed
 	// while the results on screen were for an older query (the agent typed ahead).
 	openOn uint64
-	w, h   int
+	// err is why the last search failed (nil when it answered): the view says so rather than
+	// "no account matches", which would tell the agent the account does not exist.
+	err  error
+	w, h int
 }
 
 func newSearchScreen(c *common) *searchScreen {
@@ -67,28 +72,63 @@ func (s *searchScreen) FullHelp() [][]key.Binding {
 func (s *searchScreen) setSize(w, h int) {
 	s.w, s.h = w, h
 	s.input.SetWidth(max(w-4, 10))
-	// marker, number, name, product, matched — each cell has one space of padding either side.
-	rest := max(w-5*2-1-10, 20)
-	name := rest * 38 / 100
-	product := rest * 31 / 100
-	s.table.SetColumns([]table.Column{
-		{Title: " ", Width: 1},
-		{Title: "NUMBER", Width: 10},
-		{Title: "NAME", Width: name},
-		{Title: "PRODUCT", Width: product},
-		{Title: "NOTE", Width: rest - name - product},
-	})
 	s.table.SetWidth(w)
 	s.table.SetHeight(max(h-4, 2))
 	s.render(s.table.Cursor())
+}
+
+// columns shares the width among the columns by priority: the number is always whole, then the
+// name, then the note (it warns "no PIN", and says why an account is listed), then the product.
+// A column is never wider than its widest cell, so a wide terminal does not spread the results
+// apart; whatever is over goes to the note, the last column.
+func (s *searchScreen) columns(rows []table.Row) []table.Column {
+	// marker, number, name, product, note: each cell has one space of padding either side.
+	titles := []string{" ", "NUMBER", "NAME", "PRODUCT", "NOTE"}
+	want := make([]int, len(titles))
+	for i, t := range titles {
+		want[i] = ansi.StringWidth(t)
+	}
+	want[1], want[2], want[3] = max(want[1], 10), max(want[2], 12), max(want[3], 10)
+	for _, r := range rows {
+		for i, c := range r {
+			want[i] = max(want[i], ansi.StringWidth(c))
+		}
+	}
+	room := s.w - 2*len(titles)
+	widths := make([]int, len(titles))
+	least := []int{1, 4, 8, 6, 4} // what a column keeps when the ones before it take their share
+	order := []int{0, 1, 2, 4, 3}
+	for n, i := range order {
+		rest := 0
+		for _, j := range order[n+1:] {
+			rest += least[j]
+		}
+		widths[i] = max(min(want[i], room-rest), least[i])
+		room -= widths[i]
+	}
+	widths[len(widths)-1] += max(room, 0)
+	cols := make([]table.Column, len(titles))
+	for i, t := range titles {
+		cols[i] = table.Column{Title: t, Width: widths[i]}
+	}
+	return cols
 }
 
 // reset empties the box and the table; any search still out is outdated by the new seq.
 func (s *searchScreen) reset() {
 	s.input.Reset()
 	s.seq++
-	s.shown, s.results, s.more, s.query = s.seq, nil, false, ""
+	s.shown, s.results, s.more, s.query, s.err = s.seq, nil, false, "", nil
 	s.render(0)
+}
+
+// retry sends the query again after a failed search (the server is back).
+func (s *searchScreen) retry() action {
+	if s.err == nil || strings.TrimSpace(s.input.Value()) == "" {
+		return nil
+	}
+	s.seq++
+	return run(s.c.io.search(s.c.call.id, s.seq, strings.TrimSpace(s.input.Value()), searchLimit))
 }
 
 func (s *searchScreen) update(msg tea.Msg) action {
@@ -174,9 +214,10 @@ func (s *searchScreen) answered(msg searchMsg) action {
 		return nil // older than what is on screen
 	}
 	s.shown = msg.seq
+	s.err = msg.err
 	if msg.err != nil {
 		s.openOn = 0
-		return say{toneBad, sentence(msg.err)}
+		return sayErr(msg.err)
 	}
 	prev := ""
 	if i := s.table.Cursor(); i >= 0 && i < len(s.results) {
@@ -199,6 +240,14 @@ func (s *searchScreen) answered(msg searchMsg) action {
 		return say{toneInfo, fmt.Sprintf("No account matches %q.", s.query)}
 	}
 	return s.open()
+}
+
+// selectedNumber is the number of the account selected in the results ("" when none is).
+func (s *searchScreen) selectedNumber() string {
+	if i := s.table.Cursor(); i >= 0 && i < len(s.results) {
+		return s.results[i].Number
+	}
+	return ""
 }
 
 func (s *searchScreen) move(n int) {
@@ -229,6 +278,8 @@ func (s *searchScreen) render(cur int) {
 		}
 		rows[i] = table.Row{mark, r.Number, r.Name, r.Product, strings.Join(note, " · ")}
 	}
+	// The columns first: rows set under columns that have fewer cells are cut.
+	s.table.SetColumns(s.columns(rows))
 	s.table.SetRows(rows)
 	if len(rows) > 0 && s.table.Cursor() != cur {
 		s.table.SetCursor(cur)
@@ -243,15 +294,23 @@ func (s *searchScreen) view() string {
 	b.WriteString(s.input.View())
 	b.WriteString("\n\n")
 	q := strings.TrimSpace(s.input.Value())
+	para := func(style lipgloss.Style, text string, indent int) string {
+		return strings.Join(styleLines(style, hang(text, s.w, indent)), "\n")
+	}
 	switch {
 	case q == "":
-		b.WriteString(st.Subtle.Render("Type an account number, a company or contact name, an email or a phone number.\nResults appear as you type; ↑/↓ choose, enter opens the account."))
+		b.WriteString(para(st.Subtle, "Type an account number, a company or contact name, an email or a phone number.", 0) + "\n")
+		b.WriteString(para(st.Subtle, "Results appear as you type; ↑/↓ choose, enter opens the account.", 0))
 		return b.String()
 	case len(s.results) == 0 && s.pending():
 		b.WriteString(st.Subtle.Render("Searching…"))
 		return b.String()
+	case len(s.results) == 0 && s.err != nil:
+		b.WriteString(para(st.tone(toneBad), "✗ The search failed, so nothing is known about this query yet.", 2) + "\n")
+		b.WriteString(para(st.tone(toneBad), "  "+sentence(s.err), 2))
+		return b.String()
 	case len(s.results) == 0:
-		b.WriteString(st.Subtle.Render(fmt.Sprintf("No account matches %q. Check the spelling, or try a phone number or email.", s.query)))
+		b.WriteString(para(st.Subtle, fmt.Sprintf("No account matches %q. Check the spelling, or try a phone number or email.", s.query), 0))
 		return b.String()
 	}
 	b.WriteString(s.table.View())
@@ -268,6 +327,6 @@ func (s *searchScreen) view() string {
 	if s.pending() {
 		foot += " (searching…)"
 	}
-	b.WriteString(st.Subtle.Render(foot))
+	b.WriteString(para(st.Subtle, foot, 0))
 	return b.String()
 }

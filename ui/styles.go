@@ -21,6 +21,10 @@ const (
 	toneInfo
 )
 
+// maxPanel is the widest a panel or a dialog is drawn: a box of sentences wider than this is
+// harder to read on a wide terminal, not easier.
+const maxPanel = 80
+
 // palette is the handful of colours the app uses, chosen per background.
 type palette struct {
 	fg, muted, faint, accent color.Color

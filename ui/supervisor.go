@@ -16,6 +16,7 @@ type dialogKind int
 const (
 	dialogUnlock dialogKind = iota + 1
 	dialogReset
+	dialogClearDispute // holder is the dispute's id
 )
 
 type dialogStep int
@@ -47,15 +48,21 @@ func newDialogScreen(c *common) *dialogScreen {
 	return &dialogScreen{c: c, reason: in}
 }
 
-func (s *dialogScreen) restyle()         { s.reason.SetStyles(s.c.st.Input) }
-func (s *dialogScreen) setSize(w, h int) { s.w, s.h = w, h; s.reason.SetWidth(max(w-14, 10)) }
-func (s *dialogScreen) done() bool       { return s.step == stepDone }
-func (s *dialogScreen) focus() action    { return run(s.reason.Focus()) }
-func (s *dialogScreen) reset()           { s.kind, s.holder, s.step = 0, "", stepReason; s.reason.Reset() }
+func (s *dialogScreen) restyle() { s.reason.SetStyles(s.c.st.Input) }
+func (s *dialogScreen) setSize(w, h int) {
+	s.w, s.h = w, h
+	s.reason.SetWidth(max(min(w, maxPanel)-14, 10))
+}
+func (s *dialogScreen) done() bool    { return s.step == stepDone }
+func (s *dialogScreen) focus() action { return run(s.reason.Focus()) }
+func (s *dialogScreen) reset()        { s.kind, s.holder, s.step = 0, "", stepReason; s.reason.Reset() }
 
 func (s *dialogScreen) title() string {
-	if s.kind == dialogReset {
+	switch s.kind {
+	case dialogReset:
 		return "reset account"
+	case dialogClearDispute:
+		return "clear dispute"
 	}
 	return "unlock"
 }
@@ -95,8 +102,11 @@ func (s *dialogScreen) open(kind dialogKind, holder string) {
 }
 
 func (s *dialogScreen) permitted() bool {
-	if s.kind == dialogReset {
+	switch s.kind {
+	case dialogReset:
 		return s.c.may(model.PermReset)
+	case dialogClearDispute:
+		return s.c.may(model.PermClearDispute)
 	}
 	return s.c.may(model.PermUnlock)
 }
@@ -107,9 +117,14 @@ func (s *dialogScreen) update(msg tea.Msg) action {
 		return s.answered(msg.err, func() string {
 			return fmt.Sprintf("Unlocked %s; the failed attempts are cleared. Verify the caller again.", s.name())
 		})
+	case clearDisputeMsg:
+		return s.answered(msg.err, func() string {
+			return "Dispute cleared; the reason is in the audit trail. A hard lock stays until the customer or an admin lifts it."
+		})
 	case resetMsg:
 		return s.answered(msg.err, func() string {
-			return fmt.Sprintf("Account reset: %d PINs revoked, %d holders unlocked. The customer must create new PINs.", msg.res.RevokedPINs, msg.res.UnlockedHolders)
+			return fmt.Sprintf("Account reset: %s revoked, %s unlocked. The customer must create new PINs.",
+				plural(msg.res.RevokedPINs, "PIN", "PINs"), plural(msg.res.UnlockedHolders, "holder", "holders"))
 		})
 	case tea.PasteMsg:
 		if s.step == stepReason {
@@ -164,6 +179,10 @@ func (s *dialogScreen) send() action {
 	s.step = stepWorking
 	reason := strings.TrimSpace(s.reason.Value())
 	ch := s.c.call.channel
+	if s.kind == dialogClearDispute {
+		return do(wait{"Clearing the dispute"},
+			run(s.c.io.clearDispute(s.c.call.id, model.ClearDisputeRequest{AccountID: v.Account.ID, DisputeID: s.holder, Reason: reason, Channel: ch})))
+	}
 	if s.kind == dialogReset {
 		return do(wait{"Resetting the account"},
 			run(s.c.io.reset(s.c.call.id, model.ResetRequest{AccountID: v.Account.ID, Reason: reason, Channel: ch})))
@@ -179,7 +198,7 @@ func (s *dialogScreen) answered(err error, ok func() string) action {
 	}
 	if err != nil {
 		s.step = stepConfirm
-		return say{toneBad, sentence(err)}
+		return sayErr(err)
 	}
 	s.step = stepDone
 	s.reason.Reset()
@@ -201,7 +220,15 @@ func (s *dialogScreen) view() string {
 	}
 	a := v.Account
 	var lines []string
-	if s.kind == dialogReset {
+	if s.kind == dialogClearDispute {
+		lines = append(lines, st.tone(toneBad).Render("CLEAR DISPUTE · "+a.Number+" · "+a.Name), "")
+		for _, d := range v.Disputes {
+			if d.ID == s.holder {
+				lines = append(lines, fmt.Sprintf("%s disputed a %s notice on %s.", holderName(a, d.Holder), d.EventType, stamp(d.Time, s.c.loc)))
+			}
+		}
+		lines = append(lines, "Clear it only once the customer's report has been looked into. Clearing removes the DISPUTED mark; it does not unlock.")
+	} else if s.kind == dialogReset {
 		lines = append(lines,
 			st.tone(toneBad).Render("RESET ACCOUNT "+a.Number+" · "+a.Name),
 			"",
@@ -220,8 +247,11 @@ func (s *dialogScreen) view() string {
 	case stepConfirm, stepWorking:
 		lines = append(lines, st.Label.Render("Reason: ")+strings.TrimSpace(s.reason.Value()), "")
 		what := "Unlock " + s.name()
-		if s.kind == dialogReset {
+		switch s.kind {
+		case dialogReset:
 			what = "Reset account " + a.Number
+		case dialogClearDispute:
+			what = "Clear the dispute on " + a.Number
 		}
 		if s.step == stepConfirm {
 			lines = append(lines, st.Bold.Render(what+" now?")+"  y = yes · n = no")
@@ -229,11 +259,12 @@ func (s *dialogScreen) view() string {
 			lines = append(lines, st.Subtle.Render(what+"…"))
 		}
 	}
-	inner := max(s.w-4, 10)
+	w := min(s.w, maxPanel)
+	inner := max(w-4, 10)
 	var out []string
 	for _, l := range lines {
 		out = append(out, wrap(l, inner)...)
 	}
 	lines = out
-	return st.Dialog.Width(s.w).Render(strings.Join(lines, "\n"))
+	return st.Dialog.Width(w).Render(strings.Join(lines, "\n"))
 }

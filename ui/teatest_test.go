@@ -117,7 +117,7 @@ func TestProgramLateVerificationAfterEndCall(t *testing.T) {
 	waitFor(t, tm, "Tia Tandem · holder")
 	close(release) // the first caller's answer arrives now
 	<-answered
-	press(tm, "q") // read after the answer: the final model has handled it
+	press(tm, "ctrl+c") // read after the answer: the final model has handled it
 	a := finalApp(t, tm)
 	if a.cur != scrAccount || a.result.ans != nil || a.c.call.view == nil || a.c.call.view.Account.ID != "a7" {
 		t.Fatalf("the late answer reached the next call: screen %v result %v", a.cur, a.result.ans)
@@ -177,5 +177,52 @@ func TestOpeningASearchResultPutsTheCursorOnTheContactItMatched(t *testing.T) {
 	a := finalApp(t, tm)
 	if h, ok := a.account.holder(); !ok || h.Holder.ContactID != "mia" {
 		t.Fatalf("the cursor is on %+v, want Mia", h.Holder)
+	}
+}
+
+// "That wasn't me": after the customer disputes a notice, every agent who opens the account sees
+// the DISPUTED banner with its time (never the customer's own words); an agent has no key to clear
+// it; a supervisor clears it with a reason and a yes, and the banner is gone. The banner takes the
+// blank line under the policy, so the screen keeps its shape at 80×24.
+func TestProgramShowsTheDisputedBannerUntilASupervisorClearsIt(t *testing.T) {
+	f := uitest.Scenarios(t, agent)
+	d := f.Dispute("a1", "maria")
+	stamp := d.Time.UTC().Format("2006-01-02 15:04")
+
+	tm := startProgram(t, f, Options{})
+	press(tm, "type:ACC-1001")
+	waitFor(t, tm, "Harbor Bakery")
+	press(tm, "enter")
+	waitFor(t, tm, "⚠ DISPUTED "+stamp+" · Maria Lopez says: that wasn't me", "LOCKED")
+	press(tm, "D")
+	press(tm, "ctrl+c")
+	a := finalApp(t, tm)
+	screen := ansi.Strip(a.View().Content)
+	if a.cur != scrAccount || strings.Contains(screen, "D clears") || strings.Contains(screen, "Ignore previous") {
+		t.Fatalf("an agent's screen %v offers to clear, or shows the customer's words:\n%s", a.cur, screen)
+	}
+
+	s := uitest.Scenarios(t, supervisor)
+	d = s.Dispute("a1", "maria")
+	tm = startProgram(t, s, Options{})
+	press(tm, "type:ACC-1001")
+	waitFor(t, tm, "Harbor Bakery")
+	press(tm, "enter")
+	waitFor(t, tm, "⚠ DISPUTED", "D clears")
+	press(tm, "D")
+	waitFor(t, tm, "CLEAR DISPUTE", "Maria Lopez disputed a verify.after_failures notice")
+	press(tm, "enter")
+	waitFor(t, tm, "A reason is required")
+	press(tm, "type:called the customer back on file", "enter")
+	waitFor(t, tm, "Clear the dispute on ACC-1001 now?")
+	press(tm, "y")
+	waitFor(t, tm, "Dispute cleared")
+	press(tm, "ctrl+c")
+	a = finalApp(t, tm)
+	if screen := ansi.Strip(a.View().Content); a.cur != scrAccount || strings.Contains(screen, "DISPUTED") {
+		t.Fatalf("after clearing, screen %v:\n%s", a.cur, screen)
+	}
+	if v := a.c.call.view; v == nil || len(v.Disputes) != 0 || !v.Holders[1].HardLocked {
+		t.Fatalf("after clearing, the view %+v: want no open dispute and Maria still hard-locked", v)
 	}
 }

@@ -60,7 +60,7 @@ func TestStoredControlCharactersAreShownEscapedOnEveryScreen(t *testing.T) {
 		keys []string
 		want string // the escaped data, as seen
 	}{
-		{"search results", []string{"type:acc-6666"}, `ACC-6666\…  Mallory \x1b[32m✓`},
+		{"search results", []string{"type:acc-6666"}, `ACC-6666\u202e  Mallory \x1b[32m✓`},
 		{"account", []string{"enter"}, `ACC-6666\u202e · Mallory ` + evilShown},
 		{"pin entry", []string{"enter"}, "Mallory " + evilShown[:20]},
 		{"audit trail", []string{"esc", "a"}, "reason: asked by " + evilShown[:20]},

@@ -7,6 +7,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/pindesk/pindesk/model"
 )
 
@@ -19,6 +20,7 @@ type trainerScreen struct {
 	c       *common
 	cursor  int
 	gen     *generateMsg
+	pins    *pinsMsg // the selected holder's current PINs, read from the demo database
 	now     time.Time
 	confirm bool // "restore all scenarios?" asked
 	w, h    int
@@ -30,17 +32,49 @@ func (s *trainerScreen) title() string    { return "trainer panel" }
 func (s *trainerScreen) text() textMode   { return textNone }
 func (s *trainerScreen) setSize(w, h int) { s.w, s.h = w, h }
 
-// open shows the panel and asks for the demo clock.
-func (s *trainerScreen) open() action {
+// open shows the panel, on the holder selected in the app (or, with no account open, on the
+// scenario whose account the search has selected), and asks for the demo clock.
+func (s *trainerScreen) open(holder, searched string) action {
 	s.confirm = false
+	items := s.items()
+	for i, it := range items {
+		if (holder != "" && it.holder == holder) || (holder == "" && it.scenario != nil && it.scenario.AccountNumber == searched) {
+			s.cursor = i
+			break
+		}
+	}
 	s.clamp()
-	return run(s.c.io.now(s.c.call.id))
+	return do(run(s.c.io.now(s.c.call.id)), s.readPINs())
 }
-func (s *trainerScreen) loaded()        { s.clamp() }
-func (s *trainerScreen) holdsPIN() bool { return s.gen != nil }
 
-// forget drops the generated PIN.
-func (s *trainerScreen) forget() { s.gen, s.confirm, s.now = nil, false, time.Time{} }
+// loaded follows a reload of the account: the holders' PINs may have changed.
+func (s *trainerScreen) loaded() action { s.clamp(); return s.readPINs() }
+
+func (s *trainerScreen) holdsPIN() bool { return s.gen != nil || s.pins != nil }
+
+// forget drops the generated and read PINs.
+func (s *trainerScreen) forget() { s.gen, s.pins, s.confirm, s.now = nil, nil, false, time.Time{} }
+
+// readPINs reads the current PINs of the selected holder, so the trainer can read one out as the
+// customer would (demo mode only: the PINs are shown only there).
+func (s *trainerScreen) readPINs() action {
+	s.pins = nil
+	items := s.items()
+	v := s.c.call.view
+	if !s.c.opts.Demo || s.c.io.demo == nil || v == nil || s.cursor >= len(items) || items[s.cursor].holder == "" {
+		return nil
+	}
+	holder := items[s.cursor].holder
+	hs, _ := v.Holder(holder)
+	var reqs []model.PINChange
+	for _, p := range hs.PINs {
+		reqs = append(reqs, s.change(holder, p.Kind))
+	}
+	if len(reqs) == 0 {
+		return nil
+	}
+	return run(s.c.io.readPINs(s.c.call.id, reqs))
+}
 
 func (s *trainerScreen) helpTitle() string { return "Trainer panel" }
 
@@ -50,7 +84,7 @@ func (s *trainerScreen) FullHelp() [][]key.Binding {
 		return nil
 	}
 	k := s.c.keys.Trainer
-	return [][]key.Binding{{k.Up, k.Down, k.Open, k.Master, k.OneTime, k.Temporary, k.Hour, k.Day, k.Restore}}
+	return [][]key.Binding{{k.Up, k.Down, k.Open, k.Master, k.OneTime, k.Temporary, k.Minutes, k.Hour, k.Day, k.Restore}}
 }
 
 func (s *trainerScreen) ShortHelp() []key.Binding {
@@ -58,7 +92,7 @@ func (s *trainerScreen) ShortHelp() []key.Binding {
 	if s.confirm {
 		return []key.Binding{s.c.keys.Dialog.Yes, s.c.keys.Dialog.No}
 	}
-	return []key.Binding{k.Master, k.OneTime, k.Temporary, k.Hour, k.Day, k.Restore, k.Open, s.c.keys.Global.Back}
+	return []key.Binding{k.Master, k.OneTime, k.Temporary, k.Minutes, k.Hour, k.Day, k.Restore, k.Open, s.c.keys.Global.Back}
 }
 
 // item is a row of the panel: a holder of the open account, or a scenario to open.
@@ -84,16 +118,28 @@ func (s *trainerScreen) clamp() { s.cursor = min(max(s.cursor, 0), max(len(s.ite
 
 func (s *trainerScreen) update(msg tea.Msg) action {
 	switch msg := msg.(type) {
+	case pinsMsg:
+		if msg.err != nil {
+			return sayErr(msg.err)
+		}
+		if v := s.c.call.view; v != nil && v.Account.ID == msg.account {
+			m := msg
+			s.pins = &m
+		}
+		return nil
 	case generateMsg:
 		if msg.err != nil {
-			return say{toneBad, sentence(msg.err)}
+			return sayErr(msg.err)
 		}
 		m := msg
 		s.gen = &m
+		if msg.holder == model.AccountWide {
+			return say{toneGood, fmt.Sprintf("New account-wide %s PIN generated.", msg.pin.State.Kind)}
+		}
 		return say{toneGood, fmt.Sprintf("New %s PIN generated for %s.", msg.pin.State.Kind, s.name(msg.holder))}
 	case demoMsg:
 		if msg.err != nil {
-			return say{toneBad, sentence(msg.err)}
+			return sayErr(msg.err)
 		}
 		s.now = msg.now
 		switch msg.what {
@@ -126,14 +172,13 @@ func (s *trainerScreen) key(msg tea.KeyPressMsg) action {
 	}
 	switch {
 	case key.Matches(msg, s.c.keys.Global.Back):
-		if s.c.call.accountID != "" {
-			return goTo{scrAccount}
-		}
-		return goTo{scrSearch}
+		return back{}
 	case key.Matches(msg, k.Up):
 		s.cursor = max(s.cursor-1, 0)
+		return s.readPINs()
 	case key.Matches(msg, k.Down):
 		s.cursor = min(s.cursor+1, max(len(items)-1, 0))
+		return s.readPINs()
 	case key.Matches(msg, k.Master), key.Matches(msg, k.OneTime), key.Matches(msg, k.Temporary):
 		if it.holder == "" {
 			return say{toneInfo, "Open an account and choose one of its holders first."}
@@ -145,6 +190,8 @@ func (s *trainerScreen) key(msg tea.KeyPressMsg) action {
 			kind = model.KindTemporary
 		}
 		return do(wait{"Generating a PIN"}, run(s.c.io.generate(s.c.call.id, s.change(it.holder, kind))))
+	case key.Matches(msg, k.Minutes):
+		return do(wait{"Moving the clock"}, run(s.c.io.advance(s.c.call.id, 10*time.Minute)))
 	case key.Matches(msg, k.Hour):
 		return do(wait{"Moving the clock"}, run(s.c.io.advance(s.c.call.id, time.Hour)))
 	case key.Matches(msg, k.Day):
@@ -177,6 +224,14 @@ func (s *trainerScreen) change(holder string, kind model.Kind) model.PINChange {
 	return req
 }
 
+// pinOf names a PIN of holder (see pinOf).
+func (s *trainerScreen) pinOf(holder string, kind model.Kind) string {
+	if v := s.c.call.view; v != nil {
+		return pinOf(v.Account, holder, kind)
+	}
+	return pinOf(model.Account{}, holder, kind)
+}
+
 func (s *trainerScreen) name(holder string) string {
 	if v := s.c.call.view; v != nil {
 		return holderName(v.Account, holder)
@@ -197,22 +252,22 @@ func (s *trainerScreen) view() string {
 		clock = stamp(now, s.c.loc)
 	}
 	k := s.c.keys.Trainer
-	b.WriteString(st.Label.Render("Demo clock: ") + clock + st.Subtle.Render("   "+keyHints(k.Hour, k.Day, k.Restore)) + "\n\n")
+	b.WriteString(strings.Join(wrap(st.Label.Render("Demo clock: ")+clock+st.Subtle.Render("   "+keyHints(k.Minutes, k.Hour, k.Day, k.Restore)), s.w), "\n") + "\n\n")
 
 	if s.gen != nil {
 		p := s.gen.pin
 		if s.c.opts.Demo {
 			digits := strings.Join(strings.Split(p.PIN, ""), " ")
-			b.WriteString(st.Label.Render("New "+string(p.State.Kind)+" PIN of "+s.name(s.gen.holder)+": ") + st.Secret.Render(digits) + "\n")
-			b.WriteString(st.Subtle.Render("Read it out as the caller would. It is shown only here, only in demo mode.") + "\n\n")
+			b.WriteString(strings.Join(wrap(st.Label.Render("New "+s.pinOf(s.gen.holder, p.State.Kind)+": ")+st.Secret.Render(digits), s.w), "\n") + "\n")
+			b.WriteString(s.para("Read it out as the caller would. It is shown only here, only in demo mode.") + "\n\n")
 		} else {
-			b.WriteString(st.Subtle.Render("A PIN was generated; it is shown only in demo mode.") + "\n\n")
+			b.WriteString(s.para("A PIN was generated; it is shown only in demo mode.") + "\n\n")
 		}
 	}
 
 	items := s.items()
 	if len(items) == 0 {
-		b.WriteString(st.Subtle.Render("Open an account (esc, then search) to generate PINs for its holders."))
+		b.WriteString(s.para("Open an account (esc, then search) to generate PINs for its holders."))
 		return b.String()
 	}
 	detail := s.detail(items)
@@ -222,6 +277,19 @@ func (s *trainerScreen) view() string {
 		b.WriteString("\n\n" + strings.Join(detail, "\n"))
 	}
 	return b.String()
+}
+
+// current shows the selected holder's PINs as they are in the demo database now (demo mode).
+func (s *trainerScreen) current(items []item) []string {
+	if s.pins == nil || s.cursor >= len(items) || items[s.cursor].holder != s.pins.holder || !s.c.opts.Demo {
+		return nil
+	}
+	st := s.c.st
+	parts := make([]string, 0, len(s.pins.pins))
+	for _, p := range s.pins.pins {
+		parts = append(parts, string(p.kind)+" "+st.Secret.Render(strings.Join(strings.Split(p.pin, ""), " ")))
+	}
+	return wrap(st.Label.Render("Current "+s.pinOf(s.pins.holder, "")+": ")+strings.Join(parts, st.Label.Render(" · ")), s.w)
 }
 
 // list draws the rows under their headings, scrolled so the cursor stays in the window of height h.
@@ -239,23 +307,38 @@ func (s *trainerScreen) list(items []item, h int) []string {
 			if heading != "" {
 				lines = append(lines, "")
 			}
-			lines = append(lines, st.Bold.Render(clip(head, s.w)))
+			lines = append(lines, styleLines(st.Bold, wrap(head, s.w))...)
 			heading = head
 		}
-		var text string
+		// A row too long for the width goes on under itself, indented to its second column: a lock
+		// time or a scenario's title is never cut.
+		var text []string
 		if it.scenario != nil {
-			text = fit(it.scenario.AccountNumber, 10) + " " + it.scenario.Title
+			text = hang(fit(it.scenario.AccountNumber, 10)+" "+it.scenario.Title, max(s.w-2, 10), 11)
 		} else {
 			v := s.c.call.view
 			hs, _ := v.Holder(it.holder)
-			text = fit(holderName(v.Account, it.holder), 24) + " " + fit(holderBadge(hs, true, s.c.call.now).String(), 14) + " " + holderDetail(hs, true, s.c.call.now, s.c.loc)
+			nameW := min(24, max(s.w/3, 12))
+			head := fit(holderName(v.Account, it.holder), nameW) + " " + fit(holderBadge(hs, true, s.c.call.now).String(), 14) + " "
+			detail := holderDetail(hs, true, s.c.call.now, s.c.loc)
+			text = []string{head + detail}
+			if room := max(s.w-2, 10) - ansi.StringWidth(head); ansi.StringWidth(detail) > room {
+				text = []string{strings.TrimRight(head, " ")}
+				for _, l := range wrap(detail, max(s.w-2-nameW-1, 10)) {
+					text = append(text, strings.Repeat(" ", nameW+1)+l)
+				}
+			}
 		}
-		text = clip(text, max(s.w-2, 10))
-		if i == s.cursor {
-			cursorLine = len(lines)
-			lines = append(lines, st.Selected.Render("› "+text))
-		} else {
-			lines = append(lines, "  "+text)
+		for j, t := range text {
+			switch {
+			case i == s.cursor && j == 0:
+				cursorLine = len(lines)
+				lines = append(lines, st.Selected.Render("› "+t))
+			case i == s.cursor:
+				lines = append(lines, st.Selected.Render("  "+t))
+			default:
+				lines = append(lines, "  "+t)
+			}
 		}
 	}
 	if len(lines) <= h {
@@ -269,23 +352,27 @@ func (s *trainerScreen) list(items []item, h int) []string {
 // with which PIN (the trainer plays that caller).
 func (s *trainerScreen) detail(items []item) []string {
 	if s.cursor >= len(items) || items[s.cursor].scenario == nil {
-		return nil
+		return s.current(items)
 	}
 	sc := items[s.cursor].scenario
 	st := s.c.st
 	var out []string
 	if sc.Note != "" {
-		lines := wrap(sc.Note, max(s.w, 20))
-		out = append(out, st.Subtle.Render(strings.Join(lines[:min(len(lines), 2)], "\n")))
+		out = append(out, styleLines(st.Subtle, wrap(sc.Note, max(s.w, 20)))...)
 	}
 	if s.c.opts.Demo && (sc.Caller != "" || sc.PIN != "") {
 		line := st.Label.Render("Caller: ") + sc.Caller
 		if sc.PIN != "" {
 			line += st.Label.Render("   their PIN: ") + st.Secret.Render(strings.Join(strings.Split(sc.PIN, ""), " "))
 		}
-		out = append(out, clip(line, s.w))
+		out = append(out, wrap(line, s.w)...)
 	}
 	return out
+}
+
+// para is a sentence of the panel, wrapped to its width.
+func (s *trainerScreen) para(text string) string {
+	return strings.Join(styleLines(s.c.st.Subtle, wrap(text, max(s.w, 20))), "\n")
 }
 
 // keyHints says bindings inline, "h +1 hour · d +24 hours", from their help.

@@ -43,7 +43,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"os"
 	"os/signal"
 	"sort"
@@ -52,6 +51,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/pindesk/pindesk/api"
 	"github.com/pindesk/pindesk/client"
 	"github.com/pindesk/pindesk/model"
 )
@@ -179,10 +179,10 @@ type target struct {
 
 func newTarget(account, pin string) target {
 	body := func(pin string) string {
-		b, _ := json.Marshal(map[string]any{"pin": pin, "channel": model.ChannelPhone})
+		b, _ := json.Marshal(api.VerifyRequest{PIN: pin, Channel: model.ChannelPhone})
 		return string(b)
 	}
-	return target{account: account, pin: pin, path: "/v1/accounts/" + url.PathEscape(account) + "/holders/c-1/verify",
+	return target{account: account, pin: pin, path: api.Verify.URL(account, "c-1"),
 		right: body(pin), wrong: body(wrongPIN(pin))}
 }
 
@@ -230,7 +230,7 @@ func (v *verifier) verify(ctx context.Context, t target, wrong bool) (model.Veri
 		}
 		return out, nil
 	}
-	var p struct{ Code, Detail string }
+	var p api.Problem
 	_ = json.Unmarshal(buf.Bytes(), &p)
 	return model.VerifyResult{}, statusError(resp.StatusCode, p.Code, p.Detail)
 }
@@ -244,7 +244,7 @@ func statusError(status int, code, detail string) error {
 		return model.ErrUnauthorized
 	case status == http.StatusForbidden:
 		return model.ErrNotPermitted
-	case status == http.StatusServiceUnavailable && code == "busy":
+	case status == http.StatusServiceUnavailable && code == api.CodeBusy:
 		return model.ErrBusy
 	case status == http.StatusServiceUnavailable:
 		return model.ErrUnavailable

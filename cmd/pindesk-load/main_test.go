@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/pindesk/pindesk/core"
+	"github.com/pindesk/pindesk/internal/apitest"
 	"github.com/pindesk/pindesk/model"
 	"github.com/pindesk/pindesk/server"
 	"github.com/pindesk/pindesk/store/secret"
@@ -37,7 +38,9 @@ func TestSeveralServersShareTheLoadAndTheFirstIsSetUpOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	api := server.New(svc, st, server.Config{TokenVerifyLimit: server.Limit{PerSecond: -1}, AccountVerifyLimit: server.Limit{PerSecond: -1}})
+	// Every request the load command sends, and every answer, is checked against the OpenAPI document.
+	api := apitest.MustLoad(server.OpenAPI).Middleware(t,
+		server.New(svc, st, server.Config{TokenVerifyLimit: server.Limit{PerSecond: -1}, AccountVerifyLimit: server.Limit{PerSecond: -1}}))
 	var mu sync.Mutex
 	seen := [2]map[string]int{{}, {}} // requests each server answered, by "METHOD /last-segment"
 	var urls []string

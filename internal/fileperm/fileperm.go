@@ -7,7 +7,6 @@ package fileperm
 import (
 	"errors"
 	"fmt"
-	"strings"
 )
 
 // ErrExposed is wrapped by every answer that a file is readable by others.
@@ -69,5 +68,3 @@ func aclExposed(owner string, nilDACL bool, aces []ACE) []string {
 	}
 	return who
 }
-
-func describe(sids []string) string { return strings.Join(sids, ", ") }

@@ -4,6 +4,7 @@ package fileperm
 
 import (
 	"fmt"
+	"strings"
 	"unsafe"
 
 	"golang.org/x/sys/windows"
@@ -46,7 +47,7 @@ func private(path string) error {
 		}
 	}
 	if who := aclExposed(owner.String(), dacl == nil, aces); len(who) > 0 {
-		return &ExposedError{Path: path, Who: "also readable by " + describe(who),
+		return &ExposedError{Path: path, Who: "also readable by " + strings.Join(who, ", "),
 			Fix: `run icacls "` + path + `" /inheritance:r /grant:r "%USERNAME%:F" to keep it to yourself`}
 	}
 	return nil

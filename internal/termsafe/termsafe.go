@@ -67,3 +67,24 @@ func Lines(s string) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// JSON escapes, in encoded JSON, the control characters encoding/json leaves as they are (DEL, C1
+// controls, the bidi controls and marks) as \uNNNN, so the document is still the same JSON and a
+// terminal shows it as it is. encoding/json escapes C0 controls inside strings itself, and the
+// line breaks and tabs outside them are its indentation, so those are left alone; every character
+// escaped here can only be inside a string, where \uNNNN means the same character.
+func JSON(b []byte) []byte {
+	escape := func(r rune) bool { return r >= 0x7f && model.IsControl(r) }
+	if !strings.ContainsFunc(string(b), escape) {
+		return b
+	}
+	var out strings.Builder
+	for _, r := range string(b) {
+		if escape(r) {
+			fmt.Fprintf(&out, `\u%04x`, r)
+			continue
+		}
+		out.WriteRune(r)
+	}
+	return []byte(out.String())
+}

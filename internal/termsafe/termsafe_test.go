@@ -1,9 +1,12 @@
 package termsafe_test
 
 import (
+	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/pindesk/pindesk/internal/termsafe"
+	"github.com/pindesk/pindesk/model"
 )
 
 func TestStringShowsEveryControlEscapedAndLeavesTextAlone(t *testing.T) {
@@ -26,5 +29,21 @@ func TestStringShowsEveryControlEscapedAndLeavesTextAlone(t *testing.T) {
 				t.Errorf("String(%q) = %q, want %q", c.in, got, c.want)
 			}
 		})
+	}
+}
+
+func TestJSONEscapesWhatATerminalWouldInterpretAndStaysTheSameJSON(t *testing.T) {
+	in := map[string]string{"name": "\x1b[32m✓ VERIFIED\u202Egnp.exe\u0085\x7f Zoë"}
+	b, err := json.MarshalIndent(in, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := termsafe.JSON(b)
+	if strings.ContainsFunc(string(got), func(r rune) bool { return r != '\n' && model.IsControl(r) }) {
+		t.Errorf("a control character is left raw: %q", got)
+	}
+	var back map[string]string
+	if err := json.Unmarshal(got, &back); err != nil || back["name"] != in["name"] {
+		t.Errorf("the escaped JSON reads back as %q, %v; want %q", back["name"], err, in["name"])
 	}
 }

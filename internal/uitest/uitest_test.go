@@ -4,7 +4,7 @@ import (
 	"testing"
 
 	"github.com/pindesk/pindesk/client"
-	"github.com/pindesk/pindesk/client/clienttest"
+	"github.com/pindesk/pindesk/internal/clienttest"
 	"github.com/pindesk/pindesk/model"
 	"github.com/pindesk/pindesk/store"
 	"github.com/pindesk/pindesk/store/sqlite"

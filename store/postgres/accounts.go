@@ -92,8 +92,11 @@ func (s *Store) ImportAccounts(ctx context.Context, accounts []model.Account, op
 				return fmt.Errorf("import accounts: %w", err)
 			}
 		}
+		if err := lockAuditHeads(ctx, tx, plan.Events); err != nil {
+			return err
+		}
 		for _, e := range plan.Events {
-			if err := appendAudit(ctx, tx, e); err != nil {
+			if err := s.appendAudit(ctx, tx, e); err != nil {
 				return err
 			}
 		}

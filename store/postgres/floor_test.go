@@ -68,6 +68,14 @@ func floor(t testing.TB, n, accounts int) []server {
 	return out
 }
 
+// rounds is how often a race is repeated: full normally, short with -short (a quick loop).
+func rounds(full, short int) int {
+	if testing.Short() {
+		return short
+	}
+	return full
+}
+
 func accountID(i int) string { return fmt.Sprintf("a-%03d", i) }
 
 func holder(i int) model.HolderRef { return model.HolderRef{AccountID: accountID(i), ContactID: "c-1"} }
@@ -107,6 +115,7 @@ func race(servers []server, n int, req func(i int) model.VerifyRequest) ([]model
 }
 
 func TestTwoServersCountExactlySixOfSixtyFourConcurrentWrongPINs(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	servers := floor(t, 2, 1)
 	h := holder(0)
@@ -114,7 +123,7 @@ func TestTwoServersCountExactlySixOfSixtyFourConcurrentWrongPINs(t *testing.T) {
 		t.Fatal(err)
 	}
 	const attempts = 64
-	for round := range 3 {
+	for round := range rounds(3, 1) {
 		results, errs := race(servers, attempts, func(i int) model.VerifyRequest { return verifyReq(h, wrongPIN(i)) })
 		counted := map[int]int{} // attempts left → how many answers said it
 		locked := 0
@@ -173,10 +182,11 @@ func TestTwoServersCountExactlySixOfSixtyFourConcurrentWrongPINs(t *testing.T) {
 }
 
 func TestTwoServersSpendAOneTimePINExactlyOnce(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	servers := floor(t, 2, 1)
 	h := holder(0)
-	for round := range 3 {
+	for round := range rounds(3, 1) {
 		g, err := servers[round%2].svc.Generate(ctx, portal, change(h, model.KindOneTime))
 		if err != nil {
 			t.Fatal(err)
@@ -196,6 +206,7 @@ func TestTwoServersSpendAOneTimePINExactlyOnce(t *testing.T) {
 }
 
 func TestAnUnlockOnOneServerIsSeenAtOnceByTheOther(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	servers := floor(t, 2, 1)
 	one, other := servers[0].svc, servers[1].svc
@@ -223,6 +234,7 @@ func TestAnUnlockOnOneServerIsSeenAtOnceByTheOther(t *testing.T) {
 }
 
 func TestAHolderHeldByAStalledServerAnswersBusyAfterTheLockTimeout(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	servers := floor(t, 1, 1)
 	h := holder(0)
@@ -269,6 +281,7 @@ func newSchemaURLOf(t testing.TB, s *postgres.Store) string {
 }
 
 func TestTwoServersImportingTheSameAccountsInOppositeOrdersBothSucceed(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	servers := floor(t, 2, 0)
 	var forward, backward []model.Account
@@ -278,7 +291,7 @@ func TestTwoServersImportingTheSameAccountsInOppositeOrdersBothSucceed(t *testin
 		forward = append(forward, a)
 		backward = append([]model.Account{a}, backward...)
 	}
-	for round := range 5 {
+	for round := range rounds(5, 2) { // the second and later re-import what the first imported
 		var wg sync.WaitGroup
 		errs := make([]error, 2)
 		for i, accts := range [][]model.Account{forward, backward} {

@@ -29,12 +29,29 @@ func (s *Store) UpdateHolder(ctx context.Context, ref model.HolderRef, fn func(s
 }
 
 func (s *Store) updateHolderOnce(ctx context.Context, ref model.HolderRef, fn func(store.HolderTx) error) error {
-	h := store.Holder{Ref: ref}
-	if !storable(ref.AccountID) {
-		return fmt.Errorf("%w: %q", model.ErrUnknownAccount, ref.AccountID)
+	return s.updateHoldersOnce(ctx, []model.HolderRef{ref}, []int{0}, func(txs []store.HolderTx) error { return fn(txs[0]) })
+}
+
+// UpdateHolders is UpdateHolder for several holders of one account in one transaction: each row is
+// locked in store.LockOrder (the order ResetAccount locks them in too), so two transactions that
+// lock more than one holder never wait for each other in a circle.
+func (s *Store) UpdateHolders(ctx context.Context, refs []model.HolderRef, fn func([]store.HolderTx) error) (err error) {
+	defer mapped(&err)
+	order, err := store.LockOrder(refs)
+	if err != nil {
+		return err
 	}
-	if !storable(ref.ContactID) {
-		return fmt.Errorf("%w: account %q has no contact %q", model.ErrUnknownHolder, ref.AccountID, ref.ContactID)
+	return retry(ctx, func() error { return s.updateHoldersOnce(ctx, refs, order, fn) })
+}
+
+func (s *Store) updateHoldersOnce(ctx context.Context, refs []model.HolderRef, order []int, fn func([]store.HolderTx) error) error {
+	for _, ref := range refs {
+		if !storable(ref.AccountID) {
+			return fmt.Errorf("%w: %q", model.ErrUnknownAccount, ref.AccountID)
+		}
+		if !storable(ref.ContactID) {
+			return fmt.Errorf("%w: account %q has no contact %q", model.ErrUnknownHolder, ref.AccountID, ref.ContactID)
+		}
 	}
 	pc, err := s.pool.Acquire(ctx)
 	if err != nil {
@@ -56,10 +73,16 @@ func (s *Store) updateHolderOnce(ctx context.Context, ref model.HolderRef, fn fu
 	}()
 	b := &pgx.Batch{}
 	b.Queue(`BEGIN ISOLATION LEVEL READ COMMITTED`)
-	if h, err = lockHolder(ctx, conn, b, ref); err != nil {
-		return err
+	txs := make([]store.HolderTx, len(refs))
+	for _, i := range order {
+		h, err := lockHolder(ctx, conn, b, refs[i])
+		if err != nil {
+			return err
+		}
+		txs[i] = &holderTx{s: s, tx: conn, h: h}
+		b = &pgx.Batch{}
 	}
-	if err := fn(&holderTx{tx: conn, h: h}); err != nil {
+	if err := fn(txs); err != nil {
 		return err
 	}
 	tag, err := conn.Exec(ctx, "COMMIT")
@@ -145,6 +168,7 @@ func utc(t *time.Time) *time.Time {
 }
 
 type holderTx struct {
+	s  *Store
 	tx dbtx
 	h  store.Holder
 }
@@ -354,11 +378,11 @@ func (t *holderTx) ForgetIdempotent(ctx context.Context, keep store.IdempotencyK
 }
 
 func (t *holderTx) AppendAuditID(ctx context.Context, e model.AuditEvent) (int64, error) {
-	return appendAuditID(ctx, t.tx, e)
+	return t.s.appendAuditID(ctx, t.tx, e)
 }
 
 func (t *holderTx) AppendAudit(ctx context.Context, e model.AuditEvent) error {
-	return appendAudit(ctx, t.tx, e)
+	return t.s.appendAudit(ctx, t.tx, e)
 }
 
 // Holders returns the account's holder rows and their PINs, without locking them.
@@ -406,10 +430,10 @@ func (s *Store) Holders(ctx context.Context, accountID string) (_ []store.Holder
 }
 
 // ResetAccount revokes every PIN of the account and clears its locks and counts in one
-// transaction. It takes every holder row's lock first, in a fixed order (so two resets, or a reset
-// and a verification, never deadlock), so a verification in flight finishes before the reset and
+// transaction. It takes every holder row's lock first, in store.LockOrder (so two resets, or a
+// reset and a verification of several holders, never deadlock), so a verification in flight finishes before the reset and
 // one that follows sees no PIN.
-func (s *Store) ResetAccount(ctx context.Context, accountID string, e model.AuditEvent) (_ model.ResetResult, err error) {
+func (s *Store) ResetAccount(ctx context.Context, accountID string, e model.AuditEvent, notices ...model.Notice) (_ model.ResetResult, err error) {
 	defer mapped(&err)
 	var res model.ResetResult
 	if !storable(accountID) {
@@ -425,7 +449,8 @@ func (s *Store) ResetAccount(ctx context.Context, accountID string, e model.Audi
 		if !exists {
 			return fmt.Errorf("%w: %s", model.ErrUnknownAccount, accountID)
 		}
-		if _, err := tx.Exec(ctx, `SELECT 1 FROM holders WHERE account_id = $1 ORDER BY holder_id FOR UPDATE`, accountID); err != nil {
+		if _, err := tx.Exec(ctx, `SELECT 1 FROM holders WHERE account_id = $1
+			ORDER BY holder_id = 'account' DESC, holder_id COLLATE "C" FOR UPDATE`, accountID); err != nil {
 			return err
 		}
 		tag, err := tx.Exec(ctx, `UPDATE pins SET previous = sealed, sealed = NULL WHERE account_id = $1 AND sealed IS NOT NULL`, accountID)
@@ -452,7 +477,12 @@ func (s *Store) ResetAccount(ctx context.Context, accountID string, e model.Audi
 		if _, err := tx.Exec(ctx, `DELETE FROM holder_failures WHERE account_id = $1`, accountID); err != nil {
 			return err
 		}
-		return appendAudit(ctx, tx, e)
+		for _, n := range notices {
+			if err := insertNotice(ctx, tx, n); err != nil {
+				return err
+			}
+		}
+		return s.appendAudit(ctx, tx, e)
 	})
 	if err != nil {
 		return model.ResetResult{}, fmt.Errorf("reset account %s: %w", accountID, err)

@@ -15,6 +15,7 @@ import (
 // tests hold it to what pgx.Tx would guarantee.
 
 func TestUpdateHolderReportsATransactionPostgreSQLRolledBackEvenIfTheFunctionIgnoredTheError(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s := floor(t, 1, 1)[0].store
 	h := holder(0)
@@ -39,6 +40,7 @@ func TestUpdateHolderReportsATransactionPostgreSQLRolledBackEvenIfTheFunctionIgn
 }
 
 func TestACallerThatGivesUpMidTransactionLeavesNothingAndTheConnectionUsable(t *testing.T) {
+	t.Parallel()
 	u := floor(t, 1, 1)[0].store.Pool().Config().ConnString()
 	s := open(t, u, postgres.WithMaxConns(1)) // one connection: a leaked transaction would block the next call
 	h := holder(0)
@@ -78,6 +80,7 @@ func TestACallerThatGivesUpMidTransactionLeavesNothingAndTheConnectionUsable(t *
 // primary key until the first transaction commits, then finds the first claim (with its answer),
 // never a gap between them.
 func TestAClaimOfAKeyAnotherServerHoldsWaitsForItsTransactionAndThenSeesIt(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	servers := floor(t, 2, 2)
 	key := store.IdempotencyKey{Scope: "token:tok_1", Key: "call-1"}

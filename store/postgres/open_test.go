@@ -11,10 +11,10 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/pindesk/pindesk/internal/storetest"
 	"github.com/pindesk/pindesk/model"
 	"github.com/pindesk/pindesk/store"
 	"github.com/pindesk/pindesk/store/postgres"
-	"github.com/pindesk/pindesk/store/storetest"
 )
 
 // snapshot describes a schema: its tables, its versions and its accounts, to tell whether anything
@@ -39,6 +39,7 @@ func snapshot(t *testing.T, u string) string {
 }
 
 func TestADatabaseFromANewerPindeskIsRefusedUntouched(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	u := newSchema(t)
 	s, err := postgres.Open(ctx, u)
@@ -79,6 +80,7 @@ func TestADatabaseFromANewerPindeskIsRefusedUntouched(t *testing.T) {
 }
 
 func TestServersStartingTogetherMigrateOnce(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	u := newSchema(t)
 	const servers = 4
@@ -116,6 +118,7 @@ func TestServersStartingTogetherMigrateOnce(t *testing.T) {
 }
 
 func TestThePoolSizeComesFromTheURLOrTheOption(t *testing.T) {
+	t.Parallel()
 	u := newSchema(t)
 	tests := []struct {
 		name string
@@ -138,6 +141,7 @@ func TestThePoolSizeComesFromTheURLOrTheOption(t *testing.T) {
 }
 
 func TestAnUnparsableURLIsRefusedWithoutItsPassword(t *testing.T) {
+	t.Parallel()
 	_, err := postgres.Open(context.Background(), "postgres://pindesk:s3cretpw@db.example:notaport/pindesk")
 	if !errors.Is(err, model.ErrInvalidInput) {
 		t.Fatalf("error %v, want model.ErrInvalidInput", err)
@@ -148,6 +152,7 @@ func TestAnUnparsableURLIsRefusedWithoutItsPassword(t *testing.T) {
 }
 
 func TestSessionsRunWithTheStoreDefaultsUnlessTheURLSaysOtherwise(t *testing.T) {
+	t.Parallel()
 	u := newSchema(t)
 	tests := []struct {
 		name string
@@ -178,6 +183,7 @@ func TestSessionsRunWithTheStoreDefaultsUnlessTheURLSaysOtherwise(t *testing.T) 
 // PostgreSQL refuses NUL and invalid UTF-8 in text where SQLite stores them; a request carrying
 // them must get the answer an unknown id or bad input gets on either store, not an internal error.
 func TestTextPostgreSQLCannotHoldIsUnknownOrInvalidNotAnInternalError(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	servers := floor(t, 1, 1)
 	s, svc := servers[0].store, servers[0].svc
@@ -221,6 +227,7 @@ func TestTextPostgreSQLCannotHoldIsUnknownOrInvalidNotAnInternalError(t *testing
 }
 
 func TestASearchPathNamingNoSchemaIsRefusedPlainly(t *testing.T) {
+	t.Parallel()
 	u := withParam(baseURL(t), "search_path", "pindesk_no_such_schema")
 	s, err := postgres.Open(context.Background(), u)
 	if err == nil {
@@ -233,6 +240,7 @@ func TestASearchPathNamingNoSchemaIsRefusedPlainly(t *testing.T) {
 }
 
 func TestASchemaHoldingAnotherProgramsTablesIsRefusedUntouched(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	u := newSchema(t)
 	conn, err := pgx.Connect(ctx, u)

@@ -34,6 +34,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 	"unicode/utf8"
@@ -49,7 +50,17 @@ import (
 
 // Store is a store.Store on a PostgreSQL database.
 type Store struct {
-	pool *pgxpool.Pool
+	pool         *pgxpool.Pool
+	denseMatches int // see denseMatches
+	// chain links each audit event to the one before in its chain (SetAuditChain); nil until the
+	// core sets it.
+	chain atomic.Pointer[store.AuditKey]
+	// unchained appends audit events as before the chain existed (no seq, no chain, no head): set
+	// only by the benchmarks that weigh the chain against its absence.
+	unchained bool
+	// heads is where this store last left each chain (audit.go, appendAuditID): its next append
+	// to the chain tries that head first, in one statement, without reading it under a lock.
+	heads [store.AuditChains]atomic.Pointer[cachedHead]
 	// region reads phone numbers without a country code, in search terms and queries.
 	region string
 }
@@ -73,6 +84,7 @@ type options struct {
 	maxConns    int32
 	lockTimeout time.Duration
 	idleInTx    time.Duration
+	dense       int // the tests' WithDenseMatches
 	region      string
 }
 
@@ -93,7 +105,7 @@ func WithSearchRegion(region string) Option { return func(o *options) { o.region
 // Open connects to the database at url, creates or upgrades pindesk's tables, and returns the
 // store. A database written by a newer pindesk is refused with store.ErrSchemaTooNew, untouched.
 func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
-	o := options{lockTimeout: DefaultLockTimeout, idleInTx: DefaultIdleInTxTimeout, region: searchterm.DefaultRegion}
+	o := options{lockTimeout: DefaultLockTimeout, idleInTx: DefaultIdleInTxTimeout, dense: denseMatches, region: searchterm.DefaultRegion}
 	for _, f := range opts {
 		f(&o)
 	}
@@ -123,7 +135,7 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connect to PostgreSQL: %w", err)
 	}
-	s := &Store{pool: pool, region: o.region}
+	s := &Store{pool: pool, denseMatches: o.dense, region: o.region}
 	if err := s.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, err

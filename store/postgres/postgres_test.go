@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"flag"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -22,6 +24,24 @@ const URLVar = "PINDESK_TEST_POSTGRES_URL"
 // RequiredVar, set to 1 (as CI does), turns the skip for a missing URL into a failure, so a
 // cluster that failed to start cannot pass as a skipped suite.
 const RequiredVar = "PINDESK_TEST_POSTGRES_REQUIRED"
+
+// testParallel is how many tests run at once unless -parallel says otherwise. Each test has a
+// schema of its own and mostly waits on PostgreSQL, so more than go test's default (GOMAXPROCS)
+// pays on a small machine; a fixed number keeps a big machine's connections in bounds: a test's
+// stores open at most postgres.DefaultMaxConns each (two for the floor tests), so 6 tests stay far
+// below the test cluster's max_connections (200, scripts/pg-test-cluster.sh) even beside the
+// other packages' PostgreSQL tests.
+const testParallel = 6
+
+// defaultParallel sets -parallel to n unless the command line set it.
+func defaultParallel(n int) {
+	flag.Parse()
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == "test.parallel" })
+	if !set {
+		flag.Set("test.parallel", strconv.Itoa(n))
+	}
+}
 
 func baseURL(tb testing.TB) string {
 	tb.Helper()

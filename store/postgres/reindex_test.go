@@ -4,10 +4,10 @@ import (
 	"context"
 	"testing"
 
+	"github.com/pindesk/pindesk/internal/storetest"
 	"github.com/pindesk/pindesk/store"
 	"github.com/pindesk/pindesk/store/postgres"
 	"github.com/pindesk/pindesk/store/searchterm"
-	"github.com/pindesk/pindesk/store/storetest"
 )
 
 func TestADatabaseIsIndexedAgainOnOpenWhenItsIndexIsStale(t *testing.T) {
@@ -19,7 +19,7 @@ func TestADatabaseIsIndexedAgainOnOpenWhenItsIndexIsStale(t *testing.T) {
 		}
 		return st
 	}, func(t *testing.T, st store.Store) {
-		// What migration 0005 leaves: an empty table and no stamp.
+		// What migration 0008 leaves: an empty table and no stamp.
 		pool := st.(*postgres.Store).Pool()
 		if _, err := pool.Exec(context.Background(), `DELETE FROM search_terms`); err != nil {
 			t.Fatal(err)

@@ -47,7 +47,7 @@ func (s *Store) AnySealedPIN(ctx context.Context) (model.HolderRef, []byte, bool
 // server go on reading (a verification sees the old values until the commit) but keeps every
 // write to pins — a PIN set on another server, which would be sealed under the old key — waiting
 // until the commit; the meta row's lock (FOR UPDATE) serialises two rotations.
-func (s *Store) RekeyPINs(ctx context.Context, reseal func(ref model.HolderRef, sealed []byte) ([]byte, error), oldCheck, newCheck string, e model.AuditEvent) (_ int, err error) {
+func (s *Store) RekeyPINs(ctx context.Context, reseal func(ref model.HolderRef, sealed []byte) ([]byte, error), rechain store.ChainFunc, oldCheck, newCheck string, e model.AuditEvent) (_ int, err error) {
 	defer mapped(&err)
 	n := 0
 	err = s.inTx(ctx, func(tx pgx.Tx) error {
@@ -101,10 +101,23 @@ func (s *Store) RekeyPINs(ctx context.Context, reseal func(ref model.HolderRef, 
 			return err
 		}
 		n = len(all)
-		return appendAudit(ctx, tx, e)
+		k := s.auditKey()
+		if rechain != nil && k.Func != nil {
+			// The heads are locked here, last, as every append locks its own.
+			next := store.AuditKey{Func: rechain, Check: newCheck}
+			if err := rechainAudit(ctx, tx, k, next); err != nil {
+				return err
+			}
+			k = next
+		}
+		_, err = s.appendAuditWith(ctx, tx, k, e)
+		return err
 	})
 	if err != nil {
 		return 0, fmt.Errorf("re-key PINs: %w", err)
+	}
+	if rechain != nil {
+		s.SetAuditChain(store.AuditKey{Func: rechain, Check: newCheck}) // the database's chains are under the new key now
 	}
 	return n, nil
 }

@@ -17,6 +17,7 @@ import (
 // UpdateHolder (its one row lock never deadlocks), so the transaction runner is tested directly
 // with the errors PostgreSQL would raise.
 func TestATransactionThatMeetsADeadlockRunsAgainBoundedThenAnswersBusy(t *testing.T) {
+	t.Parallel()
 	u := os.Getenv("PINDESK_TEST_POSTGRES_URL")
 	if u == "" {
 		t.Skip("PostgreSQL tests skipped: set PINDESK_TEST_POSTGRES_URL (see scripts/pg-test-cluster.sh)")

@@ -18,8 +18,9 @@ import (
 // SQLite store does. Up to it, the terms matching the query's rarest word are read from the term
 // index, grouped by account and sorted by number (cost grows with the matches). Past it a match
 // is common enough that walking accounts in number order and probing each one's terms finds a
-// page after a few hundred accounts. A variable so tests can force either plan.
-var denseMatches = 2000
+// page after a few hundred accounts. Each store has its own copy (Store.denseMatches), so tests can
+// force either plan on stores of their own while others run in parallel.
+const denseMatches = 2000
 
 // SearchAccounts finds accounts as searchterm.Query describes: by a case-insensitive prefix of
 // their number, or by names (the account's, or one contact's name, email and phone) of which
@@ -48,7 +49,7 @@ func (s *Store) SearchAccounts(ctx context.Context, q string, limit, offset int)
 			return err
 		}
 		if len(ids) < need {
-			more, err := prefixMatches(ctx, tx, query, need+len(ids))
+			more, err := prefixMatches(ctx, tx, query, need+len(ids), s.denseMatches)
 			if err != nil {
 				return err
 			}
@@ -158,9 +159,10 @@ func exactMatches(ctx context.Context, tx pgx.Tx, q searchterm.Query, n int) ([]
 	return column(ctx, tx, sq, a)
 }
 
-// prefixMatches lists up to n accounts that match the query, in number order.
-func prefixMatches(ctx context.Context, tx pgx.Tx, q searchterm.Query, n int) ([]string, error) {
-	sq, a, err := prefixQuery(ctx, tx, q, n)
+// prefixMatches lists up to n accounts that match the query, in number order; dense is the
+// store's denseMatches.
+func prefixMatches(ctx context.Context, tx pgx.Tx, q searchterm.Query, n, dense int) ([]string, error) {
+	sq, a, err := prefixQuery(ctx, tx, q, n, dense)
 	if err != nil {
 		return nil, err
 	}
@@ -168,7 +170,7 @@ func prefixMatches(ctx context.Context, tx pgx.Tx, q searchterm.Query, n int) ([
 }
 
 // prefixQuery is prefixMatches's statement.
-func prefixQuery(ctx context.Context, tx pgx.Tx, q searchterm.Query, n int) (string, args, error) {
+func prefixQuery(ctx context.Context, tx pgx.Tx, q searchterm.Query, n, denseAt int) (string, args, error) {
 	var a args
 	num := `SELECT id, lower(number) AS key FROM accounts WHERE ` +
 		a.in("lower(number)", searchterm.Range{Lo: q.Number, Hi: searchterm.PrefixEnd(q.Number)}) +
@@ -176,7 +178,7 @@ func prefixQuery(ctx context.Context, tx pgx.Tx, q searchterm.Query, n int) (str
 	if len(q.Words) == 0 {
 		return num, a, nil
 	}
-	drv, dense, err := pickDriver(ctx, tx, q)
+	drv, dense, err := pickDriver(ctx, tx, q, denseAt)
 	if err != nil {
 		return "", nil, err
 	}
@@ -200,9 +202,9 @@ func prefixQuery(ctx context.Context, tx pgx.Tx, q searchterm.Query, n int) (str
 	return sq, a, nil
 }
 
-// pickDriver counts each driver's terms, up to denseMatches, and returns the rarest and whether
-// even it is common enough to walk accounts instead.
-func pickDriver(ctx context.Context, tx pgx.Tx, q searchterm.Query) (driver, bool, error) {
+// pickDriver counts each driver's terms, up to denseAt (the store's denseMatches), and returns the
+// rarest and whether even it is common enough to walk accounts instead.
+func pickDriver(ctx context.Context, tx pgx.Tx, q searchterm.Query, denseAt int) (driver, bool, error) {
 	var a args
 	var probes []string
 	ds := drivers(q)
@@ -211,7 +213,7 @@ func pickDriver(ctx context.Context, tx pgx.Tx, q searchterm.Query) (driver, boo
 		// read every range whole before LIMIT can stop them.
 		var sum []string
 		for _, r := range d.ranges {
-			sum = append(sum, `(SELECT count(*) FROM (SELECT 1 FROM search_terms t WHERE `+a.in("t.term", r)+` LIMIT `+a.p(denseMatches)+`) c)`)
+			sum = append(sum, `(SELECT count(*) FROM (SELECT 1 FROM search_terms t WHERE `+a.in("t.term", r)+` LIMIT `+a.p(denseAt)+`) c)`)
 		}
 		probes = append(probes, "("+strings.Join(sum, " + ")+")")
 	}
@@ -229,7 +231,7 @@ func pickDriver(ctx context.Context, tx pgx.Tx, q searchterm.Query) (driver, boo
 			best = i
 		}
 	}
-	return ds[best], counts[best] >= denseMatches, nil
+	return ds[best], counts[best] >= denseAt, nil
 }
 
 func column(ctx context.Context, tx pgx.Tx, sq string, a args) ([]string, error) {

@@ -12,12 +12,13 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/pindesk/pindesk/internal/storetest"
 	"github.com/pindesk/pindesk/model"
 	"github.com/pindesk/pindesk/store/postgres"
-	"github.com/pindesk/pindesk/store/storetest"
 )
 
 func TestMain(m *testing.M) {
+	defaultParallel(testParallel)
 	code := m.Run()
 	search100k.drop()
 	os.Exit(code)

@@ -31,6 +31,7 @@ func bigBook(t *testing.T, n int) (string, *server) {
 }
 
 func TestSearchPagesInNumberOrderWhetherAPrefixIsRareOrCommon(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("imports 3,500 accounts")
 	}
@@ -71,6 +72,7 @@ func TestSearchPagesInNumberOrderWhetherAPrefixIsRareOrCommon(t *testing.T) {
 }
 
 func TestAPrefixSearchReadsTheTermIndexNotTheTable(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("imports 3,500 accounts")
 	}

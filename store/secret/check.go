@@ -32,6 +32,9 @@ func CheckValue(key []byte) string {
 	return hex.EncodeToString(m.Sum(nil))
 }
 
+// Check is the check value of the sealer's key (CheckValue): the audit chain heads record it.
+func (s *Sealer) Check() string { return s.check }
+
 // KeyID is the short public name of the key whose check value is check: its first 8 bytes in hex.
 // Messages name keys by it, so an operator can tell two key files apart without reading either.
 func KeyID(check string) string {

@@ -36,3 +36,24 @@ func TestAFingerprintTellsRequestsApartWithoutHoldingThem(t *testing.T) {
 		t.Fatal("the idempotency subkey is not derived")
 	}
 }
+
+func TestTheAuditChainIsKeyedUnderASubkeyOfItsOwn(t *testing.T) {
+	s := testSealer(t)
+	a := s.AuditChain([]byte("prev"), []byte("event"))
+	if len(a) != 32 || !bytes.Equal(a, s.AuditChain([]byte("prev"), []byte("event"))) {
+		t.Fatal("the chain value is not a stable HMAC-SHA256")
+	}
+	chainer := s.AuditChainer()
+	for range 2 { // reset between values
+		if !bytes.Equal(chainer([]byte("prev"), []byte("event")), a) {
+			t.Fatal("the one-goroutine chainer computes another value")
+		}
+	}
+	other, _ := New(bytes.Repeat([]byte{8}, KeySize))
+	if bytes.Equal(a, other.AuditChain([]byte("prev"), []byte("event"))) {
+		t.Fatal("another key chains alike")
+	}
+	if bytes.Equal(s.chain, s.mac) || bytes.Equal(s.chain, bytes.Repeat([]byte{7}, KeySize)) {
+		t.Fatal("the audit-chain subkey is the idempotency subkey or the key itself")
+	}
+}

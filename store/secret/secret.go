@@ -37,8 +37,10 @@ const version byte = 1 // the first byte of every sealed value, so the format ca
 
 // Sealer seals and opens PINs under one key.
 type Sealer struct {
-	aead cipher.AEAD
-	mac  []byte // the idempotency subkey (derive.go)
+	aead  cipher.AEAD
+	mac   []byte // the idempotency subkey (derive.go)
+	chain []byte // the audit-chain subkey (derive.go)
+	check string // the key's check value (CheckValue)
 }
 
 // New returns a Sealer for a 32-byte key.
@@ -54,7 +56,7 @@ func New(key []byte) (*Sealer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Sealer{aead: aead, mac: derive(key, idempotencyLabel)}, nil
+	return &Sealer{aead: aead, mac: derive(key, idempotencyLabel), chain: derive(key, auditChainLabel), check: CheckValue(key)}, nil
 }
 
 // Seal encrypts pin for the holder named by binding.

@@ -62,7 +62,7 @@ func (s *Store) ImportAccounts(ctx context.Context, accounts []model.Account, op
 			}
 		}
 		for _, e := range plan.Events {
-			if err := appendAudit(ctx, tx, s.ws, e); err != nil {
+			if err := s.appendAudit(ctx, tx, e); err != nil {
 				return err
 			}
 		}
@@ -291,7 +291,7 @@ func (s *Store) Holders(ctx context.Context, accountID string) ([]store.Holder, 
 
 // ResetAccount revokes every PIN on file for the account (each kept as previous, so a compromised
 // PIN cannot simply be set again), clears every count and lock, and appends e, in one transaction.
-func (s *Store) ResetAccount(ctx context.Context, accountID string, e model.AuditEvent) (model.ResetResult, error) {
+func (s *Store) ResetAccount(ctx context.Context, accountID string, e model.AuditEvent, notices ...model.Notice) (model.ResetResult, error) {
 	var res model.ResetResult
 	err := s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var n int
@@ -326,7 +326,12 @@ func (s *Store) ResetAccount(ctx context.Context, accountID string, e model.Audi
 			return mapErr(err)
 		}
 		res = model.ResetResult{RevokedPINs: int(revoked), UnlockedHolders: int(unlocked)}
-		return appendAudit(ctx, tx, s.ws, e)
+		for _, n := range notices {
+			if err := insertNotice(ctx, tx, n); err != nil {
+				return err
+			}
+		}
+		return s.appendAudit(ctx, tx, e)
 	})
 	if err != nil {
 		return model.ResetResult{}, err

@@ -7,21 +7,69 @@ import (
 	"strings"
 
 	"github.com/pindesk/pindesk/model"
+	"github.com/pindesk/pindesk/store"
 )
 
 // DefaultAuditPage is the page size of an audit query that names none.
 const DefaultAuditPage = 100
 
-func appendAudit(ctx context.Context, tx *sql.Tx, ws stmts, e model.AuditEvent) error {
-	_, err := appendAuditID(ctx, tx, ws, e)
+func (s *Store) appendAudit(ctx context.Context, tx *sql.Tx, e model.AuditEvent) error {
+	_, err := s.appendAuditID(ctx, tx, e)
 	return err
 }
 
-// appendAuditID appends e and returns its id.
-func appendAuditID(ctx context.Context, tx *sql.Tx, ws stmts, e model.AuditEvent) (int64, error) {
+// appendAuditID appends e and returns its id. Every audit row is written here: it reads its
+// chain's head (under the write lock every write transaction holds), chains e after it, and moves
+// the head in the same transaction, so a rolled-back write, or a savepoint of the group commit
+// rolled back to, leaves the head where it was.
+func (s *Store) appendAuditID(ctx context.Context, tx *sql.Tx, e model.AuditEvent) (int64, error) {
+	return s.appendAuditWith(ctx, tx, s.auditKey(), e)
+}
+
+// appendAuditWith is appendAuditID chaining under k.
+func (s *Store) appendAuditWith(ctx context.Context, tx *sql.Tx, k store.AuditKey, e model.AuditEvent) (int64, error) {
 	if e.Time.IsZero() {
 		return 0, fmt.Errorf("%w: an audit event needs a time", model.ErrInvalidInput)
 	}
+	if k.Func == nil {
+		return 0, store.ErrNoAuditChain
+	}
+	if s.unchained {
+		return s.insertAudit(ctx, tx, e, nil, nil, nil)
+	}
+	c := store.ChainOf(e.AccountID)
+	var seq int64
+	var prev []byte
+	var check sql.NullString
+	if err := s.ws.txQueryRow(ctx, tx, sqlAuditHead, c).Scan(&seq, &prev, &check); err != nil {
+		return 0, fmt.Errorf("append audit: read the chain head: %w", mapErr(err))
+	}
+	if prev == nil {
+		// A database whose history was never chained (a fresh one, or one from before the chain,
+		// opened without ChainAuditHistory): chain it first, in this transaction.
+		heads, _, err := chainHistory(ctx, tx, k)
+		if err != nil {
+			return 0, err
+		}
+		seq, prev, check = heads[c].Seq, heads[c].Value, sql.NullString{String: heads[c].KeyID, Valid: true}
+	}
+	if err := store.CheckChainKey(k, check.String); err != nil {
+		return 0, err
+	}
+	e.Time = e.Time.UTC()
+	seq++
+	chain := k.Func(prev, store.CanonicalAudit(nil, c, seq, e))
+	id, err := s.insertAudit(ctx, tx, e, c, seq, chain)
+	if err != nil {
+		return 0, err
+	}
+	if _, err := s.ws.txExec(ctx, tx, sqlMoveAuditHead, seq, chain, nanos(e.Time), c); err != nil {
+		return 0, fmt.Errorf("append audit: move the chain head: %w", mapErr(err))
+	}
+	return id, nil
+}
+
+func (s *Store) insertAudit(ctx context.Context, tx *sql.Tx, e model.AuditEvent, chainID, seq, chain any) (int64, error) {
 	var left, replayOf any
 	if e.AttemptsLeft != nil {
 		left = *e.AttemptsLeft
@@ -29,9 +77,9 @@ func appendAuditID(ctx context.Context, tx *sql.Tx, ws stmts, e model.AuditEvent
 	if e.ReplayOf != nil {
 		replayOf = *e.ReplayOf
 	}
-	res, err := ws.txExec(ctx, tx, sqlAppendAudit,
+	res, err := s.ws.txExec(ctx, tx, sqlAppendAudit,
 		nanos(e.Time), e.Operator, string(e.Role), string(e.Channel), e.AccountID, e.Holder, e.Caller,
-		string(e.Action), string(e.Kind), e.Outcome, left, e.Reason, replayOf)
+		string(e.Action), string(e.Kind), e.Outcome, left, e.Reason, replayOf, chainID, seq, chain)
 	if err != nil {
 		return 0, fmt.Errorf("append audit: %w", mapErr(err))
 	}
@@ -44,7 +92,7 @@ func appendAuditID(ctx context.Context, tx *sql.Tx, ws stmts, e model.AuditEvent
 
 // AppendAudit appends an event in a transaction of its own.
 func (s *Store) AppendAudit(ctx context.Context, e model.AuditEvent) error {
-	return s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error { return appendAudit(ctx, tx, s.ws, e) })
+	return s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error { return s.appendAudit(ctx, tx, e) })
 }
 
 // Audit returns the events matching q, newest (highest id) first. The WHERE clause holds only the

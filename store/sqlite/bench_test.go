@@ -22,10 +22,10 @@ import (
 	"time"
 
 	"github.com/pindesk/pindesk/core"
+	"github.com/pindesk/pindesk/internal/storetest"
 	"github.com/pindesk/pindesk/model"
 	"github.com/pindesk/pindesk/store/searchterm"
 	"github.com/pindesk/pindesk/store/secret"
-	"github.com/pindesk/pindesk/store/storetest"
 )
 
 func TestMain(m *testing.M) {

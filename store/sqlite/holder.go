@@ -23,7 +23,27 @@ func (s *Store) UpdateHolder(ctx context.Context, ref model.HolderRef, fn func(s
 		if err != nil {
 			return err
 		}
-		return fn(&holderTx{tx: tx, ws: s.ws, h: h})
+		return fn(&holderTx{s: s, tx: tx, ws: s.ws, h: h})
+	})
+}
+
+// UpdateHolders is UpdateHolder for several holders in one write: the database write lock covers
+// them all, so their order matters to no other write; they are still loaded in store.LockOrder.
+func (s *Store) UpdateHolders(ctx context.Context, refs []model.HolderRef, fn func([]store.HolderTx) error) error {
+	order, err := store.LockOrder(refs)
+	if err != nil {
+		return err
+	}
+	return s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		txs := make([]store.HolderTx, len(refs))
+		for _, i := range order {
+			h, err := lockHolder(ctx, tx, s.ws, refs[i])
+			if err != nil {
+				return err
+			}
+			txs[i] = &holderTx{s: s, tx: tx, ws: s.ws, h: h}
+		}
+		return fn(txs)
 	})
 }
 
@@ -88,6 +108,7 @@ func scanPINs(rows *sql.Rows) (map[string][]store.SealedPIN, error) {
 // holderTx is one holder's transaction. Every statement names the holder by its key, so nothing
 // done through it can touch another holder.
 type holderTx struct {
+	s     *Store
 	tx    *sql.Tx
 	ws    stmts
 	h     store.Holder
@@ -265,11 +286,11 @@ func (t *holderTx) ForgetIdempotent(ctx context.Context, keep store.IdempotencyK
 }
 
 func (t *holderTx) AppendAuditID(ctx context.Context, e model.AuditEvent) (int64, error) {
-	return appendAuditID(nocancel(ctx), t.tx, t.ws, e)
+	return t.s.appendAuditID(nocancel(ctx), t.tx, e)
 }
 
 func (t *holderTx) AppendAudit(ctx context.Context, e model.AuditEvent) error {
-	return appendAudit(nocancel(ctx), t.tx, t.ws, e)
+	return t.s.appendAudit(nocancel(ctx), t.tx, e)
 }
 
 // nocancel drops the cancellation of the context a caller hands a HolderTx method: the statement

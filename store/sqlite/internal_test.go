@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pindesk/pindesk/internal/storetest"
 	"github.com/pindesk/pindesk/model"
 	"github.com/pindesk/pindesk/store"
-	"github.com/pindesk/pindesk/store/storetest"
 )
 
 func TestEveryConnectionHasTheDurabilityPragmas(t *testing.T) {

@@ -4,9 +4,9 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/pindesk/pindesk/internal/storetest"
 	"github.com/pindesk/pindesk/store"
 	"github.com/pindesk/pindesk/store/searchterm"
-	"github.com/pindesk/pindesk/store/storetest"
 )
 
 func TestADatabaseIsIndexedAgainOnOpenWhenItsIndexIsStale(t *testing.T) {
@@ -18,7 +18,7 @@ func TestADatabaseIsIndexedAgainOnOpenWhenItsIndexIsStale(t *testing.T) {
 		}
 		return st
 	}, func(t *testing.T, st store.Store) {
-		// What migration 0005 leaves: an empty table and no stamp.
+		// What migration 0008 leaves: an empty table and no stamp.
 		if _, err := st.(*Store).w.Exec(`DELETE FROM search_terms; DELETE FROM meta WHERE name = ?`, searchterm.MetaIndex); err != nil {
 			t.Fatal(err)
 		}

@@ -43,7 +43,7 @@ func (s *Store) AnySealedPIN(ctx context.Context) (model.HolderRef, []byte, bool
 // RekeyPINs re-seals every PIN in one write transaction of its own: it holds the database write
 // lock throughout, so no verification or PIN change of any process runs beside it, and a crash
 // leaves either every PIN under the old key with the old check, or every PIN under the new one.
-func (s *Store) RekeyPINs(ctx context.Context, reseal func(ref model.HolderRef, sealed []byte) ([]byte, error), oldCheck, newCheck string, e model.AuditEvent) (int, error) {
+func (s *Store) RekeyPINs(ctx context.Context, reseal func(ref model.HolderRef, sealed []byte) ([]byte, error), rechain store.ChainFunc, oldCheck, newCheck string, e model.AuditEvent) (int, error) {
 	n := 0
 	err := s.writeTxAlone(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		n = 0
@@ -103,10 +103,22 @@ func (s *Store) RekeyPINs(ctx context.Context, reseal func(ref model.HolderRef, 
 				return mapErr(err)
 			}
 		}
-		return appendAudit(ctx, tx, s.ws, e)
+		k := s.auditKey()
+		if rechain != nil && k.Func != nil {
+			next := store.AuditKey{Func: rechain, Check: newCheck}
+			if err := rechainAudit(ctx, tx, k, next); err != nil {
+				return err
+			}
+			k = next
+		}
+		_, err = s.appendAuditWith(ctx, tx, k, e)
+		return err
 	})
 	if err != nil {
 		return 0, fmt.Errorf("re-key PINs: %w", err)
+	}
+	if rechain != nil {
+		s.SetAuditChain(store.AuditKey{Func: rechain, Check: newCheck}) // the database's chains are under the new key now
 	}
 	return n, nil
 }

@@ -41,6 +41,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	sqlite3 "modernc.org/sqlite"
@@ -92,6 +93,12 @@ type Store struct {
 	guard *fileGuard
 	// region reads phone numbers without a country code, in search terms and queries.
 	region string
+	// chain links each audit event to the one before in its chain (SetAuditChain); nil until the
+	// core sets it.
+	chain atomic.Pointer[store.AuditKey]
+	// unchained appends audit events as before the chain existed (no seq, no chain, no head): set
+	// only by the benchmarks that weigh the chain against its absence.
+	unchained bool
 }
 
 var _ store.Store = (*Store)(nil)

@@ -4,9 +4,9 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/pindesk/pindesk/internal/storetest"
 	"github.com/pindesk/pindesk/store"
 	"github.com/pindesk/pindesk/store/sqlite"
-	"github.com/pindesk/pindesk/store/storetest"
 )
 
 // openTemp opens a fresh database file in the test's temporary folder.
@@ -26,4 +26,19 @@ func openTemp(t testing.TB) *sqlite.Store {
 
 func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Store { return openTemp(t) })
+}
+
+// tamper writes to the database file through a connection of its own, behind the store's back.
+func tamper(t *testing.T, st store.Store, statements ...string) {
+	t.Helper()
+	db := rawDB(t, st.(*sqlite.Store).Path())
+	for _, q := range statements {
+		if _, err := db.ExecContext(t.Context(), q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+}
+
+func TestAuditTamperingIsFound(t *testing.T) {
+	storetest.RunAuditTamper(t, func(t *testing.T) store.Store { return openTemp(t) }, tamper)
 }

@@ -1,0 +1,30 @@
+-- "That wasn't me" (issue 11). notice_log keeps, for good, the id of every notice written, with its
+-- account: the outbox forgets a notice once delivered, but a customer may dispute it later, and a
+-- dispute must name a notice of its own account. Notices still in the outbox are logged here too;
+-- those delivered before this migration are not known any more.
+CREATE TABLE notice_log (
+    id         text PRIMARY KEY,
+    type       text NOT NULL,
+    account_id text NOT NULL,
+    holder_id  text NOT NULL DEFAULT '', -- '' for the whole account
+    created_at timestamptz NOT NULL
+);
+INSERT INTO notice_log (id, type, account_id, holder_id, created_at)
+    SELECT id, type, account_id, coalesce(notice->>'holder', ''), created_at FROM outbox;
+
+-- One row per dispute; a notice is disputed at most once. An open dispute (cleared_at NULL) shows
+-- the account as DISPUTED. text is the customer's own words, never shown to agents.
+CREATE TABLE disputes (
+    id           text PRIMARY KEY,
+    account_id   text NOT NULL,
+    holder_id    text NOT NULL,
+    event_id     text NOT NULL UNIQUE REFERENCES notice_log (id),
+    event_type   text NOT NULL,
+    text         text NOT NULL DEFAULT '',
+    operator     text NOT NULL,
+    created_at   timestamptz NOT NULL,
+    cleared_at   timestamptz,
+    cleared_by   text,
+    clear_reason text
+);
+CREATE INDEX disputes_open ON disputes (account_id, created_at) WHERE cleared_at IS NULL;
