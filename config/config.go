@@ -28,6 +28,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/pindesk/pindesk/model"
+	"github.com/pindesk/pindesk/store/searchterm"
 )
 
 // ErrInvalid marks every configuration error; errors.Is(err, config.ErrInvalid) tells a usage
@@ -65,6 +66,9 @@ type Settings struct {
 	// IdempotencyTTL is how long a verification's idempotency key answers a retry of the same
 	// request (verify.idempotency_ttl).
 	IdempotencyTTL time.Duration
+	// SearchRegion is the region a phone number without a country code is read in, when it is
+	// imported and when it is searched for (search.default_region).
+	SearchRegion string
 
 	// ConfigFile is the file that was read, empty when none was.
 	ConfigFile string
@@ -175,6 +179,9 @@ func (s Settings) Validate() error {
 	}
 	if s.IdempotencyTTL < time.Second || s.IdempotencyTTL > MaxIdempotencyTTL {
 		bad("verify.idempotency_ttl", "%v must lie within 1s..%v", s.IdempotencyTTL, MaxIdempotencyTTL)
+	}
+	if !searchterm.ValidRegion(s.SearchRegion) {
+		bad("search.default_region", "%q is not a region code phone numbers are read in (want one such as GB, US or IE, in capitals)", s.SearchRegion)
 	}
 	errs = append(errs, s.Serve.validate(s.Origin)...)
 	errs = append(errs, s.Notify.validate(s.Origin)...)

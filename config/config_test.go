@@ -55,6 +55,7 @@ func TestDefaultsPutEverythingInTheUserDataFolder(t *testing.T) {
 		"token_file": filepath.Join(dir, "token"), "operator": "alice", "role": "agent", "channel": "phone",
 		"idle_timeout": "2m0s", "serve.listen": "127.0.0.1:7420", "policy.length": "6", "policy.max_failures": "6",
 		"policy.one_time_ttl": "24h0m0s", "policy.temporary_ttl": "48h0m0s", "verify.idempotency_ttl": "10m0s",
+		"search.default_region": "GB",
 	}
 	got := map[string]Entry{}
 	for _, e := range s.Entries() {
@@ -399,6 +400,7 @@ func TestEveryKeyCanBeSetFromTheEnvironment(t *testing.T) {
 		"serve.allow_insecure": "true", "serve.token_verify_per_second": "2.5", "serve.token_verify_burst": "7",
 		"serve.account_verify_per_second": "0.5", "serve.account_verify_burst": "3", "verify.idempotency_ttl": "2m",
 		"policy.hard_lock_failures": "12", "policy.hard_lock_window": "12h0m0s", "serve.token_unlocks_per_hour": "4",
+		"search.default_region":        "IE",
 		"serve.audit_checkpoint_every": "1h0m0s", "serve.audit_checkpoint_file": "/srv/audit/checkpoints.jsonl",
 		"notify.webhook_urls": "https://hooks.example/pindesk", "notify.webhook_secret_file": "/srv/keys/hook.secret",
 		"notify.timeout": "5s", "notify.lease": "1m0s", "notify.retry_for": "12h0m0s", "notify.smtp_host": "smtp.example",
@@ -431,6 +433,15 @@ func TestEveryKeyCanBeSetFromTheEnvironment(t *testing.T) {
 	}
 	if seen != len(values) {
 		t.Errorf("%d keys shown, %d set", seen, len(values))
+	}
+}
+
+func TestASearchRegionPhoneNumbersCannotBeReadInIsRefused(t *testing.T) {
+	for _, region := range []string{"UK", "gb", "Britain"} {
+		_, err := Load(source(t, env{EnvName("search.default_region"): region}, nil))
+		if err == nil || !strings.Contains(err.Error(), "search.default_region") {
+			t.Errorf("region %q: error %v, want one naming search.default_region", region, err)
+		}
 	}
 }
 

@@ -160,13 +160,14 @@ var settings = []setting{
 	float("serve.account_verify_per_second", "verifications per second one account may receive, from all tokens", func(s *Settings) *float64 { return &s.Serve.AccountVerifyPerSecond }).onFlag("serve", "account-verify-per-second", "verifications per second one account may receive from all tokens"),
 	integer("serve.account_verify_burst", "verifications one account may receive at once", func(s *Settings) *int { return &s.Serve.AccountVerifyBurst }).onFlag("serve", "account-verify-burst", "verifications one account may receive at once"),
 	duration("verify.idempotency_ttl", "how long a verification's Idempotency-Key answers a retry of it", func(s *Settings) *time.Duration { return &s.IdempotencyTTL }),
+	str("search.default_region", "region (GB, US, IE…) of phone numbers written without a country code, in imports and searches", typeString, func(s *Settings) *string { return &s.SearchRegion }),
 	integer("serve.token_unlocks_per_hour", "unlocks one supervisor or trainer API token may make in an hour", func(s *Settings) *int { return &s.Serve.TokenUnlocksPerHour }),
 	duration("serve.audit_checkpoint_every", "how often `pindesk serve` appends an audit checkpoint to serve.audit_checkpoint_file; 0: never", func(s *Settings) *time.Duration { return &s.Serve.AuditCheckpointEvery }).onFlag("serve", "audit-checkpoint-every", "append an audit checkpoint to --audit-checkpoint-file this often (e.g. 1h)"),
 	str("serve.audit_checkpoint_file", "the file `pindesk serve` appends audit checkpoints to (keep it off the database's machine)", typePath, func(s *Settings) *string { return &s.Serve.AuditCheckpointFile }).onFlag("serve", "audit-checkpoint-file", "the file audit checkpoints are appended to (keep it off the database's machine)"),
 }
 
 // sections are the nested objects of the file.
-var sections = map[string]bool{"policy": true, "serve": true, "verify": true}
+var sections = map[string]bool{"policy": true, "serve": true, "verify": true, "search": true}
 
 func lookup(key string) (setting, bool) {
 	for _, s := range settings {

@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/pindesk/pindesk/model"
+	"github.com/pindesk/pindesk/store/searchterm"
 )
 
 // Source is where Load finds the layers above the defaults. The zero value reads nothing but the
@@ -129,6 +130,7 @@ func Defaults(src Source) Settings {
 		IdleTimeout:    DefaultIdleTimeout,
 		Policy:         model.DefaultPolicy(),
 		IdempotencyTTL: DefaultIdempotencyTTL,
+		SearchRegion:   searchterm.DefaultRegion,
 		Serve: Serve{Listen: DefaultListen,
 			TokenVerifyPerSecond: DefaultTokenVerifyPerSecond, TokenVerifyBurst: DefaultTokenVerifyBurst,
 			AccountVerifyPerSecond: DefaultAccountVerifyPerSecond, AccountVerifyBurst: DefaultAccountVerifyBurst,

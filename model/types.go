@@ -66,6 +66,9 @@ type AccountSummary struct {
 	UsesPINs    bool   `json:"uses_pins"`
 	MatchedOn   string `json:"matched_on,omitempty"` // number, name, contact, email or phone
 	MatchedText string `json:"matched_text,omitempty"`
+	// MatchedContact is the id of the contact whose name, email or phone matched; empty when the
+	// account's own number or name did.
+	MatchedContact string `json:"matched_contact,omitempty"`
 }
 
 // AccountWide is the holder id of an account's account-wide PIN.

@@ -145,9 +145,12 @@ type Store interface {
 	// holder state unless opts.Prune deletes it. It appends the plan's audit events in the same
 	// transaction; a dry run writes nothing.
 	ImportAccounts(ctx context.Context, accounts []model.Account, opts ImportOptions) (model.ImportResult, error)
-	// SearchAccounts finds accounts whose number, name, contact name, email or phone starts with
-	// q, case-insensitively (a word of a name counts; a phone matches on its digits), ordered by
-	// account number. It returns at most limit accounts after skipping offset.
+	// SearchAccounts finds accounts as store/searchterm reads q: by a prefix of their number, or by
+	// a name (the account's or one contact's) of which every word of q starts a word, accents
+	// and case folded; a single word may also start an email, its local part or domain; a phone
+	// matches in any format and by its last digits. Exact numbers rank first, then exact names,
+	// emails and phones, then the rest, each in account-number order; each summary says what
+	// matched and in which contact. It returns at most limit accounts after skipping offset.
 	SearchAccounts(ctx context.Context, q string, limit, offset int) ([]model.AccountSummary, error)
 	// Account returns the account with its contacts, or model.ErrUnknownAccount.
 	Account(ctx context.Context, id string) (model.Account, error)

@@ -30,7 +30,10 @@ type accountScreen struct {
 	cursor    int // over rows(): the account-wide PIN's (for its state and unlock), then each contact
 	filter    textinput.Model
 	filtering bool // the filter has the keys
-	w, h      int
+	// focusOn is the contact to put the cursor on when the account loads: the one whose name,
+	// email or phone the search matched, most likely the caller.
+	focusOn string
+	w, h    int
 }
 
 func newAccountScreen(c *common) *accountScreen {
@@ -53,7 +56,7 @@ func (s *accountScreen) setSize(w, h int) { s.w, s.h = w, h; s.filter.SetWidth(m
 func (s *accountScreen) restyle()         { s.filter.SetStyles(s.c.st.Input) }
 
 func (s *accountScreen) reset() {
-	s.cursor = 0
+	s.cursor, s.focusOn = 0, ""
 	s.clearFilter()
 }
 
@@ -89,9 +92,14 @@ func (s *accountScreen) title() string {
 	return "account"
 }
 
-// loaded keeps the cursor on the same row when the view is reloaded.
+// loaded puts the cursor on the contact the search matched when the account opens, and keeps it
+// on the same row when the view is reloaded.
 func (s *accountScreen) loaded() {
 	if v := s.c.call.view; v != nil {
+		if s.focusOn != "" {
+			s.selectContact(s.focusOn)
+			s.focusOn = "" // once: a reload keeps the agent's own choice
+		}
 		s.cursor = min(s.cursor, max(len(s.rows())-1, 0))
 	}
 }

@@ -23,8 +23,9 @@ type (
 	}
 	// wait shows the spinner with what the app waits for, until the answer comes.
 	wait struct{ what string }
-	// openAccount loads an account and shows it.
-	openAccount struct{ id string }
+	// openAccount loads an account and shows it, with the cursor on contact (the one the search
+	// matched) when it is given.
+	openAccount struct{ id, contact string }
 	// pick starts verifying a holder (for the account-wide PIN: given by caller).
 	pick struct{ holder, caller string }
 	// goTo shows another screen.

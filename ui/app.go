@@ -301,6 +301,7 @@ func (a *App) apply(act action) tea.Cmd {
 	case openAccount:
 		a.c.call.accountID, a.c.call.view, a.c.call.holder, a.c.call.caller = act.id, nil, "", ""
 		a.account.reset()
+		a.account.focusOn = act.contact
 		a.show(scrAccount)
 		a.setStatus(toneNeutral, "")
 		return tea.Batch(a.setBusy("Loading the account"), a.c.io.account(a.c.call.id, act.id))

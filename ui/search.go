@@ -180,7 +180,7 @@ func (s *searchScreen) open() action {
 		}
 		return nil
 	}
-	return openAccount{id: s.results[i].ID}
+	return openAccount{id: s.results[i].ID, contact: s.results[i].MatchedContact}
 }
 
 // find puts a query in the box and searches for it.

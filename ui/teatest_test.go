@@ -165,6 +165,21 @@ func TestProgramOnTheDemoDatabase(t *testing.T) {
 	tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
 }
 
+func TestOpeningASearchResultPutsTheCursorOnTheContactItMatched(t *testing.T) {
+	f := uitest.Scenarios(t, agent)
+	tm := startProgram(t, f, Options{})
+	waitFor(t, tm, "Who is calling? Find their account")
+	press(tm, "type:vega mia") // any word order
+	waitFor(t, tm, "ACC-1009", "contact: Mia Vega")
+	press(tm, "enter")
+	waitFor(t, tm, "› Mia Vega · sub-contact")
+	press(tm, "ctrl+c")
+	a := finalApp(t, tm)
+	if h, ok := a.account.holder(); !ok || h.Holder.ContactID != "mia" {
+		t.Fatalf("the cursor is on %+v, want Mia", h.Holder)
+	}
+}
+
 // "That wasn't me": after the customer disputes a notice, every agent who opens the account sees
 // the DISPUTED banner with its time (never the customer's own words); an agent has no key to clear
 // it; a supervisor clears it with a reason and a yes, and the banner is gone. The banner takes the

@@ -197,12 +197,12 @@ func openCore(ctx context.Context, s config.Settings, how opening, opts ...core.
 
 func openStore(ctx context.Context, s config.Settings) (store.Store, error) {
 	if s.UsesPostgres() {
-		return postgres.Open(ctx, s.Database)
+		return postgres.Open(ctx, s.Database, postgres.WithSearchRegion(s.SearchRegion))
 	}
 	if err := os.MkdirAll(filepath.Dir(s.Database), 0o700); err != nil {
 		return nil, fmt.Errorf("create the data folder: %w", err)
 	}
-	return sqlite.Open(ctx, s.Database)
+	return sqlite.Open(ctx, s.Database, sqlite.WithSearchRegion(s.SearchRegion))
 }
 
 // usageError is a mistake in how pindesk was called: it exits 2 and points at --help.

@@ -35,7 +35,8 @@ func runSearch(t *testing.T, newStore func(t *testing.T) store.Store) {
 			{"mixed case finds", "AcMe", []string{"100002"}, "name", "Acme Corporation"},
 			{"an email prefix", "john.smith@", []string{"100001"}, "email", "john.smith@example.com"},
 			{"an email in capitals", "WILE@ACME", []string{"100002"}, "email", "wile@acme.example"},
-			{"phone digits typed with spaces", "07700 900", []string{"100001"}, "phone", "07700 900456"},
+			{"phone digits typed with spaces", "07700 900 4", []string{"100001"}, "phone", "07700 900456"},
+			{"an international number typed in national form", "07700 900 1", []string{"100001"}, "phone", "+44 7700 900123"},
 			{"phone digits with the country code", "+44 7700", []string{"100001"}, "phone", "+44 7700 900123"},
 			{"phone digits typed with punctuation the number lacks", "555-010", []string{"100002"}, "phone", "(555) 010-2000"},
 			{"phone digits typed bare", "5550102", []string{"100002"}, "phone", "(555) 010-2000"},
@@ -68,6 +69,72 @@ func runSearch(t *testing.T, newStore func(t *testing.T) store.Store) {
 					}
 				}
 			})
+		}
+	})
+
+	t.Run("search finds callers the way they speak: accents, any word order, email domains, phones in any format", func(t *testing.T) {
+		e := newEnv(t, newStore)
+		if err := e.svc.Import(e.ctx, Admin, spokenAccounts()); err != nil {
+			t.Fatal(err)
+		}
+		type hit struct{ number, on, text, contact string }
+		tests := []struct {
+			name, q string
+			want    []hit // in order
+		}{
+			{"an unaccented name finds the accented one", "ines", []hit{{"400001", "contact", "Inês Müller", "c2"}}},
+			{"umlauts fold", "muller", []hit{{"400001", "contact", "Inês Müller", "c2"}}},
+			{"accents and capitals fold in the account name", "NUNEZ", []hit{{"400001", "name", "Núñez Imports", ""}}},
+			{"letters without a decomposition fold too", "odegaard", []hit{{"400002", "contact", "Søren Ødegaard", "c1"}}},
+			{"an accented query finds the same", "Núñez", []hit{{"400001", "name", "Núñez Imports", ""}}},
+			{"word order does not matter, and exact names rank before prefixes", "lopez maria", []hit{
+				{"400001", "contact", "María López", "c1"}, {"400002", "name", "María López", ""}, {"399999", "name", "López Marianne", ""}}},
+			{"every word may be a prefix", "lop mar", []hit{
+				{"399999", "name", "López Marianne", ""}, {"400001", "contact", "María López", "c1"}, {"400002", "name", "María López", ""}}},
+			{"every word must match the same name", "maria muller", nil},
+			{"an email's domain", "harbour-bakery", []hit{{"400001", "email", "maria@harbour-bakery.co.uk", "c1"}}},
+			{"a phone in national format", "020 7946 0101", []hit{{"400001", "phone", "020 7946 0101", "c1"}}},
+			{"a phone in international format", "+44 20 7946 0101", []hit{{"400001", "phone", "020 7946 0101", "c1"}}},
+			{"a phone stored international, typed national", "020 7946 0202", []hit{{"400001", "phone", "+44 20 7946 0202", "c2"}}},
+			{"a phone's last digits", "7946 0101", []hit{{"400001", "phone", "020 7946 0101", "c1"}}},
+			{"a phone's last four digits find every such number", "0101", []hit{
+				{"400001", "phone", "020 7946 0101", "c1"}, {"400002", "phone", "+1 415 555 0101", "c1"}}},
+			{"an exact account number ranks before other matches", "555", []hit{{"555", "number", "555", ""}, {"100002", "phone", "(555) 010-2000", Wile}}},
+		}
+		for _, tc := range tests {
+			t.Run(tc.name, func(t *testing.T) {
+				res, err := e.svc.Search(e.ctx, Agent, tc.q, model.Page{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				var got []hit
+				for _, a := range res.Accounts {
+					got = append(got, hit{a.Number, a.MatchedOn, a.MatchedText, a.MatchedContact})
+				}
+				if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+					t.Fatalf("search %q found\n%v\nwant\n%v", tc.q, got, tc.want)
+				}
+			})
+		}
+	})
+
+	t.Run("ranked results page without gaps or repeats", func(t *testing.T) {
+		e := newEnv(t, newStore)
+		if err := e.svc.Import(e.ctx, Admin, spokenAccounts()); err != nil {
+			t.Fatal(err)
+		}
+		var seen []string
+		for off := 0; off < 4; off++ {
+			res, err := e.svc.Search(e.ctx, Agent, "lopez maria", model.Page{Limit: 1, Offset: off})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, a := range res.Accounts {
+				seen = append(seen, a.Number)
+			}
+		}
+		if want := "[400001 400002 399999]"; fmt.Sprint(seen) != want {
+			t.Fatalf("pages of one gave %v, want %s", seen, want)
 		}
 	})
 
@@ -277,4 +344,24 @@ func runSearch(t *testing.T, newStore func(t *testing.T) store.Store) {
 			t.Fatalf("error %v, want ErrInvalidInput", err)
 		}
 	})
+}
+
+// spokenAccounts are accounts with the names, emails and phones callers say in other ways than
+// they are stored: accents, word order, domains, national and international numbers.
+func spokenAccounts() []model.Account {
+	return []model.Account{
+		{ID: "a-nunez", Number: "400001", Name: "Núñez Imports", Product: "broadband", UsesPINs: true, Contacts: []model.Contact{
+			{ID: "c1", Name: "María López", Email: "maria@harbour-bakery.co.uk", Phone: "020 7946 0101", Role: model.RoleHolder},
+			{ID: "c2", Name: "Inês Müller", Email: "ines@nunez.example", Phone: "+44 20 7946 0202", Role: model.RoleSubContact},
+		}},
+		{ID: "a-lopez", Number: "400002", Name: "María López", Product: "mobile", UsesPINs: true, Contacts: []model.Contact{
+			{ID: "c1", Name: "Søren Ødegaard", Email: "soren@fjord.example", Phone: "+1 415 555 0101", Role: model.RoleHolder},
+		}},
+		{ID: "a-marianne", Number: "399999", Name: "López Marianne", Product: "mobile", UsesPINs: true, Contacts: []model.Contact{
+			{ID: "c1", Name: "Marianne López", Role: model.RoleHolder},
+		}},
+		{ID: "a-555", Number: "555", Name: "Triple Five Ltd", Product: "mobile", UsesPINs: true, Contacts: []model.Contact{
+			{ID: "c1", Name: "Quentin Five", Role: model.RoleHolder},
+		}},
+	}
 }

@@ -75,10 +75,14 @@ func (s *Store) ImportAccounts(ctx context.Context, accounts []model.Account, op
 		slices.SortStableFunc(write, func(a, b model.Account) int { return strings.Compare(a.ID, b.ID) })
 		for start := 0; start < len(write); start += importChunk {
 			b := &pgx.Batch{}
-			for _, a := range write[start:min(start+importChunk, len(write))] {
+			chunk := write[start:min(start+importChunk, len(write))]
+			for _, a := range chunk {
 				queueAccount(b, a, plan.Prune[a.ID])
 			}
 			err := tx.SendBatch(ctx, b).Close()
+			if err == nil {
+				err = copyTerms(ctx, tx, chunk, s.region)
+			}
 			var pe *pgconn.PgError
 			if errors.As(err, &pe) && pe.Code == codeUnique && pe.TableName == "accounts" {
 				// Numbers exchanged between accounts of one import, or a concurrent import.
@@ -217,7 +221,8 @@ func readStored(ctx context.Context, tx pgx.Tx, chunk []model.Account, stored ma
 }
 
 // queueAccount queues the writes of a planned account: its row, its contacts as they must stand
-// (rewritten in their order), the holder rows of the pruned contacts, and its search terms.
+// (rewritten in their order), the holder rows of the pruned contacts, and the removal of its
+// search terms (copyTerms writes the new ones).
 func queueAccount(b *pgx.Batch, a model.Account, pruned []string) {
 	b.Queue(`INSERT INTO accounts (id, number, name, product, uses_pins) VALUES ($1, $2, $3, $4, $5)
 		ON CONFLICT (id) DO UPDATE SET number = EXCLUDED.number, name = EXCLUDED.name,
@@ -241,15 +246,23 @@ func queueAccount(b *pgx.Batch, a model.Account, pruned []string) {
 		b.Queue(`DELETE FROM holders WHERE account_id = $1 AND holder_id = ANY($2)`, a.ID, pruned)
 	}
 	b.Queue(`DELETE FROM search_terms WHERE account_id = $1`, a.ID)
-	var terms, texts []string
-	var fields []int16
-	for _, t := range searchterm.Account(a) {
-		terms, fields, texts = append(terms, t.Term), append(fields, int16(t.Field)), append(texts, t.Text)
-	}
-	b.Queue(`INSERT INTO search_terms (term, account_id, field, text, number)
-		SELECT t.term, $1, t.field, t.text, lower($2::text COLLATE "C") FROM unnest($3::text[], $4::smallint[], $5::text[]) AS t (term, field, text)
-		ON CONFLICT DO NOTHING`, a.ID, a.Number, terms, fields, texts)
 }
+
+// copyTerms writes the search terms of accounts whose old terms queueAccount removed, by COPY:
+// an account has dozens of terms, and COPY writes them several times faster than INSERT.
+func copyTerms(ctx context.Context, tx pgx.Tx, accounts []model.Account, region string) error {
+	var rows [][]any
+	for _, a := range accounts {
+		for _, t := range searchterm.Account(a, region) {
+			rows = append(rows, []any{t.Term, a.ID, t.Contact, int16(t.Field), t.Text, asciiLower(a.Number)})
+		}
+	}
+	_, err := tx.CopyFrom(ctx, pgx.Identifier{"search_terms"}, termColumns, pgx.CopyFromRows(rows))
+	return err
+}
+
+// termColumns are the columns of search_terms that copyTerms and reindex write.
+var termColumns = []string{"term", "account_id", "contact_id", "field", "text", "number"}
 
 // Account returns the account with its contacts in their imported order, in one statement: one
 // round trip (every request of the core starts here) and one snapshot, so a concurrent import is
@@ -289,115 +302,3 @@ func (s *Store) Account(ctx context.Context, id string) (_ model.Account, err er
 	}
 	return a, nil
 }
-
-// denseMatches is where SearchAccounts changes plan for the name, email and phone terms, as the
-// SQLite store does. Up to it, the matching terms are read from the term index, grouped by account
-// and sorted by number (cost grows with the matches). Past it a match is common enough that
-// walking accounts in number order and probing each one's terms finds a page after a few hundred
-// accounts. Each store has its own copy (Store.denseMatches), so tests can force either plan on
-// stores of their own while others run in parallel.
-const denseMatches = 2000
-
-// SearchAccounts finds accounts by a case-insensitive prefix of their number, name, a word of
-// their name, a contact's name or a word of it, an email, or (for a query that reads as a phone
-// number) the digits of a phone, ordered by account number (ASCII letters folded, then id).
-//
-// It merges two streams, each cut at offset+limit and both in number order: accounts whose number
-// starts with the query (one range of accounts_number_nocase — a number prefix's matches are
-// contiguous), and accounts with a matching term (one or two ranges of the term index).
-func (s *Store) SearchAccounts(ctx context.Context, q string, limit, offset int) (_ []model.AccountSummary, err error) {
-	defer mapped(&err)
-	text := searchterm.Normalize(q)
-	// Stored text is valid UTF-8 without NUL (imports are checked), so a query that is not can
-	// match nothing; PostgreSQL would refuse it as a parameter.
-	if text == "" || limit <= 0 || !storable(q) {
-		return []model.AccountSummary{}, nil
-	}
-	if offset < 0 {
-		offset = 0
-	}
-	// The text range, and a phone's digits when they differ from it ("", "": an empty range).
-	lo1, hi1 := text, searchterm.PrefixEnd(text)
-	lo2, hi2 := "", ""
-	if d := searchterm.PhoneQuery(q); d != "" && d != text {
-		lo2, hi2 = d, searchterm.PrefixEnd(d)
-	}
-	var matches int
-	err = s.pool.QueryRow(ctx, `SELECT
-		(SELECT count(*) FROM (SELECT 1 FROM search_terms WHERE term >= $1 AND term < $2 LIMIT $5) a) +
-		(SELECT count(*) FROM (SELECT 1 FROM search_terms WHERE term >= $3 AND term < $4 LIMIT $5) b)`,
-		lo1, hi1, lo2, hi2, s.denseMatches).Scan(&matches)
-	if err != nil {
-		return nil, fmt.Errorf("search: %w", mapErr(err))
-	}
-	query := sparseSearch
-	if matches >= s.denseMatches {
-		query = denseSearch
-	}
-	rows, err := s.pool.Query(ctx, query, lo1, hi1, lo2, hi2, offset+limit, limit, offset)
-	if err != nil {
-		return nil, fmt.Errorf("search: %w", mapErr(err))
-	}
-	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (model.AccountSummary, error) {
-		var a model.AccountSummary
-		var field int32
-		err := row.Scan(&a.ID, &a.Number, &a.Name, &a.Product, &a.UsesPINs, &field, &a.MatchedText)
-		if field >= 0 && int(field) < len(searchterm.FieldNames) {
-			a.MatchedOn = searchterm.FieldNames[field]
-		}
-		return a, err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("search: %w", mapErr(err))
-	}
-	if out == nil {
-		out = []model.AccountSummary{}
-	}
-	return out, nil
-}
-
-// searchPage is the search around a term stream (terms): the number stream, the merge keeping
-// each account's best match (lowest field, then text), the page, and the page's accounts.
-// Parameters: $1 $2 the text range, $3 $4 the digits range, $5 offset+limit, $6 limit, $7 offset.
-func searchPage(terms string) string {
-	return `
-WITH num AS (
-	SELECT id, lower(number) AS key, 0 AS field, number AS text FROM accounts
-	WHERE lower(number) >= $1 AND lower(number) < $2
-	ORDER BY lower(number), id LIMIT $5
-), trm AS (` + terms + `
-), best AS (
-	SELECT DISTINCT ON (id) id, key, field, text FROM (SELECT * FROM num UNION ALL SELECT * FROM trm) u
-	ORDER BY id, field, text
-), page AS (
-	SELECT * FROM best ORDER BY key, id LIMIT $6 OFFSET $7
-)
-SELECT a.id, a.number, a.name, a.product, a.uses_pins, p.field, p.text
-FROM page p JOIN accounts a ON a.id = p.id
-ORDER BY p.key, p.id`
-}
-
-// sparseSearch reads the matching terms (one or two index ranges) and keeps each account's best.
-var sparseSearch = searchPage(`
-	SELECT * FROM (
-		SELECT DISTINCT ON (account_id) account_id AS id, number AS key, field::integer, text FROM (
-			SELECT account_id, number, field, text FROM search_terms WHERE term >= $1 AND term < $2
-			UNION ALL
-			SELECT account_id, number, field, text FROM search_terms WHERE term >= $3 AND term < $4
-		) t
-		ORDER BY account_id, field, text
-	) s
-	ORDER BY key, id LIMIT $5`)
-
-// denseSearch walks accounts in number order (accounts_number_nocase) and keeps those with a
-// matching term, probing the (account_id, term) index once per account; LIMIT 1 in the lateral
-// keeps the planner from turning the probe into a join over every match.
-var denseSearch = searchPage(`
-	SELECT a.id, lower(a.number) AS key, m.field::integer, m.text
-	FROM accounts a
-	CROSS JOIN LATERAL (
-		SELECT t.field, t.text FROM search_terms t
-		WHERE t.account_id = a.id AND ((t.term >= $1 AND t.term < $2) OR (t.term >= $3 AND t.term < $4))
-		ORDER BY t.field, t.text LIMIT 1
-	) m
-	ORDER BY lower(a.number), a.id LIMIT $5`)

@@ -45,6 +45,7 @@ import (
 
 	"github.com/pindesk/pindesk/model"
 	"github.com/pindesk/pindesk/store"
+	"github.com/pindesk/pindesk/store/searchterm"
 )
 
 // Store is a store.Store on a PostgreSQL database.
@@ -60,6 +61,8 @@ type Store struct {
 	// heads is where this store last left each chain (audit.go, appendAuditID): its next append
 	// to the chain tries that head first, in one statement, without reading it under a lock.
 	heads [store.AuditChains]atomic.Pointer[cachedHead]
+	// region reads phone numbers without a country code, in search terms and queries.
+	region string
 }
 
 var _ store.Store = (*Store)(nil)
@@ -82,6 +85,7 @@ type options struct {
 	lockTimeout time.Duration
 	idleInTx    time.Duration
 	dense       int // the tests' WithDenseMatches
+	region      string
 }
 
 // Option configures Open.
@@ -93,12 +97,20 @@ func WithMaxConns(n int) Option { return func(o *options) { o.maxConns = int32(n
 // WithLockTimeout sets how long a statement waits for a lock (0: the server's setting).
 func WithLockTimeout(d time.Duration) Option { return func(o *options) { o.lockTimeout = d } }
 
+// WithSearchRegion sets the region a phone number without a country code is read in, for search
+// (default searchterm.DefaultRegion, "GB"). A database indexed under another region is indexed
+// again on open.
+func WithSearchRegion(region string) Option { return func(o *options) { o.region = region } }
+
 // Open connects to the database at url, creates or upgrades pindesk's tables, and returns the
 // store. A database written by a newer pindesk is refused with store.ErrSchemaTooNew, untouched.
 func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
-	o := options{lockTimeout: DefaultLockTimeout, idleInTx: DefaultIdleInTxTimeout, dense: denseMatches}
+	o := options{lockTimeout: DefaultLockTimeout, idleInTx: DefaultIdleInTxTimeout, dense: denseMatches, region: searchterm.DefaultRegion}
 	for _, f := range opts {
 		f(&o)
+	}
+	if !searchterm.ValidRegion(o.region) {
+		return nil, fmt.Errorf("%w: search region %q is not a region code phone numbers are read in (such as GB or US)", model.ErrInvalidInput, o.region)
 	}
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
@@ -123,8 +135,12 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connect to PostgreSQL: %w", err)
 	}
-	s := &Store{pool: pool, denseMatches: o.dense}
+	s := &Store{pool: pool, denseMatches: o.dense, region: o.region}
 	if err := s.migrate(ctx); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	if err := s.reindex(ctx); err != nil {
 		pool.Close()
 		return nil, err
 	}

@@ -57,7 +57,7 @@ func (s *Store) ImportAccounts(ctx context.Context, accounts []model.Account, op
 			return nil
 		}
 		for _, a := range plan.Write {
-			if err := st.account(ctx, a, plan.Prune[a.ID]); err != nil {
+			if err := st.account(ctx, a, plan.Prune[a.ID], s.region); err != nil {
 				return fmt.Errorf("import account %q: %w", a.ID, err)
 			}
 		}
@@ -157,7 +157,7 @@ func prepareImport(ctx context.Context, tx *sql.Tx) (*importStmts, error) {
 		// A pruned contact's holder row goes, and its PINs with it (cascade).
 		{&st.delHolder, `DELETE FROM holders WHERE account_id = ? AND holder_id = ?`},
 		{&st.delTerms, `DELETE FROM search_terms WHERE account_id = ?`},
-		{&st.addTerm, `INSERT OR IGNORE INTO search_terms (term, account_id, field, text, number) VALUES (?, ?, ?, ?, ?)`},
+		{&st.addTerm, `INSERT OR IGNORE INTO search_terms (term, account_id, contact_id, field, text, number) VALUES (?, ?, ?, ?, ?, ?)`},
 		{&st.owner, `SELECT id FROM accounts WHERE number = ? AND id <> ? LIMIT 1`},
 	} {
 		stmt, err := tx.PrepareContext(ctx, p.sql)
@@ -180,7 +180,7 @@ func (st *importStmts) close() {
 
 // account writes a planned account: its row, its contacts as they must stand (rewritten in their
 // order), the holder rows of the pruned contacts, and its search terms.
-func (st *importStmts) account(ctx context.Context, a model.Account, pruned []string) error {
+func (st *importStmts) account(ctx context.Context, a model.Account, pruned []string, region string) error {
 	if _, err := st.upsert.ExecContext(ctx, a.ID, a.Number, a.Name, a.Product, a.UsesPINs); err != nil {
 		if isUnique(err) {
 			// Numbers exchanged between accounts of one import.
@@ -206,8 +206,8 @@ func (st *importStmts) account(ctx context.Context, a model.Account, pruned []st
 	if _, err := st.delTerms.ExecContext(ctx, a.ID); err != nil {
 		return mapErr(err)
 	}
-	for _, t := range searchterm.Account(a) {
-		if _, err := st.addTerm.ExecContext(ctx, t.Term, a.ID, t.Field, t.Text, a.Number); err != nil {
+	for _, t := range searchterm.Account(a, region) {
+		if _, err := st.addTerm.ExecContext(ctx, t.Term, a.ID, t.Contact, t.Field, t.Text, a.Number); err != nil {
 			return mapErr(err)
 		}
 	}

@@ -49,6 +49,7 @@ import (
 
 	"github.com/pindesk/pindesk/model"
 	"github.com/pindesk/pindesk/store"
+	"github.com/pindesk/pindesk/store/searchterm"
 )
 
 // ErrNotDatabase: the file exists but is not a SQLite database, or is another program's.
@@ -64,6 +65,7 @@ type Option func(*options)
 type options struct {
 	busyTimeout time.Duration
 	readConns   int
+	region      string
 }
 
 // WithBusyTimeout sets how long a statement waits for another process's write lock before the
@@ -72,6 +74,11 @@ func WithBusyTimeout(d time.Duration) Option { return func(o *options) { o.busyT
 
 // WithReadConns sets the size of the read pool (default 4).
 func WithReadConns(n int) Option { return func(o *options) { o.readConns = n } }
+
+// WithSearchRegion sets the region a phone number without a country code is read in, for search
+// (default searchterm.DefaultRegion, "GB"). A database indexed under another region is indexed
+// again on open.
+func WithSearchRegion(region string) Option { return func(o *options) { o.region = region } }
 
 // Store is the SQLite implementation of store.Store.
 type Store struct {
@@ -84,6 +91,8 @@ type Store struct {
 	// guard refuses every read and write once the file at path is no longer the one opened
 	// (guard.go); nil for an in-memory database.
 	guard *fileGuard
+	// region reads phone numbers without a country code, in search terms and queries.
+	region string
 	// chain links each audit event to the one before in its chain (SetAuditChain); nil until the
 	// core sets it.
 	chain atomic.Pointer[store.AuditKey]
@@ -98,12 +107,15 @@ var _ store.Store = (*Store)(nil)
 // date. A file that is not SQLite, or is another program's database, is refused with
 // ErrNotDatabase; one written by a newer pindesk with store.ErrSchemaTooNew, untouched.
 func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
-	o := options{busyTimeout: 5 * time.Second, readConns: 4}
+	o := options{busyTimeout: 5 * time.Second, readConns: 4, region: searchterm.DefaultRegion}
 	for _, f := range opts {
 		f(&o)
 	}
 	if path == "" {
 		return nil, fmt.Errorf("%w: the database path is empty", model.ErrInvalidInput)
+	}
+	if !searchterm.ValidRegion(o.region) {
+		return nil, fmt.Errorf("%w: search region %q is not a region code phone numbers are read in (such as GB or US)", model.ErrInvalidInput, o.region)
 	}
 	if o.readConns < 1 {
 		o.readConns = 1
@@ -132,7 +144,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
-	s := &Store{w: w, r: w, path: path}
+	s := &Store{w: w, r: w, path: path, region: o.region}
 	if err := w.PingContext(ctx); err != nil {
 		w.Close()
 		return nil, openError(path, err)
@@ -174,6 +186,10 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		}
 	}
 	s.wr = newWriter(w, s.ws, s.guard)
+	if err := s.reindex(ctx); err != nil {
+		s.Close()
+		return nil, openError(path, err)
+	}
 	return s, nil
 }
 
