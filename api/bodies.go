@@ -15,11 +15,13 @@ type (
 		PIN     string        `json:"pin"`
 		Caller  string        `json:"caller,omitempty"`
 		Channel model.Channel `json:"channel,omitempty"`
+		Ticket  string        `json:"ticket,omitempty"` // the call's ticket (model.VerifySession)
 	}
 	// CallerVerifyRequest is the body of VerifyCaller: the caller is the path's contact.
 	CallerVerifyRequest struct {
 		PIN     string        `json:"pin"`
 		Channel model.Channel `json:"channel,omitempty"`
+		Ticket  string        `json:"ticket,omitempty"`
 	}
 	// ChangeRequest is the body of Generate and ReadPIN.
 	ChangeRequest struct {
@@ -36,6 +38,7 @@ type (
 	ReasonRequest struct {
 		Reason  string        `json:"reason"`
 		Channel model.Channel `json:"channel,omitempty"`
+		Ticket  string        `json:"ticket,omitempty"` // the call's ticket (Unlock and Reset)
 	}
 	// DisputeRequest is the body of Dispute: the id of the notice the customer received (ntc_…),
 	// and optionally their own words (kept for supervisors, never shown to agents).

@@ -55,6 +55,8 @@ const (
 	CodeNotFound         = "not_found"
 	CodeMethodNotAllowed = "method_not_allowed"
 	CodeInternal         = "internal"
+	// CodeTicketRequired: the floor requires a ticket on the call (model.ErrTicketRequired).
+	CodeTicketRequired = "ticket_required"
 )
 
 // ErrTooLarge is a request over one of the server's size caps (code too_large). It is bad input,
@@ -85,6 +87,7 @@ var errorCodes = []ErrorCode{
 	{CodeTooLarge, http.StatusRequestEntityTooLarge, ErrTooLarge},
 	{CodeInvalidPIN, http.StatusBadRequest, model.ErrInvalidPIN},
 	{CodeInvalidInput, http.StatusBadRequest, model.ErrInvalidInput},
+	{CodeTicketRequired, http.StatusBadRequest, model.ErrTicketRequired},
 	{CodeUnknownKind, http.StatusBadRequest, model.ErrUnknownKind},
 	{CodeUnknownAccount, http.StatusNotFound, model.ErrUnknownAccount},
 	{CodeUnknownHolder, http.StatusNotFound, model.ErrUnknownHolder},

@@ -69,6 +69,9 @@ type Settings struct {
 	// SearchRegion is the region a phone number without a country code is read in, when it is
 	// imported and when it is searched for (search.default_region).
 	SearchRegion string
+	// SessionTTL is how long a verification session lasts (verify.session_ttl); whether a call
+	// needs a ticket is Policy.TicketRequired (call.ticket_required).
+	SessionTTL time.Duration
 
 	// ConfigFile is the file that was read, empty when none was.
 	ConfigFile string
@@ -180,6 +183,9 @@ func (s Settings) Validate() error {
 	if s.IdempotencyTTL < time.Second || s.IdempotencyTTL > MaxIdempotencyTTL {
 		bad("verify.idempotency_ttl", "%v must lie within 1s..%v", s.IdempotencyTTL, MaxIdempotencyTTL)
 	}
+	if s.SessionTTL < time.Minute || s.SessionTTL > MaxSessionTTL {
+		bad("verify.session_ttl", "%v must lie within 1m..%v", s.SessionTTL, MaxSessionTTL)
+	}
 	if !searchterm.ValidRegion(s.SearchRegion) {
 		bad("search.default_region", "%q is not a region code phone numbers are read in (want one such as GB, US or IE, in capitals)", s.SearchRegion)
 	}
@@ -196,6 +202,13 @@ func (s Settings) Validate() error {
 const (
 	DefaultIdempotencyTTL = 10 * time.Minute
 	MaxIdempotencyTTL     = 24 * time.Hour
+)
+
+// DefaultSessionTTL is core.DefaultSessionTTL; a verification session outliving a working shift
+// (MaxSessionTTL) would outlive its call.
+const (
+	DefaultSessionTTL = 30 * time.Minute
+	MaxSessionTTL     = 12 * time.Hour
 )
 
 // Bounds of the idle timeout: below a few seconds an agent cannot read an account; above a working

@@ -130,6 +130,7 @@ func Defaults(src Source) Settings {
 		IdleTimeout:    DefaultIdleTimeout,
 		Policy:         model.DefaultPolicy(),
 		IdempotencyTTL: DefaultIdempotencyTTL,
+		SessionTTL:     DefaultSessionTTL,
 		SearchRegion:   searchterm.DefaultRegion,
 		Serve: Serve{Listen: DefaultListen,
 			TokenVerifyPerSecond: DefaultTokenVerifyPerSecond, TokenVerifyBurst: DefaultTokenVerifyBurst,

@@ -26,6 +26,10 @@ func (s *Service) VerifyCaller(ctx context.Context, op model.Operator, req model
 	if err != nil {
 		return model.VerifyResult{}, err
 	}
+	ticket, err := s.ticket(op, req.Ticket)
+	if err != nil {
+		return model.VerifyResult{}, err
+	}
 	pin, err := s.policy.Canonical(req.PIN)
 	if err != nil {
 		return model.VerifyResult{}, s.RefuseVerifyCaller(ctx, op, req) // audited, never compared
@@ -58,7 +62,7 @@ func (s *Service) VerifyCaller(ctx context.Context, op model.Operator, req model
 				return err
 			}
 			if found {
-				res, err = s.replay(ctx, txs[0], op, ch, own.ContactID, fingerprint, prev)
+				res, err = s.replay(ctx, txs[0], op, ch, own.ContactID, ticket, fingerprint, prev)
 				return err
 			}
 		}
@@ -88,12 +92,24 @@ func (s *Service) VerifyCaller(ctx context.Context, op model.Operator, req model
 				}
 			}
 		}
+		var session string
+		if r.Outcome == model.OutcomeVerified {
+			// The caller is verified for the rest of the call, on every desk (core/session.go).
+			vs := s.newSession(op, ch, ticket, acct.ID, own.ContactID, r.MatchedHolder)
+			if err := txs[0].OpenSession(ctx, vs); err != nil {
+				return err
+			}
+			session = vs.ID
+		}
 		// The appends come after every other write but the answer on the key this transaction
 		// already holds: they take the audit chain's head, which must be the last lock taken.
 		var first int64
 		for n, ev := range touched.events {
 			e := s.event(op, ch, refs[ev.holder], model.ActionVerify)
-			e.Caller, e.Kind, e.Outcome, e.AttemptsLeft = own.ContactID, ev.kind, string(ev.outcome), &ev.left
+			e.Caller, e.Kind, e.Outcome, e.AttemptsLeft, e.Ticket = own.ContactID, ev.kind, string(ev.outcome), &ev.left, ticket
+			if ev.outcome == model.OutcomeVerified {
+				e.Session = session
+			}
 			id, err := txs[ev.holder].AppendAuditID(ctx, e)
 			if err != nil {
 				return after(err)
@@ -113,7 +129,7 @@ func (s *Service) VerifyCaller(ctx context.Context, op model.Operator, req model
 	var ac errAfterCount
 	if errors.As(err, &ac) {
 		for _, ref := range counted {
-			s.recordFailure(ctx, op, ch, ref, own.ContactID)
+			s.recordFailure(ctx, op, ch, ref, own.ContactID, ticket)
 		}
 		return model.VerifyResult{}, fmt.Errorf("verify: %w", ac.err)
 	}

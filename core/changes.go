@@ -147,7 +147,8 @@ func (s *Service) put(ctx context.Context, tx store.HolderTx, op model.Operator,
 	}
 	e := s.event(op, ch, ref, action)
 	e.Kind, e.Caller = req.Kind, req.OnBehalfOf
-	if err := tx.AppendAudit(ctx, e); err != nil {
+	// A new PIN ends every verification session of the account (core/session.go).
+	if err := s.appendEnding(ctx, tx, e); err != nil {
 		return model.PINState{}, err
 	}
 	typ := model.NoticePINSet
@@ -179,7 +180,7 @@ func (s *Service) Clear(ctx context.Context, op model.Operator, req model.PINCha
 		}
 		e := s.event(op, ch, ref, model.ActionClear)
 		e.Kind, e.Caller = req.Kind, req.OnBehalfOf
-		if err := tx.AppendAudit(ctx, e); err != nil {
+		if err := s.appendEnding(ctx, tx, e); err != nil { // as a new PIN does
 			return err
 		}
 		return s.notify(ctx, tx, op, ch, notice{Type: model.NoticePINCleared, Ref: ref, Kind: req.Kind})
@@ -206,6 +207,9 @@ func (s *Service) ReadPIN(ctx context.Context, op model.Operator, req model.PINC
 				}
 				e := s.event(op, ch, ref, model.ActionRead)
 				e.Kind, e.Caller = req.Kind, req.OnBehalfOf
+				if err := s.underSession(ctx, tx, &e); err != nil {
+					return err
+				}
 				return tx.AppendAudit(ctx, e)
 			}
 		}
@@ -229,6 +233,10 @@ func (s *Service) Unlock(ctx context.Context, op model.Operator, req model.Unloc
 		return err
 	}
 	ch, err := channel(req.Channel, op)
+	if err != nil {
+		return err
+	}
+	ticket, err := s.ticket(op, req.Ticket)
 	if err != nil {
 		return err
 	}
@@ -257,8 +265,9 @@ func (s *Service) Unlock(ctx context.Context, op model.Operator, req model.Unloc
 			}
 		}
 		e := s.event(op, ch, ref, model.ActionUnlock)
-		e.Reason = reason
-		if err := tx.AppendAudit(ctx, e); err != nil {
+		e.Reason, e.Ticket = reason, ticket
+		// An unlock ends every verification session of the account (core/session.go).
+		if err := s.appendEnding(ctx, tx, e); err != nil {
 			return err
 		}
 		return s.notify(ctx, tx, op, ch, notice{Type: model.NoticeUnlocked, Ref: ref, Failures: h.Failures})
@@ -283,12 +292,17 @@ func (s *Service) ResetAccount(ctx context.Context, op model.Operator, req model
 	if err != nil {
 		return model.ResetResult{}, err
 	}
+	ticket, err := s.ticket(op, req.Ticket)
+	if err != nil {
+		return model.ResetResult{}, err
+	}
 	acct, err := s.account(ctx, req.AccountID)
 	if err != nil {
 		return model.ResetResult{}, err
 	}
+	// The store ends the account's verification sessions in the reset's transaction.
 	e := s.event(op, ch, model.HolderRef{AccountID: acct.ID}, model.ActionReset)
-	e.Reason = reason
+	e.Reason, e.Ticket = reason, ticket
 	res, err := s.store.ResetAccount(ctx, acct.ID, e, s.newNotice(op, ch, notice{Type: model.NoticeAccountReset, Ref: model.HolderRef{AccountID: acct.ID}}))
 	if err != nil {
 		return model.ResetResult{}, fmt.Errorf("reset account: %w", err)

@@ -31,6 +31,10 @@ func (s *Service) RefuseVerify(ctx context.Context, op model.Operator, req model
 	if err != nil {
 		return err
 	}
+	ticket, err := s.ticket(op, req.Ticket) // refused as Verify refuses it, before the entry
+	if err != nil {
+		return err
+	}
 	cause := s.CheckPINEntry(req.PIN)
 	if cause == nil {
 		return fmt.Errorf("%w: the PIN entry is well formed; it is verified, not refused", model.ErrInvalidInput)
@@ -40,7 +44,7 @@ func (s *Service) RefuseVerify(ctx context.Context, op model.Operator, req model
 		return err
 	}
 	e := s.event(op, ch, ref, model.ActionVerify)
-	e.Outcome, e.Reason = model.AuditRefused, cause.Error()
+	e.Outcome, e.Reason, e.Ticket = model.AuditRefused, cause.Error(), ticket
 	// The caller is client input: it is recorded only when it names a contact of the account.
 	if _, ok := acct.Contact(req.Caller); ok {
 		e.Caller = req.Caller
@@ -62,6 +66,10 @@ func (s *Service) RefuseVerifyCaller(ctx context.Context, op model.Operator, req
 	if err != nil {
 		return err
 	}
+	ticket, err := s.ticket(op, req.Ticket) // refused as Verify refuses it, before the entry
+	if err != nil {
+		return err
+	}
 	cause := s.CheckPINEntry(req.PIN)
 	if cause == nil {
 		return fmt.Errorf("%w: the PIN entry is well formed; it is verified, not refused", model.ErrInvalidInput)
@@ -71,7 +79,7 @@ func (s *Service) RefuseVerifyCaller(ctx context.Context, op model.Operator, req
 		return err
 	}
 	e := s.event(op, ch, ref, model.ActionVerify)
-	e.Caller, e.Outcome, e.Reason = ref.ContactID, model.AuditRefused, cause.Error()
+	e.Caller, e.Outcome, e.Reason, e.Ticket = ref.ContactID, model.AuditRefused, cause.Error(), ticket
 	if err := s.store.AppendAudit(context.WithoutCancel(ctx), e); err != nil {
 		return fmt.Errorf("verify: audit a refused entry: %w", err)
 	}

@@ -38,6 +38,8 @@ type Service struct {
 	chainCheck chainCheck
 	// revokes is which PINs a dispute revokes (notify.dispute_revokes).
 	revokes model.DisputeRevokes
+	// sessionTTL is how long a verification session lasts (session.go).
+	sessionTTL time.Duration
 }
 
 // DefaultIdempotencyTTL is how long an idempotency key answers for its request. A client retries
@@ -195,6 +197,9 @@ func (s *Service) Account(ctx context.Context, op model.Operator, accountID stri
 	if view.Disputes, err = s.store.OpenDisputes(ctx, acct.ID); err != nil {
 		return model.AccountView{}, fmt.Errorf("load disputes: %w", err)
 	}
+	if view.Sessions, err = s.store.Sessions(ctx, acct.ID, s.Now()); err != nil {
+		return model.AccountView{}, fmt.Errorf("load verification sessions: %w", err)
+	}
 	return view, nil
 }
 
@@ -288,6 +293,10 @@ func (s *Service) Audit(ctx context.Context, op model.Operator, q model.AuditQue
 		if _, err := s.account(ctx, q.AccountID); err != nil {
 			return nil, err
 		}
+	}
+	var err error
+	if q.Ticket, err = model.CheckTicket(q.Ticket); err != nil {
+		return nil, err
 	}
 	return s.store.Audit(ctx, q)
 }

@@ -32,6 +32,10 @@ func (s *Service) Verify(ctx context.Context, op model.Operator, req model.Verif
 	if err != nil {
 		return model.VerifyResult{}, err
 	}
+	ticket, err := s.ticket(op, req.Ticket)
+	if err != nil {
+		return model.VerifyResult{}, err
+	}
 	// Canonicalised once: this value, and only this, is compared and its outcome audited.
 	pin, err := s.policy.Canonical(req.PIN)
 	if err != nil {
@@ -74,7 +78,7 @@ func (s *Service) Verify(ctx context.Context, op model.Operator, req model.Verif
 				return err
 			}
 			if found {
-				res, err = s.replay(ctx, tx, op, ch, req.Caller, fingerprint, prev)
+				res, err = s.replay(ctx, tx, op, ch, req.Caller, ticket, fingerprint, prev)
 				return err
 			}
 		}
@@ -83,7 +87,7 @@ func (s *Service) Verify(ctx context.Context, op model.Operator, req model.Verif
 			return err
 		}
 		e := s.event(op, ch, ref, model.ActionVerify)
-		e.Caller, e.Kind, e.Outcome, e.AttemptsLeft = req.Caller, r.MatchedKind, string(r.Outcome), &r.AttemptsLeft
+		e.Caller, e.Kind, e.Outcome, e.AttemptsLeft, e.Ticket = req.Caller, r.MatchedKind, string(r.Outcome), &r.AttemptsLeft, ticket
 		after := func(err error) error {
 			if r.Counted() {
 				return errAfterCount{err}
@@ -101,6 +105,19 @@ func (s *Service) Verify(ctx context.Context, op model.Operator, req model.Verif
 				return after(err)
 			}
 		}
+		if r.Outcome == model.OutcomeVerified {
+			// The caller is verified for the rest of the call, on every desk: the session opens
+			// with the answer, and its event records it.
+			contact := req.Caller
+			if contact == "" {
+				contact = ref.ContactID
+			}
+			vs := s.newSession(op, ch, ticket, ref.AccountID, contact, ref.ContactID)
+			if err := tx.OpenSession(ctx, vs); err != nil {
+				return err
+			}
+			e.Session = vs.ID
+		}
 		// The append comes after every other write but the answer on the key this transaction
 		// already holds: it takes the audit chain's head, which must be the last lock taken.
 		id, err := tx.AppendAuditID(ctx, e)
@@ -117,7 +134,7 @@ func (s *Service) Verify(ctx context.Context, op model.Operator, req model.Verif
 	})
 	var ac errAfterCount
 	if errors.As(err, &ac) {
-		s.recordFailure(ctx, op, ch, ref, req.Caller)
+		s.recordFailure(ctx, op, ch, ref, req.Caller, ticket)
 		return model.VerifyResult{}, fmt.Errorf("verify: %w", ac.err)
 	}
 	if err != nil {
@@ -139,7 +156,7 @@ func idempotencyScope(op model.Operator) string {
 // replay answers a request whose key was claimed before: with the stored answer when the request
 // is the same, audited as a replay of the first answer's event; with ErrIdempotencyMismatch when it
 // is not. Nothing is compared or counted either way.
-func (s *Service) replay(ctx context.Context, tx store.HolderTx, op model.Operator, ch model.Channel, caller string, fingerprint []byte, prev store.Idempotent) (model.VerifyResult, error) {
+func (s *Service) replay(ctx context.Context, tx store.HolderTx, op model.Operator, ch model.Channel, caller, ticket string, fingerprint []byte, prev store.Idempotent) (model.VerifyResult, error) {
 	if !hmac.Equal(prev.Fingerprint, fingerprint) {
 		return model.VerifyResult{}, fmt.Errorf("%w: send a new key for a new attempt; nothing was compared or counted", model.ErrIdempotencyMismatch)
 	}
@@ -149,7 +166,7 @@ func (s *Service) replay(ctx context.Context, tx store.HolderTx, op model.Operat
 	}
 	r := prev.Result
 	e := s.event(op, ch, tx.Holder().Ref, model.ActionVerify)
-	e.Caller, e.Kind, e.Outcome, e.AttemptsLeft, e.ReplayOf = caller, r.MatchedKind, string(r.Outcome), &r.AttemptsLeft, &prev.EventID
+	e.Caller, e.Kind, e.Outcome, e.AttemptsLeft, e.ReplayOf, e.Ticket = caller, r.MatchedKind, string(r.Outcome), &r.AttemptsLeft, &prev.EventID, ticket
 	if err := tx.AppendAudit(ctx, e); err != nil {
 		return model.VerifyResult{}, err
 	}
@@ -261,7 +278,7 @@ type hardLock struct {
 
 // recordFailure counts a wrong PIN whose transaction failed after the comparison, in a transaction
 // of its own. It does not compare again.
-func (s *Service) recordFailure(ctx context.Context, op model.Operator, ch model.Channel, ref model.HolderRef, caller string) {
+func (s *Service) recordFailure(ctx context.Context, op model.Operator, ch model.Channel, ref model.HolderRef, caller, ticket string) {
 	err := s.store.UpdateHolder(ctx, ref, func(tx store.HolderTx) error {
 		if tx.Holder().LockedSince != nil {
 			return nil
@@ -282,7 +299,7 @@ func (s *Service) recordFailure(ctx context.Context, op model.Operator, ch model
 		}
 		left := model.Decision{}.Counted(s.policy, failures, locked).Result.AttemptsLeft
 		e := s.event(op, ch, ref, model.ActionVerify)
-		e.Caller, e.Outcome, e.AttemptsLeft, e.Reason = caller, string(model.OutcomeMismatch), &left, "recorded after an error"
+		e.Caller, e.Outcome, e.AttemptsLeft, e.Reason, e.Ticket = caller, string(model.OutcomeMismatch), &left, "recorded after an error", ticket
 		return tx.AppendAudit(ctx, e)
 	})
 	if err != nil {

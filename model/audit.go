@@ -39,6 +39,10 @@ type AuditEvent struct {
 	// ReplayOf marks a verification answered from its idempotency key: the id of the event that
 	// recorded the first answer. Nothing was compared or counted.
 	ReplayOf *int64 `json:"replay_of,omitempty"`
+	// Ticket is the call's ticket or call reference; Session the verification session the event
+	// was done under, or opened, or ended (see VerifySession).
+	Ticket  string `json:"ticket,omitempty"`
+	Session string `json:"session,omitempty"`
 }
 
 // AuditQuery selects audit events: by account (empty for all) and a half-open time range.
@@ -48,4 +52,5 @@ type AuditQuery struct {
 	Until     time.Time // exclusive; zero for no bound
 	Limit     int       // 0 for the default page
 	BeforeID  int64     // for paging newest first: only events with a smaller id
+	Ticket    string    // only events of this ticket; empty for any
 }

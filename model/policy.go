@@ -21,6 +21,9 @@ type Policy struct {
 	HardLockWindow   time.Duration `json:"hard_lock_window"`
 	OneTimeTTL       time.Duration `json:"one_time_ttl"`
 	TemporaryTTL     time.Duration `json:"temporary_ttl"`
+	// TicketRequired: every verification, unlock and reset of a call needs a ticket
+	// (call.ticket_required; see VerifySession).
+	TicketRequired bool `json:"ticket_required,omitempty"`
 }
 
 // Bounds on any policy's PIN length.

@@ -31,7 +31,8 @@ type VerifyRequest struct {
 	Caller         string  `json:"caller,omitempty"` // with an account-wide PIN: the contact giving it
 	PIN            string  `json:"pin"`
 	Channel        Channel `json:"channel"`
-	IdempotencyKey string  `json:"-"` // a repeated key with the same request returns the first answer, counted once
+	IdempotencyKey string  `json:"-"`                // a repeated key with the same request returns the first answer, counted once
+	Ticket         string  `json:"ticket,omitempty"` // the call's ticket (VerifySession)
 }
 
 // PINChange names a holder's PIN of one kind, and the contact on whose behalf it changes.
@@ -55,6 +56,7 @@ type UnlockRequest struct {
 	Holder    string  `json:"holder"`
 	Reason    string  `json:"reason"`
 	Channel   Channel `json:"channel,omitempty"`
+	Ticket    string  `json:"ticket,omitempty"` // the call's ticket
 }
 
 // ResetRequest revokes every PIN of an account, after a malicious attempt.
@@ -62,6 +64,7 @@ type ResetRequest struct {
 	AccountID string  `json:"account_id"`
 	Reason    string  `json:"reason"`
 	Channel   Channel `json:"channel,omitempty"`
+	Ticket    string  `json:"ticket,omitempty"` // the call's ticket
 }
 
 // ResetResult says what a reset revoked.
@@ -78,5 +81,6 @@ type CallerVerifyRequest struct {
 	Contact        string  `json:"contact"` // the contact who is calling
 	PIN            string  `json:"pin"`
 	Channel        Channel `json:"channel"`
-	IdempotencyKey string  `json:"-"` // as VerifyRequest's
+	IdempotencyKey string  `json:"-"`                // as VerifyRequest's
+	Ticket         string  `json:"ticket,omitempty"` // the call's ticket
 }

@@ -209,6 +209,9 @@ type AccountView struct {
 	// Disputes are the account's open disputes, oldest first: while there is one, every agent
 	// sees the account as DISPUTED.
 	Disputes []Dispute `json:"disputes"`
+	// Sessions are the account's live verification sessions, newest first: a caller verified
+	// on any desk may go on without giving the PIN again while theirs lasts.
+	Sessions []VerifySession `json:"sessions"`
 }
 
 // Holder returns the view's state of one holder.

@@ -51,6 +51,7 @@ var SchemaTypes = map[string]any{
 	"AuditCheckpoint":     model.AuditCheckpoint{},
 	"AuditBreak":          model.AuditBreak{},
 	"AuditChainState":     model.AuditChainState{},
+	"VerifySession":       model.VerifySession{},
 }
 
 // ResponseSchemas names the schemas of what the server writes, whose required properties must be
@@ -63,4 +64,5 @@ var ResponseSchemas = map[string]bool{
 	"ImportResponse": true, "TokenInfo": true, "NewToken": true, "TokenList": true, "PrunedHolder": true,
 	"Dispute": true, "DisputeResult": true,
 	"AuditChainHead": true, "AuditCheckpoint": true, "AuditBreak": true, "AuditChainState": true,
+	"VerifySession": true,
 }

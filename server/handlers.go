@@ -76,6 +76,9 @@ func (s *Server) account(w http.ResponseWriter, r *http.Request, c caller) error
 	if view.Disputes == nil {
 		view.Disputes = []model.Dispute{}
 	}
+	if view.Sessions == nil {
+		view.Sessions = []model.VerifySession{}
+	}
 	for i := range view.Holders {
 		if view.Holders[i].PINs == nil {
 			view.Holders[i].PINs = []model.PINState{}
@@ -105,7 +108,7 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request, c caller) error 
 	account := r.PathValue("account")
 	req := model.VerifyRequest{
 		AccountID: account, Holder: r.PathValue("holder"), Caller: body.Caller,
-		PIN: body.PIN, Channel: body.Channel, IdempotencyKey: key,
+		PIN: body.PIN, Channel: body.Channel, IdempotencyKey: key, Ticket: body.Ticket,
 	}
 	return s.limitVerify(w, r, c, account, body.PIN,
 		func() error { return s.core.RefuseVerify(r.Context(), c.op, req) },
@@ -129,6 +132,7 @@ func (s *Server) verifyCaller(w http.ResponseWriter, r *http.Request, c caller) 
 	account := r.PathValue("account")
 	req := model.CallerVerifyRequest{
 		AccountID: account, Contact: r.PathValue("contact"), PIN: body.PIN, Channel: body.Channel, IdempotencyKey: key,
+		Ticket: body.Ticket,
 	}
 	return s.limitVerify(w, r, c, account, body.PIN,
 		func() error { return s.core.RefuseVerifyCaller(r.Context(), c.op, req) },
@@ -285,7 +289,7 @@ func (s *Server) unlock(w http.ResponseWriter, r *http.Request, c caller) error 
 		}
 	}
 	err := s.core.Unlock(r.Context(), c.op, model.UnlockRequest{AccountID: r.PathValue("account"),
-		Holder: r.PathValue("holder"), Reason: body.Reason, Channel: body.Channel})
+		Holder: r.PathValue("holder"), Reason: body.Reason, Channel: body.Channel, Ticket: body.Ticket})
 	if err != nil {
 		return err
 	}
@@ -300,7 +304,7 @@ func (s *Server) reset(w http.ResponseWriter, r *http.Request, c caller) error {
 		return err
 	}
 	res, err := s.core.ResetAccount(r.Context(), c.op, model.ResetRequest{AccountID: r.PathValue("account"),
-		Reason: body.Reason, Channel: body.Channel})
+		Reason: body.Reason, Channel: body.Channel, Ticket: body.Ticket})
 	if err != nil {
 		return err
 	}
@@ -333,6 +337,9 @@ func (s *Server) clearDispute(w http.ResponseWriter, r *http.Request, c caller) 
 	if err := decode(w, r, s.maxBody, &body); err != nil {
 		return err
 	}
+	if body.Ticket != "" { // ReasonRequest's ticket is an unlock's and a reset's
+		return fmt.Errorf("%w: clearing a dispute records no ticket", model.ErrInvalidInput)
+	}
 	err := s.core.ClearDispute(r.Context(), c.op, model.ClearDisputeRequest{AccountID: r.PathValue("account"),
 		DisputeID: r.PathValue("dispute"), Reason: body.Reason, Channel: body.Channel})
 	if err != nil {
@@ -344,11 +351,11 @@ func (s *Server) clearDispute(w http.ResponseWriter, r *http.Request, c caller) 
 
 func auditQuery(q *query) model.AuditQuery {
 	return model.AuditQuery{AccountID: q.str("account"), Since: q.time("since"), Until: q.time("until"),
-		Limit: q.int("limit"), BeforeID: q.int64("before_id")}
+		Limit: q.int("limit"), BeforeID: q.int64("before_id"), Ticket: q.str("ticket")}
 }
 
 func (s *Server) audit(w http.ResponseWriter, r *http.Request, c caller) error {
-	q := newQuery(r, "account", "since", "until", "limit", "before_id")
+	q := newQuery(r, "account", "since", "until", "limit", "before_id", "ticket")
 	aq := auditQuery(q)
 	if q.err != nil {
 		return q.err
@@ -380,7 +387,7 @@ func (s *Server) auditChain(w http.ResponseWriter, r *http.Request, c caller) er
 // line is a problem answer; one after it aborts the connection, so the client sees a failed
 // transfer rather than a complete-looking, truncated export.
 func (s *Server) exportAudit(w http.ResponseWriter, r *http.Request, c caller) error {
-	q := newQuery(r, "account", "since", "until")
+	q := newQuery(r, "account", "since", "until", "ticket")
 	aq := auditQuery(q)
 	if q.err != nil {
 		return q.err

@@ -131,6 +131,14 @@ func CanonicalAudit(dst []byte, c int, seq int64, e model.AuditEvent) []byte {
 	} else {
 		dst = append(dst, 0)
 	}
+	// Fields added since v1, each only when set and behind a tag byte of its own, so every event
+	// written before them encodes (and verifies) as it did.
+	if e.Ticket != "" {
+		dst = appendString(append(dst, 't'), e.Ticket)
+	}
+	if e.Session != "" {
+		dst = appendString(append(dst, 's'), e.Session)
+	}
 	return dst
 }
 

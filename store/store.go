@@ -127,6 +127,8 @@ type HolderTx interface {
 	AppendAudit(ctx context.Context, e model.AuditEvent) error
 	// Notify writes n to the outbox (see Outbox); it commits or rolls back with everything else.
 	Notify(ctx context.Context, n model.Notice) error
+	// The account's verification sessions (session.go).
+	SessionTx
 }
 
 // Token is an API token's record; the token itself is never stored, only its SHA-256.
@@ -233,6 +235,8 @@ type Store interface {
 	Outbox
 	// Disputes are the customers' "that wasn't me" (see Disputes).
 	Disputes
+	// VerifySessions are the callers' verification sessions (session.go).
+	VerifySessions
 
 	Close() error
 }

@@ -176,7 +176,7 @@ func openCore(ctx context.Context, s config.Settings, how opening, opts ...core.
 		st.Close()
 		return nil, nil, err
 	}
-	svc, err := core.New(st, sealer, append([]core.Option{core.WithPolicy(s.Policy), core.WithIdempotencyTTL(s.IdempotencyTTL),
+	svc, err := core.New(st, sealer, append([]core.Option{core.WithPolicy(s.Policy), core.WithIdempotencyTTL(s.IdempotencyTTL), core.WithSessionTTL(s.SessionTTL),
 		core.WithDisputeRevokes(model.DisputeRevokes(s.Notify.DisputeRevokes))}, opts...)...)
 	if err != nil {
 		st.Close()

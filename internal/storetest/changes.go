@@ -266,6 +266,7 @@ func runChanges(t *testing.T, newStore func(t *testing.T) store.Store) {
 		e.clock.Advance(time.Minute)
 		e.mustVerify(john, wrongPIN(1), model.OutcomeMismatch)
 		e.mustVerify(john, "482915", model.OutcomeVerified)
+		e.clock.Advance(time.Second) // Pat's session opens after John's
 		if _, err := e.svc.Verify(e.ctx, Agent2, model.VerifyRequest{AccountID: Smith, Holder: model.AccountWide, Caller: Pat, PIN: generated, Channel: model.ChannelChat}); err != nil {
 			t.Fatal(err)
 		}
@@ -298,6 +299,10 @@ func runChanges(t *testing.T, newStore func(t *testing.T) store.Store) {
 			{"alice", model.OpAgent, model.ChannelPhone, John, model.ActionVerify, "", "mismatch", 5},
 			{"alice", model.OpAgent, model.ChannelPhone, John, model.ActionVerify, model.KindMaster, "verified", 6},
 			{"bob", model.OpAgent, model.ChannelChat, model.AccountWide, model.ActionVerify, model.KindOneTime, "verified", 6},
+			// The clear ends the two verification sessions the verifications opened (issue 13),
+			// John's first, then Pat's (newest last), before it is recorded itself.
+			{"portal", model.OpPortal, model.ChannelPortal, John, model.ActionSessionEnd, "", "ok", -1},
+			{"portal", model.OpPortal, model.ChannelPortal, Pat, model.ActionSessionEnd, "", "ok", -1},
 			{"portal", model.OpPortal, model.ChannelPortal, John, model.ActionClear, model.KindMaster, "ok", -1},
 			{"portal", model.OpPortal, model.ChannelPortal, Mary, model.ActionSet, model.KindMaster, "ok", -1},
 		}

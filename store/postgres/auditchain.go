@@ -189,7 +189,7 @@ func (s *Store) AuditAnchors(ctx context.Context, before int64) (_ []store.Audit
 }
 
 // chainColumns are what scanChained reads.
-const chainColumns = `id, time, operator, role, channel, account_id, holder, caller, action, kind, outcome, attempts_left, reason, replay_of, chain_id, seq, chain`
+const chainColumns = `id, time, operator, role, channel, account_id, holder, caller, action, kind, outcome, attempts_left, reason, replay_of, chain_id, seq, chain, ticket, session`
 
 func scanChained(row pgx.CollectableRow) (store.ChainedEvent, error) {
 	var ce store.ChainedEvent
@@ -199,7 +199,7 @@ func scanChained(row pgx.CollectableRow) (store.ChainedEvent, error) {
 	var chainID *int16
 	var seq *int64
 	if err := row.Scan(&e.ID, &e.Time, &e.Operator, &role, &channel, &e.AccountID, &e.Holder, &e.Caller, &action, &kind,
-		&e.Outcome, &left, &e.Reason, &e.ReplayOf, &chainID, &seq, &ce.Chain); err != nil {
+		&e.Outcome, &left, &e.Reason, &e.ReplayOf, &chainID, &seq, &ce.Chain, &e.Ticket, &e.Session); err != nil {
 		return ce, err
 	}
 	e.Time = e.Time.UTC()

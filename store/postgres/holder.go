@@ -482,7 +482,7 @@ func (s *Store) ResetAccount(ctx context.Context, accountID string, e model.Audi
 				return err
 			}
 		}
-		return s.appendAudit(ctx, tx, e)
+		return s.appendEndingSessions(ctx, tx, e) // a reset ends the account's verification sessions
 	})
 	if err != nil {
 		return model.ResetResult{}, fmt.Errorf("reset account %s: %w", accountID, err)

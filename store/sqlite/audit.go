@@ -79,7 +79,7 @@ func (s *Store) insertAudit(ctx context.Context, tx *sql.Tx, e model.AuditEvent,
 	}
 	res, err := s.ws.txExec(ctx, tx, sqlAppendAudit,
 		nanos(e.Time), e.Operator, string(e.Role), string(e.Channel), e.AccountID, e.Holder, e.Caller,
-		string(e.Action), string(e.Kind), e.Outcome, left, e.Reason, replayOf, chainID, seq, chain)
+		string(e.Action), string(e.Kind), e.Outcome, left, e.Reason, replayOf, chainID, seq, chain, e.Ticket, e.Session)
 	if err != nil {
 		return 0, fmt.Errorf("append audit: %w", mapErr(err))
 	}
@@ -116,11 +116,14 @@ func (s *Store) Audit(ctx context.Context, q model.AuditQuery) ([]model.AuditEve
 	if q.BeforeID > 0 {
 		where, args = append(where, "id < ?"), append(args, q.BeforeID)
 	}
+	if q.Ticket != "" {
+		where, args = append(where, "ticket = ?"), append(args, q.Ticket)
+	}
 	limit := q.Limit
 	if limit <= 0 {
 		limit = DefaultAuditPage
 	}
-	query := `SELECT id, time, operator, role, channel, account_id, holder, caller, action, kind, outcome, attempts_left, reason, replay_of FROM audit`
+	query := `SELECT id, time, operator, role, channel, account_id, holder, caller, action, kind, outcome, attempts_left, reason, replay_of, ticket, session FROM audit`
 	if len(where) > 0 {
 		query += " WHERE " + strings.Join(where, " AND ")
 	}
@@ -137,7 +140,7 @@ func (s *Store) Audit(ctx context.Context, q model.AuditQuery) ([]model.AuditEve
 		var t int64
 		var left, replayOf sql.NullInt64
 		if err := rows.Scan(&e.ID, &t, &e.Operator, &e.Role, &e.Channel, &e.AccountID, &e.Holder, &e.Caller,
-			&e.Action, &e.Kind, &e.Outcome, &left, &e.Reason, &replayOf); err != nil {
+			&e.Action, &e.Kind, &e.Outcome, &left, &e.Reason, &replayOf, &e.Ticket, &e.Session); err != nil {
 			return nil, fmt.Errorf("audit: %w", mapErr(err))
 		}
 		e.Time = fromNanos(t)

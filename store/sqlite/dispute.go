@@ -81,7 +81,7 @@ func (s *Store) Dispute(ctx context.Context, d store.NewDispute) (int, error) {
 		if err := insertNotice(ctx, tx, d.Notice); err != nil {
 			return err
 		}
-		return s.appendAudit(ctx, tx, d.Audit)
+		return s.appendEndingSessions(ctx, tx, d.Audit) // so does a dispute
 	})
 	if err != nil {
 		return 0, fmt.Errorf("dispute %s: %w", d.EventID, err)
