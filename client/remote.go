@@ -384,7 +384,7 @@ func (r *Remote) Verify(ctx context.Context, req model.VerifyRequest) (model.Ver
 	}
 	var out model.VerifyResult
 	hr := r.req(ctx).SetResult(&out).SetHeader("Idempotency-Key", key).SetBody(api.VerifyRequest{
-		PIN: req.PIN, Caller: req.Caller, Channel: req.Channel,
+		PIN: req.PIN, Caller: req.Caller, Channel: req.Channel, Ticket: req.Ticket,
 	})
 	if err := holderPresent(req.AccountID, req.Holder); err != nil {
 		return model.VerifyResult{}, err
@@ -409,7 +409,7 @@ func (r *Remote) VerifyCaller(ctx context.Context, req model.CallerVerifyRequest
 		return model.VerifyResult{}, err
 	}
 	var out model.VerifyResult
-	hr := r.req(ctx).SetResult(&out).SetHeader("Idempotency-Key", key).SetBody(api.CallerVerifyRequest{PIN: req.PIN, Channel: req.Channel})
+	hr := r.req(ctx).SetResult(&out).SetHeader("Idempotency-Key", key).SetBody(api.CallerVerifyRequest{PIN: req.PIN, Channel: req.Channel, Ticket: req.Ticket})
 	if err := r.call(ctx, hr, api.VerifyCaller, req.AccountID, req.Contact); err != nil {
 		return model.VerifyResult{}, err
 	}
@@ -499,7 +499,7 @@ func (r *Remote) ReadPIN(ctx context.Context, c model.PINChange) (string, error)
 }
 
 func (r *Remote) Unlock(ctx context.Context, u model.UnlockRequest) error {
-	req := r.req(ctx).SetBody(api.ReasonRequest{Reason: u.Reason, Channel: u.Channel})
+	req := r.req(ctx).SetBody(api.ReasonRequest{Reason: u.Reason, Channel: u.Channel, Ticket: u.Ticket})
 	if err := holderPresent(u.AccountID, u.Holder); err != nil {
 		return err
 	}
@@ -511,7 +511,7 @@ func (r *Remote) ResetAccount(ctx context.Context, rr model.ResetRequest) (model
 		return model.ResetResult{}, err
 	}
 	var out model.ResetResult
-	req := r.req(ctx).SetResult(&out).SetBody(api.ReasonRequest{Reason: rr.Reason, Channel: rr.Channel})
+	req := r.req(ctx).SetResult(&out).SetBody(api.ReasonRequest{Reason: rr.Reason, Channel: rr.Channel, Ticket: rr.Ticket})
 	if err := r.call(ctx, req, api.Reset, rr.AccountID); err != nil {
 		return model.ResetResult{}, err
 	}
@@ -551,6 +551,9 @@ func auditParams(req *resty.Request, q model.AuditQuery) {
 	}
 	if !q.Until.IsZero() {
 		req.SetQueryParam("until", q.Until.Format(time.RFC3339Nano))
+	}
+	if q.Ticket != "" {
+		req.SetQueryParam("ticket", q.Ticket)
 	}
 }
 

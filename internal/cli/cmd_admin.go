@@ -233,6 +233,7 @@ func exactArgs(n int, names string) cobra.PositionalArgs {
 
 func (a *app) unlockCommand() *cobra.Command {
 	var t target
+	var ticket string
 	cmd := &cobra.Command{
 		Use:   "unlock --account A --holder H --reason R",
 		Short: "Unlock a PIN holder locked by wrong PINs, and clear its count",
@@ -244,7 +245,7 @@ func (a *app) unlockCommand() *cobra.Command {
 				return err
 			}
 			defer r.close()
-			if err := r.svc.Unlock(ctx, r.op, model.UnlockRequest{AccountID: r.acct.ID, Holder: t.holder, Reason: t.reason}); err != nil {
+			if err := r.svc.Unlock(ctx, r.op, model.UnlockRequest{AccountID: r.acct.ID, Holder: t.holder, Reason: t.reason, Ticket: ticket}); err != nil {
 				return err
 			}
 			fmt.Fprintf(a.out, "Unlocked %s on account %s.\n", r.who, describe(r.acct))
@@ -252,12 +253,14 @@ func (a *app) unlockCommand() *cobra.Command {
 		},
 	}
 	t.bind(cmd, "account", "holder", "reason")
+	ticketFlag(cmd, &ticket) // cmd_sessions.go
 	return cmd
 }
 
 func (a *app) resetCommand() *cobra.Command {
 	var t target
 	var yes bool
+	var ticket string
 	cmd := &cobra.Command{
 		Use:   "reset --account A --reason R [--yes]",
 		Short: "Revoke every PIN of an account and clear its locks (after a malicious attempt)",
@@ -286,7 +289,7 @@ customers generate new PINs afterwards. It asks for confirmation on a terminal; 
 					return errors.New("reset cancelled; nothing changed")
 				}
 			}
-			res, err := r.svc.ResetAccount(ctx, r.op, model.ResetRequest{AccountID: acct.ID, Reason: t.reason})
+			res, err := r.svc.ResetAccount(ctx, r.op, model.ResetRequest{AccountID: acct.ID, Reason: t.reason, Ticket: ticket})
 			if err != nil {
 				return err
 			}
@@ -297,6 +300,7 @@ customers generate new PINs afterwards. It asks for confirmation on a terminal; 
 	}
 	t.bind(cmd, "account", "reason")
 	cmd.Flags().BoolVar(&yes, "yes", false, "do not ask for confirmation")
+	ticketFlag(cmd, &ticket) // cmd_sessions.go
 	return cmd
 }
 

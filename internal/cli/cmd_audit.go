@@ -14,11 +14,11 @@ import (
 )
 
 func (a *app) auditCommand() *cobra.Command {
-	var acctRef, since, until string
+	var acctRef, since, until, ticket string
 	var asJSON bool
 	var limit int
 	cmd := &cobra.Command{
-		Use:   "audit [--account A] [--since T] [--until T] [--json]",
+		Use:   "audit [--account A] [--ticket T] [--since T] [--until T] [--json]",
 		Short: "Show or export the audit trail",
 		Long: `audit lists audit events newest first: who did what, when, on which channel, to which
 account and holder, and the outcome. Never a PIN.
@@ -31,7 +31,7 @@ By default a table of the newest --limit events (100); --json writes every match
 one JSON object per line, for a SIEM or a spreadsheet, however many there are.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			q := model.AuditQuery{}
+			q := model.AuditQuery{Ticket: ticket}
 			var err error
 			if q.Since, err = a.parseTime("--since", since); err != nil {
 				return err
@@ -95,6 +95,7 @@ one JSON object per line, for a SIEM or a spreadsheet, however many there are.`,
 				if e.ReplayOf != nil { // a retry answered from its idempotency key: nothing compared
 					reason = fmt.Sprintf("replay of event %d", *e.ReplayOf)
 				}
+				reason = withCall(reason, e) // cmd_sessions.go
 				holder := dash(e.Holder)
 				if e.Caller != "" && e.Caller != e.Holder {
 					holder += " by " + e.Caller
@@ -117,6 +118,7 @@ one JSON object per line, for a SIEM or a spreadsheet, however many there are.`,
 		},
 	}
 	cmd.Flags().StringVar(&acctRef, "account", "", "only this account (id or number)")
+	cmd.Flags().StringVar(&ticket, "ticket", "", "only the events of this ticket or call reference")
 	cmd.Flags().StringVar(&since, "since", "", "from this time on (inclusive)")
 	cmd.Flags().StringVar(&until, "until", "", "before this time (exclusive)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "write every matching event as JSON lines")
