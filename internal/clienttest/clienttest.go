@@ -185,6 +185,7 @@ func Run(t *testing.T, newStore NewStore, newBackend NewBackend) {
 	t.Run("unlock and reset", func(t *testing.T) { p.mark(t); s.unlockReset(t) })
 	t.Run("audit", func(t *testing.T) { p.mark(t); s.audit(t) })
 	t.Run("permissions", func(t *testing.T) { p.mark(t); s.permissions(t) })
+	t.Run("verification sessions", func(t *testing.T) { p.mark(t); s.sessions(t) })
 }
 
 // parallel marks tests parallel (t.Parallel), each at most once: a part of the suite as it starts,
