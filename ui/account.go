@@ -233,6 +233,10 @@ func (s *accountScreen) update(msg tea.Msg) action {
 			s.cursor++
 			return say{toneInfo, "Any contact may give the account-wide PIN: pick who is calling."}
 		}
+		if vs, ok := liveSession(*v, h.Holder.ContactID, s.c.call.now); ok {
+			// Verified at another desk (a transfer): no PIN is asked for again (sessions.go).
+			return verifiedSay(*v, vs, s.c.loc)
+		}
 		if v.Account.UsesPINs && !callerHasPIN(*v, h.Holder.ContactID, s.c.call.now) {
 			return say{toneWarn, noPINText}
 		}
@@ -370,6 +374,8 @@ func (s *accountScreen) layout() accountLayout {
 	// The banner takes the blank line's place, so the screen keeps its height at 80×24.
 	if len(v.Disputes) > 0 {
 		head = append(head, st.tone(toneBad).Render(clip(disputeBanner(v, s.c.loc, s.c.keys.Account.ClearDispute.Enabled()), s.w)))
+	} else if banner, ok := sessionBanner(*v, now, s.c.loc); ok {
+		head = append(head, st.tone(toneGood).Render(clip(banner, s.w)))
 	} else {
 		head = append(head, "")
 	}
@@ -413,6 +419,9 @@ func (s *accountScreen) layout() accountLayout {
 		bd, detail := holderBadge(h, a.UsesPINs, now), holderDetail(h, a.UsesPINs, now, s.c.loc)
 		if !h.Holder.IsAccountWide() && a.UsesPINs {
 			bd, detail = callerBadge(*v, h, now, s.c.loc)
+		}
+		if vs, ok := liveSession(*v, h.Holder.ContactID, now); ok && !h.Holder.IsAccountWide() {
+			bd, detail = badge{"✓", "VERIFIED", toneGood}, "no PIN needed until "+clockTime(vs.ExpiresAt, s.c.loc)+" ("+safe(vs.Operator)+")"
 		}
 		details := wrap(detail, detailW)
 		for len(names) < len(details) {

@@ -34,6 +34,7 @@ type App struct {
 	audit   *auditScreen
 	helpScr *helpScreen
 	trainer *trainerScreen
+	ticket  *ticketScreen
 
 	help help.Model
 
@@ -140,11 +141,13 @@ func newApp(ctx context.Context, b client.Backend, opts Options) *App {
 	a.dialog = newDialogScreen(c)
 	a.audit = newAuditScreen(c)
 	a.trainer = newTrainerScreen(c)
+	a.ticket = newTicketScreen(c)
 	// The help screen lists the root's keys, then each screen's, in the order the screens come.
-	a.helpScr = newHelpScreen(c, a, a.search, a.account, a.entry, a.result, a.dialog, a.audit, a.trainer)
+	a.helpScr = newHelpScreen(c, a, a.search, a.account, a.entry, a.result, a.dialog, a.audit, a.trainer, a.ticket)
 	a.screens = map[screenID]screen{
 		scrSearch: a.search, scrAccount: a.account, scrEntry: a.entry, scrResult: a.result,
 		scrDialog: a.dialog, scrAudit: a.audit, scrHelp: a.helpScr, scrTrainer: a.trainer,
+		scrTicket: a.ticket,
 	}
 	a.layout()
 	return a
@@ -310,6 +313,11 @@ func (a *App) apply(act action) tea.Cmd {
 	case goTo:
 		return a.goTo(act.to)
 	case openDialog:
+		if act.kind != dialogClearDispute {
+			if cmd, asked := a.needTicket(act); asked { // sessions.go
+				return cmd
+			}
+		}
 		a.dialog.open(act.kind, act.holder)
 		a.show(scrDialog)
 		return a.apply(a.dialog.focus())
@@ -345,6 +353,8 @@ func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
 		return a.endCall("Call ended. Ready for the next caller.")
 	case key.Matches(msg, g.Channel):
 		return a.toggleChannel()
+	case key.Matches(msg, g.Ticket):
+		return a.askTicket(nil) // sessions.go
 	case key.Matches(msg, g.Trainer):
 		if a.cur == scrTrainer {
 			return a.returnBack()
@@ -429,6 +439,7 @@ func (a *App) endCall(why string) tea.Cmd {
 	a.dialog.reset()
 	a.audit.reset()
 	a.trainer.forget()
+	a.ticket.reset()
 	a.search.reset()
 	a.confirmQuit = false
 	a.idleWarn = false
@@ -553,6 +564,11 @@ func (a *App) onPick(msg pick) tea.Cmd {
 	c := a.c.call
 	if c.view == nil {
 		return nil
+	}
+	if c.view.Account.UsesPINs {
+		if cmd, asked := a.needTicket(msg); asked { // sessions.go
+			return cmd
+		}
 	}
 	c.holder, c.caller = msg.holder, msg.caller
 	if !c.view.Account.UsesPINs {
@@ -898,7 +914,7 @@ func (a *App) header(w int) string {
 	}
 	// The connection state is never cut: the operator's name is shortened first, then the
 	// screen's title goes, then the name.
-	tail := fmt.Sprintf(" (%s) · %s · call %d", a.c.op.Role, ch, c.id)
+	tail := fmt.Sprintf(" (%s) · %s · call %d", a.c.op.Role, ch, c.id) + ticketTail(c.ticket)
 	if a.conn != nil {
 		tail += " · " + map[link]string{linkOnline: "● online", linkOffline: "✗ OFFLINE", linkSignedOut: "✗ SIGNED OUT"}[a.link]
 	}
@@ -968,7 +984,7 @@ func (a *App) ShortHelp() []key.Binding {
 
 func (a *App) FullHelp() [][]key.Binding {
 	g := a.c.keys.Global
-	return [][]key.Binding{{g.Help, g.EndCall, g.Channel, g.Back, g.More, g.Less, g.Quit, g.Interrupt, g.Trainer}}
+	return [][]key.Binding{{g.Help, g.EndCall, g.Channel, g.Ticket, g.Back, g.More, g.Less, g.Quit, g.Interrupt, g.Trainer}}
 }
 
 // footerLines is the key help: the screen's keys, then the ones that work everywhere, on as many

@@ -29,6 +29,7 @@ type auditScreen struct {
 	cursor  int  // the selected event
 	off     int  // the first line of the list shown
 	chain   chainLine
+	ticket  string // only the events of this ticket (t: the call's); "" for all
 	w, h    int
 }
 
@@ -44,7 +45,7 @@ func newAuditScreen(c *common) *auditScreen { return &auditScreen{c: c} }
 func (s *auditScreen) title() string  { return "audit trail" }
 func (s *auditScreen) text() textMode { return textNone }
 func (s *auditScreen) reset() {
-	s.account, s.events, s.loading, s.end, s.cursor, s.off, s.chain = "", nil, false, false, 0, 0, chainLine{}
+	s.account, s.events, s.loading, s.end, s.cursor, s.off, s.chain, s.ticket = "", nil, false, false, 0, 0, chainLine{}, ""
 }
 
 func (s *auditScreen) setSize(w, h int) { s.w, s.h = w, h; s.follow() }
@@ -62,7 +63,7 @@ func (s *auditScreen) FullHelp() [][]key.Binding {
 		return nil
 	}
 	k := s.c.keys.Scroll
-	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, s.c.keys.Audit.Older}}
+	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, s.c.keys.Audit.Older, s.c.keys.Audit.Ticket}}
 }
 
 // open loads the first page for the open account.
@@ -75,7 +76,7 @@ func (s *auditScreen) open() action {
 	s.account, s.loading = v.Account.ID, true
 	chain := s.c.io.auditChain(s.c.call.id)
 	s.chain = chainLine{checking: chain != nil}
-	return run(tea.Batch(s.c.io.audit(s.c.call.id, model.AuditQuery{AccountID: s.account, Limit: auditPage}), chain))
+	return run(tea.Batch(s.c.io.audit(s.c.call.id, model.AuditQuery{AccountID: s.account, Limit: auditPage, Ticket: s.ticket}), chain))
 }
 
 func (s *auditScreen) update(msg tea.Msg) action {
@@ -114,7 +115,9 @@ func (s *auditScreen) update(msg tea.Msg) action {
 			}
 			s.loading = true
 			return do(wait{"Loading older events"}, run(s.c.io.audit(s.c.call.id, model.AuditQuery{
-				AccountID: s.account, Limit: auditPage, BeforeID: s.events[len(s.events)-1].ID})))
+				AccountID: s.account, Limit: auditPage, BeforeID: s.events[len(s.events)-1].ID, Ticket: s.ticket})))
+		case key.Matches(msg, s.c.keys.Audit.Ticket):
+			return s.filterTicket() // sessions.go
 		case key.Matches(msg, k.Up):
 			s.cursor = max(s.cursor-1, 0)
 			s.follow()
@@ -261,6 +264,9 @@ func (s *auditScreen) columns(e model.AuditEvent, a model.Account) (head, tail s
 		parts = append(parts, who)
 	}
 	parts = append(parts, string(e.Channel), fmt.Sprintf("%s (%s)", safe(e.Operator), e.Role))
+	if e.Ticket != "" {
+		parts = append(parts, "ticket "+safe(e.Ticket))
+	}
 	return head, strings.Join(parts, " · ")
 }
 
@@ -271,6 +277,9 @@ func (s *auditScreen) view() string {
 		head += " of " + v.Account.Number + " · " + v.Account.Name
 	}
 	count := "Newest first · " + plural(len(s.events), "event", "events") + " shown · PINs are never recorded"
+	if s.ticket != "" {
+		count = "Ticket " + safe(s.ticket) + " only (t: all) · " + plural(len(s.events), "event", "events")
+	}
 	if ansi.StringWidth(count) > s.w {
 		count = "Newest first · " + plural(len(s.events), "event", "events") + " · no PINs"
 	}

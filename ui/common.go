@@ -36,6 +36,7 @@ type callState struct {
 	now       time.Time          // the backend's clock when the view was loaded
 	holder    string             // whose PIN is being checked
 	caller    string             // with the account-wide PIN: the contact giving it
+	ticket    string             // the call's ticket or call reference (sessions.go)
 }
 
 func newCall(id uint64, ch model.Channel) *callState { return &callState{id: id, channel: ch} }
@@ -79,4 +80,5 @@ const (
 	scrAudit
 	scrHelp
 	scrTrainer
+	scrTicket // the call's ticket (sessions.go)
 )

@@ -113,6 +113,7 @@ func (s *entryScreen) submit() action {
 		PIN:            s.pin.value(), // kept in the field until the answer (see entryScreen)
 		Channel:        call.channel,
 		IdempotencyKey: s.key,
+		Ticket:         call.ticket,
 	}
 	call.fixed = true
 	s.waiting = true

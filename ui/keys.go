@@ -12,6 +12,7 @@ import (
 type KeyMap struct {
 	Global struct {
 		Help, Quit, Interrupt, EndCall, Channel, Trainer, Back key.Binding
+		Ticket                                                 key.Binding // the call's ticket (sessions.go)
 		// More and Less scroll a screen taller than the terminal (see App.render), on the screens
 		// that do not page through a list of their own.
 		More, Less key.Binding
@@ -41,7 +42,8 @@ type KeyMap struct {
 		Up, Down, PageUp, PageDown key.Binding
 	}
 	Audit struct {
-		Older key.Binding
+		Older  key.Binding
+		Ticket key.Binding // only the events of the call's ticket (sessions.go)
 	}
 	Trainer struct {
 		Up, Down, Master, OneTime, Temporary, Minutes, Hour, Day, Restore, Open key.Binding
@@ -66,6 +68,7 @@ func NewKeyMap(role model.OperatorRole) *KeyMap {
 	g.Channel = b(k("ctrl+p"), "ctrl+p", "phone/chat")
 	g.Trainer = b(k("ctrl+t"), "ctrl+t", "trainer")
 	g.Back = b(k("esc"), "esc", "back")
+	g.Ticket = b(k("ctrl+r"), "ctrl+r", "call ref")
 	g.More = b(k("pgdown"), "pgdn", "more of a long screen")
 	g.Less = b(k("pgup"), "pgup", "back up a long screen")
 
@@ -117,6 +120,7 @@ func NewKeyMap(role model.OperatorRole) *KeyMap {
 	sc.PageDown = b(k("pgdown", "f", "space"), "pgdn", "page down")
 
 	km.Audit.Older = b(k("o"), "o", "older")
+	km.Audit.Ticket = b(k("t"), "t", "this ticket only")
 
 	t := &km.Trainer
 	t.Up = b(k("up", "k"), "↑/k", "up")

@@ -185,10 +185,10 @@ func (s *dialogScreen) send() action {
 	}
 	if s.kind == dialogReset {
 		return do(wait{"Resetting the account"},
-			run(s.c.io.reset(s.c.call.id, model.ResetRequest{AccountID: v.Account.ID, Reason: reason, Channel: ch})))
+			run(s.c.io.reset(s.c.call.id, model.ResetRequest{AccountID: v.Account.ID, Reason: reason, Channel: ch, Ticket: s.c.call.ticket})))
 	}
 	return do(wait{"Unlocking"},
-		run(s.c.io.unlock(s.c.call.id, model.UnlockRequest{AccountID: v.Account.ID, Holder: s.holder, Reason: reason, Channel: ch})))
+		run(s.c.io.unlock(s.c.call.id, model.UnlockRequest{AccountID: v.Account.ID, Holder: s.holder, Reason: reason, Channel: ch, Ticket: s.c.call.ticket})))
 }
 
 // answered ends the dialog on success; on an error it goes back to the confirmation, reason kept.

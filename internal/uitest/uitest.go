@@ -260,6 +260,10 @@ func (b *Backend) UnlockElsewhere(accountID, holderID string) {
 	}
 }
 
+// As is another desk on the same database, acting as op (a transfer between two agents): the
+// kit's core, without its hook.
+func (b *Backend) As(op model.Operator) client.Backend { return client.NewLocal(b.cur().svc, op, nil) }
+
 // The client.Backend methods: the hook, then client.Local.
 
 func (b *Backend) Operator() model.Operator { return b.op }
