@@ -181,9 +181,7 @@ func runSessions(t *testing.T, newStore func(t *testing.T) store.Store) {
 				t.Fatal(err)
 			}
 		}
-		if err := e.svc.RefuseVerify(e.ctx, Agent, model.VerifyRequest{AccountID: Smith, Holder: Mary, PIN: "12", Ticket: "CALL-9"}); err == nil {
-			t.Fatal("a malformed entry was not refused")
-		}
+		wantErr(t, e.svc.RefuseVerify(e.ctx, Agent, model.VerifyRequest{AccountID: Smith, Holder: Mary, PIN: "12", Ticket: "CALL-9"}), model.ErrInvalidPIN)
 		if err := e.svc.Unlock(e.ctx, Supervisor, model.UnlockRequest{AccountID: Smith, Holder: Mary, Reason: "callback", Ticket: "CALL-9"}); err != nil {
 			t.Fatal(err)
 		}
