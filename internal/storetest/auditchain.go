@@ -374,6 +374,16 @@ func RunAuditTamper(t *testing.T, newStore func(t *testing.T) store.Store, tampe
 				return []string{fmt.Sprintf(`UPDATE audit SET reason = 'nothing to see' WHERE id = %d`, p.next.ID)}
 			},
 			model.AuditChanged, func(p picks) (int64, int64) { return p.next.ID, p.next.Seq }},
+		{"an event's ticket written in afterwards is found",
+			func(p picks) []string {
+				return []string{fmt.Sprintf(`UPDATE audit SET ticket = 'INC-forged' WHERE id = %d`, p.mid.ID)}
+			},
+			model.AuditChanged, func(p picks) (int64, int64) { return p.mid.ID, p.mid.Seq }},
+		{"an event's verification session rewritten is found",
+			func(p picks) []string {
+				return []string{fmt.Sprintf(`UPDATE audit SET session = 'vs_forged' WHERE id = %d`, p.next.ID)}
+			},
+			model.AuditChanged, func(p picks) (int64, int64) { return p.next.ID, p.next.Seq }},
 		{"an event moved to another account is found",
 			func(p picks) []string {
 				return []string{fmt.Sprintf(`UPDATE audit SET account_id = 'a-other' WHERE id = %d`, p.mid.ID)}
