@@ -327,7 +327,7 @@ func (s *Store) ResetAccount(ctx context.Context, accountID string, e model.Audi
 		}
 		res = model.ResetResult{RevokedPINs: int(revoked), UnlockedHolders: int(unlocked)}
 		for _, n := range notices {
-			if err := insertNotice(ctx, tx, n); err != nil {
+			if err := insertNotice(ctx, tx, nil, n); err != nil {
 				return err
 			}
 		}

@@ -13,12 +13,14 @@ import (
 	"github.com/pindesk/pindesk/store"
 )
 
-// A notice is written rarely (a lock, a change; not a plain verification), so its statements are
-// not among the prepared ones.
+// A notice rides on a verification after earlier failures and on every lock, so its two inserts
+// are among the writer's prepared statements (parsing them cost more than running them).
 const sqlInsertNotice = `INSERT INTO outbox (id, type, account_id, notice, created_at, since, next_at)
 	VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?5)`
 
-func insertNotice(ctx context.Context, tx *sql.Tx, n model.Notice) error {
+// insertNotice writes n to the outbox and the notice log; ws is the writer's prepared statements
+// (nil: parsed here).
+func insertNotice(ctx context.Context, tx *sql.Tx, ws stmts, n model.Notice) error {
 	if n.ID == "" {
 		return fmt.Errorf("%w: a notice needs an id", model.ErrInvalidInput)
 	}
@@ -26,14 +28,14 @@ func insertNotice(ctx context.Context, tx *sql.Tx, n model.Notice) error {
 	if err != nil {
 		return fmt.Errorf("notice: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, sqlInsertNotice, n.ID, string(n.Type), n.AccountID, string(body), nanos(n.Time)); err != nil {
+	if _, err := ws.txExec(ctx, tx, sqlInsertNotice, n.ID, string(n.Type), n.AccountID, string(body), nanos(n.Time)); err != nil {
 		return fmt.Errorf("write notice: %w", mapErr(err))
 	}
-	return logNotice(ctx, tx, n)
+	return logNotice(ctx, tx, ws, n)
 }
 
 func (t *holderTx) Notify(ctx context.Context, n model.Notice) error {
-	return insertNotice(nocancel(ctx), t.tx, n)
+	return insertNotice(nocancel(ctx), t.tx, t.ws, n)
 }
 
 const outboxColumns = `seq, notice, state, attempts, next_at, since, done, last_error`

@@ -79,7 +79,7 @@ var writerQueries = []string{
 	sqlInsertHolder, sqlSelectHolder, sqlHolderPINs, sqlAddFailure, sqlResetFailures, sqlUnlock,
 	sqlForgetFailures, sqlNoteFailure, sqlCountFailures, sqlHardLock, sqlClearHardLock, sqlClearFailures,
 	sqlPutPIN, sqlClearPIN, sqlSpendPIN, sqlIdempotent, sqlSweepIdempotent, sqlSaveIdempotent,
-	sqlForgetIdempotent,
+	sqlForgetIdempotent, sqlInsertNotice, sqlLogNotice,
 	sqlAppendAudit, sqlAuditHead, sqlMoveAuditHead, sqlSavepoint, sqlRollbackSavepoint, sqlReleaseSavepoint,
 }
 
