@@ -163,7 +163,7 @@ var settings = []setting{
 	str("search.default_region", "region (GB, US, IE…) of phone numbers written without a country code, in imports and searches", typeString, func(s *Settings) *string { return &s.SearchRegion }),
 	integer("serve.token_unlocks_per_hour", "unlocks one supervisor or trainer API token may make in an hour", func(s *Settings) *int { return &s.Serve.TokenUnlocksPerHour }),
 	duration("serve.audit_checkpoint_every", "how often `pindesk serve` appends an audit checkpoint to serve.audit_checkpoint_file; 0: never", func(s *Settings) *time.Duration { return &s.Serve.AuditCheckpointEvery }).onFlag("serve", "audit-checkpoint-every", "append an audit checkpoint to --audit-checkpoint-file this often (e.g. 1h)"),
-	str("serve.audit_checkpoint_file", "the file `pindesk serve` appends audit checkpoints to (keep it off the database's machine)", typePath, func(s *Settings) *string { return &s.Serve.AuditCheckpointFile }).onFlag("serve", "audit-checkpoint-file", "the file audit checkpoints are appended to (keep it off the database's machine)"),
+	str("serve.audit_checkpoint_file", "the file `pindesk serve` appends audit checkpoints to (keep it off the database's machine); - for standard output", typePath, func(s *Settings) *string { return &s.Serve.AuditCheckpointFile }).onFlag("serve", "audit-checkpoint-file", "the file audit checkpoints are appended to (keep it off the database's machine; - for standard output)"),
 }
 
 // sections are the nested objects of the file.

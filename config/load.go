@@ -231,8 +231,8 @@ func dirOf(file string) string {
 // absPath expands a leading ~ and makes a relative path absolute: relative to base (the config
 // file's folder) when given, else to the working folder.
 func (l *loader) absPath(p, base string) string {
-	if p == "" {
-		return ""
+	if p == "" || p == "-" { // "-" is standard output where a setting takes it (serve.audit_checkpoint_file)
+		return p
 	}
 	if p == "~" || strings.HasPrefix(p, "~/") || strings.HasPrefix(p, `~\`) {
 		if l.src.HomeDir != nil {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/pindesk/pindesk/config"
 	"github.com/pindesk/pindesk/core"
+	"github.com/pindesk/pindesk/model"
 	"github.com/pindesk/pindesk/server"
 )
 
@@ -76,11 +77,20 @@ func (a *app) runServe(cmd *cobra.Command, _ []string) error {
 	defer stopNotices()
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()
+	var outMu sync.Mutex // both listeners announce themselves on a.out, and stdout checkpoints go there
 	if s.Serve.AuditCheckpointEvery > 0 {
-		go auditCheckpoints(ctx, svc, s.Serve.AuditCheckpointEvery, s.Serve.AuditCheckpointFile, logger) // cmd_audit_verify.go
+		file := s.Serve.AuditCheckpointFile
+		sink := func(cp model.AuditCheckpoint) error { return appendCheckpoint(file, cp) }
+		if file == "-" {
+			sink = func(cp model.AuditCheckpoint) error {
+				outMu.Lock()
+				defer outMu.Unlock()
+				return writeCheckpoint(a.out, cp)
+			}
+		}
+		go auditCheckpoints(ctx, svc, s.Serve.AuditCheckpointEvery, file, sink, logger) // cmd_audit_verify.go
 	}
 	metricsDone := make(chan error, 1)
-	var outMu sync.Mutex // both listeners announce themselves on a.out
 	if s.Serve.MetricsListen != "" {
 		// Metrics hold counts and timings, never a PIN, token or id: plain HTTP is allowed on any
 		// address, for a Prometheus on an internal network. If either listener stops, both do.
