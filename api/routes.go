@@ -41,6 +41,8 @@ const (
 	// lifts the DISPUTED mark it leaves (a supervisor, trainer or admin).
 	Dispute      Route = "POST /v1/accounts/{account}/disputes"
 	ClearDispute Route = "POST /v1/accounts/{account}/disputes/{dispute}/clear"
+	// SendCode emails a one-time code to the calling contact's address on file (an agent's).
+	SendCode Route = "POST /v1/accounts/{account}/contacts/{contact}/code"
 	Audit        Route = "GET /v1/audit"
 	ExportAudit  Route = "GET /v1/audit/export"
 	AuditChain   Route = "GET /v1/audit/chain"
@@ -60,7 +62,7 @@ const (
 func Routes() []Route {
 	return []Route{
 		Me, Policy, Time, Search, Account, Verify, VerifyCaller, Generate, SetPIN, ClearPIN, ReadPIN, Unlock, Reset,
-		Dispute, ClearDispute,
+		Dispute, ClearDispute, SendCode,
 		Audit, ExportAudit, AuditChain, Import, ListTokens, CreateToken, RevokeToken,
 		Healthz, Readyz, Metrics, OpenAPI,
 	}
