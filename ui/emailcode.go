@@ -89,3 +89,19 @@ func codeSentence(err error, c *common) string {
 	}
 	return "No code sent. " + sentence(err)
 }
+
+// mayEmailCode reports whether a code can be offered to the contact: they have an email on file.
+// (Whether this pindesk sends email, only the backend knows: the send says so if it does not.)
+func mayEmailCode(a model.Account, contactID string) bool {
+	c, ok := a.Contact(contactID)
+	return ok && c.Email != ""
+}
+
+// noPINFor is what the agent is told of a caller with no active PIN: the emailed code, when they
+// have an address on file.
+func noPINFor(a model.Account, contactID string) string {
+	if mayEmailCode(a, contactID) {
+		return "No PIN: press enter, then e to email the caller a one-time code (or they create a PIN in the portal)."
+	}
+	return noPINText
+}
