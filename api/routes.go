@@ -41,15 +41,13 @@ const (
 	// lifts the DISPUTED mark it leaves (a supervisor, trainer or admin).
 	Dispute      Route = "POST /v1/accounts/{account}/disputes"
 	ClearDispute Route = "POST /v1/accounts/{account}/disputes/{dispute}/clear"
-	// SendCode emails a one-time code to the calling contact's address on file (an agent's).
-	SendCode    Route = "POST /v1/accounts/{account}/contacts/{contact}/code"
-	Audit       Route = "GET /v1/audit"
-	ExportAudit Route = "GET /v1/audit/export"
-	AuditChain  Route = "GET /v1/audit/chain"
-	Import      Route = "POST /v1/import"
-	ListTokens  Route = "GET /v1/tokens"
-	CreateToken Route = "POST /v1/tokens"
-	RevokeToken Route = "DELETE /v1/tokens/{id}"
+	Audit        Route = "GET /v1/audit"
+	ExportAudit  Route = "GET /v1/audit/export"
+	AuditChain   Route = "GET /v1/audit/chain"
+	Import       Route = "POST /v1/import"
+	ListTokens   Route = "GET /v1/tokens"
+	CreateToken  Route = "POST /v1/tokens"
+	RevokeToken  Route = "DELETE /v1/tokens/{id}"
 
 	// Routes served without a token.
 	Healthz Route = "GET /healthz"
