@@ -44,6 +44,10 @@ type (
 		Text    string        `json:"text,omitempty"`
 		Channel model.Channel `json:"channel,omitempty"`
 	}
+	// CodeRequest is the body of SendCode: the contact is the path's.
+	CodeRequest struct {
+		Channel model.Channel `json:"channel,omitempty"`
+	}
 	// ImportRequest is the body of Import.
 	ImportRequest struct {
 		Accounts []model.Account `json:"accounts"`

@@ -138,6 +138,7 @@ var bodies = map[api.Route]struct{ request, response any }{
 	api.Reset:        {api.ReasonRequest{}, model.ResetResult{}},
 	api.Dispute:      {api.DisputeRequest{}, model.DisputeResult{}},
 	api.ClearDispute: {api.ReasonRequest{}, nil},
+	api.SendCode:     {api.CodeRequest{}, model.CodeSent{}},
 	api.Audit:        {nil, api.AuditResponse{}},
 	api.ExportAudit:  {nil, nil}, // JSON lines of model.AuditEvent
 	api.AuditChain:   {nil, model.AuditChainState{}},

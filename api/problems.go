@@ -55,6 +55,10 @@ const (
 	CodeNotFound         = "not_found"
 	CodeMethodNotAllowed = "method_not_allowed"
 	CodeInternal         = "internal"
+	// CodeNoEmail: the contact has no email on file to send a code to; CodeCodeUnavailable: this
+	// server delivers no email, so it sends no codes.
+	CodeNoEmail         = "no_email"
+	CodeCodeUnavailable = "code_unavailable"
 )
 
 // ErrTooLarge is a request over one of the server's size caps (code too_large). It is bad input,
@@ -101,6 +105,8 @@ var errorCodes = []ErrorCode{
 	{CodeRateLimited, http.StatusTooManyRequests, model.ErrRateLimited},
 	{CodeBusy, http.StatusServiceUnavailable, model.ErrBusy},
 	{CodeUnavailable, http.StatusServiceUnavailable, model.ErrUnavailable},
+	{CodeNoEmail, http.StatusConflict, model.ErrNoEmail},
+	{CodeCodeUnavailable, http.StatusNotImplemented, model.ErrCodeUndeliverable},
 	{CodeNotFound, http.StatusNotFound, nil},
 	{CodeMethodNotAllowed, http.StatusMethodNotAllowed, nil},
 	{CodeInternal, http.StatusInternalServerError, nil},

@@ -60,7 +60,7 @@ const (
 func Routes() []Route {
 	return []Route{
 		Me, Policy, Time, Search, Account, Verify, VerifyCaller, Generate, SetPIN, ClearPIN, ReadPIN, Unlock, Reset,
-		Dispute, ClearDispute,
+		Dispute, ClearDispute, SendCode,
 		Audit, ExportAudit, AuditChain, Import, ListTokens, CreateToken, RevokeToken,
 		Healthz, Readyz, Metrics, OpenAPI,
 	}

@@ -278,6 +278,9 @@ func remoteErrorFor(status int, retryAfter string, p *api.Problem) error {
 	switch c, known := api.ErrorFor(p.Code); {
 	case p.Code == api.CodePolicy && p.Rule != "":
 		e.err = &model.PolicyError{Rule: p.Rule, Detail: p.RuleDetail}
+	case p.Code == api.CodeRateLimited && (p.Limit == model.LimitCodeHolder || p.Limit == model.LimitCodeToken):
+		// A code send limit: the same error the core returns, lifting when the server said.
+		e.err = &model.CodeLimitError{Limit: p.Limit, RetryAt: time.Now().Add(e.RetryAfter)}
 	case p.Code == api.CodeRateLimited && p.Limit != "":
 		e.err = &model.RateLimitError{Limit: p.Limit}
 	case known && c.Err != nil:
@@ -540,6 +543,23 @@ func (r *Remote) ClearDispute(ctx context.Context, c model.ClearDisputeRequest) 
 	}
 	req := r.req(ctx).SetBody(api.ReasonRequest{Reason: c.Reason, Channel: c.Channel})
 	return r.call(ctx, req, api.ClearDispute, c.AccountID, c.DisputeID)
+}
+
+// SendCode asks the server to email a code to the calling contact. It is never retried: a retry
+// could send a second code (and spend a second place of the contact's limit).
+func (r *Remote) SendCode(ctx context.Context, c model.CodeRequest) (model.CodeSent, error) {
+	if err := present("account id", c.AccountID); err != nil {
+		return model.CodeSent{}, err
+	}
+	if err := present("contact", c.Contact); err != nil {
+		return model.CodeSent{}, err
+	}
+	var out model.CodeSent
+	req := r.req(ctx).SetResult(&out).SetBody(api.CodeRequest{Channel: c.Channel})
+	if err := r.call(ctx, req, api.SendCode, c.AccountID, c.Contact); err != nil {
+		return model.CodeSent{}, err
+	}
+	return out, nil
 }
 
 func auditParams(req *resty.Request, q model.AuditQuery) {

@@ -136,6 +136,7 @@ func Defaults(src Source) Settings {
 			AccountVerifyPerSecond: DefaultAccountVerifyPerSecond, AccountVerifyBurst: DefaultAccountVerifyBurst,
 			TokenUnlocksPerHour: DefaultTokenUnlocksPerHour},
 		Notify: defaultNotify(),
+		Codes:  defaultCodes(),
 	}
 	if src.UserName != nil {
 		s.Operator.Name = src.UserName()

@@ -38,6 +38,8 @@ type Service struct {
 	chainCheck chainCheck
 	// revokes is which PINs a dispute revokes (notify.dispute_revokes).
 	revokes model.DisputeRevokes
+	// codes configures the codes emailed to a calling contact (emailcode.go).
+	codes CodeSettings
 }
 
 // DefaultIdempotencyTTL is how long an idempotency key answers for its request. A client retries
@@ -71,6 +73,9 @@ func New(st store.Store, sealer *secret.Sealer, opts ...Option) (_ *Service, err
 	}
 	if s.revokes, err = model.ParseDisputeRevokes(string(s.revokes)); err != nil {
 		return nil, fmt.Errorf("notify.dispute_revokes: %w", err)
+	}
+	if s.codes, err = s.codes.withDefaults(); err != nil {
+		return nil, fmt.Errorf("emailed codes: %w", err)
 	}
 	if sealer != nil {
 		// Every audit event the store appends is chained under the key file's audit-chain subkey

@@ -106,7 +106,7 @@ func (s *syncBuffer) String() string {
 // roles lists every operator role.
 var roles = []model.OperatorRole{model.OpAgent, model.OpSupervisor, model.OpTrainer, model.OpPortal, model.OpAdmin}
 
-func newEnv(t testing.TB, cfg server.Config) *env {
+func newEnv(t testing.TB, cfg server.Config, opts ...core.Option) *env {
 	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "pindesk.db"))
@@ -125,7 +125,7 @@ func newEnv(t testing.TB, cfg server.Config) *env {
 		logger = cfg.Logger
 	}
 	clk := &clock{t: time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)}
-	svc, err := core.New(st, sealer, core.WithClock(clk), core.WithLogger(logger))
+	svc, err := core.New(st, sealer, append([]core.Option{core.WithClock(clk), core.WithLogger(logger)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}

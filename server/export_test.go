@@ -46,6 +46,8 @@ var SchemaTypes = map[string]any{
 	"PrunedHolder":        model.PrunedHolder{},
 	"Dispute":             model.Dispute{},
 	"DisputeRequest":      api.DisputeRequest{},
+	"CodeRequest":         api.CodeRequest{},
+	"CodeSent":            model.CodeSent{},
 	"DisputeResult":       model.DisputeResult{},
 	"AuditChainHead":      model.AuditChainHead{},
 	"AuditCheckpoint":     model.AuditCheckpoint{},

@@ -192,6 +192,7 @@ func (s *Server) routes(metricsElsewhere bool) {
 		api.Reset:        s.reset,
 		api.Dispute:      s.dispute,
 		api.ClearDispute: s.clearDispute,
+		api.SendCode:     s.sendCode,
 		api.Audit:        s.audit,
 		api.ExportAudit:  s.exportAudit,
 		api.AuditChain:   s.auditChain,

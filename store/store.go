@@ -127,6 +127,8 @@ type HolderTx interface {
 	AppendAudit(ctx context.Context, e model.AuditEvent) error
 	// Notify writes n to the outbox (see Outbox); it commits or rolls back with everything else.
 	Notify(ctx context.Context, n model.Notice) error
+	// CountCodeSend counts a code emailed to this holder by scope (see CodeSends).
+	CountCodeSend(ctx context.Context, scope string, now time.Time, window time.Duration, perHolder, perScope int) (CodeSends, error)
 }
 
 // Token is an API token's record; the token itself is never stored, only its SHA-256.

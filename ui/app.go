@@ -242,6 +242,8 @@ func (a *App) update(msg tea.Msg) tea.Cmd {
 		return a.onAccount(msg)
 	case verifyMsg:
 		return a.onVerify(msg)
+	case codeSentMsg:
+		return a.onCodeSent(msg) // emailcode.go
 	case unlockMsg, resetMsg, clearDisputeMsg:
 		a.clearBusy()
 		cmd := a.apply(a.dialog.update(msg))

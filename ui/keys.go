@@ -30,6 +30,7 @@ type KeyMap struct {
 	}
 	Entry struct {
 		Digits, Submit, Delete, Clear key.Binding
+		SendCode                      key.Binding // email a one-time code to the caller (emailcode.go)
 	}
 	Result struct {
 		Again, Unlock, Account key.Binding
@@ -99,6 +100,7 @@ func NewKeyMap(role model.OperatorRole) *KeyMap {
 	e.Submit = b(k("enter"), "enter", "verify")
 	e.Delete = b(k("backspace"), "⌫", "delete")
 	e.Clear = b(k("ctrl+u"), "ctrl+u", "clear")
+	e.SendCode = b(k("e"), "e", "email a code")
 
 	r := &km.Result
 	r.Again = b(k("enter"), "enter", "try again")

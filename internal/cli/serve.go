@@ -58,7 +58,9 @@ func (a *app) runServe(cmd *cobra.Command, _ []string) error {
 	}
 	shutdown, _ := cmd.Flags().GetDuration("shutdown-timeout")
 
-	svc, st, err := openCore(ctx, s, existing, core.WithLogger(logger))
+	// A code emailed to a caller is made only where it will be sent: serve with an SMTP server.
+	codes := core.CodeSettings{TTL: s.Codes.TTL, PerHolder: s.Codes.PerContact, PerToken: s.Codes.PerToken, Deliverable: s.Notify.SMTPHost != ""}
+	svc, st, err := openCore(ctx, s, existing, core.WithLogger(logger), core.WithEmailCodes(codes))
 	if err != nil {
 		return err
 	}
@@ -70,7 +72,7 @@ func (a *app) runServe(cmd *cobra.Command, _ []string) error {
 		TokenUnlockLimit:   server.PerHour(s.Serve.TokenUnlocksPerHour),
 		MetricsElsewhere:   s.Serve.MetricsListen != "",
 	})
-	stopNotices, err := startNotices(ctx, s, st, logger, api.Registerer())
+	stopNotices, err := startNotices(ctx, s, svc, st, logger, api.Registerer())
 	if err != nil {
 		return err
 	}
