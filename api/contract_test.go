@@ -146,6 +146,7 @@ var bodies = map[api.Route]struct{ request, response any }{
 	api.ListTokens:   {nil, api.TokenList{}},
 	api.CreateToken:  {api.TokenRequest{}, api.NewToken{}},
 	api.RevokeToken:  {nil, nil},
+	api.Board:        {nil, model.Board{}},
 	api.Healthz:      {nil, map[string]string{}},
 	api.Readyz:       {nil, map[string]string{}},
 	api.Metrics:      {nil, nil},

@@ -48,6 +48,8 @@ const (
 	ListTokens   Route = "GET /v1/tokens"
 	CreateToken  Route = "POST /v1/tokens"
 	RevokeToken  Route = "DELETE /v1/tokens/{id}"
+	// Board is the lock board (model.Board): supervisors and trainers.
+	Board Route = "GET /v1/board"
 
 	// Routes served without a token.
 	Healthz Route = "GET /healthz"
@@ -62,6 +64,7 @@ func Routes() []Route {
 		Me, Policy, Time, Search, Account, Verify, VerifyCaller, Generate, SetPIN, ClearPIN, ReadPIN, Unlock, Reset,
 		Dispute, ClearDispute, SendCode,
 		Audit, ExportAudit, AuditChain, Import, ListTokens, CreateToken, RevokeToken,
+		Board,
 		Healthz, Readyz, Metrics, OpenAPI,
 	}
 }

@@ -63,3 +63,10 @@ type Connection interface {
 	Reachable() bool
 	Endpoint() string
 }
+
+// LockBoard is implemented by a backend that can read the lock board (Local, Remote): every holder
+// locked or failing on the floor, for a supervisor (model.Board). The app offers the board only
+// when its backend implements it.
+type LockBoard interface {
+	Board(ctx context.Context) (model.Board, error)
+}

@@ -96,8 +96,8 @@ func TestCountedFillsAttemptsLeftAndTheLock(t *testing.T) {
 func TestPermissionsGiveEachRoleTheLeastItNeeds(t *testing.T) {
 	allowed := map[OperatorRole][]Permission{
 		OpAgent:      {PermSearch, PermView, PermVerify},
-		OpSupervisor: {PermSearch, PermView, PermVerify, PermUnlock, PermReset, PermAudit, PermClearDispute},
-		OpTrainer:    {PermSearch, PermView, PermVerify, PermUnlock, PermReset, PermAudit, PermChange, PermClearDispute},
+		OpSupervisor: {PermSearch, PermView, PermVerify, PermUnlock, PermReset, PermAudit, PermClearDispute, PermBoard},
+		OpTrainer:    {PermSearch, PermView, PermVerify, PermUnlock, PermReset, PermAudit, PermChange, PermClearDispute, PermBoard},
 		OpPortal:     {PermView, PermChange, PermReadPIN, PermUnlock, PermDispute},
 		OpAdmin:      {PermSearch, PermView, PermChange, PermUnlock, PermReset, PermAudit, PermTokens, PermImport, PermClearDispute},
 	}

@@ -20,10 +20,12 @@ const (
 	PermDispute Permission = "dispute"
 	// PermClearDispute: clear an account's DISPUTED mark, with a reason.
 	PermClearDispute Permission = "clear_dispute"
+	// PermBoard: read the lock board, every holder locked or failing on the floor (issue 13).
+	PermBoard Permission = "board"
 )
 
 // Permissions lists every permission.
-var Permissions = []Permission{PermSearch, PermView, PermVerify, PermChange, PermReadPIN, PermUnlock, PermReset, PermAudit, PermTokens, PermImport, PermDispute, PermClearDispute}
+var Permissions = []Permission{PermSearch, PermView, PermVerify, PermChange, PermReadPIN, PermUnlock, PermReset, PermAudit, PermTokens, PermImport, PermDispute, PermClearDispute, PermBoard}
 
 // rolePermissions is the least each role needs:
 //   - agent: takes calls: search, view, verify.
@@ -34,11 +36,13 @@ var Permissions = []Permission{PermSearch, PermView, PermVerify, PermChange, Per
 //   - admin: runs the installation (command line, tokens, imports); takes no calls, never reads a PIN.
 //
 // Only the portal disputes a notice (the customer speaks); a supervisor, trainer or admin clears
-// the DISPUTED mark it leaves.
+// the DISPUTED mark it leaves. The lock board (every holder locked or failing, across accounts) is
+// the floor supervisor's: a supervisor's or trainer's only. An agent sees one account at a time; the
+// admin reads the audit trail but runs the installation, not the floor.
 var rolePermissions = map[OperatorRole][]Permission{
 	OpAgent:      {PermSearch, PermView, PermVerify},
-	OpSupervisor: {PermSearch, PermView, PermVerify, PermUnlock, PermReset, PermAudit, PermClearDispute},
-	OpTrainer:    {PermSearch, PermView, PermVerify, PermUnlock, PermReset, PermAudit, PermChange, PermClearDispute},
+	OpSupervisor: {PermSearch, PermView, PermVerify, PermUnlock, PermReset, PermAudit, PermClearDispute, PermBoard},
+	OpTrainer:    {PermSearch, PermView, PermVerify, PermUnlock, PermReset, PermAudit, PermChange, PermClearDispute, PermBoard},
 	OpPortal:     {PermView, PermChange, PermReadPIN, PermUnlock, PermDispute},
 	OpAdmin:      {PermSearch, PermView, PermChange, PermUnlock, PermReset, PermAudit, PermTokens, PermImport, PermClearDispute},
 }
@@ -92,4 +96,5 @@ var permissionVerb = map[Permission]string{
 	PermChange: "change PINs", PermReadPIN: "read PINs", PermUnlock: "unlock PIN holders",
 	PermReset: "reset accounts", PermAudit: "read the audit trail", PermTokens: "manage tokens",
 	PermImport: "import accounts", PermDispute: "dispute a notice", PermClearDispute: "clear a dispute",
+	PermBoard: "read the lock board",
 }

@@ -53,6 +53,9 @@ var SchemaTypes = map[string]any{
 	"AuditCheckpoint":     model.AuditCheckpoint{},
 	"AuditBreak":          model.AuditBreak{},
 	"AuditChainState":     model.AuditChainState{},
+	"Board":               model.Board{},
+	"BoardHolder":         model.BoardHolder{},
+	"BoardAttempt":        model.BoardAttempt{},
 }
 
 // ResponseSchemas names the schemas of what the server writes, whose required properties must be
@@ -65,4 +68,5 @@ var ResponseSchemas = map[string]bool{
 	"ImportResponse": true, "TokenInfo": true, "NewToken": true, "TokenList": true, "PrunedHolder": true,
 	"Dispute": true, "DisputeResult": true,
 	"AuditChainHead": true, "AuditCheckpoint": true, "AuditBreak": true, "AuditChainState": true,
+	"Board": true, "BoardHolder": true, "BoardAttempt": true,
 }

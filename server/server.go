@@ -196,6 +196,7 @@ func (s *Server) routes(metricsElsewhere bool) {
 		api.Audit:        s.audit,
 		api.ExportAudit:  s.exportAudit,
 		api.AuditChain:   s.auditChain,
+		api.Board:        s.board,
 		api.Import:       s.importAccounts,
 		api.ListTokens:   s.listTokens,
 		api.CreateToken:  s.createToken,

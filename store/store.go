@@ -235,6 +235,8 @@ type Store interface {
 	Outbox
 	// Disputes are the customers' "that wasn't me" (see Disputes).
 	Disputes
+	// LockBoard is the supervisors' lock board (see LockBoard).
+	LockBoard
 
 	Close() error
 }

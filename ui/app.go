@@ -34,6 +34,7 @@ type App struct {
 	audit   *auditScreen
 	helpScr *helpScreen
 	trainer *trainerScreen
+	board   *boardScreen
 
 	help help.Model
 
@@ -60,6 +61,8 @@ type App struct {
 	statusConn bool // the status line says the server is unreachable: cleared when it answers again
 	probing    bool // offline: a re-check of the server is scheduled or out
 	polling    bool // a background refresh of the open account is scheduled or out
+	// The lock board's timer and read (ui/board.go): at most one of each is out at a time.
+	boardTimer, boardReading bool
 
 	// held are the keys (and pastes) typed while the app waits for an answer that moves the agent
 	// on (an account opening, a PIN being checked): they belong to the screen that comes next, and
@@ -140,11 +143,16 @@ func newApp(ctx context.Context, b client.Backend, opts Options) *App {
 	a.dialog = newDialogScreen(c)
 	a.audit = newAuditScreen(c)
 	a.trainer = newTrainerScreen(c)
+	a.board = newBoardScreen(c)
+	if _, ok := b.(client.LockBoard); !ok {
+		c.keys.Board.Open.SetEnabled(false)
+	}
 	// The help screen lists the root's keys, then each screen's, in the order the screens come.
-	a.helpScr = newHelpScreen(c, a, a.search, a.account, a.entry, a.result, a.dialog, a.audit, a.trainer)
+	a.helpScr = newHelpScreen(c, a, a.search, a.account, a.entry, a.result, a.dialog, a.audit, a.trainer, a.board)
 	a.screens = map[screenID]screen{
 		scrSearch: a.search, scrAccount: a.account, scrEntry: a.entry, scrResult: a.result,
 		scrDialog: a.dialog, scrAudit: a.audit, scrHelp: a.helpScr, scrTrainer: a.trainer,
+		scrBoard: a.board,
 	}
 	a.layout()
 	return a
@@ -185,6 +193,10 @@ func (a *App) update(msg tea.Msg) tea.Cmd {
 		if m.quiet {
 			a.polling = false
 		}
+	case boardPollMsg:
+		return a.onBoardPoll(m)
+	case boardMsg:
+		a.boardReading = false
 	}
 	if t, ok := msg.(tagged); ok && t.callID() != a.c.call.id {
 		return nil // an answer for a call that has ended: it must not reach this caller's screen
@@ -247,11 +259,16 @@ func (a *App) update(msg tea.Msg) tea.Cmd {
 	case unlockMsg, resetMsg, clearDisputeMsg:
 		a.clearBusy()
 		cmd := a.apply(a.dialog.update(msg))
+		if a.dialog.done() && a.dialog.home() == scrBoard {
+			return tea.Batch(cmd, a.openBoard())
+		}
 		if a.dialog.done() {
 			a.show(scrAccount)
 			return tea.Batch(cmd, a.reload())
 		}
 		return cmd
+	case boardMsg:
+		return tea.Batch(a.note(msg.err), a.apply(a.board.update(msg)))
 	case auditMsg:
 		a.clearBusy()
 		return a.apply(a.audit.update(msg))
@@ -315,6 +332,8 @@ func (a *App) apply(act action) tea.Cmd {
 		a.dialog.open(act.kind, act.holder)
 		a.show(scrDialog)
 		return a.apply(a.dialog.focus())
+	case boardUnlock:
+		return a.unlockOnBoard(act)
 	case find:
 		a.goTo(scrSearch)
 		return a.apply(do(a.search.focus(), a.search.find(act.query)))
@@ -347,6 +366,11 @@ func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
 		return a.endCall("Call ended. Ready for the next caller.")
 	case key.Matches(msg, g.Channel):
 		return a.toggleChannel()
+	case key.Matches(msg, a.c.keys.Board.Open):
+		if a.cur == scrBoard {
+			return a.goTo(a.board.from)
+		}
+		return a.openBoard()
 	case key.Matches(msg, g.Trainer):
 		if a.cur == scrTrainer {
 			return a.returnBack()
@@ -387,7 +411,7 @@ func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
 
 // pagesItself are the screens that page through a list of their own with pgup and pgdn; the root
 // scrolls the others when they are taller than the room they have.
-var pagesItself = map[screenID]bool{scrSearch: true, scrAccount: true, scrAudit: true, scrHelp: true}
+var pagesItself = map[screenID]bool{scrSearch: true, scrAccount: true, scrAudit: true, scrHelp: true, scrBoard: true}
 
 // maxBodyOff is the furthest the current screen scrolls: its last line shown above the hint.
 func (a *App) maxBodyOff() int {
@@ -432,6 +456,7 @@ func (a *App) endCall(why string) tea.Cmd {
 	a.audit.reset()
 	a.trainer.forget()
 	a.search.reset()
+	a.board.reset()
 	a.confirmQuit = false
 	a.idleWarn = false
 	a.held = nil
@@ -491,6 +516,8 @@ func (a *App) goTo(to screenID) tea.Cmd {
 	case scrEntry:
 		a.show(scrEntry)
 		return nil
+	case scrBoard:
+		return a.openBoard()
 	}
 	a.show(to)
 	return nil
@@ -634,6 +661,7 @@ func (a *App) arm() tea.Cmd {
 		a.polling = true
 		cmds = append(cmds, a.after(pollEvery, pollMsg{tag{a.c.call.id}, a.c.call.accountID}))
 	}
+	cmds = append(cmds, a.armBoard())
 	return tea.Batch(cmds...)
 }
 
@@ -722,11 +750,13 @@ func (a *App) selected() string {
 // may have changed it.
 func (a *App) returnBack() tea.Cmd {
 	to := a.back
-	if to != scrSearch && a.c.call.accountID == "" {
+	if to != scrSearch && to != scrBoard && a.c.call.accountID == "" {
 		to = scrSearch
 	}
 	a.show(to)
 	switch to {
+	case scrBoard:
+		return a.openBoard()
 	case scrSearch:
 		return a.apply(a.search.focus())
 	case scrDialog:
@@ -970,7 +1000,7 @@ func (a *App) ShortHelp() []key.Binding {
 
 func (a *App) FullHelp() [][]key.Binding {
 	g := a.c.keys.Global
-	return [][]key.Binding{{g.Help, g.EndCall, g.Channel, g.Back, g.More, g.Less, g.Quit, g.Interrupt, g.Trainer}}
+	return [][]key.Binding{{g.Help, g.EndCall, g.Channel, g.Back, g.More, g.Less, g.Quit, g.Interrupt, g.Trainer, a.c.keys.Board.Open}}
 }
 
 // footerLines is the key help: the screen's keys, then the ones that work everywhere, on as many

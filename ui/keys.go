@@ -47,6 +47,11 @@ type KeyMap struct {
 	Trainer struct {
 		Up, Down, Master, OneTime, Temporary, Minutes, Hour, Day, Restore, Open key.Binding
 	}
+	// Board is the lock board's (ui/board.go): Open works on every screen, for a supervisor.
+	// Letters are the filter's, so the board's own keys are not letters.
+	Board struct {
+		Open, Up, Down, Move, Unlock, Close key.Binding
+	}
 }
 
 func b(keys []string, help, desc string) key.Binding {
@@ -132,7 +137,20 @@ func NewKeyMap(role model.OperatorRole) *KeyMap {
 	t.Restore = b(k("R"), "R", "restore all")
 	t.Open = b(k("enter"), "enter", "find scenario")
 
+	bd := &km.Board
+	// Not ctrl+b: that is tmux's prefix, and desks run the app in tmux.
+	bd.Open = b(k("ctrl+o"), "ctrl+o", "lock board")
+	bd.Up = b(k("up"), "↑", "previous")
+	bd.Down = b(k("down"), "↓", "next")
+	bd.Move = b(k("up", "down"), "↑/↓", "choose")
+	bd.Unlock = b(k("enter"), "enter", "unlock")
+	bd.Close = b(k("esc"), "esc", "clear filter / back")
+	if !role.Permits(model.PermBoard) {
+		bd.Open.SetEnabled(false)
+	}
+
 	if !role.Permits(model.PermUnlock) {
+		bd.Unlock.SetEnabled(false)
 		a.Unlock.SetEnabled(false)
 		r.Unlock.SetEnabled(false)
 	}

@@ -55,6 +55,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("outbox", func(t *testing.T) { p.mark(t); runOutbox(t, newStore) })
 	t.Run("disputes", func(t *testing.T) { p.mark(t); runDisputes(t, newStore) })
 	t.Run("emailed codes", func(t *testing.T) { p.mark(t); runEmailCode(t, newStore) })
+	t.Run("lock board", func(t *testing.T) { p.mark(t); runBoard(t, newStore) })
 }
 
 // RunSearch runs only the search and import part of the suite, for an implementation that has
