@@ -127,6 +127,10 @@ type HolderTx interface {
 	AppendAudit(ctx context.Context, e model.AuditEvent) error
 	// Notify writes n to the outbox (see Outbox); it commits or rolls back with everything else.
 	Notify(ctx context.Context, n model.Notice) error
+	// CloseApproval closes the pending approval request d.ID as approved (or void) in this
+	// transaction, as Approvals.DecideApproval would, without appending d.Audit: the caller
+	// appends the event of what it did.
+	CloseApproval(ctx context.Context, d ApprovalDecision) error
 }
 
 // Token is an API token's record; the token itself is never stored, only its SHA-256.
@@ -233,6 +237,8 @@ type Store interface {
 	Outbox
 	// Disputes are the customers' "that wasn't me" (see Disputes).
 	Disputes
+	// Approvals are dual control's requests (see Approvals).
+	Approvals
 
 	Close() error
 }
