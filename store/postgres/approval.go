@@ -62,7 +62,8 @@ func (s *Store) OpenApproval(ctx context.Context, na store.NewApproval) (_ model
 		case err != nil:
 			return fmt.Errorf("open approval request: %w", err)
 		default:
-			a.ID, out, created = id, a, true
+			a.ID = id
+			out, created = a, true
 		}
 		for _, x := range expired {
 			if err := s.appendAudit(ctx, tx, na.Expire(x)); err != nil {
