@@ -55,6 +55,9 @@ const (
 	CodeNotFound         = "not_found"
 	CodeMethodNotAllowed = "method_not_allowed"
 	CodeInternal         = "internal"
+	// Dual control.
+	CodeUnknownApproval = "unknown_approval"
+	CodeApprovalClosed  = "approval_closed"
 )
 
 // ErrTooLarge is a request over one of the server's size caps (code too_large). It is bad input,
@@ -101,6 +104,8 @@ var errorCodes = []ErrorCode{
 	{CodeRateLimited, http.StatusTooManyRequests, model.ErrRateLimited},
 	{CodeBusy, http.StatusServiceUnavailable, model.ErrBusy},
 	{CodeUnavailable, http.StatusServiceUnavailable, model.ErrUnavailable},
+	{CodeUnknownApproval, http.StatusNotFound, model.ErrUnknownApproval},
+	{CodeApprovalClosed, http.StatusConflict, model.ErrApprovalClosed},
 	{CodeNotFound, http.StatusNotFound, nil},
 	{CodeMethodNotAllowed, http.StatusMethodNotAllowed, nil},
 	{CodeInternal, http.StatusInternalServerError, nil},

@@ -63,6 +63,8 @@ type Settings struct {
 	Serve Serve
 	// Notify configures the customer notices `pindesk serve` delivers.
 	Notify Notify
+	// Approval configures dual control (approval.go).
+	Approval Approval
 	// IdempotencyTTL is how long a verification's idempotency key answers a retry of the same
 	// request (verify.idempotency_ttl).
 	IdempotencyTTL time.Duration
@@ -185,6 +187,7 @@ func (s Settings) Validate() error {
 	}
 	errs = append(errs, s.Serve.validate(s.Origin)...)
 	errs = append(errs, s.Notify.validate(s.Origin)...)
+	errs = append(errs, s.Approval.validate(s.Origin)...)
 	if len(errs) == 0 {
 		return nil
 	}
