@@ -1,8 +1,10 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -10,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/pindesk/pindesk/core"
 	"github.com/pindesk/pindesk/model"
 )
 
@@ -144,4 +147,26 @@ func (a *app) approvalsRefuseCommand() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&reason, "reason", "", "why the request is refused (required)")
 	return cmd
+}
+
+// approvalSweepEvery is how often `pindesk serve` expires approval requests nobody read: the core
+// expires them as it reads them anyway, so this only bounds how late an expiry is audited.
+const approvalSweepEvery = 30 * time.Second
+
+// sweepApprovals expires, and audits, the approval requests past their expiry until ctx ends.
+func sweepApprovals(ctx context.Context, svc *core.Service, logger *slog.Logger) {
+	tick := time.NewTicker(approvalSweepEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		if n, err := svc.ExpireApprovals(ctx); err != nil && ctx.Err() == nil {
+			logger.Error("expire approval requests", "err", err)
+		} else if n > 0 {
+			logger.Info("approval requests expired", "count", n)
+		}
+	}
 }

@@ -79,6 +79,7 @@ func (a *app) runServe(cmd *cobra.Command, _ []string) error {
 	if s.Serve.AuditCheckpointEvery > 0 {
 		go auditCheckpoints(ctx, svc, s.Serve.AuditCheckpointEvery, s.Serve.AuditCheckpointFile, logger) // cmd_audit_verify.go
 	}
+	go sweepApprovals(ctx, svc, logger) // cmd_approvals.go
 	metricsDone := make(chan error, 1)
 	var outMu sync.Mutex // both listeners announce themselves on a.out
 	if s.Serve.MetricsListen != "" {
