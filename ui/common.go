@@ -79,4 +79,5 @@ const (
 	scrAudit
 	scrHelp
 	scrTrainer
+	scrApprovals // dual control's pending requests (approvals.go)
 )

@@ -26,6 +26,7 @@ const (
 	stepConfirm                   // y/n
 	stepWorking                   // sent, waiting for the answer
 	stepDone                      // finished; the root returns to the account
+	stepPending                   // not done: waiting for a second supervisor (approvals.go)
 )
 
 // dialogScreen is a supervisor's unlock or account reset: a reason (it goes to the audit trail),
@@ -37,6 +38,8 @@ type dialogScreen struct {
 	step   dialogStep
 	reason textinput.Model
 	w, h   int
+	// pending is the approval request the action waits for (stepPending).
+	pending *model.ApprovalRequiredError
 }
 
 func newDialogScreen(c *common) *dialogScreen {
@@ -55,7 +58,10 @@ func (s *dialogScreen) setSize(w, h int) {
 }
 func (s *dialogScreen) done() bool    { return s.step == stepDone }
 func (s *dialogScreen) focus() action { return run(s.reason.Focus()) }
-func (s *dialogScreen) reset()        { s.kind, s.holder, s.step = 0, "", stepReason; s.reason.Reset() }
+func (s *dialogScreen) reset() {
+	s.kind, s.holder, s.step, s.pending = 0, "", stepReason, nil
+	s.reason.Reset()
+}
 
 func (s *dialogScreen) title() string {
 	switch s.kind {
@@ -133,7 +139,8 @@ func (s *dialogScreen) update(msg tea.Msg) action {
 			return run(cmd)
 		}
 	case tea.KeyPressMsg:
-		if !s.permitted() {
+		if !s.permitted() || s.step == stepPending {
+			s.reset()
 			return goTo{scrAccount}
 		}
 		k := s.c.keys.Dialog
@@ -196,6 +203,9 @@ func (s *dialogScreen) answered(err error, ok func() string) action {
 	if s.step != stepWorking {
 		return nil
 	}
+	if act, ok := s.awaitApproval(err); ok {
+		return act
+	}
 	if err != nil {
 		s.step = stepConfirm
 		return sayErr(err)
@@ -242,6 +252,8 @@ func (s *dialogScreen) view() string {
 	}
 	lines = append(lines, "")
 	switch s.step {
+	case stepPending:
+		lines = append(lines, s.pendingLines()...)
 	case stepReason:
 		lines = append(lines, s.reason.View(), "", st.Subtle.Render("The reason is kept in the audit trail with your name."))
 	case stepConfirm, stepWorking:
