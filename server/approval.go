@@ -1,8 +1,10 @@
 package server
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 
@@ -58,6 +60,17 @@ func (s *Server) getApproval(w http.ResponseWriter, r *http.Request, c caller) e
 }
 
 func (s *Server) approve(w http.ResponseWriter, r *http.Request, c caller) error {
+	// Approve takes no body; one sent anyway is capped like any other and must be empty or {}.
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.maxBody))
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &mbe):
+		return fmt.Errorf("%w: the body is larger than %d bytes", api.ErrTooLarge, s.maxBody)
+	case err != nil:
+		return fmt.Errorf("%w: the request body could not be read", model.ErrInvalidInput)
+	case len(bytes.TrimSpace(data)) > 0 && string(bytes.Join(bytes.Fields(data), nil)) != "{}":
+		return fmt.Errorf("%w: approve takes no body", model.ErrInvalidInput)
+	}
 	id, err := approvalID(r)
 	if err != nil {
 		return err
@@ -72,12 +85,12 @@ func (s *Server) approve(w http.ResponseWriter, r *http.Request, c caller) error
 }
 
 func (s *Server) refuseApproval(w http.ResponseWriter, r *http.Request, c caller) error {
-	id, err := approvalID(r)
-	if err != nil {
-		return err
-	}
 	var body api.ReasonRequest
 	if err := decode(w, r, s.maxBody, &body); err != nil {
+		return err
+	}
+	id, err := approvalID(r)
+	if err != nil {
 		return err
 	}
 	a, err := s.core.Refuse(r.Context(), c.op, id, body.Reason)
