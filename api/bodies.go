@@ -100,4 +100,14 @@ type (
 	TokenList struct {
 		Tokens []TokenInfo `json:"tokens"`
 	}
+	// ApprovalRequired answers (202 Accepted) an Unlock or Reset that needs a second person:
+	// nothing was changed, and the request waits (Existing: one was pending already).
+	ApprovalRequired struct {
+		Approval model.Approval `json:"approval"`
+		Existing bool           `json:"existing"`
+	}
+	// ApprovalList is the pending approval requests, oldest first.
+	ApprovalList struct {
+		Approvals []model.Approval `json:"approvals"`
+	}
 )

@@ -59,6 +59,9 @@ const (
 	// server delivers no email, so it sends no codes.
 	CodeNoEmail         = "no_email"
 	CodeCodeUnavailable = "code_unavailable"
+	// Dual control.
+	CodeUnknownApproval = "unknown_approval"
+	CodeApprovalClosed  = "approval_closed"
 )
 
 // ErrTooLarge is a request over one of the server's size caps (code too_large). It is bad input,
@@ -107,6 +110,8 @@ var errorCodes = []ErrorCode{
 	{CodeUnavailable, http.StatusServiceUnavailable, model.ErrUnavailable},
 	{CodeNoEmail, http.StatusConflict, model.ErrNoEmail},
 	{CodeCodeUnavailable, http.StatusNotImplemented, model.ErrCodeUndeliverable},
+	{CodeUnknownApproval, http.StatusNotFound, model.ErrUnknownApproval},
+	{CodeApprovalClosed, http.StatusConflict, model.ErrApprovalClosed},
 	{CodeNotFound, http.StatusNotFound, nil},
 	{CodeMethodNotAllowed, http.StatusMethodNotAllowed, nil},
 	{CodeInternal, http.StatusInternalServerError, nil},

@@ -204,23 +204,29 @@ func (r *Remote) call(ctx context.Context, req *resty.Request, route api.Route, 
 
 // do sends the request and turns every failure into a typed error.
 func (r *Remote) do(ctx context.Context, req *resty.Request, method, path string) error {
+	_, err := r.doResp(ctx, req, method, path)
+	return err
+}
+
+// doResp is do that also returns the success answer (an Unlock's 202 is told apart by it).
+func (r *Remote) doResp(ctx context.Context, req *resty.Request, method, path string) (*resty.Response, error) {
 	resp, err := req.Execute(method, path)
 	if err != nil {
 		if ctx.Err() != nil {
-			return ctx.Err()
+			return nil, ctx.Err()
 		}
 		r.reachable.Store(false)
-		return fmt.Errorf("%w: %s: %v", model.ErrUnavailable, r.endpoint, cause(err))
+		return nil, fmt.Errorf("%w: %s: %v", model.ErrUnavailable, r.endpoint, cause(err))
 	}
 	r.reachable.Store(true)
 	if resp.IsSuccess() {
-		return nil
+		return resp, nil
 	}
 	p, _ := resp.Error().(*api.Problem)
 	if p == nil || p.Code == "" {
 		p = &api.Problem{Status: resp.StatusCode()}
 	}
-	return remoteErrorFor(resp.StatusCode(), resp.Header().Get("Retry-After"), p)
+	return nil, remoteErrorFor(resp.StatusCode(), resp.Header().Get("Retry-After"), p)
 }
 
 // cause strips the URL wrapper from a transport error: the path repeats what the caller knows.
@@ -506,7 +512,7 @@ func (r *Remote) Unlock(ctx context.Context, u model.UnlockRequest) error {
 	if err := holderPresent(u.AccountID, u.Holder); err != nil {
 		return err
 	}
-	return r.call(ctx, req, api.Unlock, u.AccountID, u.Holder)
+	return r.callOrPending(ctx, req, api.Unlock, u.AccountID, u.Holder)
 }
 
 func (r *Remote) ResetAccount(ctx context.Context, rr model.ResetRequest) (model.ResetResult, error) {
@@ -515,7 +521,7 @@ func (r *Remote) ResetAccount(ctx context.Context, rr model.ResetRequest) (model
 	}
 	var out model.ResetResult
 	req := r.req(ctx).SetResult(&out).SetBody(api.ReasonRequest{Reason: rr.Reason, Channel: rr.Channel})
-	if err := r.call(ctx, req, api.Reset, rr.AccountID); err != nil {
+	if err := r.callOrPending(ctx, req, api.Reset, rr.AccountID); err != nil {
 		return model.ResetResult{}, err
 	}
 	return out, nil

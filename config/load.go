@@ -135,8 +135,9 @@ func Defaults(src Source) Settings {
 			TokenVerifyPerSecond: DefaultTokenVerifyPerSecond, TokenVerifyBurst: DefaultTokenVerifyBurst,
 			AccountVerifyPerSecond: DefaultAccountVerifyPerSecond, AccountVerifyBurst: DefaultAccountVerifyBurst,
 			TokenUnlocksPerHour: DefaultTokenUnlocksPerHour},
-		Notify: defaultNotify(),
-		Codes:  defaultCodes(),
+		Notify:   defaultNotify(),
+		Codes:    defaultCodes(),
+		Approval: defaultApproval(),
 	}
 	if src.UserName != nil {
 		s.Operator.Name = src.UserName()

@@ -236,6 +236,10 @@ func (s *Service) Unlock(ctx context.Context, op model.Operator, req model.Unloc
 	if err != nil {
 		return err
 	}
+	// Dual control (approval.go): an unlock that needs a second person opens a request instead.
+	if err := s.askApproval(ctx, op, ch, model.ApprovalUnlock, ref, reason); err != nil {
+		return err
+	}
 	err = s.store.UpdateHolder(ctx, ref, func(tx store.HolderTx) error {
 		h := tx.Holder()
 		clearsWindow, err := model.UnlockClearsWindow(op.Role, h.State(s.policy.MaxFailures))
@@ -285,6 +289,10 @@ func (s *Service) ResetAccount(ctx context.Context, op model.Operator, req model
 	}
 	acct, err := s.account(ctx, req.AccountID)
 	if err != nil {
+		return model.ResetResult{}, err
+	}
+	// Dual control (approval.go): a reset that needs a second person opens a request instead.
+	if err := s.askApproval(ctx, op, ch, model.ApprovalReset, model.HolderRef{AccountID: acct.ID}, reason); err != nil {
 		return model.ResetResult{}, err
 	}
 	e := s.event(op, ch, model.HolderRef{AccountID: acct.ID}, model.ActionReset)

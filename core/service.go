@@ -40,6 +40,8 @@ type Service struct {
 	revokes model.DisputeRevokes
 	// codes configures the codes emailed to a calling contact (emailcode.go).
 	codes CodeSettings
+	// approvals is which unlocks and resets need a second person (approval.go).
+	approvals model.ApprovalPolicy
 }
 
 // DefaultIdempotencyTTL is how long an idempotency key answers for its request. A client retries
@@ -87,6 +89,9 @@ func New(st store.Store, sealer *secret.Sealer, opts ...Option) (_ *Service, err
 		s.keyTTL = DefaultIdempotencyTTL
 	case s.keyTTL < 0:
 		return nil, fmt.Errorf("%w: the idempotency key lifetime must be positive", model.ErrInvalidInput)
+	}
+	if err := s.checkApprovals(); err != nil {
+		return nil, err
 	}
 	return s, nil
 }

@@ -201,6 +201,11 @@ func (s *Server) routes(metricsElsewhere bool) {
 		api.ListTokens:   s.listTokens,
 		api.CreateToken:  s.createToken,
 		api.RevokeToken:  s.revokeToken,
+		// Dual control (approval.go).
+		api.ListApprovals: s.listApprovals,
+		api.GetApproval:   s.getApproval,
+		api.Approve:       s.approve,
+		api.Refuse:        s.refuseApproval,
 	}
 	public := map[api.Route]http.Handler{
 		api.Healthz: http.HandlerFunc(s.healthz),

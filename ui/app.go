@@ -35,6 +35,8 @@ type App struct {
 	helpScr *helpScreen
 	trainer *trainerScreen
 	board   *boardScreen
+	// approvals is dual control's pending requests (approvals.go).
+	approvals *approvalsScreen
 
 	help help.Model
 
@@ -147,12 +149,16 @@ func newApp(ctx context.Context, b client.Backend, opts Options) *App {
 	if _, ok := b.(client.LockBoard); !ok {
 		c.keys.Board.Open.SetEnabled(false)
 	}
+	a.approvals = newApprovalsScreen(c)
+	if _, ok := b.(client.Approvals); !ok {
+		c.keys.Global.Approvals.SetEnabled(false) // a backend without dual control (the demo)
+	}
 	// The help screen lists the root's keys, then each screen's, in the order the screens come.
-	a.helpScr = newHelpScreen(c, a, a.search, a.account, a.entry, a.result, a.dialog, a.audit, a.trainer, a.board)
+	a.helpScr = newHelpScreen(c, a, a.search, a.account, a.entry, a.result, a.dialog, a.audit, a.trainer, a.board, a.approvals)
 	a.screens = map[screenID]screen{
 		scrSearch: a.search, scrAccount: a.account, scrEntry: a.entry, scrResult: a.result,
 		scrDialog: a.dialog, scrAudit: a.audit, scrHelp: a.helpScr, scrTrainer: a.trainer,
-		scrBoard: a.board,
+		scrBoard: a.board, scrApprovals: a.approvals,
 	}
 	a.layout()
 	return a
@@ -269,6 +275,11 @@ func (a *App) update(msg tea.Msg) tea.Cmd {
 		return cmd
 	case boardMsg:
 		return tea.Batch(a.note(msg.err), a.apply(a.board.update(msg)))
+	case approvalsMsg:
+		return a.apply(a.approvals.update(msg))
+	case decidedMsg:
+		a.clearBusy()
+		return a.apply(a.approvals.update(msg))
 	case auditMsg:
 		a.clearBusy()
 		return a.apply(a.audit.update(msg))
@@ -376,6 +387,11 @@ func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
 			return a.returnBack()
 		}
 		return a.goTo(scrTrainer)
+	case key.Matches(msg, g.Approvals) && !a.approvals.list.typing():
+		if a.cur == scrApprovals {
+			return a.returnBack()
+		}
+		return a.goTo(scrApprovals)
 	case key.Matches(msg, g.Help) && (mode != textFree || msg.Text == ""):
 		// While a reason is typed, "?" is a letter; f1 (which types nothing) still opens the help.
 		if a.cur == scrHelp {
@@ -483,12 +499,16 @@ func (a *App) toggleChannel() tea.Cmd {
 
 func (a *App) goTo(to screenID) tea.Cmd {
 	switch to {
-	case scrHelp, scrTrainer:
-		if to == scrTrainer && !a.c.demo {
+	case scrHelp, scrTrainer, scrApprovals:
+		if to == scrTrainer && !a.c.demo || to == scrApprovals && !a.c.keys.Global.Approvals.Enabled() {
 			return nil
 		}
-		if a.cur != scrHelp && a.cur != scrTrainer {
+		if a.cur != scrHelp && a.cur != scrTrainer && a.cur != scrApprovals {
 			a.back = a.cur
+		}
+		if to == scrApprovals {
+			a.show(to)
+			return a.apply(a.approvals.open())
 		}
 		a.show(to)
 		if to == scrHelp {

@@ -80,4 +80,5 @@ const (
 	scrHelp
 	scrTrainer
 	scrBoard
+	scrApprovals // dual control's pending requests (approvals.go)
 )

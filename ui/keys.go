@@ -15,6 +15,8 @@ type KeyMap struct {
 		// More and Less scroll a screen taller than the terminal (see App.render), on the screens
 		// that do not page through a list of their own.
 		More, Less key.Binding
+		// Approvals opens the requests waiting for a second supervisor (approvals.go).
+		Approvals key.Binding
 	}
 	Search struct {
 		Open, Up, Down, PageUp, PageDown key.Binding
@@ -74,6 +76,7 @@ func NewKeyMap(role model.OperatorRole) *KeyMap {
 	g.Back = b(k("esc"), "esc", "back")
 	g.More = b(k("pgdown"), "pgdn", "more of a long screen")
 	g.Less = b(k("pgup"), "pgup", "back up a long screen")
+	g.Approvals = b(k("ctrl+a"), "ctrl+a", "approvals")
 
 	s := &km.Search
 	s.Open = b(k("enter"), "enter", "open")
@@ -162,6 +165,9 @@ func NewKeyMap(role model.OperatorRole) *KeyMap {
 	}
 	if !role.Permits(model.PermClearDispute) {
 		a.ClearDispute.SetEnabled(false)
+	}
+	if !role.Permits(model.PermApprove) {
+		g.Approvals.SetEnabled(false)
 	}
 	return km
 }

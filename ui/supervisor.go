@@ -26,6 +26,7 @@ const (
 	stepConfirm                   // y/n
 	stepWorking                   // sent, waiting for the answer
 	stepDone                      // finished; the root returns to the account
+	stepPending                   // not done: waiting for a second supervisor (approvals.go)
 )
 
 // dialogScreen is a supervisor's unlock or account reset: a reason (it goes to the audit trail),
@@ -41,6 +42,8 @@ type dialogScreen struct {
 	// (ui/board.go): the unlock is of that holder, and the dialog returns to the board. nil: the
 	// dialog is about the call's account.
 	on *boardSubject
+	// pending is the approval request the action waits for (stepPending).
+	pending *model.ApprovalRequiredError
 }
 
 func newDialogScreen(c *common) *dialogScreen {
@@ -60,7 +63,7 @@ func (s *dialogScreen) setSize(w, h int) {
 func (s *dialogScreen) done() bool    { return s.step == stepDone }
 func (s *dialogScreen) focus() action { return run(s.reason.Focus()) }
 func (s *dialogScreen) reset() {
-	s.kind, s.holder, s.step, s.on = 0, "", stepReason, nil
+	s.kind, s.holder, s.step, s.on, s.pending = 0, "", stepReason, nil, nil
 	s.reason.Reset()
 }
 
@@ -156,8 +159,10 @@ func (s *dialogScreen) update(msg tea.Msg) action {
 			return run(cmd)
 		}
 	case tea.KeyPressMsg:
-		if !s.permitted() {
-			return goTo{s.home()}
+		if !s.permitted() || s.step == stepPending {
+			home := s.home()
+			s.reset()
+			return goTo{home}
 		}
 		k := s.c.keys.Dialog
 		switch s.step {
@@ -221,6 +226,9 @@ func (s *dialogScreen) answered(err error, ok func() string) action {
 	if s.step != stepWorking {
 		return nil
 	}
+	if act, ok := s.awaitApproval(err); ok {
+		return act
+	}
 	if err != nil {
 		s.step = stepConfirm
 		return sayErr(err)
@@ -270,6 +278,8 @@ func (s *dialogScreen) view() string {
 	}
 	lines = append(lines, "")
 	switch s.step {
+	case stepPending:
+		lines = append(lines, s.pendingLines()...)
 	case stepReason:
 		lines = append(lines, s.reason.View(), "", st.Subtle.Render("The reason is kept in the audit trail with your name."))
 	case stepConfirm, stepWorking:

@@ -92,6 +92,7 @@ func (a *app) runServe(cmd *cobra.Command, _ []string) error {
 		}
 		go auditCheckpoints(ctx, svc, s.Serve.AuditCheckpointEvery, file, sink, logger) // cmd_audit_verify.go
 	}
+	go sweepApprovals(ctx, svc, logger) // cmd_approvals.go
 	metricsDone := make(chan error, 1)
 	if s.Serve.MetricsListen != "" {
 		// Metrics hold counts and timings, never a PIN, token or id: plain HTTP is allowed on any

@@ -58,8 +58,9 @@ const (
 	sqlSweepIdempotent  = `DELETE FROM idempotency WHERE expires_at <= ?`
 	sqlForgetIdempotent = `DELETE FROM idempotency WHERE account_id = ? AND holder_id = ? AND NOT (scope = ? AND key = ?)`
 	sqlAppendAudit      = `INSERT INTO audit
-		(time, operator, role, channel, account_id, holder, caller, action, kind, outcome, attempts_left, reason, replay_of, chain_id, seq, chain)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+		(time, operator, role, channel, account_id, holder, caller, action, kind, outcome, attempts_left, reason, replay_of, chain_id, seq, chain,
+		approver, request_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	sqlAuditHead         = `SELECT seq, chain, key_check FROM audit_head WHERE id = ?`
 	sqlMoveAuditHead     = `UPDATE audit_head SET seq = ?, chain = ?, time = ? WHERE id = ?`
 	sqlSavepoint         = `SAVEPOINT w`
