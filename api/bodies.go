@@ -47,6 +47,10 @@ type (
 		Text    string        `json:"text,omitempty"`
 		Channel model.Channel `json:"channel,omitempty"`
 	}
+	// CodeRequest is the body of SendCode: the contact is the path's.
+	CodeRequest struct {
+		Channel model.Channel `json:"channel,omitempty"`
+	}
 	// ImportRequest is the body of Import.
 	ImportRequest struct {
 		Accounts []model.Account `json:"accounts"`
@@ -98,5 +102,15 @@ type (
 	// TokenList lists every token.
 	TokenList struct {
 		Tokens []TokenInfo `json:"tokens"`
+	}
+	// ApprovalRequired answers (202 Accepted) an Unlock or Reset that needs a second person:
+	// nothing was changed, and the request waits (Existing: one was pending already).
+	ApprovalRequired struct {
+		Approval model.Approval `json:"approval"`
+		Existing bool           `json:"existing"`
+	}
+	// ApprovalList is the pending approval requests, oldest first.
+	ApprovalList struct {
+		Approvals []model.Approval `json:"approvals"`
 	}
 )

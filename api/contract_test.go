@@ -138,6 +138,7 @@ var bodies = map[api.Route]struct{ request, response any }{
 	api.Reset:        {api.ReasonRequest{}, model.ResetResult{}},
 	api.Dispute:      {api.DisputeRequest{}, model.DisputeResult{}},
 	api.ClearDispute: {api.ReasonRequest{}, nil},
+	api.SendCode:     {api.CodeRequest{}, model.CodeSent{}},
 	api.Audit:        {nil, api.AuditResponse{}},
 	api.ExportAudit:  {nil, nil}, // JSON lines of model.AuditEvent
 	api.AuditChain:   {nil, model.AuditChainState{}},
@@ -145,10 +146,17 @@ var bodies = map[api.Route]struct{ request, response any }{
 	api.ListTokens:   {nil, api.TokenList{}},
 	api.CreateToken:  {api.TokenRequest{}, api.NewToken{}},
 	api.RevokeToken:  {nil, nil},
+	api.Board:        {nil, model.Board{}},
 	api.Healthz:      {nil, map[string]string{}},
 	api.Readyz:       {nil, map[string]string{}},
 	api.Metrics:      {nil, nil},
 	api.OpenAPI:      {nil, nil},
+	// Dual control. Unlock and Reset also answer 202 with api.ApprovalRequired (see
+	// TestUnlockAndResetDocumentTheirApprovalAnswer).
+	api.ListApprovals: {nil, api.ApprovalList{}},
+	api.GetApproval:   {nil, model.Approval{}},
+	api.Approve:       {nil, model.ApprovalResult{}},
+	api.Refuse:        {api.ReasonRequest{}, model.Approval{}},
 }
 
 // TestEveryBodyHasTheDocumentedFields holds each route's request and success bodies to their
@@ -187,15 +195,28 @@ func TestEveryBodyHasTheDocumentedFields(t *testing.T) {
 	compare(t, doc, "Problem", reflect.TypeOf(api.Problem{}), &schema{Ref: "#/components/schemas/Problem"})
 }
 
+// successSchema is the schema of the operation's first success answer with a JSON body, by
+// status (a 200 before the 202 of a request that waits for approval).
 func successSchema(op operation) *schema {
-	for status, r := range op.Responses {
+	var statuses []string
+	for status := range op.Responses {
+		statuses = append(statuses, status)
+	}
+	sort.Strings(statuses)
+	// A 202 is the success answer only of a route that has no other (a code on its way); beside
+	// a 200 it is a request waiting for approval.
+	var accepted *schema
+	for _, status := range statuses {
 		if strings.HasPrefix(status, "2") {
-			if c, ok := r.Content["application/json"]; ok {
-				return c.Schema
+			if c, ok := op.Responses[status].Content["application/json"]; ok {
+				if status != "202" {
+					return c.Schema
+				}
+				accepted = c.Schema
 			}
 		}
 	}
-	return nil
+	return accepted
 }
 
 // compare checks the Go type t against the schema s, naming what differs after where.

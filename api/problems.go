@@ -57,6 +57,13 @@ const (
 	CodeInternal         = "internal"
 	// CodeTicketRequired: the floor requires a ticket on the call (model.ErrTicketRequired).
 	CodeTicketRequired = "ticket_required"
+	// CodeNoEmail: the contact has no email on file to send a code to; CodeCodeUnavailable: this
+	// server delivers no email, so it sends no codes.
+	CodeNoEmail         = "no_email"
+	CodeCodeUnavailable = "code_unavailable"
+	// Dual control.
+	CodeUnknownApproval = "unknown_approval"
+	CodeApprovalClosed  = "approval_closed"
 )
 
 // ErrTooLarge is a request over one of the server's size caps (code too_large). It is bad input,
@@ -104,6 +111,10 @@ var errorCodes = []ErrorCode{
 	{CodeRateLimited, http.StatusTooManyRequests, model.ErrRateLimited},
 	{CodeBusy, http.StatusServiceUnavailable, model.ErrBusy},
 	{CodeUnavailable, http.StatusServiceUnavailable, model.ErrUnavailable},
+	{CodeNoEmail, http.StatusConflict, model.ErrNoEmail},
+	{CodeCodeUnavailable, http.StatusNotImplemented, model.ErrCodeUndeliverable},
+	{CodeUnknownApproval, http.StatusNotFound, model.ErrUnknownApproval},
+	{CodeApprovalClosed, http.StatusConflict, model.ErrApprovalClosed},
 	{CodeNotFound, http.StatusNotFound, nil},
 	{CodeMethodNotAllowed, http.StatusMethodNotAllowed, nil},
 	{CodeInternal, http.StatusInternalServerError, nil},

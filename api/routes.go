@@ -48,6 +48,13 @@ const (
 	ListTokens   Route = "GET /v1/tokens"
 	CreateToken  Route = "POST /v1/tokens"
 	RevokeToken  Route = "DELETE /v1/tokens/{id}"
+	// Board is the lock board (model.Board): supervisors and trainers.
+	Board Route = "GET /v1/board"
+	// Dual control: the pending approval requests, one request, and a second person's decision.
+	ListApprovals Route = "GET /v1/approvals"
+	GetApproval   Route = "GET /v1/approvals/{id}"
+	Approve       Route = "POST /v1/approvals/{id}/approve"
+	Refuse        Route = "POST /v1/approvals/{id}/refuse"
 
 	// Routes served without a token.
 	Healthz Route = "GET /healthz"
@@ -60,8 +67,10 @@ const (
 func Routes() []Route {
 	return []Route{
 		Me, Policy, Time, Search, Account, Verify, VerifyCaller, Generate, SetPIN, ClearPIN, ReadPIN, Unlock, Reset,
-		Dispute, ClearDispute,
+		Dispute, ClearDispute, SendCode,
 		Audit, ExportAudit, AuditChain, Import, ListTokens, CreateToken, RevokeToken,
+		Board,
+		ListApprovals, GetApproval, Approve, Refuse,
 		Healthz, Readyz, Metrics, OpenAPI,
 	}
 }

@@ -28,6 +28,9 @@ type Backend interface {
 	ResetAccount(ctx context.Context, req model.ResetRequest) (model.ResetResult, error)
 	// ClearDispute lifts an account's DISPUTED mark with a reason (a supervisor's).
 	ClearDispute(ctx context.Context, req model.ClearDisputeRequest) error
+	// SendCode emails a one-time code to the calling contact's address on file; the answer says
+	// where (masked) and until when, never the code.
+	SendCode(ctx context.Context, req model.CodeRequest) (model.CodeSent, error)
 	Audit(ctx context.Context, q model.AuditQuery) ([]model.AuditEvent, error)
 	// Now is the backend's clock, so times to expiry are counted from the same instant it uses.
 	Now(ctx context.Context) (time.Time, error)
@@ -59,4 +62,11 @@ type Connection interface {
 	// Reachable reports whether the last call reached the server.
 	Reachable() bool
 	Endpoint() string
+}
+
+// LockBoard is implemented by a backend that can read the lock board (Local, Remote): every holder
+// locked or failing on the floor, for a supervisor (model.Board). The app offers the board only
+// when its backend implements it.
+type LockBoard interface {
+	Board(ctx context.Context) (model.Board, error)
 }

@@ -75,6 +75,10 @@ func (l *Local) ClearDispute(ctx context.Context, req model.ClearDisputeRequest)
 	return l.svc.ClearDispute(ctx, l.op, req)
 }
 
+func (l *Local) SendCode(ctx context.Context, req model.CodeRequest) (model.CodeSent, error) {
+	return l.svc.SendCode(ctx, l.op, req)
+}
+
 func (l *Local) Audit(ctx context.Context, q model.AuditQuery) ([]model.AuditEvent, error) {
 	return l.svc.Audit(ctx, l.op, q)
 }

@@ -204,23 +204,29 @@ func (r *Remote) call(ctx context.Context, req *resty.Request, route api.Route, 
 
 // do sends the request and turns every failure into a typed error.
 func (r *Remote) do(ctx context.Context, req *resty.Request, method, path string) error {
+	_, err := r.doResp(ctx, req, method, path)
+	return err
+}
+
+// doResp is do that also returns the success answer (an Unlock's 202 is told apart by it).
+func (r *Remote) doResp(ctx context.Context, req *resty.Request, method, path string) (*resty.Response, error) {
 	resp, err := req.Execute(method, path)
 	if err != nil {
 		if ctx.Err() != nil {
-			return ctx.Err()
+			return nil, ctx.Err()
 		}
 		r.reachable.Store(false)
-		return fmt.Errorf("%w: %s: %v", model.ErrUnavailable, r.endpoint, cause(err))
+		return nil, fmt.Errorf("%w: %s: %v", model.ErrUnavailable, r.endpoint, cause(err))
 	}
 	r.reachable.Store(true)
 	if resp.IsSuccess() {
-		return nil
+		return resp, nil
 	}
 	p, _ := resp.Error().(*api.Problem)
 	if p == nil || p.Code == "" {
 		p = &api.Problem{Status: resp.StatusCode()}
 	}
-	return remoteErrorFor(resp.StatusCode(), resp.Header().Get("Retry-After"), p)
+	return nil, remoteErrorFor(resp.StatusCode(), resp.Header().Get("Retry-After"), p)
 }
 
 // cause strips the URL wrapper from a transport error: the path repeats what the caller knows.
@@ -278,6 +284,9 @@ func remoteErrorFor(status int, retryAfter string, p *api.Problem) error {
 	switch c, known := api.ErrorFor(p.Code); {
 	case p.Code == api.CodePolicy && p.Rule != "":
 		e.err = &model.PolicyError{Rule: p.Rule, Detail: p.RuleDetail}
+	case p.Code == api.CodeRateLimited && (p.Limit == model.LimitCodeHolder || p.Limit == model.LimitCodeToken):
+		// A code send limit: the same error the core returns, lifting when the server said.
+		e.err = &model.CodeLimitError{Limit: p.Limit, RetryAt: time.Now().Add(e.RetryAfter)}
 	case p.Code == api.CodeRateLimited && p.Limit != "":
 		e.err = &model.RateLimitError{Limit: p.Limit}
 	case known && c.Err != nil:
@@ -503,7 +512,7 @@ func (r *Remote) Unlock(ctx context.Context, u model.UnlockRequest) error {
 	if err := holderPresent(u.AccountID, u.Holder); err != nil {
 		return err
 	}
-	return r.call(ctx, req, api.Unlock, u.AccountID, u.Holder)
+	return r.callOrPending(ctx, req, api.Unlock, u.AccountID, u.Holder)
 }
 
 func (r *Remote) ResetAccount(ctx context.Context, rr model.ResetRequest) (model.ResetResult, error) {
@@ -512,7 +521,7 @@ func (r *Remote) ResetAccount(ctx context.Context, rr model.ResetRequest) (model
 	}
 	var out model.ResetResult
 	req := r.req(ctx).SetResult(&out).SetBody(api.ReasonRequest{Reason: rr.Reason, Channel: rr.Channel, Ticket: rr.Ticket})
-	if err := r.call(ctx, req, api.Reset, rr.AccountID); err != nil {
+	if err := r.callOrPending(ctx, req, api.Reset, rr.AccountID); err != nil {
 		return model.ResetResult{}, err
 	}
 	return out, nil
@@ -540,6 +549,23 @@ func (r *Remote) ClearDispute(ctx context.Context, c model.ClearDisputeRequest) 
 	}
 	req := r.req(ctx).SetBody(api.ReasonRequest{Reason: c.Reason, Channel: c.Channel})
 	return r.call(ctx, req, api.ClearDispute, c.AccountID, c.DisputeID)
+}
+
+// SendCode asks the server to email a code to the calling contact. It is never retried: a retry
+// could send a second code (and spend a second place of the contact's limit).
+func (r *Remote) SendCode(ctx context.Context, c model.CodeRequest) (model.CodeSent, error) {
+	if err := present("account id", c.AccountID); err != nil {
+		return model.CodeSent{}, err
+	}
+	if err := present("contact", c.Contact); err != nil {
+		return model.CodeSent{}, err
+	}
+	var out model.CodeSent
+	req := r.req(ctx).SetResult(&out).SetBody(api.CodeRequest{Channel: c.Channel})
+	if err := r.call(ctx, req, api.SendCode, c.AccountID, c.Contact); err != nil {
+		return model.CodeSent{}, err
+	}
+	return out, nil
 }
 
 func auditParams(req *resty.Request, q model.AuditQuery) {

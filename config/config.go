@@ -63,6 +63,10 @@ type Settings struct {
 	Serve Serve
 	// Notify configures the customer notices `pindesk serve` delivers.
 	Notify Notify
+	// Codes configures the codes emailed to a calling contact (code.go).
+	Codes Codes
+	// Approval configures dual control (approval.go).
+	Approval Approval
 	// IdempotencyTTL is how long a verification's idempotency key answers a retry of the same
 	// request (verify.idempotency_ttl).
 	IdempotencyTTL time.Duration
@@ -191,6 +195,8 @@ func (s Settings) Validate() error {
 	}
 	errs = append(errs, s.Serve.validate(s.Origin)...)
 	errs = append(errs, s.Notify.validate(s.Origin)...)
+	errs = append(errs, s.Codes.validate(s.Origin)...)
+	errs = append(errs, s.Approval.validate(s.Origin)...)
 	if len(errs) == 0 {
 		return nil
 	}

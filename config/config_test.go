@@ -408,6 +408,8 @@ func TestEveryKeyCanBeSetFromTheEnvironment(t *testing.T) {
 		"notify.smtp_port": "465", "notify.smtp_tls": "tls", "notify.smtp_username": "desk", "notify.smtp_password_file": "/srv/keys/smtp", "notify.smtp_ca_file": "/srv/keys/smtp-ca.pem",
 		"notify.email_from": "desk@example.com", "notify.email_events": "holder.locked,pin.set",
 		"notify.report_url": "https://portal.example/report", "notify.desk_name": "Example Support", "notify.dispute_revokes": "all",
+		"code.ttl": "5m0s", "code.per_contact_hour": "2", "code.per_token_hour": "40",
+		"approval.reset": "off", "approval.unlock": "required", "approval.repeat_unlock": "off", "approval.ttl": "30m0s",
 	}
 	e := env{}
 	for k, v := range values {

@@ -165,7 +165,7 @@ var settings = []setting{
 	boolean("call.ticket_required", "every verification, unlock and reset of a call needs a ticket or call reference", func(s *Settings) *bool { return &s.Policy.TicketRequired }),
 	duration("verify.session_ttl", "how long a caller's successful verification stands for every desk (a verification session)", func(s *Settings) *time.Duration { return &s.SessionTTL }),
 	duration("serve.audit_checkpoint_every", "how often `pindesk serve` appends an audit checkpoint to serve.audit_checkpoint_file; 0: never", func(s *Settings) *time.Duration { return &s.Serve.AuditCheckpointEvery }).onFlag("serve", "audit-checkpoint-every", "append an audit checkpoint to --audit-checkpoint-file this often (e.g. 1h)"),
-	str("serve.audit_checkpoint_file", "the file `pindesk serve` appends audit checkpoints to (keep it off the database's machine)", typePath, func(s *Settings) *string { return &s.Serve.AuditCheckpointFile }).onFlag("serve", "audit-checkpoint-file", "the file audit checkpoints are appended to (keep it off the database's machine)"),
+	str("serve.audit_checkpoint_file", "the file `pindesk serve` appends audit checkpoints to (keep it off the database's machine); - for standard output", typePath, func(s *Settings) *string { return &s.Serve.AuditCheckpointFile }).onFlag("serve", "audit-checkpoint-file", "the file audit checkpoints are appended to (keep it off the database's machine; - for standard output)"),
 }
 
 // sections are the nested objects of the file.

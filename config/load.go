@@ -136,7 +136,9 @@ func Defaults(src Source) Settings {
 			TokenVerifyPerSecond: DefaultTokenVerifyPerSecond, TokenVerifyBurst: DefaultTokenVerifyBurst,
 			AccountVerifyPerSecond: DefaultAccountVerifyPerSecond, AccountVerifyBurst: DefaultAccountVerifyBurst,
 			TokenUnlocksPerHour: DefaultTokenUnlocksPerHour},
-		Notify: defaultNotify(),
+		Notify:   defaultNotify(),
+		Codes:    defaultCodes(),
+		Approval: defaultApproval(),
 	}
 	if src.UserName != nil {
 		s.Operator.Name = src.UserName()
@@ -232,8 +234,8 @@ func dirOf(file string) string {
 // absPath expands a leading ~ and makes a relative path absolute: relative to base (the config
 // file's folder) when given, else to the working folder.
 func (l *loader) absPath(p, base string) string {
-	if p == "" {
-		return ""
+	if p == "" || p == "-" { // "-" is standard output where a setting takes it (serve.audit_checkpoint_file)
+		return p
 	}
 	if p == "~" || strings.HasPrefix(p, "~/") || strings.HasPrefix(p, `~\`) {
 		if l.src.HomeDir != nil {

@@ -244,6 +244,10 @@ func (s *Service) Unlock(ctx context.Context, op model.Operator, req model.Unloc
 	if err != nil {
 		return err
 	}
+	// Dual control (approval.go): an unlock that needs a second person opens a request instead.
+	if err := s.askApproval(ctx, op, ch, model.ApprovalUnlock, ref, reason); err != nil {
+		return err
+	}
 	err = s.store.UpdateHolder(ctx, ref, func(tx store.HolderTx) error {
 		h := tx.Holder()
 		clearsWindow, err := model.UnlockClearsWindow(op.Role, h.State(s.policy.MaxFailures))
@@ -298,6 +302,10 @@ func (s *Service) ResetAccount(ctx context.Context, op model.Operator, req model
 	}
 	acct, err := s.account(ctx, req.AccountID)
 	if err != nil {
+		return model.ResetResult{}, err
+	}
+	// Dual control (approval.go): a reset that needs a second person opens a request instead.
+	if err := s.askApproval(ctx, op, ch, model.ApprovalReset, model.HolderRef{AccountID: acct.ID}, reason); err != nil {
 		return model.ResetResult{}, err
 	}
 	// The store ends the account's verification sessions in the reset's transaction.

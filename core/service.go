@@ -40,6 +40,10 @@ type Service struct {
 	revokes model.DisputeRevokes
 	// sessionTTL is how long a verification session lasts (session.go).
 	sessionTTL time.Duration
+	// codes configures the codes emailed to a calling contact (emailcode.go).
+	codes CodeSettings
+	// approvals is which unlocks and resets need a second person (approval.go).
+	approvals model.ApprovalPolicy
 }
 
 // DefaultIdempotencyTTL is how long an idempotency key answers for its request. A client retries
@@ -74,6 +78,9 @@ func New(st store.Store, sealer *secret.Sealer, opts ...Option) (_ *Service, err
 	if s.revokes, err = model.ParseDisputeRevokes(string(s.revokes)); err != nil {
 		return nil, fmt.Errorf("notify.dispute_revokes: %w", err)
 	}
+	if s.codes, err = s.codes.withDefaults(); err != nil {
+		return nil, fmt.Errorf("emailed codes: %w", err)
+	}
 	if sealer != nil {
 		// Every audit event the store appends is chained under the key file's audit-chain subkey
 		// (store/auditchain.go); the store is given the function, never the key.
@@ -84,6 +91,9 @@ func New(st store.Store, sealer *secret.Sealer, opts ...Option) (_ *Service, err
 		s.keyTTL = DefaultIdempotencyTTL
 	case s.keyTTL < 0:
 		return nil, fmt.Errorf("%w: the idempotency key lifetime must be positive", model.ErrInvalidInput)
+	}
+	if err := s.checkApprovals(); err != nil {
+		return nil, err
 	}
 	return s, nil
 }

@@ -332,3 +332,10 @@ func (b *Backend) Audit(ctx context.Context, q model.AuditQuery) (e []model.Audi
 	err = b.with(func(l *client.Local) error { e, err = l.Audit(ctx, q); return err })
 	return e, err
 }
+
+// SendCode is refused in the demo (no mail server delivers it), as in any app without `pindesk
+// serve`: the trainer sees the sentence an agent would.
+func (b *Backend) SendCode(ctx context.Context, req model.CodeRequest) (s model.CodeSent, err error) {
+	err = b.with(func(l *client.Local) error { s, err = l.SendCode(ctx, req); return err })
+	return s, err
+}

@@ -10,71 +10,8 @@
 #   2. six wrong PINs lock the holder → supervisor unlock with a reason → right PIN verified → audit
 # Throughout, the PIN typed must never appear on the screen.
 # It also measures process start to first full frame of `pindesk demo` and of `pindesk`.
-set -euo pipefail
-
-ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/pindesk-e2e.XXXXXX")"
-SOCKET="pindesk-e2e-$$"
-SESSION="e2e"
-DEADLINE_S="${PINDESK_E2E_DEADLINE:-20}"
-
-tm() { tmux -L "$SOCKET" "$@"; }
-
-cleanup() {
-  tm kill-server >/dev/null 2>&1 || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-log() { printf 'e2e: %s\n' "$*"; }
-
-if ! command -v tmux >/dev/null 2>&1; then
-  log "installing tmux"
-  SUDO=""
-  if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
-  export DEBIAN_FRONTEND=noninteractive
-  $SUDO apt-get update -qq
-  $SUDO apt-get install -y -qq --no-install-recommends tmux >/dev/null
-fi
-
-log "building pindesk"
-(cd "$ROOT" && go build -o "$WORK/pindesk" .)
-BIN="$WORK/pindesk"
-
-screen() { tm capture-pane -p -t "$SESSION" 2>/dev/null || true; }
-
-fail() {
-  log "FAIL: $*"
-  echo "----- screen -----"
-  screen
-  echo "------------------"
-  exit 1
-}
-
-now_ms() { date +%s%3N; }
-
-# wait_for TEXT...: polls the screen until every TEXT is on it, or fails at the deadline.
-wait_for() {
-  local end=$(($(now_ms) + DEADLINE_S * 1000)) s t ok
-  while :; do
-    s="$(screen)"
-    ok=1
-    for t in "$@"; do
-      if ! grep -qF -- "$t" <<<"$s"; then ok=0; break; fi
-    done
-    [ "$ok" = 1 ] && return 0
-    [ "$(now_ms)" -ge "$end" ] && fail "waited ${DEADLINE_S}s for: $*"
-    sleep 0.02
-  done
-}
-
-# gone TEXT: fails if TEXT is on the screen now.
-gone() {
-  if grep -qF -- "$1" <<<"$(screen)"; then fail "the screen shows $1"; fi
-}
-
-typ() { tm send-keys -t "$SESSION" -l -- "$1"; }
-key() { tm send-keys -t "$SESSION" "$@"; }
+E2E_NAME=demo
+. "$(dirname "$0")/lib.sh"
 
 # start CMD...: runs the binary in a new session and prints the milliseconds until its first
 # full frame (the search screen with its key help) is on the screen.
@@ -97,8 +34,6 @@ stop() {
   done
 }
 
-export HOME="$WORK/home"
-mkdir -p "$HOME"
 COMMON=(--data-dir "$WORK/data" --operator "e2e trainer")
 
 # The demo's first scenario: a healthy master PIN (demo/scenarios.go).

@@ -11,76 +11,9 @@
 # shortened), the PIN is kept; the server is started again on the same database → the app finds
 # it by itself (● online, the error line cleared), and enter sends the kept PIN → VERIFIED.
 # The app is never restarted; the PIN typed never appears on the screen. Every wait polls.
-set -euo pipefail
+E2E_NAME=serve
+. "$(dirname "$0")/lib.sh"
 
-ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/pindesk-e2e-serve.XXXXXX")"
-SOCKET="pindesk-e2e-serve-$$"
-SESSION="e2e"
-DEADLINE_S="${PINDESK_E2E_DEADLINE:-20}"
-SERVER_PID=""
-
-tm() { tmux -L "$SOCKET" "$@"; }
-
-cleanup() {
-  tm kill-server >/dev/null 2>&1 || true
-  if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-log() { printf 'e2e-serve: %s\n' "$*"; }
-
-if ! command -v tmux >/dev/null 2>&1; then
-  log "installing tmux"
-  SUDO=""
-  if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
-  export DEBIAN_FRONTEND=noninteractive
-  $SUDO apt-get update -qq
-  $SUDO apt-get install -y -qq --no-install-recommends tmux >/dev/null
-fi
-
-log "building pindesk"
-(cd "$ROOT" && go build -o "$WORK/pindesk" .)
-BIN="$WORK/pindesk"
-
-screen() { tm capture-pane -p -t "$SESSION" 2>/dev/null || true; }
-
-fail() {
-  log "FAIL: $*"
-  echo "----- screen -----"
-  screen
-  echo "------------------"
-  if [ -f "$WORK/serve.log" ]; then echo "----- serve log (tail) -----"; tail -5 "$WORK/serve.log"; fi
-  exit 1
-}
-
-now_ms() { date +%s%3N; }
-
-# wait_for TEXT...: polls the screen until every TEXT is on it, or fails at the deadline.
-wait_for() {
-  local end=$(($(now_ms) + DEADLINE_S * 1000)) s t ok
-  while :; do
-    s="$(screen)"
-    ok=1
-    for t in "$@"; do
-      if ! grep -qF -- "$t" <<<"$s"; then ok=0; break; fi
-    done
-    [ "$ok" = 1 ] && return 0
-    [ "$(now_ms)" -ge "$end" ] && fail "waited ${DEADLINE_S}s for: $*"
-    sleep 0.02
-  done
-}
-
-gone() {
-  if grep -qF -- "$1" <<<"$(screen)"; then fail "the screen shows $1"; fi
-}
-
-typ() { tm send-keys -t "$SESSION" -l -- "$1"; }
-key() { tm send-keys -t "$SESSION" "$@"; }
-
-export HOME="$WORK/home"
-mkdir -p "$HOME"
 DATA=(--data-dir "$WORK/data")
 PIN="482915"
 NAME="Maximiliane Oberhausen-Trautwein" # long: at 80 columns the header must shorten it, not the state
@@ -94,34 +27,7 @@ EOF
 printf '%s\n' "$PIN" | "$BIN" admin pin set "${DATA[@]}" --operator "e2e admin" --account 10000001 --holder c1 --kind master >/dev/null
 "$BIN" admin token create "${DATA[@]}" --operator "e2e admin" --name "$NAME" --role agent --out "$WORK/token" >/dev/null
 
-# The first start takes a free port (":0") and the log says which; the restart reuses it. Nothing
-# but bash is needed to see the server listen (/dev/tcp), as CI has no curl.
-PORT=0
-serve_start() {
-  : >"$WORK/serve.log"
-  "$BIN" serve "${DATA[@]}" --listen "127.0.0.1:$PORT" >>"$WORK/serve.log" 2>&1 &
-  SERVER_PID=$!
-  local end=$(($(now_ms) + DEADLINE_S * 1000))
-  while :; do
-    kill -0 "$SERVER_PID" 2>/dev/null || fail "pindesk serve exited"
-    if [ "$PORT" = 0 ]; then
-      PORT="$(sed -n 's#^pindesk serve: listening on http://127\.0\.0\.1:\([0-9]*\).*#\1#p' "$WORK/serve.log" | head -1)"
-      PORT="${PORT:-0}"
-    fi
-    if [ "$PORT" != 0 ] && (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then break; fi
-    [ "$(now_ms)" -ge "$end" ] && fail "pindesk serve did not listen"
-    sleep 0.05
-  done
-  URL="http://127.0.0.1:$PORT"
-}
-
-serve_kill() {
-  kill -KILL "$SERVER_PID"
-  wait "$SERVER_PID" 2>/dev/null || true
-  SERVER_PID=""
-}
-
-serve_start
+serve_start "${DATA[@]}"
 log "serve on $URL"
 
 log "the app, 80 columns, on the server"
@@ -147,7 +53,7 @@ grep -qF "Maximil" <<<"$header" || fail "the header lost the operator's name ent
 gone "$PIN"
 
 log "the server comes back; the app finds it without a key"
-serve_start
+serve_start "${DATA[@]}"
 wait_for "● online" "The server answers again." "● ● ● ● ● ●"
 gone "cannot be reached"
 key Enter

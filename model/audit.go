@@ -39,6 +39,10 @@ type AuditEvent struct {
 	// ReplayOf marks a verification answered from its idempotency key: the id of the event that
 	// recorded the first answer. Nothing was compared or counted.
 	ReplayOf *int64 `json:"replay_of,omitempty"`
+	// Approver is the second person of a dual-control request (model/approval.go), who approved
+	// or refused it; Request is the request's id. Both empty on every other event.
+	Approver string `json:"approver,omitempty"`
+	Request  int64  `json:"request,omitempty"`
 	// Ticket is the call's ticket or call reference; Session the verification session the event
 	// was done under, or opened, or ended (see VerifySession).
 	Ticket  string `json:"ticket,omitempty"`

@@ -64,7 +64,7 @@ func Decide(p Policy, now time.Time, usesPINs bool, state HolderState, pins []PI
 	case active != nil:
 		res.Outcome, res.MatchedKind, res.ExpiresAt = OutcomeVerified, active.Kind, active.ExpiresAt
 		res.AttemptsLeft = p.MaxFailures
-		return Decision{Result: res, Effect: EffectSucceed, Spend: active.Kind == KindOneTime}
+		return Decision{Result: res, Effect: EffectSucceed, Spend: active.Kind.OneUse()}
 	case expired != nil:
 		res.Outcome, res.MatchedKind, res.ExpiresAt = OutcomeExpired, expired.Kind, expired.ExpiresAt
 		return Decision{Result: res}
@@ -172,7 +172,7 @@ func DecideCaller(p Policy, now time.Time, usesPINs bool, holders []HolderState,
 	case active != nil:
 		m = active
 		res.Outcome, res.ExpiresAt = OutcomeVerified, m.pin.ExpiresAt
-		d.Succeed, d.Spend = true, m.pin.Kind == KindOneTime
+		d.Succeed, d.Spend = true, m.pin.Kind.OneUse()
 	case expired != nil:
 		m = expired
 		res.Outcome, res.ExpiresAt = OutcomeExpired, m.pin.ExpiresAt

@@ -87,7 +87,7 @@ func ParseDisputeRevokes(s string) (DisputeRevokes, error) {
 // Kinds are the PIN kinds revoked.
 func (r DisputeRevokes) Kinds() []Kind {
 	if r == RevokeAll {
-		return []Kind{KindMaster, KindTemporary, KindOneTime}
+		return []Kind{KindMaster, KindTemporary, KindOneTime, KindEmailed}
 	}
-	return []Kind{KindTemporary, KindOneTime}
+	return []Kind{KindTemporary, KindOneTime, KindEmailed}
 }

@@ -47,4 +47,10 @@ type Notice struct {
 	// notice the customer disputed.
 	Dispute string `json:"dispute,omitempty"`
 	Event   string `json:"event,omitempty"`
+	// ExpiresAt is set on a contact.code notice: when the code stops verifying.
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+	// Sealed is a contact.code notice's code, sealed (store/secret) to this notice: kept in its own
+	// outbox column, opened only by the email that delivers it, and never in the notice's JSON, so
+	// no webhook, listing or log can carry it.
+	Sealed []byte `json:"-"`
 }

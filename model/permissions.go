@@ -20,10 +20,14 @@ const (
 	PermDispute Permission = "dispute"
 	// PermClearDispute: clear an account's DISPUTED mark, with a reason.
 	PermClearDispute Permission = "clear_dispute"
+	// PermBoard: read the lock board, every holder locked or failing on the floor (issue 13).
+	PermBoard Permission = "board"
+	// PermApprove: see, approve and refuse another operator's approval requests (dual control).
+	PermApprove Permission = "approve"
 )
 
 // Permissions lists every permission.
-var Permissions = []Permission{PermSearch, PermView, PermVerify, PermChange, PermReadPIN, PermUnlock, PermReset, PermAudit, PermTokens, PermImport, PermDispute, PermClearDispute}
+var Permissions = []Permission{PermSearch, PermView, PermVerify, PermChange, PermReadPIN, PermUnlock, PermReset, PermAudit, PermTokens, PermImport, PermDispute, PermClearDispute, PermBoard, PermApprove}
 
 // rolePermissions is the least each role needs:
 //   - agent: takes calls: search, view, verify.
@@ -34,13 +38,17 @@ var Permissions = []Permission{PermSearch, PermView, PermVerify, PermChange, Per
 //   - admin: runs the installation (command line, tokens, imports); takes no calls, never reads a PIN.
 //
 // Only the portal disputes a notice (the customer speaks); a supervisor, trainer or admin clears
-// the DISPUTED mark it leaves.
+// the DISPUTED mark it leaves. The lock board (every holder locked or failing, across accounts) is
+// the floor supervisor's: a supervisor's or trainer's only. An agent sees one account at a time; the
+// admin reads the audit trail but runs the installation, not the floor. Those who may unlock or
+// reset at the desk or as admin approve or refuse each other's approval requests (dual control,
+// model/approval.go); the portal does not.
 var rolePermissions = map[OperatorRole][]Permission{
 	OpAgent:      {PermSearch, PermView, PermVerify},
-	OpSupervisor: {PermSearch, PermView, PermVerify, PermUnlock, PermReset, PermAudit, PermClearDispute},
-	OpTrainer:    {PermSearch, PermView, PermVerify, PermUnlock, PermReset, PermAudit, PermChange, PermClearDispute},
+	OpSupervisor: {PermSearch, PermView, PermVerify, PermUnlock, PermReset, PermAudit, PermClearDispute, PermBoard, PermApprove},
+	OpTrainer:    {PermSearch, PermView, PermVerify, PermUnlock, PermReset, PermAudit, PermChange, PermClearDispute, PermBoard, PermApprove},
 	OpPortal:     {PermView, PermChange, PermReadPIN, PermUnlock, PermDispute},
-	OpAdmin:      {PermSearch, PermView, PermChange, PermUnlock, PermReset, PermAudit, PermTokens, PermImport, PermClearDispute},
+	OpAdmin:      {PermSearch, PermView, PermChange, PermUnlock, PermReset, PermAudit, PermTokens, PermImport, PermClearDispute, PermApprove},
 }
 
 // Permits reports whether the role may perform the operation.
@@ -92,4 +100,6 @@ var permissionVerb = map[Permission]string{
 	PermChange: "change PINs", PermReadPIN: "read PINs", PermUnlock: "unlock PIN holders",
 	PermReset: "reset accounts", PermAudit: "read the audit trail", PermTokens: "manage tokens",
 	PermImport: "import accounts", PermDispute: "dispute a notice", PermClearDispute: "clear a dispute",
+	PermBoard:   "read the lock board",
+	PermApprove: "approve or refuse approval requests",
 }

@@ -96,10 +96,13 @@ const (
 	KindMaster    Kind = "master"    // never expires
 	KindOneTime   Kind = "one-time"  // expires after OneTimeTTL, spent by one successful verification
 	KindTemporary Kind = "temporary" // expires after TemporaryTTL, reusable until then
+	// KindEmailed is a code emailed to the contact on file (core/emailcode.go): it expires after
+	// the code's lifetime and is spent by one successful verification. No one generates or sets it.
+	KindEmailed Kind = "emailed"
 )
 
 // Kinds lists every kind in the order a match prefers them (unconsumed kinds first).
-var Kinds = []Kind{KindMaster, KindTemporary, KindOneTime}
+var Kinds = []Kind{KindMaster, KindTemporary, KindOneTime, KindEmailed}
 
 // ParseKind accepts a kind by name.
 func ParseKind(s string) (Kind, error) {

@@ -201,8 +201,11 @@ func (d *Deliverer) RunOnce(ctx context.Context) (int, error) {
 func (d *Deliverer) deliver(ctx context.Context, e store.OutboxEntry) {
 	done := slices.Clone(e.Done)
 	var errs []string
+	if err := d.codeRoute(e.Notice); err != nil {
+		errs = append(errs, err.Error())
+	}
 	for _, dst := range d.cfg.Destinations {
-		if slices.Contains(done, dst.Name()) {
+		if slices.Contains(done, dst.Name()) || !forDestination(e.Notice, dst) {
 			continue
 		}
 		sctx, cancel := context.WithTimeout(ctx, d.cfg.Timeout)

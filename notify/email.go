@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	texttemplate "text/template"
+	"time"
 
 	"github.com/wneessen/go-mail"
 
@@ -43,8 +44,14 @@ type EmailConfig struct {
 	// ReportURL is where a customer says "that wasn't me", in every email.
 	ReportURL string
 	Desk      string
-	// TemplateDir may hold email.txt.tmpl and email.html.tmpl replacing the built-in ones.
+	// TemplateDir may hold email.txt.tmpl and email.html.tmpl replacing the built-in ones (and
+	// code.txt.tmpl and code.html.tmpl, for the emailed codes).
 	TemplateDir string
+	// OpenCode opens the sealed code of a contact.code notice (core.Service.OpenCode); nil: this
+	// destination sends no codes (each such notice fails, to be retried by a server that can).
+	OpenCode func(model.Notice) (string, error)
+	// Now is the clock that tells an expired code (default time.Now).
+	Now func() time.Time
 }
 
 // Accounts looks an account up, for its contacts' addresses.
@@ -60,6 +67,7 @@ type Email struct {
 	text     *texttemplate.Template
 	html     *htmltemplate.Template
 	opts     []mail.Option
+	code     codeTemplates // emailcode.go
 }
 
 // NewEmail returns the email destination; bad templates are refused here, at start.
@@ -88,6 +96,12 @@ func NewEmail(cfg EmailConfig, accounts Accounts) (*Email, error) {
 	// Every template is tried once on a sample, so a template that fails on a field is refused now.
 	if _, _, _, err := e.render(sampleData()); err != nil {
 		return nil, err
+	}
+	if e.code, err = loadCodeTemplates(cfg.TemplateDir); err != nil {
+		return nil, err
+	}
+	if e.cfg.Now == nil {
+		e.cfg.Now = time.Now
 	}
 	// The server's certificate is checked against the host name dialled, under the CAs given; a
 	// certificate that does not check out ends the session before anything is sent.
@@ -157,6 +171,9 @@ func sampleData() Data {
 }
 
 func (e *Email) Send(ctx context.Context, n model.Notice) error {
+	if n.Type == model.NoticeCodeSent {
+		return e.sendCode(ctx, n) // to the calling contact only, whatever notify.email_events says
+	}
 	if !e.types[n.Type] {
 		return nil
 	}

@@ -106,10 +106,7 @@ func (s *syncBuffer) String() string {
 // roles lists every operator role.
 var roles = []model.OperatorRole{model.OpAgent, model.OpSupervisor, model.OpTrainer, model.OpPortal, model.OpAdmin}
 
-func newEnv(t testing.TB, cfg server.Config) *env { t.Helper(); return newEnvWith(t, cfg) }
-
-// newEnvWith is newEnv with a core configured by opts as well.
-func newEnvWith(t testing.TB, cfg server.Config, opts ...core.Option) *env {
+func newEnv(t testing.TB, cfg server.Config, opts ...core.Option) *env {
 	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "pindesk.db"))

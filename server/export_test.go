@@ -46,12 +46,17 @@ var SchemaTypes = map[string]any{
 	"PrunedHolder":        model.PrunedHolder{},
 	"Dispute":             model.Dispute{},
 	"DisputeRequest":      api.DisputeRequest{},
+	"CodeRequest":         api.CodeRequest{},
+	"CodeSent":            model.CodeSent{},
 	"DisputeResult":       model.DisputeResult{},
 	"AuditChainHead":      model.AuditChainHead{},
 	"AuditCheckpoint":     model.AuditCheckpoint{},
 	"AuditBreak":          model.AuditBreak{},
 	"AuditChainState":     model.AuditChainState{},
 	"VerifySession":       model.VerifySession{},
+	"Board":               model.Board{},
+	"BoardHolder":         model.BoardHolder{},
+	"BoardAttempt":        model.BoardAttempt{},
 }
 
 // ResponseSchemas names the schemas of what the server writes, whose required properties must be
@@ -65,4 +70,5 @@ var ResponseSchemas = map[string]bool{
 	"Dispute": true, "DisputeResult": true,
 	"AuditChainHead": true, "AuditCheckpoint": true, "AuditBreak": true, "AuditChainState": true,
 	"VerifySession": true,
+	"Board":         true, "BoardHolder": true, "BoardAttempt": true,
 }

@@ -290,6 +290,9 @@ func (s *Server) unlock(w http.ResponseWriter, r *http.Request, c caller) error 
 	}
 	err := s.core.Unlock(r.Context(), c.op, model.UnlockRequest{AccountID: r.PathValue("account"),
 		Holder: r.PathValue("holder"), Reason: body.Reason, Channel: body.Channel, Ticket: body.Ticket})
+	if pendingApproval(w, err) {
+		return nil
+	}
 	if err != nil {
 		return err
 	}
@@ -305,6 +308,9 @@ func (s *Server) reset(w http.ResponseWriter, r *http.Request, c caller) error {
 	}
 	res, err := s.core.ResetAccount(r.Context(), c.op, model.ResetRequest{AccountID: r.PathValue("account"),
 		Reason: body.Reason, Channel: body.Channel, Ticket: body.Ticket})
+	if pendingApproval(w, err) {
+		return nil
+	}
 	if err != nil {
 		return err
 	}

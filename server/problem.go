@@ -39,6 +39,11 @@ func problemFor(err error) (p api.Problem, known bool) {
 		if c.Status == http.StatusServiceUnavailable {
 			p.RetryAfter = 1 // busy or unavailable: a fault that passes, or that an operator fixes
 		}
+		var cl *model.CodeLimitError
+		if errors.As(err, &cl) { // a code send limit (emailcode.go): lifts when its oldest send leaves the hour
+			p.RetryAfter = retryAfterSeconds(time.Until(cl.RetryAt))
+			p.Limit = cl.Limit
+		}
 		var rl rateLimited
 		if errors.As(err, &rl) {
 			p.RetryAfter = retryAfterSeconds(rl.wait)

@@ -192,13 +192,20 @@ func (s *Server) routes(metricsElsewhere bool) {
 		api.Reset:        s.reset,
 		api.Dispute:      s.dispute,
 		api.ClearDispute: s.clearDispute,
+		api.SendCode:     s.sendCode,
 		api.Audit:        s.audit,
 		api.ExportAudit:  s.exportAudit,
 		api.AuditChain:   s.auditChain,
+		api.Board:        s.board,
 		api.Import:       s.importAccounts,
 		api.ListTokens:   s.listTokens,
 		api.CreateToken:  s.createToken,
 		api.RevokeToken:  s.revokeToken,
+		// Dual control (approval.go).
+		api.ListApprovals: s.listApprovals,
+		api.GetApproval:   s.getApproval,
+		api.Approve:       s.approve,
+		api.Refuse:        s.refuseApproval,
 	}
 	public := map[api.Route]http.Handler{
 		api.Healthz: http.HandlerFunc(s.healthz),

@@ -76,7 +76,7 @@ func TestAVerificationSessionFollowsTheCallOverHTTP(t *testing.T) {
 func TestWithTicketsRequiredTheAPIRefusesACallWithoutOne(t *testing.T) {
 	p := model.DefaultPolicy()
 	p.TicketRequired = true
-	e := newEnvWith(t, noLimits, core.WithPolicy(p))
+	e := newEnv(t, noLimits, core.WithPolicy(p))
 	var pol model.Policy
 	e.call(model.OpAgent, "GET", "/v1/policy", nil).decode(t, &pol)
 	if !pol.TicketRequired {

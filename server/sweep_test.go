@@ -7,7 +7,7 @@ import (
 
 // concrete fills a documented path's parameters with fixture values.
 func concrete(path string) string {
-	return strings.NewReplacer("{account}", acct, "{holder}", ada, "{kind}", "master", "{id}", "tok_x").Replace(path)
+	return strings.NewReplacer("/v1/approvals/{id}", "/v1/approvals/1", "{account}", acct, "{holder}", ada, "{kind}", "master", "{id}", "tok_x").Replace(path)
 }
 
 // TestEveryOperationAnswersTheSharedFailuresAsDocumented walks every operation of the OpenAPI

@@ -131,12 +131,21 @@ func CanonicalAudit(dst []byte, c int, seq int64, e model.AuditEvent) []byte {
 	} else {
 		dst = append(dst, 0)
 	}
-	// Fields added since v1, each only when set and behind a tag byte of its own, so every event
-	// written before them encodes (and verifies) as it did.
-	if e.Ticket != "" {
+	// Fields added since v1 follow, each only when set and behind its one-byte tag, so every event
+	// written before them encodes (and verifies) as it did. The order is fixed (a, q, t, s), so an
+	// event carrying several encodes one way only.
+	if e.Approver != "" { // dual control: the second person
+		dst = append(dst, 'a')
+		dst = appendString(dst, e.Approver)
+	}
+	if e.Request != 0 { // dual control: the approval request's id
+		dst = append(dst, 'q')
+		dst = binary.BigEndian.AppendUint64(dst, uint64(e.Request))
+	}
+	if e.Ticket != "" { // the call's ticket
 		dst = appendString(append(dst, 't'), e.Ticket)
 	}
-	if e.Session != "" {
+	if e.Session != "" { // the verification session
 		dst = appendString(append(dst, 's'), e.Session)
 	}
 	return dst

@@ -129,6 +129,12 @@ type HolderTx interface {
 	Notify(ctx context.Context, n model.Notice) error
 	// The account's verification sessions (session.go).
 	SessionTx
+	// CountCodeSend counts a code emailed to this holder by scope (see CodeSends).
+	CountCodeSend(ctx context.Context, scope string, now time.Time, window time.Duration, perHolder, perScope int) (CodeSends, error)
+	// CloseApproval closes the pending approval request d.ID as approved (or void) in this
+	// transaction, as Approvals.DecideApproval would, without appending d.Audit: the caller
+	// appends the event of what it did.
+	CloseApproval(ctx context.Context, d ApprovalDecision) error
 }
 
 // Token is an API token's record; the token itself is never stored, only its SHA-256.
@@ -237,6 +243,10 @@ type Store interface {
 	Disputes
 	// VerifySessions are the callers' verification sessions (session.go).
 	VerifySessions
+	// LockBoard is the supervisors' lock board (see LockBoard).
+	LockBoard
+	// Approvals are dual control's requests (see Approvals).
+	Approvals
 
 	Close() error
 }

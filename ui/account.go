@@ -237,9 +237,10 @@ func (s *accountScreen) update(msg tea.Msg) action {
 			// Verified at another desk (a transfer): no PIN is asked for again (sessions.go).
 			return verifiedSay(*v, vs, s.c.loc)
 		}
-		if v.Account.UsesPINs && !callerHasPIN(*v, h.Holder.ContactID, s.c.call.now) {
+		if v.Account.UsesPINs && !callerHasPIN(*v, h.Holder.ContactID, s.c.call.now) && !mayEmailCode(v.Account, h.Holder.ContactID) {
 			return say{toneWarn, noPINText}
 		}
+		// A caller with no PIN but an email on file comes to the PIN field too: e emails them a code.
 		return pick{holder: h.Holder.ContactID, caller: h.Holder.ContactID}
 	case key.Matches(km, k.Unlock):
 		h, ok := s.holder()
@@ -447,7 +448,7 @@ func (s *accountScreen) layout() accountLayout {
 	if h, ok := s.holder(); ok {
 		tail = append(tail, styleLines(st.Subtle, wrap(s.contactLine(a, h), s.w))...)
 		if !h.Holder.IsAccountWide() && a.UsesPINs && !callerHasPIN(*v, h.Holder.ContactID, now) {
-			tail = append(tail, styleLines(st.tone(toneWarn), wrap("∅ "+noPINText, s.w))...)
+			tail = append(tail, styleLines(st.tone(toneWarn), wrap("∅ "+noPINFor(a, h.Holder.ContactID), s.w))...)
 		}
 	}
 	return accountLayout{head: head, tail: tail, rows: drawn, h: s.h}

@@ -35,6 +35,9 @@ type App struct {
 	helpScr *helpScreen
 	trainer *trainerScreen
 	ticket  *ticketScreen
+	board   *boardScreen
+	// approvals is dual control's pending requests (approvals.go).
+	approvals *approvalsScreen
 
 	help help.Model
 
@@ -61,6 +64,8 @@ type App struct {
 	statusConn bool // the status line says the server is unreachable: cleared when it answers again
 	probing    bool // offline: a re-check of the server is scheduled or out
 	polling    bool // a background refresh of the open account is scheduled or out
+	// The lock board's timer and read (ui/board.go): at most one of each is out at a time.
+	boardTimer, boardReading bool
 
 	// held are the keys (and pastes) typed while the app waits for an answer that moves the agent
 	// on (an account opening, a PIN being checked): they belong to the screen that comes next, and
@@ -142,12 +147,20 @@ func newApp(ctx context.Context, b client.Backend, opts Options) *App {
 	a.audit = newAuditScreen(c)
 	a.trainer = newTrainerScreen(c)
 	a.ticket = newTicketScreen(c)
+	a.board = newBoardScreen(c)
+	if _, ok := b.(client.LockBoard); !ok {
+		c.keys.Board.Open.SetEnabled(false)
+	}
+	a.approvals = newApprovalsScreen(c)
+	if _, ok := b.(client.Approvals); !ok {
+		c.keys.Global.Approvals.SetEnabled(false) // a backend without dual control (the demo)
+	}
 	// The help screen lists the root's keys, then each screen's, in the order the screens come.
-	a.helpScr = newHelpScreen(c, a, a.search, a.account, a.entry, a.result, a.dialog, a.audit, a.trainer, a.ticket)
+	a.helpScr = newHelpScreen(c, a, a.search, a.account, a.entry, a.result, a.dialog, a.audit, a.trainer, a.ticket, a.board, a.approvals)
 	a.screens = map[screenID]screen{
 		scrSearch: a.search, scrAccount: a.account, scrEntry: a.entry, scrResult: a.result,
 		scrDialog: a.dialog, scrAudit: a.audit, scrHelp: a.helpScr, scrTrainer: a.trainer,
-		scrTicket: a.ticket,
+		scrTicket: a.ticket, scrBoard: a.board, scrApprovals: a.approvals,
 	}
 	a.layout()
 	return a
@@ -188,6 +201,10 @@ func (a *App) update(msg tea.Msg) tea.Cmd {
 		if m.quiet {
 			a.polling = false
 		}
+	case boardPollMsg:
+		return a.onBoardPoll(m)
+	case boardMsg:
+		a.boardReading = false
 	}
 	if t, ok := msg.(tagged); ok && t.callID() != a.c.call.id {
 		return nil // an answer for a call that has ended: it must not reach this caller's screen
@@ -245,14 +262,26 @@ func (a *App) update(msg tea.Msg) tea.Cmd {
 		return a.onAccount(msg)
 	case verifyMsg:
 		return a.onVerify(msg)
+	case codeSentMsg:
+		return a.onCodeSent(msg) // emailcode.go
 	case unlockMsg, resetMsg, clearDisputeMsg:
 		a.clearBusy()
 		cmd := a.apply(a.dialog.update(msg))
+		if a.dialog.done() && a.dialog.home() == scrBoard {
+			return tea.Batch(cmd, a.openBoard())
+		}
 		if a.dialog.done() {
 			a.show(scrAccount)
 			return tea.Batch(cmd, a.reload())
 		}
 		return cmd
+	case boardMsg:
+		return tea.Batch(a.note(msg.err), a.apply(a.board.update(msg)))
+	case approvalsMsg:
+		return a.apply(a.approvals.update(msg))
+	case decidedMsg:
+		a.clearBusy()
+		return a.apply(a.approvals.update(msg))
 	case auditMsg:
 		a.clearBusy()
 		return a.apply(a.audit.update(msg))
@@ -321,6 +350,8 @@ func (a *App) apply(act action) tea.Cmd {
 		a.dialog.open(act.kind, act.holder)
 		a.show(scrDialog)
 		return a.apply(a.dialog.focus())
+	case boardUnlock:
+		return a.unlockOnBoard(act)
 	case find:
 		a.goTo(scrSearch)
 		return a.apply(do(a.search.focus(), a.search.find(act.query)))
@@ -355,11 +386,21 @@ func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
 		return a.toggleChannel()
 	case key.Matches(msg, g.Ticket):
 		return a.askTicket(nil) // sessions.go
+	case key.Matches(msg, a.c.keys.Board.Open):
+		if a.cur == scrBoard {
+			return a.goTo(a.board.from)
+		}
+		return a.openBoard()
 	case key.Matches(msg, g.Trainer):
 		if a.cur == scrTrainer {
 			return a.returnBack()
 		}
 		return a.goTo(scrTrainer)
+	case key.Matches(msg, g.Approvals) && !a.approvals.list.typing():
+		if a.cur == scrApprovals {
+			return a.returnBack()
+		}
+		return a.goTo(scrApprovals)
 	case key.Matches(msg, g.Help) && (mode != textFree || msg.Text == ""):
 		// While a reason is typed, "?" is a letter; f1 (which types nothing) still opens the help.
 		if a.cur == scrHelp {
@@ -395,7 +436,7 @@ func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
 
 // pagesItself are the screens that page through a list of their own with pgup and pgdn; the root
 // scrolls the others when they are taller than the room they have.
-var pagesItself = map[screenID]bool{scrSearch: true, scrAccount: true, scrAudit: true, scrHelp: true}
+var pagesItself = map[screenID]bool{scrSearch: true, scrAccount: true, scrAudit: true, scrHelp: true, scrBoard: true}
 
 // maxBodyOff is the furthest the current screen scrolls: its last line shown above the hint.
 func (a *App) maxBodyOff() int {
@@ -441,6 +482,7 @@ func (a *App) endCall(why string) tea.Cmd {
 	a.trainer.forget()
 	a.ticket.reset()
 	a.search.reset()
+	a.board.reset()
 	a.confirmQuit = false
 	a.idleWarn = false
 	a.held = nil
@@ -467,12 +509,16 @@ func (a *App) toggleChannel() tea.Cmd {
 
 func (a *App) goTo(to screenID) tea.Cmd {
 	switch to {
-	case scrHelp, scrTrainer:
-		if to == scrTrainer && !a.c.demo {
+	case scrHelp, scrTrainer, scrApprovals:
+		if to == scrTrainer && !a.c.demo || to == scrApprovals && !a.c.keys.Global.Approvals.Enabled() {
 			return nil
 		}
-		if a.cur != scrHelp && a.cur != scrTrainer {
+		if a.cur != scrHelp && a.cur != scrTrainer && a.cur != scrApprovals {
 			a.back = a.cur
+		}
+		if to == scrApprovals {
+			a.show(to)
+			return a.apply(a.approvals.open())
 		}
 		a.show(to)
 		if to == scrHelp {
@@ -500,6 +546,8 @@ func (a *App) goTo(to screenID) tea.Cmd {
 	case scrEntry:
 		a.show(scrEntry)
 		return nil
+	case scrBoard:
+		return a.openBoard()
 	}
 	a.show(to)
 	return nil
@@ -648,6 +696,7 @@ func (a *App) arm() tea.Cmd {
 		a.polling = true
 		cmds = append(cmds, a.after(pollEvery, pollMsg{tag{a.c.call.id}, a.c.call.accountID}))
 	}
+	cmds = append(cmds, a.armBoard())
 	return tea.Batch(cmds...)
 }
 
@@ -736,11 +785,13 @@ func (a *App) selected() string {
 // may have changed it.
 func (a *App) returnBack() tea.Cmd {
 	to := a.back
-	if to != scrSearch && a.c.call.accountID == "" {
+	if to != scrSearch && to != scrBoard && a.c.call.accountID == "" {
 		to = scrSearch
 	}
 	a.show(to)
 	switch to {
+	case scrBoard:
+		return a.openBoard()
 	case scrSearch:
 		return a.apply(a.search.focus())
 	case scrDialog:
@@ -984,7 +1035,7 @@ func (a *App) ShortHelp() []key.Binding {
 
 func (a *App) FullHelp() [][]key.Binding {
 	g := a.c.keys.Global
-	return [][]key.Binding{{g.Help, g.EndCall, g.Channel, g.Ticket, g.Back, g.More, g.Less, g.Quit, g.Interrupt, g.Trainer}}
+	return [][]key.Binding{{g.Help, g.EndCall, g.Channel, g.Ticket, g.Back, g.More, g.Less, g.Quit, g.Interrupt, g.Trainer, a.c.keys.Board.Open}}
 }
 
 // footerLines is the key help: the screen's keys, then the ones that work everywhere, on as many

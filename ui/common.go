@@ -81,4 +81,6 @@ const (
 	scrHelp
 	scrTrainer
 	scrTicket // the call's ticket (sessions.go)
+	scrBoard
+	scrApprovals // dual control's pending requests (approvals.go)
 )

@@ -20,7 +20,10 @@ type entryScreen struct {
 	pin     pinInput
 	waiting bool   // the PIN is sent; the root holds the keys typed until the answer
 	key     string // the idempotency key of the PIN in the field, while it is kept for a retry
-	w, h    int
+	sending bool   // a code is being emailed (emailcode.go)
+	// code is the code emailed to this caller on this call: where and until when, never the code.
+	code *model.CodeSent
+	w, h int
 }
 
 func newEntryScreen(c *common) *entryScreen {
@@ -32,8 +35,12 @@ func (s *entryScreen) text() textMode           { return textNone }
 func (s *entryScreen) setSize(w, h int)         { s.w, s.h = w, h }
 func (s *entryScreen) setPolicy(p model.Policy) { s.pin.setPolicy(p) }
 func (s *entryScreen) wipe()                    { s.pin.wipe(); s.key = "" }
-func (s *entryScreen) reset()                   { s.wipe(); s.waiting = false }
-func (s *entryScreen) start()                   { s.wipe(); s.waiting = false; s.pin.setPolicy(s.c.policy) }
+func (s *entryScreen) reset()                   { s.wipe(); s.waiting, s.sending, s.code = false, false, nil }
+func (s *entryScreen) start() {
+	s.wipe()
+	s.waiting, s.code = false, nil
+	s.pin.setPolicy(s.c.policy)
+}
 
 // answered ends the wait. The PIN is kept for a retry when the server did not check it (keepPIN),
 // and wiped otherwise.
@@ -50,12 +57,12 @@ func (s *entryScreen) helpTitle() string { return "PIN entry" }
 
 func (s *entryScreen) ShortHelp() []key.Binding {
 	k := s.c.keys.Entry
-	return []key.Binding{k.Digits, k.Submit, k.Delete, s.c.keys.Global.Back}
+	return []key.Binding{k.Digits, k.Submit, k.Delete, k.SendCode, s.c.keys.Global.Back}
 }
 
 func (s *entryScreen) FullHelp() [][]key.Binding {
 	k := s.c.keys.Entry
-	return [][]key.Binding{{k.Digits, k.Submit, k.Delete, k.Clear}}
+	return [][]key.Binding{{k.Digits, k.Submit, k.Delete, k.Clear, k.SendCode}}
 }
 
 func (s *entryScreen) update(msg tea.Msg) action {
@@ -74,6 +81,8 @@ func (s *entryScreen) update(msg tea.Msg) action {
 		switch {
 		case key.Matches(msg, k.Submit):
 			return s.submit()
+		case key.Matches(msg, k.SendCode):
+			return s.sendCode()
 		case key.Matches(msg, s.c.keys.Global.Back):
 			s.pin.wipe()
 			return goTo{scrAccount}
@@ -156,7 +165,12 @@ func (s *entryScreen) view() string {
 	if warned {
 		b.WriteString("\n")
 	}
-	b.WriteString("Ask the caller to read their support PIN, and type it:\n\n")
+	if s.code != nil {
+		b.WriteString(st.tone(toneGood).Render(clip(codeStatus(*s.code, s.c), max(s.w, 20))) + "\n")
+		b.WriteString("Type the code the caller reads back from their email:\n\n")
+	} else {
+		b.WriteString("Ask the caller to read their support PIN, and type it:\n\n")
+	}
 	b.WriteString("    " + s.pin.view(st) + st.Subtle.Render(fmt.Sprintf("   %d of %s", s.pin.Len(), s.c.policyLength())) + "\n\n")
 	if s.waiting {
 		b.WriteString(st.Subtle.Render("Checking… keys typed now are kept for the next screen."))
@@ -164,6 +178,9 @@ func (s *entryScreen) view() string {
 		b.WriteString(st.Subtle.Render("The server did not check this PIN. enter sends it again; ctrl+u clears it."))
 	} else {
 		b.WriteString(st.Subtle.Render("The PIN is never shown and is forgotten as soon as it is sent."))
+		if own, _ := call.view.Holder(call.caller); s.code == nil && !own.Locked() { // a locked caller gets no code
+			b.WriteString("\n" + st.Subtle.Render("No PIN at hand? e emails a one-time code to the caller's address on file."))
+		}
 	}
 	// A long sentence (a name, the hard-lock notice) goes on to the next line rather than off the
 	// edge.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/pindesk/pindesk/client"
@@ -71,6 +72,16 @@ func sentence(err error) string {
 		return "That is not a PIN" + detail(err, model.ErrInvalidPIN) + "."
 	case errors.Is(err, model.ErrIdempotencyMismatch):
 		return "This attempt's key was already used for another PIN or caller, so nothing was checked. Try again."
+	case errors.Is(err, model.ErrApprovalRequired):
+		var ar *model.ApprovalRequiredError
+		if errors.As(err, &ar) {
+			return approvalSentence(ar, time.Local)
+		}
+		return "Not done yet: it needs a second supervisor's approval."
+	case errors.Is(err, model.ErrUnknownApproval):
+		return "That approval request does not exist."
+	case errors.Is(err, model.ErrApprovalClosed):
+		return "That approval request is no longer pending" + detail(err, model.ErrApprovalClosed) + "."
 	case errors.Is(err, model.ErrConflict):
 		return "Someone changed this at the same moment. Reload (r) and try again."
 	case errors.Is(err, model.ErrInvalidInput):

@@ -101,7 +101,7 @@ func TestGoldenScreens(t *testing.T) {
 		{name: "account_last_try_agent", op: agent, keys: []string{"type:ACC-1005", "enter"}},
 		{name: "account_account_wide", op: agent, keys: []string{"type:vega", "enter"}},
 		{name: "account_account_wide_enter_points_to_callers", op: agent, keys: []string{"type:vega", "enter", "enter"}},
-		{name: "account_no_pin_for_caller", op: agent, keys: []string{"type:ACC-1007", "enter", "enter"}},
+		{name: "account_no_pin_for_caller", op: agent, keys: []string{"type:ACC-1007", "enter"}},
 		{name: "account_no_pins_product", op: agent, keys: []string{"type:ACC-1008", "enter"}},
 		{name: "pin_entry_half_typed", op: agent, keys: []string{"type:ACC-1005", "enter", "enter", "type:264"}},
 		{name: "unlock_reason", op: supervisor, keys: []string{"type:ACC-1004", "enter", "u", "type:called back on file number"}},

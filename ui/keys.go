@@ -16,6 +16,8 @@ type KeyMap struct {
 		// More and Less scroll a screen taller than the terminal (see App.render), on the screens
 		// that do not page through a list of their own.
 		More, Less key.Binding
+		// Approvals opens the requests waiting for a second supervisor (approvals.go).
+		Approvals key.Binding
 	}
 	Search struct {
 		Open, Up, Down, PageUp, PageDown key.Binding
@@ -31,6 +33,7 @@ type KeyMap struct {
 	}
 	Entry struct {
 		Digits, Submit, Delete, Clear key.Binding
+		SendCode                      key.Binding // email a one-time code to the caller (emailcode.go)
 	}
 	Result struct {
 		Again, Unlock, Account key.Binding
@@ -47,6 +50,11 @@ type KeyMap struct {
 	}
 	Trainer struct {
 		Up, Down, Master, OneTime, Temporary, Minutes, Hour, Day, Restore, Open key.Binding
+	}
+	// Board is the lock board's (ui/board.go): Open works on every screen, for a supervisor.
+	// Letters are the filter's, so the board's own keys are not letters.
+	Board struct {
+		Open, Up, Down, Move, Unlock, Close key.Binding
 	}
 }
 
@@ -71,6 +79,7 @@ func NewKeyMap(role model.OperatorRole) *KeyMap {
 	g.Ticket = b(k("ctrl+r"), "ctrl+r", "call ref")
 	g.More = b(k("pgdown"), "pgdn", "more of a long screen")
 	g.Less = b(k("pgup"), "pgup", "back up a long screen")
+	g.Approvals = b(k("ctrl+a"), "ctrl+a", "approvals")
 
 	s := &km.Search
 	s.Open = b(k("enter"), "enter", "open")
@@ -102,6 +111,7 @@ func NewKeyMap(role model.OperatorRole) *KeyMap {
 	e.Submit = b(k("enter"), "enter", "verify")
 	e.Delete = b(k("backspace"), "⌫", "delete")
 	e.Clear = b(k("ctrl+u"), "ctrl+u", "clear")
+	e.SendCode = b(k("e"), "e", "email a code")
 
 	r := &km.Result
 	r.Again = b(k("enter"), "enter", "try again")
@@ -134,7 +144,20 @@ func NewKeyMap(role model.OperatorRole) *KeyMap {
 	t.Restore = b(k("R"), "R", "restore all")
 	t.Open = b(k("enter"), "enter", "find scenario")
 
+	bd := &km.Board
+	// Not ctrl+b: that is tmux's prefix, and desks run the app in tmux.
+	bd.Open = b(k("ctrl+o"), "ctrl+o", "lock board")
+	bd.Up = b(k("up"), "↑", "previous")
+	bd.Down = b(k("down"), "↓", "next")
+	bd.Move = b(k("up", "down"), "↑/↓", "choose")
+	bd.Unlock = b(k("enter"), "enter", "unlock")
+	bd.Close = b(k("esc"), "esc", "clear filter / back")
+	if !role.Permits(model.PermBoard) {
+		bd.Open.SetEnabled(false)
+	}
+
 	if !role.Permits(model.PermUnlock) {
+		bd.Unlock.SetEnabled(false)
 		a.Unlock.SetEnabled(false)
 		r.Unlock.SetEnabled(false)
 	}
@@ -146,6 +169,9 @@ func NewKeyMap(role model.OperatorRole) *KeyMap {
 	}
 	if !role.Permits(model.PermClearDispute) {
 		a.ClearDispute.SetEnabled(false)
+	}
+	if !role.Permits(model.PermApprove) {
+		g.Approvals.SetEnabled(false)
 	}
 	return km
 }

@@ -155,6 +155,8 @@ func (s *resultScreen) explain() explain {
 			which = s.whosePIN(r.MatchedHolder) + " " + which
 		}
 		switch {
+		case r.MatchedKind == model.KindEmailed:
+			e.facts = append(e.facts, "Verified by emailed code: the caller read back the code sent to their email. It is now used up.")
 		case r.MatchedKind == model.KindOneTime:
 			e.facts = append(e.facts, fmt.Sprintf("Matched %s PIN. It is now used up and cannot be given again.", which))
 		case r.ExpiresAt == nil:

@@ -26,6 +26,7 @@ const (
 	stepConfirm                   // y/n
 	stepWorking                   // sent, waiting for the answer
 	stepDone                      // finished; the root returns to the account
+	stepPending                   // not done: waiting for a second supervisor (approvals.go)
 )
 
 // dialogScreen is a supervisor's unlock or account reset: a reason (it goes to the audit trail),
@@ -37,6 +38,12 @@ type dialogScreen struct {
 	step   dialogStep
 	reason textinput.Model
 	w, h   int
+	// on is the holder's account as the lock board shows it, when the dialog was opened there
+	// (ui/board.go): the unlock is of that holder, and the dialog returns to the board. nil: the
+	// dialog is about the call's account.
+	on *boardSubject
+	// pending is the approval request the action waits for (stepPending).
+	pending *model.ApprovalRequiredError
 }
 
 func newDialogScreen(c *common) *dialogScreen {
@@ -55,7 +62,26 @@ func (s *dialogScreen) setSize(w, h int) {
 }
 func (s *dialogScreen) done() bool    { return s.step == stepDone }
 func (s *dialogScreen) focus() action { return run(s.reason.Focus()) }
-func (s *dialogScreen) reset()        { s.kind, s.holder, s.step = 0, "", stepReason; s.reason.Reset() }
+func (s *dialogScreen) reset() {
+	s.kind, s.holder, s.step, s.on, s.pending = 0, "", stepReason, nil, nil
+	s.reason.Reset()
+}
+
+// subject is the account the dialog is about: the board's holder's, or the call's.
+func (s *dialogScreen) subject() *model.AccountView {
+	if s.on != nil {
+		return &s.on.view
+	}
+	return s.c.call.view
+}
+
+// home is where the dialog returns: the lock board it was opened from, or the account.
+func (s *dialogScreen) home() screenID {
+	if s.on != nil {
+		return scrBoard
+	}
+	return scrAccount
+}
 
 func (s *dialogScreen) title() string {
 	switch s.kind {
@@ -133,16 +159,19 @@ func (s *dialogScreen) update(msg tea.Msg) action {
 			return run(cmd)
 		}
 	case tea.KeyPressMsg:
-		if !s.permitted() {
-			return goTo{scrAccount}
+		if !s.permitted() || s.step == stepPending {
+			home := s.home()
+			s.reset()
+			return goTo{home}
 		}
 		k := s.c.keys.Dialog
 		switch s.step {
 		case stepReason:
 			switch {
 			case key.Matches(msg, s.c.keys.Global.Back):
+				home := s.home()
 				s.reset()
-				return goTo{scrAccount}
+				return goTo{home}
 			case key.Matches(msg, k.Next):
 				r := strings.TrimSpace(s.reason.Value())
 				switch {
@@ -163,8 +192,9 @@ func (s *dialogScreen) update(msg tea.Msg) action {
 			case key.Matches(msg, k.Yes):
 				return s.send()
 			case key.Matches(msg, k.No):
+				home := s.home()
 				s.reset()
-				return do(say{toneInfo, "Cancelled; nothing was changed."}, goTo{scrAccount})
+				return do(say{toneInfo, "Cancelled; nothing was changed."}, goTo{home})
 			}
 		}
 	}
@@ -172,7 +202,7 @@ func (s *dialogScreen) update(msg tea.Msg) action {
 }
 
 func (s *dialogScreen) send() action {
-	v := s.c.call.view
+	v := s.subject()
 	if v == nil {
 		return nil
 	}
@@ -196,6 +226,9 @@ func (s *dialogScreen) answered(err error, ok func() string) action {
 	if s.step != stepWorking {
 		return nil
 	}
+	if act, ok := s.awaitApproval(err); ok {
+		return act
+	}
 	if err != nil {
 		s.step = stepConfirm
 		return sayErr(err)
@@ -206,7 +239,7 @@ func (s *dialogScreen) answered(err error, ok func() string) action {
 }
 
 func (s *dialogScreen) name() string {
-	if v := s.c.call.view; v != nil {
+	if v := s.subject(); v != nil {
 		return holderName(v.Account, s.holder)
 	}
 	return s.holder
@@ -214,7 +247,7 @@ func (s *dialogScreen) name() string {
 
 func (s *dialogScreen) view() string {
 	st := s.c.st
-	v := s.c.call.view
+	v := s.subject()
 	if v == nil {
 		return ""
 	}
@@ -233,6 +266,9 @@ func (s *dialogScreen) view() string {
 			st.tone(toneBad).Render("RESET ACCOUNT "+a.Number+" · "+a.Name),
 			"",
 			"This revokes EVERY support PIN on the account and clears every lock. Every contact must create new PINs before they can be verified again. Use it after a suspected malicious attempt.")
+	} else if s.on != nil {
+		lines = append(lines, st.Title.Render("UNLOCK "+holderName(a, s.holder)+" · "+a.Number+" · "+a.Name), "", s.on.summary,
+			"Unlock only after confirming the caller's identity another way (call-back to the number on file, ID check). The failed attempts are cleared.")
 	} else {
 		lines = append(lines, st.Title.Render("UNLOCK "+whoLabel(a, s.holder, "")+" · "+a.Number), "")
 		if h, ok := v.Holder(s.holder); ok {
@@ -242,6 +278,8 @@ func (s *dialogScreen) view() string {
 	}
 	lines = append(lines, "")
 	switch s.step {
+	case stepPending:
+		lines = append(lines, s.pendingLines()...)
 	case stepReason:
 		lines = append(lines, s.reason.View(), "", st.Subtle.Render("The reason is kept in the audit trail with your name."))
 	case stepConfirm, stepWorking:

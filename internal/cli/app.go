@@ -177,7 +177,10 @@ func openCore(ctx context.Context, s config.Settings, how opening, opts ...core.
 		return nil, nil, err
 	}
 	svc, err := core.New(st, sealer, append([]core.Option{core.WithPolicy(s.Policy), core.WithIdempotencyTTL(s.IdempotencyTTL), core.WithSessionTTL(s.SessionTTL),
-		core.WithDisputeRevokes(model.DisputeRevokes(s.Notify.DisputeRevokes))}, opts...)...)
+		core.WithDisputeRevokes(model.DisputeRevokes(s.Notify.DisputeRevokes)),
+		// Codes are emailed only where serve delivers them: serve adds Deliverable (serve.go).
+		core.WithEmailCodes(core.CodeSettings{TTL: s.Codes.TTL, PerHolder: s.Codes.PerContact, PerToken: s.Codes.PerToken}),
+		core.WithApprovals(s.Approval.Policy())}, opts...)...)
 	if err != nil {
 		st.Close()
 		return nil, nil, err

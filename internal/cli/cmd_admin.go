@@ -24,7 +24,8 @@ func (a *app) adminCommand() *cobra.Command {
 		Long: `admin works on the database directly, as the operator named by --operator (your OS user
 name by default) with the admin role. Every change is in the audit trail under that name.`,
 	})
-	cmd.AddCommand(a.initCommand(), a.importCommand(), a.pinCommand(), a.unlockCommand(), a.resetCommand(), a.auditCommand(), a.keyCommand(), a.tokenCommand(), a.accountCommand(), a.eventsCommand())
+	cmd.AddCommand(a.initCommand(), a.importCommand(), a.pinCommand(), a.unlockCommand(), a.resetCommand(), a.auditCommand(), a.keyCommand(), a.tokenCommand(), a.accountCommand(), a.eventsCommand(),
+		a.approvalsCommand())
 	return cmd
 }
 
@@ -246,7 +247,7 @@ func (a *app) unlockCommand() *cobra.Command {
 			}
 			defer r.close()
 			if err := r.svc.Unlock(ctx, r.op, model.UnlockRequest{AccountID: r.acct.ID, Holder: t.holder, Reason: t.reason, Ticket: ticket}); err != nil {
-				return err
+				return pendingHint(err)
 			}
 			fmt.Fprintf(a.out, "Unlocked %s on account %s.\n", r.who, describe(r.acct))
 			return nil
@@ -291,7 +292,7 @@ customers generate new PINs afterwards. It asks for confirmation on a terminal; 
 			}
 			res, err := r.svc.ResetAccount(ctx, r.op, model.ResetRequest{AccountID: acct.ID, Reason: t.reason, Ticket: ticket})
 			if err != nil {
-				return err
+				return pendingHint(err)
 			}
 			fmt.Fprintf(a.out, "Reset account %s: revoked %d %s, unlocked %d %s.\n", describe(acct),
 				res.RevokedPINs, plural(res.RevokedPINs, "PIN", "PINs"), res.UnlockedHolders, plural(res.UnlockedHolders, "holder", "holders"))

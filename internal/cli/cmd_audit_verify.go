@@ -189,16 +189,17 @@ func readCheckpoint(path string) (model.AuditCheckpoint, error) {
 	return cp, nil
 }
 
-// auditCheckpoints appends a checkpoint to file at once and then every interval, until ctx ends.
+// auditCheckpoints hands a checkpoint to sink (appending to file, or writing to standard output for
+// "-") at once and then every interval, until ctx ends.
 // A failed write is logged and tried again at the next tick: serving goes on.
-func auditCheckpoints(ctx context.Context, svc *core.Service, every time.Duration, file string, logger *slog.Logger) {
+func auditCheckpoints(ctx context.Context, svc *core.Service, every time.Duration, file string, sink func(model.AuditCheckpoint) error, logger *slog.Logger) {
 	op := model.Operator{Name: "pindesk serve", Role: model.OpAdmin}
 	tick := time.NewTicker(every)
 	defer tick.Stop()
 	for {
 		cp, err := svc.AuditCheckpoint(ctx, op)
 		if err == nil {
-			err = appendCheckpoint(file, cp)
+			err = sink(cp)
 		}
 		if err != nil {
 			logger.Error("audit checkpoint", "file", file, "err", err)

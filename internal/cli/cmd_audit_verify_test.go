@@ -104,6 +104,46 @@ func TestServeAppendsAuditCheckpointsOnItsSchedule(t *testing.T) {
 	}
 }
 
+func TestServeWritesAuditCheckpointsToStandardOutputForADash(t *testing.T) {
+	d := newDesk(t)
+	d.ok("", "admin", "import", goodCSV)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out, errOut lockedBuffer
+	a := newApp(strings.NewReader(""), &out, &errOut)
+	a.lookupEnv = func(string) (string, bool) { return "", false }
+	a.homeDir = func() (string, error) { return t.TempDir(), nil }
+	a.userName = func() string { return "ada" }
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"--data-dir", d.dataDir, "serve", "--listen", "127.0.0.1:0", "--log-level", "error",
+			"--audit-checkpoint-every", "50ms", "--audit-checkpoint-file", "-"}, a)
+	}()
+	checkpoints := func() (cps []model.AuditCheckpoint) {
+		for _, l := range strings.Split(out.String(), "\n") {
+			var cp model.AuditCheckpoint
+			if strings.HasPrefix(l, "{") && json.Unmarshal([]byte(l), &cp) == nil {
+				cps = append(cps, cp)
+			}
+		}
+		return cps
+	}
+	for deadline := time.Now().Add(10 * time.Second); len(checkpoints()) < 2 && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Fatalf("serve exited %d: %s", code, errOut.String())
+	}
+	cps := checkpoints()
+	if len(cps) < 2 || cps[0].Events() != 1 {
+		t.Fatalf("standard output: %q", out.String())
+	}
+	// Nothing was written to a file named "-" anywhere.
+	if _, err := os.Stat(filepath.Join(d.dataDir, "-")); err == nil {
+		t.Fatal(`a file named "-" was written beside the database`)
+	}
+}
+
 func TestARetriedDeadNoticeIsAuditedOnTheChain(t *testing.T) {
 	d := newDesk(t)
 	d.ok("", "admin", "import", goodCSV)

@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pindesk/pindesk/config"
+	"github.com/pindesk/pindesk/core"
 	"github.com/pindesk/pindesk/internal/termsafe"
 	"github.com/pindesk/pindesk/model"
 	"github.com/pindesk/pindesk/notify"
@@ -182,7 +183,7 @@ func (a *app) openEventsStore(ctx context.Context) (store.Store, func(), error) 
 // startNotices starts delivering customer notices in `pindesk serve` when a channel is
 // configured; the returned stop waits for the sends in flight. Bad settings, a secret file that is
 // missing or readable by others, or a bad template refuse the start, naming the setting.
-func startNotices(ctx context.Context, s config.Settings, st store.Store, logger *slog.Logger, reg prometheus.Registerer) (stop func(), err error) {
+func startNotices(ctx context.Context, s config.Settings, svc *core.Service, st store.Store, logger *slog.Logger, reg prometheus.Registerer) (stop func(), err error) {
 	n := s.Notify
 	if !n.Enabled() {
 		logger.Info("customer notices: no webhook or SMTP server configured; notices wait in the outbox")
@@ -225,7 +226,7 @@ func startNotices(ctx context.Context, s config.Settings, st store.Store, logger
 		}
 		em, err := notify.NewEmail(notify.EmailConfig{Host: n.SMTPHost, Port: n.SMTPPort, TLS: n.SMTPTLS, Username: n.SMTPUsername,
 			Password: password, RootCAs: roots, From: n.EmailFrom, Types: n.Emailed(), ReportURL: n.ReportURL, Desk: n.DeskName,
-			TemplateDir: filepath.Join(dir, "notify")}, st.Account)
+			TemplateDir: filepath.Join(dir, "notify"), OpenCode: svc.OpenCode}, st.Account)
 		if err != nil {
 			return nil, bad("notify.smtp_host", err)
 		}

@@ -337,8 +337,20 @@ func TestResetNeedsConfirmationAndRevokesEveryPIN(t *testing.T) {
 	if got := d.verify("A-1", "c1", "482915").Outcome; got != model.OutcomeVerified {
 		t.Fatalf("a cancelled reset changed the PIN: %s", got)
 	}
-	out, _ := d.ok("y\n", "admin", "reset", "--account", "A-1", "--reason", "fraud")
-	if out != "Reset account 10000001 Bluebird Bakery Ltd: revoked 2 PINs, unlocked 0 holders.\n" {
+	// A reset needs a second person (approval.reset, required by default): confirmed, it opens a
+	// request and changes nothing until another operator approves it.
+	code, _, errOut = d.run("y\n", "admin", "reset", "--account", "A-1", "--reason", "fraud")
+	if code != 1 || !strings.Contains(errOut, "needs a second supervisor: request #1") || !strings.Contains(errOut, "pindesk admin approvals approve 1") {
+		t.Errorf("a confirmed reset: exit %d, %q", code, errOut)
+	}
+	if got := d.verify("A-1", "c1", "482915").Outcome; got != model.OutcomeVerified {
+		t.Fatalf("a reset waiting for approval changed the PIN: %s", got)
+	}
+	if code, _, errOut := d.run("", "admin", "approvals", "approve", "1"); code != 1 || !strings.Contains(errOut, "another supervisor must approve it") {
+		t.Errorf("approving one's own request: exit %d, %q", code, errOut)
+	}
+	out, _ := d.ok("", "admin", "approvals", "approve", "1", "--operator", "bea")
+	if out != "Approved request #1: reset of 10000001, asked by ada. Revoked 2 PINs, unlocked 0 holders.\n" {
 		t.Errorf("stdout = %q", out)
 	}
 	if got := d.verify("A-1", "c1", "482915").Outcome; got != model.OutcomeNoPIN {

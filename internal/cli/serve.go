@@ -13,6 +13,7 @@ import (
 
 	"github.com/pindesk/pindesk/config"
 	"github.com/pindesk/pindesk/core"
+	"github.com/pindesk/pindesk/model"
 	"github.com/pindesk/pindesk/server"
 )
 
@@ -57,7 +58,9 @@ func (a *app) runServe(cmd *cobra.Command, _ []string) error {
 	}
 	shutdown, _ := cmd.Flags().GetDuration("shutdown-timeout")
 
-	svc, st, err := openCore(ctx, s, existing, core.WithLogger(logger))
+	// A code emailed to a caller is made only where it will be sent: serve with an SMTP server.
+	codes := core.CodeSettings{TTL: s.Codes.TTL, PerHolder: s.Codes.PerContact, PerToken: s.Codes.PerToken, Deliverable: s.Notify.SMTPHost != ""}
+	svc, st, err := openCore(ctx, s, existing, core.WithLogger(logger), core.WithEmailCodes(codes))
 	if err != nil {
 		return err
 	}
@@ -69,18 +72,28 @@ func (a *app) runServe(cmd *cobra.Command, _ []string) error {
 		TokenUnlockLimit:   server.PerHour(s.Serve.TokenUnlocksPerHour),
 		MetricsElsewhere:   s.Serve.MetricsListen != "",
 	})
-	stopNotices, err := startNotices(ctx, s, st, logger, api.Registerer())
+	stopNotices, err := startNotices(ctx, s, svc, st, logger, api.Registerer())
 	if err != nil {
 		return err
 	}
 	defer stopNotices()
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()
+	var outMu sync.Mutex // both listeners announce themselves on a.out, and stdout checkpoints go there
 	if s.Serve.AuditCheckpointEvery > 0 {
-		go auditCheckpoints(ctx, svc, s.Serve.AuditCheckpointEvery, s.Serve.AuditCheckpointFile, logger) // cmd_audit_verify.go
+		file := s.Serve.AuditCheckpointFile
+		sink := func(cp model.AuditCheckpoint) error { return appendCheckpoint(file, cp) }
+		if file == "-" {
+			sink = func(cp model.AuditCheckpoint) error {
+				outMu.Lock()
+				defer outMu.Unlock()
+				return writeCheckpoint(a.out, cp)
+			}
+		}
+		go auditCheckpoints(ctx, svc, s.Serve.AuditCheckpointEvery, file, sink, logger) // cmd_audit_verify.go
 	}
+	go sweepApprovals(ctx, svc, logger) // cmd_approvals.go
 	metricsDone := make(chan error, 1)
-	var outMu sync.Mutex // both listeners announce themselves on a.out
 	if s.Serve.MetricsListen != "" {
 		// Metrics hold counts and timings, never a PIN, token or id: plain HTTP is allowed on any
 		// address, for a Prometheus on an internal network. If either listener stops, both do.

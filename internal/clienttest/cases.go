@@ -623,6 +623,10 @@ func (s *suite) permissions(t *testing.T) {
 			_, err := as(op).Audit(ctx, model.AuditQuery{})
 			return err
 		}},
+		{"read the lock board", model.PermBoard, func(ctx context.Context, op model.Operator) error {
+			_, err := lockBoard(t, as(op)).Board(ctx)
+			return err
+		}},
 	}
 	for _, op := range []model.Operator{Agent, Supervisor, Trainer, Portal, Admin} {
 		for _, c := range calls {

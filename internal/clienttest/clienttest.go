@@ -61,6 +61,9 @@ func (c *Clock) Advance(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
+// Key is every installation's sealing key: a second server of an installation holds it too.
+var Key = bytes.Repeat([]byte{0x42}, secret.KeySize)
+
 // Start is where every installation's clock begins: whole seconds, so no printed time can hold a
 // PIN's digits by chance.
 var Start = time.Date(2025, 4, 7, 9, 0, 0, 0, time.UTC)
@@ -116,7 +119,7 @@ func Fixture() []model.Account {
 func NewInstallation(t *testing.T, newStore NewStore) *Installation {
 	t.Helper()
 	st := newStore(t)
-	sealer, err := secret.New(bytes.Repeat([]byte{0x42}, secret.KeySize))
+	sealer, err := secret.New(Key)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,6 +189,7 @@ func Run(t *testing.T, newStore NewStore, newBackend NewBackend) {
 	t.Run("audit", func(t *testing.T) { p.mark(t); s.audit(t) })
 	t.Run("permissions", func(t *testing.T) { p.mark(t); s.permissions(t) })
 	t.Run("verification sessions", func(t *testing.T) { p.mark(t); s.sessions(t) })
+	t.Run("lock board", func(t *testing.T) { p.mark(t); s.board(t) })
 }
 
 // parallel marks tests parallel (t.Parallel), each at most once: a part of the suite as it starts,

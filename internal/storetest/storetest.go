@@ -55,6 +55,9 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("outbox", func(t *testing.T) { p.mark(t); runOutbox(t, newStore) })
 	t.Run("disputes", func(t *testing.T) { p.mark(t); runDisputes(t, newStore) })
 	t.Run("verification sessions", func(t *testing.T) { p.mark(t); runSessions(t, newStore) })
+	t.Run("emailed codes", func(t *testing.T) { p.mark(t); runEmailCode(t, newStore) })
+	t.Run("lock board", func(t *testing.T) { p.mark(t); runBoard(t, newStore) })
+	t.Run("dual control", func(t *testing.T) { p.mark(t); runApprovals(t, newStore) })
 }
 
 // RunSearch runs only the search and import part of the suite, for an implementation that has

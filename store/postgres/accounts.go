@@ -46,6 +46,13 @@ func (s *Store) ImportAccounts(ctx context.Context, accounts []model.Account, op
 	slices.SortStableFunc(sorted, func(a, b model.Account) int { return strings.Compare(a.ID, b.ID) })
 	var res model.ImportResult
 	err = s.inTx(ctx, func(tx pgx.Tx) error {
+		// Imports queue on one lock per schema. FOR UPDATE locks only rows that exist, so two
+		// imports creating the same new accounts both planned an insert, and the loser failed on
+		// the account number's unique index (ON CONFLICT (id) covers only the id). The second
+		// import now waits, then plans against what the first one committed.
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('pindesk import ' || current_schema(), 0))`); err != nil {
+			return fmt.Errorf("take the import lock: %w", err)
+		}
 		stored := map[string]store.Stored{}
 		var clashes []model.ImportClash
 		for start := 0; start < len(sorted); start += importChunk {

@@ -36,7 +36,7 @@ func (s *Store) appendAuditWith(ctx context.Context, db dbtx, k store.AuditKey, 
 	if e.Time.IsZero() {
 		return 0, fmt.Errorf("%w: an audit event needs a time", model.ErrInvalidInput)
 	}
-	if !storable(e.Operator, e.AccountID, e.Holder, e.Caller, e.Outcome, e.Reason, string(e.Role), string(e.Channel), string(e.Action), string(e.Kind), e.Ticket, e.Session) {
+	if !storable(e.Operator, e.AccountID, e.Holder, e.Caller, e.Outcome, e.Reason, string(e.Role), string(e.Channel), string(e.Action), string(e.Kind), e.Approver, e.Ticket, e.Session) {
 		return 0, fmt.Errorf("%w: an audit event's text must be UTF-8 without NUL characters", model.ErrInvalidInput)
 	}
 	if k.Func == nil {
@@ -48,12 +48,16 @@ func (s *Store) appendAuditWith(ctx context.Context, db dbtx, k store.AuditKey, 
 		left = &v
 	}
 	e.Time = storedTime(e.Time)
+	var request *int64
+	if e.Request != 0 {
+		request = &e.Request
+	}
 	var id int64
 	if s.unchained {
-		err := db.QueryRow(ctx, `INSERT INTO audit (time, operator, role, channel, account_id, holder, caller, action, kind, outcome, attempts_left, reason, replay_of, ticket, session)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id`,
+		err := db.QueryRow(ctx, `INSERT INTO audit (time, operator, role, channel, account_id, holder, caller, action, kind, outcome, attempts_left, reason, replay_of, approver, request_id, ticket, session)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id`,
 			e.Time, e.Operator, string(e.Role), string(e.Channel), e.AccountID, e.Holder, e.Caller,
-			string(e.Action), string(e.Kind), e.Outcome, left, e.Reason, e.ReplayOf, e.Ticket, e.Session).Scan(&id)
+			string(e.Action), string(e.Kind), e.Outcome, left, e.Reason, e.ReplayOf, e.Approver, request, e.Ticket, e.Session).Scan(&id)
 		if err != nil {
 			return 0, fmt.Errorf("append audit event: %w", err)
 		}
@@ -67,11 +71,11 @@ func (s *Store) appendAuditWith(ctx context.Context, db dbtx, k store.AuditKey, 
 		seq := h.seq + 1
 		chain := k.Func(h.value, store.CanonicalAudit(nil, c, seq, e))
 		err := db.QueryRow(ctx, `WITH head AS (UPDATE audit_head SET seq = $15, chain = $16, time = $1 WHERE id = $14 AND seq = $17 AND chain = $18 RETURNING 1)
-			INSERT INTO audit (time, operator, role, channel, account_id, holder, caller, action, kind, outcome, attempts_left, reason, replay_of, chain_id, seq, chain, ticket, session)
-			SELECT $1::timestamptz, $2::text, $3::text, $4::text, $5::text, $6::text, $7::text, $8::text, $9::text, $10::text, $11::integer, $12::text, $13::bigint, $14::smallint, $15::bigint, $16::bytea, $19::text, $20::text
+			INSERT INTO audit (time, operator, role, channel, account_id, holder, caller, action, kind, outcome, attempts_left, reason, replay_of, chain_id, seq, chain, approver, request_id, ticket, session)
+			SELECT $1::timestamptz, $2::text, $3::text, $4::text, $5::text, $6::text, $7::text, $8::text, $9::text, $10::text, $11::integer, $12::text, $13::bigint, $14::smallint, $15::bigint, $16::bytea, $19::text, $20::bigint, $21::text, $22::text
 			WHERE EXISTS (SELECT FROM head) RETURNING id`,
 			e.Time, e.Operator, string(e.Role), string(e.Channel), e.AccountID, e.Holder, e.Caller,
-			string(e.Action), string(e.Kind), e.Outcome, left, e.Reason, e.ReplayOf, c, seq, chain, h.seq, h.value, e.Ticket, e.Session).Scan(&id)
+			string(e.Action), string(e.Kind), e.Outcome, left, e.Reason, e.ReplayOf, c, seq, chain, h.seq, h.value, e.Approver, request, e.Ticket, e.Session).Scan(&id)
 		if err == nil {
 			s.heads[c].Store(&cachedHead{seq: seq, value: chain, check: k.Check})
 			return id, nil
@@ -108,10 +112,10 @@ func (s *Store) appendAuditWith(ctx context.Context, db dbtx, k store.AuditKey, 
 	// PostgreSQL keeps microseconds: e.Time is already the time it will hold, and hashed so.
 	chain := k.Func(prev, store.CanonicalAudit(nil, c, seq, e))
 	err = db.QueryRow(ctx, `WITH head AS (UPDATE audit_head SET seq = $15, chain = $16, time = $1 WHERE id = $14)
-		INSERT INTO audit (time, operator, role, channel, account_id, holder, caller, action, kind, outcome, attempts_left, reason, replay_of, chain_id, seq, chain, ticket, session)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) RETURNING id`,
+		INSERT INTO audit (time, operator, role, channel, account_id, holder, caller, action, kind, outcome, attempts_left, reason, replay_of, chain_id, seq, chain, approver, request_id, ticket, session)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) RETURNING id`,
 		e.Time, e.Operator, string(e.Role), string(e.Channel), e.AccountID, e.Holder, e.Caller,
-		string(e.Action), string(e.Kind), e.Outcome, left, e.Reason, e.ReplayOf, c, seq, chain, e.Ticket, e.Session).Scan(&id)
+		string(e.Action), string(e.Kind), e.Outcome, left, e.Reason, e.ReplayOf, c, seq, chain, e.Approver, request, e.Ticket, e.Session).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("append audit event: %w", err)
 	}
@@ -195,7 +199,8 @@ func (s *Store) Audit(ctx context.Context, q model.AuditQuery) (_ []model.AuditE
 	if limit <= 0 {
 		limit = DefaultAuditPage
 	}
-	query := `SELECT id, time, operator, role, channel, account_id, holder, caller, action, kind, outcome, attempts_left, reason, replay_of, ticket, session FROM audit`
+	query := `SELECT id, time, operator, role, channel, account_id, holder, caller, action, kind, outcome, attempts_left, reason, replay_of,
+		approver, request_id, ticket, session FROM audit`
 	if len(where) > 0 {
 		query += " WHERE " + strings.Join(where, " AND ")
 	}
@@ -209,7 +214,12 @@ func (s *Store) Audit(ctx context.Context, q model.AuditQuery) (_ []model.AuditE
 		var e model.AuditEvent
 		var role, channel, action, kind string
 		var left *int32
-		err := row.Scan(&e.ID, &e.Time, &e.Operator, &role, &channel, &e.AccountID, &e.Holder, &e.Caller, &action, &kind, &e.Outcome, &left, &e.Reason, &e.ReplayOf, &e.Ticket, &e.Session)
+		var request *int64
+		err := row.Scan(&e.ID, &e.Time, &e.Operator, &role, &channel, &e.AccountID, &e.Holder, &e.Caller, &action, &kind, &e.Outcome, &left, &e.Reason, &e.ReplayOf,
+			&e.Approver, &request, &e.Ticket, &e.Session)
+		if request != nil {
+			e.Request = *request
+		}
 		e.Time = e.Time.UTC()
 		e.Role, e.Channel, e.Action, e.Kind = model.OperatorRole(role), model.Channel(channel), model.Action(action), model.Kind(kind)
 		if left != nil {

@@ -189,7 +189,8 @@ func (s *Store) AuditAnchors(ctx context.Context, before int64) (_ []store.Audit
 }
 
 // chainColumns are what scanChained reads.
-const chainColumns = `id, time, operator, role, channel, account_id, holder, caller, action, kind, outcome, attempts_left, reason, replay_of, chain_id, seq, chain, ticket, session`
+const chainColumns = `id, time, operator, role, channel, account_id, holder, caller, action, kind, outcome, attempts_left, reason, replay_of, chain_id, seq, chain,
+	approver, request_id, ticket, session`
 
 func scanChained(row pgx.CollectableRow) (store.ChainedEvent, error) {
 	var ce store.ChainedEvent
@@ -197,10 +198,13 @@ func scanChained(row pgx.CollectableRow) (store.ChainedEvent, error) {
 	var role, channel, action, kind string
 	var left *int32
 	var chainID *int16
-	var seq *int64
+	var seq, request *int64
 	if err := row.Scan(&e.ID, &e.Time, &e.Operator, &role, &channel, &e.AccountID, &e.Holder, &e.Caller, &action, &kind,
-		&e.Outcome, &left, &e.Reason, &e.ReplayOf, &chainID, &seq, &ce.Chain, &e.Ticket, &e.Session); err != nil {
+		&e.Outcome, &left, &e.Reason, &e.ReplayOf, &chainID, &seq, &ce.Chain, &e.Approver, &request, &e.Ticket, &e.Session); err != nil {
 		return ce, err
+	}
+	if request != nil {
+		e.Request = *request
 	}
 	e.Time = e.Time.UTC()
 	e.Role, e.Channel, e.Action, e.Kind = model.OperatorRole(role), model.Channel(channel), model.Action(action), model.Kind(kind)

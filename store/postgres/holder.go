@@ -434,6 +434,12 @@ func (s *Store) Holders(ctx context.Context, accountID string) (_ []store.Holder
 // reset and a verification of several holders, never deadlock), so a verification in flight finishes before the reset and
 // one that follows sees no PIN.
 func (s *Store) ResetAccount(ctx context.Context, accountID string, e model.AuditEvent, notices ...model.Notice) (_ model.ResetResult, err error) {
+	return s.resetAccount(ctx, accountID, e, notices, nil)
+}
+
+// resetAccount is ResetAccount running first, in its transaction, before (when not nil): an
+// approved reset closes its approval request there (approval.go).
+func (s *Store) resetAccount(ctx context.Context, accountID string, e model.AuditEvent, notices []model.Notice, before func(context.Context, pgx.Tx) error) (_ model.ResetResult, err error) {
 	defer mapped(&err)
 	var res model.ResetResult
 	if !storable(accountID) {
@@ -441,6 +447,11 @@ func (s *Store) ResetAccount(ctx context.Context, accountID string, e model.Audi
 	}
 	err = s.inTx(ctx, func(tx pgx.Tx) error {
 		res = model.ResetResult{}
+		if before != nil {
+			if err := before(ctx, tx); err != nil {
+				return err
+			}
+		}
 		var exists bool
 		// FOR SHARE keeps an import from replacing the account under the reset.
 		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM accounts WHERE id = $1 FOR SHARE)`, accountID).Scan(&exists); err != nil {

@@ -22,8 +22,8 @@ func insertNotice(ctx context.Context, tx dbtx, n model.Notice) error {
 	if err != nil {
 		return fmt.Errorf("notice: %w", err)
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO outbox (id, type, account_id, notice, created_at, since, next_at)
-		VALUES ($1, $2, $3, $4, $5, $5, $5)`, n.ID, string(n.Type), n.AccountID, body, n.Time); err != nil {
+	if _, err := tx.Exec(ctx, `INSERT INTO outbox (id, type, account_id, notice, created_at, since, next_at, sealed)
+		VALUES ($1, $2, $3, $4, $5, $5, $5, $6)`, n.ID, string(n.Type), n.AccountID, body, n.Time, n.Sealed); err != nil {
 		return fmt.Errorf("write notice: %w", err)
 	}
 	return logNotice(ctx, tx, n)
@@ -33,17 +33,18 @@ func (t *holderTx) Notify(ctx context.Context, n model.Notice) error {
 	return insertNotice(ctx, t.tx, n)
 }
 
-const outboxColumns = `notice, state, attempts, next_at, since, done, last_error`
+const outboxColumns = `notice, state, attempts, next_at, since, done, last_error, sealed`
 
 func scanOutbox(row pgx.CollectableRow) (store.OutboxEntry, error) {
 	var e store.OutboxEntry
-	var notice []byte
-	if err := row.Scan(&notice, &e.State, &e.Attempts, &e.NextAt, &e.Since, &e.Done, &e.LastError); err != nil {
+	var notice, sealed []byte
+	if err := row.Scan(&notice, &e.State, &e.Attempts, &e.NextAt, &e.Since, &e.Done, &e.LastError, &sealed); err != nil {
 		return e, err
 	}
 	if err := json.Unmarshal(notice, &e.Notice); err != nil {
 		return e, fmt.Errorf("outbox: stored notice: %w", err)
 	}
+	e.Sealed = sealed // a contact.code notice's sealed code (its own column, never in the JSON)
 	e.NextAt, e.Since, e.Time = e.NextAt.UTC(), e.Since.UTC(), e.Time.UTC()
 	if len(e.Done) == 0 {
 		e.Done = nil
@@ -61,7 +62,7 @@ func (s *Store) ClaimNotices(ctx context.Context, owner string, now time.Time, l
 				AND (lease_until IS NULL OR lease_until <= $3)
 			ORDER BY seq LIMIT $4 FOR UPDATE SKIP LOCKED)
 		UPDATE outbox o SET lease_owner = $1, lease_until = $2 FROM due WHERE o.seq = due.seq
-		RETURNING o.seq, o.notice, o.state, o.attempts, o.next_at, o.since, o.done, o.last_error`, owner, now.Add(lease), now, limit)
+		RETURNING o.seq, o.notice, o.state, o.attempts, o.next_at, o.since, o.done, o.last_error, o.sealed`, owner, now.Add(lease), now, limit)
 	if err != nil {
 		return nil, fmt.Errorf("claim notices: %w", err)
 	}
@@ -71,13 +72,14 @@ func (s *Store) ClaimNotices(ctx context.Context, owner string, now time.Time, l
 	}
 	got, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (seqEntry, error) {
 		var r seqEntry
-		var notice []byte
-		if err := row.Scan(&r.seq, &notice, &r.e.State, &r.e.Attempts, &r.e.NextAt, &r.e.Since, &r.e.Done, &r.e.LastError); err != nil {
+		var notice, sealed []byte
+		if err := row.Scan(&r.seq, &notice, &r.e.State, &r.e.Attempts, &r.e.NextAt, &r.e.Since, &r.e.Done, &r.e.LastError, &sealed); err != nil {
 			return r, err
 		}
 		if err := json.Unmarshal(notice, &r.e.Notice); err != nil {
 			return r, fmt.Errorf("outbox: stored notice: %w", err)
 		}
+		r.e.Sealed = sealed
 		r.e.NextAt, r.e.Since, r.e.Time = r.e.NextAt.UTC(), r.e.Since.UTC(), r.e.Time.UTC()
 		if len(r.e.Done) == 0 {
 			r.e.Done = nil

@@ -292,8 +292,19 @@ func (s *Store) Holders(ctx context.Context, accountID string) ([]store.Holder, 
 // ResetAccount revokes every PIN on file for the account (each kept as previous, so a compromised
 // PIN cannot simply be set again), clears every count and lock, and appends e, in one transaction.
 func (s *Store) ResetAccount(ctx context.Context, accountID string, e model.AuditEvent, notices ...model.Notice) (model.ResetResult, error) {
+	return s.resetAccount(ctx, accountID, e, notices, nil)
+}
+
+// resetAccount is ResetAccount running first, in its transaction, before (when not nil): an
+// approved reset closes its approval request there (approval.go).
+func (s *Store) resetAccount(ctx context.Context, accountID string, e model.AuditEvent, notices []model.Notice, before func(context.Context, *sql.Tx) error) (model.ResetResult, error) {
 	var res model.ResetResult
 	err := s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		if before != nil {
+			if err := before(ctx, tx); err != nil {
+				return err
+			}
+		}
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM accounts WHERE id = ?`, accountID).Scan(&n); err != nil {
 			return mapErr(err)
@@ -327,7 +338,7 @@ func (s *Store) ResetAccount(ctx context.Context, accountID string, e model.Audi
 		}
 		res = model.ResetResult{RevokedPINs: int(revoked), UnlockedHolders: int(unlocked)}
 		for _, n := range notices {
-			if err := insertNotice(ctx, tx, n); err != nil {
+			if err := insertNotice(ctx, tx, nil, n); err != nil {
 				return err
 			}
 		}

@@ -77,9 +77,14 @@ func (s *Store) insertAudit(ctx context.Context, tx *sql.Tx, e model.AuditEvent,
 	if e.ReplayOf != nil {
 		replayOf = *e.ReplayOf
 	}
+	var request any
+	if e.Request != 0 {
+		request = e.Request
+	}
 	res, err := s.ws.txExec(ctx, tx, sqlAppendAudit,
 		nanos(e.Time), e.Operator, string(e.Role), string(e.Channel), e.AccountID, e.Holder, e.Caller,
-		string(e.Action), string(e.Kind), e.Outcome, left, e.Reason, replayOf, chainID, seq, chain, e.Ticket, e.Session)
+		string(e.Action), string(e.Kind), e.Outcome, left, e.Reason, replayOf, chainID, seq, chain,
+		e.Approver, request, e.Ticket, e.Session)
 	if err != nil {
 		return 0, fmt.Errorf("append audit: %w", mapErr(err))
 	}
@@ -123,7 +128,8 @@ func (s *Store) Audit(ctx context.Context, q model.AuditQuery) ([]model.AuditEve
 	if limit <= 0 {
 		limit = DefaultAuditPage
 	}
-	query := `SELECT id, time, operator, role, channel, account_id, holder, caller, action, kind, outcome, attempts_left, reason, replay_of, ticket, session FROM audit`
+	query := `SELECT id, time, operator, role, channel, account_id, holder, caller, action, kind, outcome, attempts_left, reason, replay_of,
+		approver, request_id, ticket, session FROM audit`
 	if len(where) > 0 {
 		query += " WHERE " + strings.Join(where, " AND ")
 	}
@@ -138,9 +144,9 @@ func (s *Store) Audit(ctx context.Context, q model.AuditQuery) ([]model.AuditEve
 	for rows.Next() {
 		var e model.AuditEvent
 		var t int64
-		var left, replayOf sql.NullInt64
+		var left, replayOf, request sql.NullInt64
 		if err := rows.Scan(&e.ID, &t, &e.Operator, &e.Role, &e.Channel, &e.AccountID, &e.Holder, &e.Caller,
-			&e.Action, &e.Kind, &e.Outcome, &left, &e.Reason, &replayOf, &e.Ticket, &e.Session); err != nil {
+			&e.Action, &e.Kind, &e.Outcome, &left, &e.Reason, &replayOf, &e.Approver, &request, &e.Ticket, &e.Session); err != nil {
 			return nil, fmt.Errorf("audit: %w", mapErr(err))
 		}
 		e.Time = fromNanos(t)
@@ -151,6 +157,7 @@ func (s *Store) Audit(ctx context.Context, q model.AuditQuery) ([]model.AuditEve
 		if replayOf.Valid {
 			e.ReplayOf = &replayOf.Int64
 		}
+		e.Request = request.Int64
 		out = append(out, e)
 	}
 	if err := rows.Err(); err != nil {

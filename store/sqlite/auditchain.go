@@ -178,15 +178,16 @@ func (s *Store) AuditAnchors(ctx context.Context, before int64) ([]store.AuditHe
 }
 
 // chainColumns are what scanChained reads.
-const chainColumns = `id, time, operator, role, channel, account_id, holder, caller, action, kind, outcome, attempts_left, reason, replay_of, chain_id, seq, chain, ticket, session`
+const chainColumns = `id, time, operator, role, channel, account_id, holder, caller, action, kind, outcome, attempts_left, reason, replay_of, chain_id, seq, chain,
+	approver, request_id, ticket, session`
 
 func scanChained(rows *sql.Rows) (store.ChainedEvent, error) {
 	var ce store.ChainedEvent
 	e := &ce.AuditEvent
 	var t int64
-	var left, replayOf, chainID, seq sql.NullInt64
+	var left, replayOf, chainID, seq, request sql.NullInt64
 	if err := rows.Scan(&e.ID, &t, &e.Operator, &e.Role, &e.Channel, &e.AccountID, &e.Holder, &e.Caller,
-		&e.Action, &e.Kind, &e.Outcome, &left, &e.Reason, &replayOf, &chainID, &seq, &ce.Chain, &e.Ticket, &e.Session); err != nil {
+		&e.Action, &e.Kind, &e.Outcome, &left, &e.Reason, &replayOf, &chainID, &seq, &ce.Chain, &e.Approver, &request, &e.Ticket, &e.Session); err != nil {
 		return ce, fmt.Errorf("read audit: %w", mapErr(err))
 	}
 	e.Time = fromNanos(t)
@@ -198,6 +199,7 @@ func scanChained(rows *sql.Rows) (store.ChainedEvent, error) {
 		e.ReplayOf = &replayOf.Int64
 	}
 	ce.ChainID, ce.Seq = int(chainID.Int64), seq.Int64
+	e.Request = request.Int64
 	return ce, nil
 }
 

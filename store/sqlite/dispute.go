@@ -12,8 +12,10 @@ import (
 
 // logNotice records n's id by account in notice_log (see store.Disputes), in the transaction that
 // writes it to the outbox.
-func logNotice(ctx context.Context, tx *sql.Tx, n model.Notice) error {
-	if _, err := tx.ExecContext(ctx, `INSERT INTO notice_log (id, type, account_id, holder_id, created_at) VALUES (?, ?, ?, ?, ?)`,
+const sqlLogNotice = `INSERT INTO notice_log (id, type, account_id, holder_id, created_at) VALUES (?, ?, ?, ?, ?)`
+
+func logNotice(ctx context.Context, tx *sql.Tx, ws stmts, n model.Notice) error {
+	if _, err := ws.txExec(ctx, tx, sqlLogNotice,
 		n.ID, string(n.Type), n.AccountID, n.Holder, nanos(n.Time)); err != nil {
 		return fmt.Errorf("log notice: %w", mapErr(err))
 	}
@@ -78,7 +80,7 @@ func (s *Store) Dispute(ctx context.Context, d store.NewDispute) (int, error) {
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, d.ID, a, h, d.EventID, string(d.EventType), d.Text, d.Operator, at); err != nil {
 			return fmt.Errorf("record dispute: %w", mapErr(err))
 		}
-		if err := insertNotice(ctx, tx, d.Notice); err != nil {
+		if err := insertNotice(ctx, tx, nil, d.Notice); err != nil {
 			return err
 		}
 		return s.appendEndingSessions(ctx, tx, d.Audit) // so does a dispute

@@ -58,8 +58,9 @@ const (
 	sqlSweepIdempotent  = `DELETE FROM idempotency WHERE expires_at <= ?`
 	sqlForgetIdempotent = `DELETE FROM idempotency WHERE account_id = ? AND holder_id = ? AND NOT (scope = ? AND key = ?)`
 	sqlAppendAudit      = `INSERT INTO audit
-		(time, operator, role, channel, account_id, holder, caller, action, kind, outcome, attempts_left, reason, replay_of, chain_id, seq, chain, ticket, session)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+		(time, operator, role, channel, account_id, holder, caller, action, kind, outcome, attempts_left, reason, replay_of, chain_id, seq, chain,
+		approver, request_id, ticket, session)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	sqlAuditHead         = `SELECT seq, chain, key_check FROM audit_head WHERE id = ?`
 	sqlMoveAuditHead     = `UPDATE audit_head SET seq = ?, chain = ?, time = ? WHERE id = ?`
 	sqlSavepoint         = `SAVEPOINT w`
@@ -79,7 +80,7 @@ var writerQueries = []string{
 	sqlInsertHolder, sqlSelectHolder, sqlHolderPINs, sqlAddFailure, sqlResetFailures, sqlUnlock,
 	sqlForgetFailures, sqlNoteFailure, sqlCountFailures, sqlHardLock, sqlClearHardLock, sqlClearFailures,
 	sqlPutPIN, sqlClearPIN, sqlSpendPIN, sqlIdempotent, sqlSweepIdempotent, sqlSaveIdempotent,
-	sqlForgetIdempotent,
+	sqlForgetIdempotent, sqlInsertNotice, sqlLogNotice,
 	sqlAppendAudit, sqlAuditHead, sqlMoveAuditHead, sqlSavepoint, sqlRollbackSavepoint, sqlReleaseSavepoint,
 }
 
