@@ -274,7 +274,9 @@ func (s *Service) Approve(ctx context.Context, op model.Operator, id int64) (mod
 			}
 			e := s.approvalEvent(a, model.ActionUnlock, "ok")
 			e.Reason, e.Approver = a.Reason, op.Name
-			if err := tx.AppendAudit(ctx, e); err != nil {
+			// As an unlock done at once, it ends every verification session of the account
+			// (session.go); an approved reset's store call ends them likewise.
+			if err := s.appendEnding(ctx, tx, e); err != nil {
 				return err
 			}
 			return s.notify(ctx, tx, by, a.Channel, notice{Type: model.NoticeUnlocked, Ref: ref, Failures: h.Failures})
