@@ -79,7 +79,7 @@ func (s *Service) unlockedSince(ctx context.Context, ref model.HolderRef, since 
 // askApproval returns nil when op may do the action at once; otherwise it opens an approval
 // request (or finds the one pending for the same holder and action) and returns it as
 // *model.ApprovalRequiredError, having changed nothing else.
-func (s *Service) askApproval(ctx context.Context, op model.Operator, ch model.Channel, action model.ApprovalAction, ref model.HolderRef, reason string) error {
+func (s *Service) askApproval(ctx context.Context, op model.Operator, ch model.Channel, action model.ApprovalAction, ref model.HolderRef, reason, ticket string) error {
 	rule, err := s.approvalRule(ctx, op, action, ref)
 	if err != nil || rule == "" {
 		return err
@@ -99,9 +99,9 @@ func (s *Service) askApproval(ctx context.Context, op model.Operator, ch model.C
 	}
 	now := s.Now()
 	a := model.Approval{Action: action, AccountID: ref.AccountID, Holder: ref.ContactID, Reason: reason, Channel: ch, Rule: rule,
-		RequestedBy: op.Name, RequesterRole: op.Role, RequesterToken: op.TokenID, Created: now, Expires: now.Add(s.approvals.TTL)}
+		RequestedBy: op.Name, RequesterRole: op.Role, RequesterToken: op.TokenID, Created: now, Expires: now.Add(s.approvals.TTL), Ticket: ticket}
 	e := s.event(op, ch, ref, model.ActionApprovalRequest)
-	e.Outcome, e.Reason = string(model.ApprovalPending), string(action)+": "+reason
+	e.Outcome, e.Reason, e.Ticket = string(model.ApprovalPending), string(action)+": "+reason, ticket
 	got, created, err := s.store.OpenApproval(ctx, store.NewApproval{Approval: a, Audit: e, Expire: s.expireEvent})
 	if err != nil {
 		return fmt.Errorf("ask for approval: %w", err)
@@ -129,10 +129,11 @@ func requester(a model.Approval) model.Operator {
 	return model.Operator{Name: a.RequestedBy, Role: a.RequesterRole}
 }
 
-// approvalEvent is an event of request a's life: the requester as operator, the request's id.
+// approvalEvent is an event of request a's life: the requester as operator, the request's id, the
+// ticket of the call that asked.
 func (s *Service) approvalEvent(a model.Approval, action model.Action, outcome string) model.AuditEvent {
 	e := s.event(requester(a), a.Channel, model.HolderRef{AccountID: a.AccountID, ContactID: a.Holder}, action)
-	e.Outcome, e.Request = outcome, a.ID
+	e.Outcome, e.Request, e.Ticket = outcome, a.ID, a.Ticket
 	return e
 }
 

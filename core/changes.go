@@ -245,7 +245,7 @@ func (s *Service) Unlock(ctx context.Context, op model.Operator, req model.Unloc
 		return err
 	}
 	// Dual control (approval.go): an unlock that needs a second person opens a request instead.
-	if err := s.askApproval(ctx, op, ch, model.ApprovalUnlock, ref, reason); err != nil {
+	if err := s.askApproval(ctx, op, ch, model.ApprovalUnlock, ref, reason, ticket); err != nil {
 		return err
 	}
 	err = s.store.UpdateHolder(ctx, ref, func(tx store.HolderTx) error {
@@ -305,7 +305,7 @@ func (s *Service) ResetAccount(ctx context.Context, op model.Operator, req model
 		return model.ResetResult{}, err
 	}
 	// Dual control (approval.go): a reset that needs a second person opens a request instead.
-	if err := s.askApproval(ctx, op, ch, model.ApprovalReset, model.HolderRef{AccountID: acct.ID}, reason); err != nil {
+	if err := s.askApproval(ctx, op, ch, model.ApprovalReset, model.HolderRef{AccountID: acct.ID}, reason, ticket); err != nil {
 		return model.ResetResult{}, err
 	}
 	// The store ends the account's verification sessions in the reset's transaction.

@@ -93,6 +93,9 @@ type Approval struct {
 	AccountName   string `json:"account_name,omitempty"`
 	// RequesterToken is the id of the API token the request came with (never sent anywhere).
 	RequesterToken string `json:"-"`
+	// Ticket is the ticket of the call that asked (model.CheckTicket), carried by every event of
+	// the request's life and by the action once done; empty when the call had none.
+	Ticket string `json:"ticket,omitempty"`
 }
 
 // Pending reports whether the request may still be decided at now.

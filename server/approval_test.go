@@ -47,8 +47,8 @@ func approvalPath(id int64, verb string) string {
 
 // TestDualControlOverHTTP: a reset answers 202 with the request it opened and changes nothing; the
 // same token, or another token of the same name, cannot approve it; an agent cannot see it; a
-// second supervisor lists and approves it, which resets the account, audited with both names; and
-// a refusal and an expiry answer as the contract says.
+// second supervisor lists and approves it, which resets the account, audited with both names and
+// the asking call's ticket; and a refusal and an expiry answer as the contract says.
 func TestDualControlOverHTTP(t *testing.T) {
 	e := newEnv(t, noLimits)
 	e.withApprovals(t)
@@ -56,12 +56,12 @@ func TestDualControlOverHTTP(t *testing.T) {
 	sameName := e.issue("SUPERVISOR-1", model.OpSupervisor)
 	resetPath := "/v1/accounts/" + resetAcct + "/reset"
 
-	r := e.call(model.OpSupervisor, "POST", resetPath, map[string]string{"reason": "fraud suspected", "channel": "phone"})
+	r := e.call(model.OpSupervisor, "POST", resetPath, map[string]string{"reason": "fraud suspected", "channel": "phone", "ticket": "INC-4711"})
 	var pend api.ApprovalRequired
 	r.decode(t, &pend)
 	a := pend.Approval
 	if r.status != http.StatusAccepted || pend.Existing || a.ID == 0 || a.Status != model.ApprovalPending || a.RequestedBy != "supervisor-1" ||
-		a.Action != model.ApprovalReset || r.header.Get("Location") != approvalPath(a.ID, "") || !a.Expires.Equal(e.clock.Now().Add(15*time.Minute)) {
+		a.Action != model.ApprovalReset || a.Ticket != "INC-4711" || r.header.Get("Location") != approvalPath(a.ID, "") || !a.Expires.Equal(e.clock.Now().Add(15*time.Minute)) {
 		t.Fatalf("reset: %d %s (Location %q)", r.status, r.body, r.header.Get("Location"))
 	}
 	if e.holder(resetAcct, "c-eve").PINs == nil || len(e.holder(resetAcct, "c-eve").PINs) != 1 {
@@ -103,7 +103,7 @@ func TestDualControlOverHTTP(t *testing.T) {
 		t.Fatalf("approve: %d %s", r.status, r.body)
 	}
 	ev := e.auditEvents(resetAcct)[0]
-	if ev.Action != model.ActionReset || ev.Operator != "supervisor-1" || ev.Approver != "supervisor-2" || ev.Request != a.ID {
+	if ev.Action != model.ActionReset || ev.Operator != "supervisor-1" || ev.Approver != "supervisor-2" || ev.Request != a.ID || ev.Ticket != "INC-4711" {
 		t.Fatalf("audited %+v", ev)
 	}
 	if r := e.call(model.OpAdmin, "POST", approvalPath(a.ID, "approve"), nil); r.status != http.StatusConflict || r.problem(t).Code != api.CodeApprovalClosed {

@@ -33,3 +33,30 @@ func TestTheTicketAndSessionAreChainedOnlyWhenSet(t *testing.T) {
 		t.Fatalf("with a session alone: % x", got)
 	}
 }
+
+// TestTheTaggedFieldsAreChainedInOneFixedOrder: an event with dual control's fields and the call's
+// (an approved unlock under a session) encodes them after the v1 fields in one order, a, q, t, s,
+// each only when set, so one event has one encoding whichever feature set which field.
+func TestTheTaggedFieldsAreChainedInOneFixedOrder(t *testing.T) {
+	e := model.AuditEvent{Time: time.Date(2025, 3, 10, 9, 0, 0, 0, time.UTC), Operator: "sue", Role: model.OpSupervisor,
+		Channel: model.ChannelPhone, AccountID: "a-smith", Holder: "c-mary", Action: model.ActionUnlock, Outcome: "ok"}
+	base := store.CanonicalAudit(nil, 3, 7, e)
+	str := func(tag byte, s string) []byte {
+		return append(binary.BigEndian.AppendUint64([]byte{tag}, uint64(len(s))), s...)
+	}
+	e.Approver, e.Request, e.Ticket, e.Session = "sam", 12, "INC-4711", "vs_ABC"
+	want := bytes.Clone(base)
+	want = append(want, str('a', "sam")...)
+	want = binary.BigEndian.AppendUint64(append(want, 'q'), 12)
+	want = append(want, str('t', "INC-4711")...)
+	want = append(want, str('s', "vs_ABC")...)
+	if got := store.CanonicalAudit(nil, 3, 7, e); !bytes.Equal(got, want) {
+		t.Fatalf("with all four:\n got % x\nwant % x", got, want)
+	}
+	// Without the request and the session: the approver, then the ticket.
+	e.Request, e.Session = 0, ""
+	want = append(append(bytes.Clone(base), str('a', "sam")...), str('t', "INC-4711")...)
+	if got := store.CanonicalAudit(nil, 3, 7, e); !bytes.Equal(got, want) {
+		t.Fatalf("with the approver and the ticket:\n got % x\nwant % x", got, want)
+	}
+}

@@ -311,9 +311,13 @@ func (l *approvalList) view() string {
 		why := map[string]string{model.RuleApprovalReset: "every reset needs a second supervisor",
 			model.RuleApprovalRepeatUnlock: "unlocked once already in the last 24 hours",
 			model.RuleApprovalUnlock:       "every unlock needs a second supervisor"}[a.Rule]
+		reason := "Reason: " + safe(a.Reason)
+		if a.Ticket != "" { // the asking call's, which the action will be recorded with
+			reason += " · ticket " + safe(a.Ticket)
+		}
 		for _, s := range []string{
 			fmt.Sprintf("Request #%d: %s (%s)", a.ID, safe(a.Target()), safe(a.AccountName)),
-			"Reason: " + safe(a.Reason),
+			reason,
 			fmt.Sprintf("Asked by %s (%s) at %s; %s.", safe(a.RequestedBy), a.RequesterRole, a.Created.In(l.c.loc).Format("15:04"), why),
 		} {
 			lines = append(lines, wrap(s, inner)...)

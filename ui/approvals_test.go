@@ -64,6 +64,34 @@ func TestAResetWaitsForASecondSupervisorWhoApprovesItInTheApp(t *testing.T) {
 	}
 }
 
+// The call's ticket goes with a reset that waits for approval: the second supervisor sees it on the
+// request, and the reset, done when approved, is audited with it (the asking call's, not the
+// approver's).
+func TestTheCallsTicketGoesWithAResetThatWaitsForApproval(t *testing.T) {
+	f := approvalsOn(t)
+	h := newHarness(t, f, Options{})
+	h.keys("ctrl+r", "type:INC-4711", "enter")
+	h.mustSee("Ticket INC-4711 is kept for this call.")
+	h.openAccount("ACC-1001")
+	h.keys("X", "type:fraud suspected", "enter", "y")
+	h.mustSee("NEEDS A SECOND SUPERVISOR · request #1")
+
+	h2 := newHarness(t, f.As(sam), Options{})
+	h2.keys("ctrl+a")
+	h2.mustSee("Reason: fraud suspected · ticket INC-4711")
+	h2.keys("a", "y")
+	h2.mustSee("Approved request #1: reset of ACC-1001, asked by sue, is done.")
+	var reset *model.AuditEvent
+	for _, e := range f.Events() {
+		if e.Action == model.ActionReset {
+			reset = &e
+		}
+	}
+	if reset == nil || reset.Approver != "sam" || reset.Ticket != "INC-4711" {
+		t.Fatalf("the approved reset audited as %+v, want it with sue's call's ticket", reset)
+	}
+}
+
 // A first unlock is done at once; the repeat unlock within 24 hours waits; the second supervisor
 // refuses it with a reason, through a real program; nothing is unlocked.
 func TestProgramRepeatUnlockWaitsAndASecondSupervisorRefusesIt(t *testing.T) {

@@ -48,8 +48,19 @@ func runSessionApprovals(t *testing.T, newStore func(t *testing.T) store.Store) 
 			}
 			s := ss[0]
 
-			// Asked: nothing is done yet, so the session lives on.
+			// Asked: nothing is done yet, so the session lives on. The request keeps the call's
+			// ticket, and its event carries it.
+			askedAt := e.lastAuditID()
 			a, _ := pending(t, c.ask(e, svc))
+			if a.Ticket != "INC-4711" {
+				t.Fatalf("the request %+v does not keep the call's ticket", a)
+			}
+			if stored, err := svc.Approval(e.ctx, Supervisor2, a.ID); err != nil || stored.Ticket != "INC-4711" {
+				t.Fatalf("the request as stored: %+v, %v; want the call's ticket", stored, err)
+			}
+			if evs := e.changesAfter(askedAt); evs[0].Action != model.ActionApprovalRequest || evs[0].Ticket != "INC-4711" {
+				t.Fatalf("the request is audited as %+v, want it with the call's ticket", evs[0])
+			}
 			if got := e.sessions(Smith); len(got) != 1 || got[0].ID != s.ID {
 				t.Fatalf("while the %s waits for approval the account shows %+v, want John's session still", c.action, got)
 			}
@@ -68,14 +79,48 @@ func runSessionApprovals(t *testing.T, newStore func(t *testing.T) store.Store) 
 			}
 			done, end := evs[0], evs[1]
 			if done.Action != c.action || done.Operator != Supervisor.Name || done.Approver != Supervisor2.Name || done.Request != a.ID ||
-				done.Session != s.ID {
-				t.Fatalf("the approved %s is audited as %+v, want it as the requester's, with the approver, the request, under session %s", c.action, done, s.ID)
+				done.Session != s.ID || done.Ticket != "INC-4711" {
+				t.Fatalf("the approved %s is audited as %+v, want it as the requester's, with the approver, the request, the asking call's ticket, under session %s", c.action, done, s.ID)
 			}
 			if end.Action != model.ActionSessionEnd || end.Session != s.ID || end.Reason != "ended by "+string(c.action) ||
-				end.Holder != John || !end.Time.Equal(done.Time) {
+				end.Holder != John || !end.Time.Equal(done.Time) || end.Ticket != "INC-4711" {
 				t.Fatalf("the session's end is audited as %+v", end)
+			}
+			// The audit by the call's ticket tells the whole story: the request, the end, the action.
+			byTicket, err := svc.Audit(e.ctx, Supervisor, model.AuditQuery{AccountID: Smith, Ticket: "INC-4711"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var actions []model.Action
+			for _, ev := range byTicket {
+				actions = append(actions, ev.Action)
+			}
+			if len(actions) < 3 || actions[0] != c.action || actions[1] != model.ActionSessionEnd || actions[2] != model.ActionApprovalRequest {
+				t.Fatalf("the audit by ticket shows %v, want the %s, the session's end, the request, newest first", actions, c.action)
 			}
 			e.mustBeIntact()
 		})
 	}
+
+	t.Run("a second asking on another call gets the pending request, with the first call's ticket", func(t *testing.T) {
+		e := newEnv(t, newStore)
+		svc := e.withApprovals(model.ApprovalPolicy{Reset: true})
+		_, err := svc.ResetAccount(e.ctx, Supervisor, model.ResetRequest{AccountID: Smith, Reason: "fraud report", Ticket: "INC-1"})
+		first, _ := pending(t, err)
+		_, err = svc.ResetAccount(e.ctx, Admin, model.ResetRequest{AccountID: Smith, Reason: "fraud report", Ticket: "INC-2"})
+		again, existing := pending(t, err)
+		if !existing || again.ID != first.ID || again.Ticket != "INC-1" {
+			t.Fatalf("asked again: %+v (existing %v), want request #%d with ticket INC-1", again, existing, first.ID)
+		}
+		// A request that expires is audited with its call's ticket too.
+		e.clock.Advance(time.Hour)
+		before := e.lastAuditID()
+		if n, err := svc.ExpireApprovals(e.ctx); err != nil || n != 1 {
+			t.Fatalf("expired %d, %v", n, err)
+		}
+		if evs := e.changesAfter(before); len(evs) != 1 || evs[0].Action != model.ActionApprovalExpire || evs[0].Ticket != "INC-1" {
+			t.Fatalf("the expiry is audited as %+v, want it with ticket INC-1", evs)
+		}
+		e.mustBeIntact()
+	})
 }

@@ -18,13 +18,13 @@ import (
 // as appendAuditID requires (the chain head is the last lock a transaction takes).
 
 const approvalColumns = `id, action, account_id, holder_id, reason, channel, rule, requested_by, requester_role, requester_token,
-	created_at, expires_at, status, decided_by, decided_at, decision_reason`
+	created_at, expires_at, status, decided_by, decided_at, decision_reason, ticket`
 
 func scanApproval(r pgx.Row) (model.Approval, error) {
 	var a model.Approval
 	var action, channel, role, status string
 	err := r.Scan(&a.ID, &action, &a.AccountID, &a.Holder, &a.Reason, &channel, &a.Rule, &a.RequestedBy, &role,
-		&a.RequesterToken, &a.Created, &a.Expires, &status, &a.DecidedBy, &a.DecidedAt, &a.DecisionReason)
+		&a.RequesterToken, &a.Created, &a.Expires, &status, &a.DecidedBy, &a.DecidedAt, &a.DecisionReason, &a.Ticket)
 	a.Action, a.Channel, a.RequesterRole, a.Status = model.ApprovalAction(action), model.Channel(channel), model.OperatorRole(role), model.ApprovalStatus(status)
 	a.Created, a.Expires, a.DecidedAt = a.Created.UTC(), a.Expires.UTC(), utc(a.DecidedAt)
 	return a, err
@@ -33,7 +33,7 @@ func scanApproval(r pgx.Row) (model.Approval, error) {
 func (s *Store) OpenApproval(ctx context.Context, na store.NewApproval) (_ model.Approval, created bool, err error) {
 	defer mapped(&err)
 	a := na.Approval
-	if !storable(a.AccountID, a.Holder, a.Reason, a.RequestedBy, a.RequesterToken, a.Rule) {
+	if !storable(a.AccountID, a.Holder, a.Reason, a.RequestedBy, a.RequesterToken, a.Rule, a.Ticket) {
 		return model.Approval{}, false, fmt.Errorf("%w: an approval request's text must be UTF-8 without NUL characters", model.ErrInvalidInput)
 	}
 	a.Created, a.Expires, a.Status = storedTime(a.Created), storedTime(a.Expires), model.ApprovalPending
@@ -48,10 +48,10 @@ func (s *Store) OpenApproval(ctx context.Context, na store.NewApproval) (_ model
 		// conflicts, and is read below.
 		id := a.ID
 		err = tx.QueryRow(ctx, `INSERT INTO approvals (action, account_id, holder_id, reason, channel, rule, requested_by,
-			requester_role, requester_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+			requester_role, requester_token, created_at, expires_at, ticket) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
 			ON CONFLICT (account_id, holder_id, action) WHERE status = 'pending' DO NOTHING RETURNING id`,
 			string(a.Action), a.AccountID, a.Holder, a.Reason, string(a.Channel), a.Rule, a.RequestedBy, string(a.RequesterRole),
-			a.RequesterToken, a.Created, a.Expires).Scan(&id)
+			a.RequesterToken, a.Created, a.Expires, a.Ticket).Scan(&id)
 		switch {
 		case errors.Is(err, pgx.ErrNoRows):
 			out, err = scanApproval(tx.QueryRow(ctx, `SELECT `+approvalColumns+` FROM approvals

@@ -15,7 +15,7 @@ import (
 // request's status moves from pending once.
 
 const approvalColumns = `id, action, account_id, holder_id, reason, channel, rule, requested_by, requester_role, requester_token,
-	created_at, expires_at, status, decided_by, decided_at, decision_reason`
+	created_at, expires_at, status, decided_by, decided_at, decision_reason, ticket`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -24,7 +24,7 @@ func scanApproval(r scanner) (model.Approval, error) {
 	var created, expires int64
 	var decided sql.NullInt64
 	err := r.Scan(&a.ID, &a.Action, &a.AccountID, &a.Holder, &a.Reason, &a.Channel, &a.Rule, &a.RequestedBy, &a.RequesterRole,
-		&a.RequesterToken, &created, &expires, &a.Status, &a.DecidedBy, &decided, &a.DecisionReason)
+		&a.RequesterToken, &created, &expires, &a.Status, &a.DecidedBy, &decided, &a.DecisionReason, &a.Ticket)
 	if err != nil {
 		return a, err
 	}
@@ -53,9 +53,9 @@ func (s *Store) OpenApproval(ctx context.Context, na store.NewApproval) (model.A
 		}
 		a.Status = model.ApprovalPending
 		err = tx.QueryRowContext(ctx, `INSERT INTO approvals (action, account_id, holder_id, reason, channel, rule, requested_by,
-			requester_role, requester_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			requester_role, requester_token, created_at, expires_at, ticket) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			string(a.Action), a.AccountID, a.Holder, a.Reason, string(a.Channel), a.Rule, a.RequestedBy, string(a.RequesterRole),
-			a.RequesterToken, nanos(a.Created), nanos(a.Expires)).Scan(&a.ID)
+			a.RequesterToken, nanos(a.Created), nanos(a.Expires), a.Ticket).Scan(&a.ID)
 		if err != nil {
 			return fmt.Errorf("open approval request: %w", mapErr(err))
 		}

@@ -20,3 +20,7 @@ CREATE TABLE verify_sessions (
     end_reason text
 );
 CREATE INDEX verify_sessions_open ON verify_sessions (account_id, started_at) WHERE ended_at IS NULL;
+
+-- An unlock or reset that waits for a second supervisor (0011_approvals) keeps the ticket of the
+-- call that asked, so the action, done when approved, is recorded with it.
+ALTER TABLE approvals ADD COLUMN ticket text NOT NULL DEFAULT '';

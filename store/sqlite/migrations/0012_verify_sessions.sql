@@ -24,3 +24,7 @@ CREATE TABLE verify_sessions (
     end_reason TEXT,
     PRIMARY KEY (account_id, id)
 ) WITHOUT ROWID;
+
+-- An unlock or reset that waits for a second supervisor (0011_approvals) keeps the ticket of the
+-- call that asked, so the action, done when approved, is recorded with it.
+ALTER TABLE approvals ADD COLUMN ticket TEXT NOT NULL DEFAULT '';
