@@ -351,6 +351,9 @@ func (a *App) apply(act action) tea.Cmd {
 		a.show(scrDialog)
 		return a.apply(a.dialog.focus())
 	case boardUnlock:
+		if cmd, asked := a.needTicket(act); asked { // sessions.go: as the account's unlock does
+			return cmd
+		}
 		return a.unlockOnBoard(act)
 	case find:
 		a.goTo(scrSearch)
@@ -513,7 +516,8 @@ func (a *App) goTo(to screenID) tea.Cmd {
 		if to == scrTrainer && !a.c.demo || to == scrApprovals && !a.c.keys.Global.Approvals.Enabled() {
 			return nil
 		}
-		if a.cur != scrHelp && a.cur != scrTrainer && a.cur != scrApprovals {
+		// Nor is the ticket screen (sessions.go), which returns to the screen it was typed over.
+		if a.cur != scrHelp && a.cur != scrTrainer && a.cur != scrApprovals && a.cur != scrTicket {
 			a.back = a.cur
 		}
 		if to == scrApprovals {

@@ -443,7 +443,8 @@ func (a *App) openBoard() tea.Cmd {
 	if !a.c.keys.Board.Open.Enabled() {
 		return nil
 	}
-	if a.cur != scrBoard && a.cur != scrDialog && a.cur != scrHelp {
+	// A ticket typed over the board (sessions.go) returns to it: not where esc goes back to.
+	if a.cur != scrBoard && a.cur != scrDialog && a.cur != scrHelp && a.cur != scrTicket {
 		a.board.from = a.cur
 	}
 	a.show(scrBoard)
