@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"slices"
+	"time"
 
 	"github.com/pindesk/pindesk/model"
 )
@@ -26,6 +27,9 @@ type Problem struct {
 	RetryAfter int `json:"retry_after,omitempty"`
 	// Limit accompanies "rate_limited": which limit was hit (model.Limit*).
 	Limit string `json:"limit,omitempty"`
+	// RetryAt accompanies a code send limit (code_holder, code_token): the instant it lifts, on
+	// the server's clock, so the client returns the core's own error (model.CodeLimitError).
+	RetryAt *time.Time `json:"retry_at,omitempty"`
 }
 
 // ProblemType is the type URI of a problem with the code.

@@ -285,8 +285,13 @@ func remoteErrorFor(status int, retryAfter string, p *api.Problem) error {
 	case p.Code == api.CodePolicy && p.Rule != "":
 		e.err = &model.PolicyError{Rule: p.Rule, Detail: p.RuleDetail}
 	case p.Code == api.CodeRateLimited && (p.Limit == model.LimitCodeHolder || p.Limit == model.LimitCodeToken):
-		// A code send limit: the same error the core returns, lifting when the server said.
-		e.err = &model.CodeLimitError{Limit: p.Limit, RetryAt: time.Now().Add(e.RetryAfter)}
+		// A code send limit: the same error the core returns, lifting when the server said (at the
+		// instant it named; an older server names only the wait).
+		retryAt := time.Now().Add(e.RetryAfter)
+		if p.RetryAt != nil {
+			retryAt = *p.RetryAt
+		}
+		e.err = &model.CodeLimitError{Limit: p.Limit, RetryAt: retryAt}
 	case p.Code == api.CodeRateLimited && p.Limit != "":
 		e.err = &model.RateLimitError{Limit: p.Limit}
 	case known && c.Err != nil:

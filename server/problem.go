@@ -15,13 +15,13 @@ import (
 
 // ProblemFor is the answer the server gives for err: its status, stable code and message.
 func ProblemFor(err error) api.Problem {
-	p, _ := problemFor(err)
+	p, _ := problemFor(err, time.Now())
 	return p
 }
 
-// problemFor builds the answer to err. known is false for an error the server does not recognise:
-// its message is withheld from the client.
-func problemFor(err error) (p api.Problem, known bool) {
+// problemFor builds the answer to err at now (the core's clock: a code limit lifts on it). known is
+// false for an error the server does not recognise: its message is withheld from the client.
+func problemFor(err error, now time.Time) (p api.Problem, known bool) {
 	c, ok := api.CodeFor(err)
 	title := c.Err
 	if !ok && errors.Is(err, store.ErrDuplicate) {
@@ -41,8 +41,10 @@ func problemFor(err error) (p api.Problem, known bool) {
 		}
 		var cl *model.CodeLimitError
 		if errors.As(err, &cl) { // a code send limit (emailcode.go): lifts when its oldest send leaves the hour
-			p.RetryAfter = retryAfterSeconds(time.Until(cl.RetryAt))
+			p.RetryAfter = retryAfterSeconds(cl.RetryAt.Sub(now))
 			p.Limit = cl.Limit
+			retryAt := cl.RetryAt.UTC()
+			p.RetryAt = &retryAt
 		}
 		var rl rateLimited
 		if errors.As(err, &rl) {
@@ -93,7 +95,7 @@ func writeProblem(w http.ResponseWriter, p api.Problem) {
 // caller's mistake and the audit has what matters), an unknown one at error level with its cause.
 // Core errors never contain a PIN, so logging their message is safe; request bodies are never logged.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
-	p, known := problemFor(err)
+	p, known := problemFor(err, s.core.Now())
 	switch {
 	case !known:
 		s.log.Error("request failed", "method", r.Method, "route", routeOf(r), "error", err.Error())

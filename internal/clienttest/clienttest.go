@@ -115,8 +115,9 @@ func Fixture() []model.Account {
 	return accts
 }
 
-// NewInstallation builds a fresh installation with the fixture and John's master PIN.
-func NewInstallation(t *testing.T, newStore NewStore) *Installation {
+// NewInstallation builds a fresh installation with the fixture and John's master PIN; opts
+// configure its core further (the clock is always the installation's).
+func NewInstallation(t *testing.T, newStore NewStore, opts ...core.Option) *Installation {
 	t.Helper()
 	st := newStore(t)
 	sealer, err := secret.New(Key)
@@ -124,7 +125,7 @@ func NewInstallation(t *testing.T, newStore NewStore) *Installation {
 		t.Fatal(err)
 	}
 	clk := &Clock{t: Start}
-	svc, err := core.New(st, sealer, core.WithClock(clk))
+	svc, err := core.New(st, sealer, append([]core.Option{core.WithClock(clk)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,6 +191,7 @@ func Run(t *testing.T, newStore NewStore, newBackend NewBackend) {
 	t.Run("permissions", func(t *testing.T) { p.mark(t); s.permissions(t) })
 	t.Run("verification sessions", func(t *testing.T) { p.mark(t); s.sessions(t) })
 	t.Run("lock board", func(t *testing.T) { p.mark(t); s.board(t) })
+	t.Run("emailed code", func(t *testing.T) { p.mark(t); s.emailCode(t) })
 }
 
 // parallel marks tests parallel (t.Parallel), each at most once: a part of the suite as it starts,
@@ -224,10 +226,11 @@ type suite struct {
 	newBackend NewBackend
 }
 
-// fresh is one installation and a backend on it for each operator asked for.
-func (s *suite) fresh(t *testing.T) (*Installation, func(op model.Operator) client.Backend) {
+// fresh is one installation (its core configured by opts) and a backend on it for each operator
+// asked for.
+func (s *suite) fresh(t *testing.T, opts ...core.Option) (*Installation, func(op model.Operator) client.Backend) {
 	t.Helper()
-	in := NewInstallation(t, s.newStore)
+	in := NewInstallation(t, s.newStore, opts...)
 	made := map[model.Operator]client.Backend{}
 	return in, func(op model.Operator) client.Backend {
 		t.Helper()

@@ -80,6 +80,9 @@ func (s *Store) ImportAccounts(ctx context.Context, accounts []model.Account, op
 		}
 		write := slices.Clone(plan.Write)
 		slices.SortStableFunc(write, func(a, b model.Account) int { return strings.Compare(a.ID, b.ID) })
+		// The terms of the next chunks are made while this one's writes travel (termcopy.go).
+		made := searchterm.Ahead(write, s.region)
+		defer made.Stop()
 		for start := 0; start < len(write); start += importChunk {
 			b := &pgx.Batch{}
 			chunk := write[start:min(start+importChunk, len(write))]
@@ -88,7 +91,7 @@ func (s *Store) ImportAccounts(ctx context.Context, accounts []model.Account, op
 			}
 			err := tx.SendBatch(ctx, b).Close()
 			if err == nil {
-				err = copyTerms(ctx, tx, chunk, s.region)
+				err = copyTerms(ctx, tx, chunk, made)
 			}
 			var pe *pgconn.PgError
 			if errors.As(err, &pe) && pe.Code == codeUnique && pe.TableName == "accounts" {
@@ -254,22 +257,6 @@ func queueAccount(b *pgx.Batch, a model.Account, pruned []string) {
 	}
 	b.Queue(`DELETE FROM search_terms WHERE account_id = $1`, a.ID)
 }
-
-// copyTerms writes the search terms of accounts whose old terms queueAccount removed, by COPY:
-// an account has dozens of terms, and COPY writes them several times faster than INSERT.
-func copyTerms(ctx context.Context, tx pgx.Tx, accounts []model.Account, region string) error {
-	var rows [][]any
-	for _, a := range accounts {
-		for _, t := range searchterm.Account(a, region) {
-			rows = append(rows, []any{t.Term, a.ID, t.Contact, int16(t.Field), t.Text, asciiLower(a.Number)})
-		}
-	}
-	_, err := tx.CopyFrom(ctx, pgx.Identifier{"search_terms"}, termColumns, pgx.CopyFromRows(rows))
-	return err
-}
-
-// termColumns are the columns of search_terms that copyTerms and reindex write.
-var termColumns = []string{"term", "account_id", "contact_id", "field", "text", "number"}
 
 // Account returns the account with its contacts in their imported order, in one statement: one
 // round trip (every request of the core starts here) and one snapshot, so a concurrent import is

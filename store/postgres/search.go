@@ -305,7 +305,9 @@ func (s *Store) reindex(ctx context.Context) error {
 		if _, err := tx.Exec(ctx, `DELETE FROM search_terms`); err != nil {
 			return err
 		}
-		if err := copyTerms(ctx, tx, accounts, s.region); err != nil {
+		made := searchterm.Ahead(accounts, s.region)
+		defer made.Stop()
+		if err := copyTerms(ctx, tx, accounts, made); err != nil {
 			return err
 		}
 		_, err = tx.Exec(ctx, `INSERT INTO meta (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = excluded.value`, searchterm.MetaIndex, want)

@@ -110,11 +110,27 @@ var letters = strings.NewReplacer("ß", "ss", "ẞ", "ss", "ø", "o", "æ", "ae"
 // Fold is Normalize for names: lower case, runs of white space collapsed, accents removed and the
 // letters callers write without them replaced, so "Núñez" and "nunez" fold alike.
 func Fold(s string) string {
+	if printableASCII(s) {
+		// Nothing to decompose, remove or replace: the common case (most names and every email
+		// and phone), and an import folds some thirty strings an account.
+		return Normalize(s)
+	}
 	f, _, err := transform.String(fold(), strings.ToLower(s))
 	if err != nil {
 		f = s // invalid UTF-8 is kept whole: it matches nothing but itself
 	}
 	return letters.Replace(Normalize(f))
+}
+
+// printableASCII reports whether s holds only the characters from space to tilde, on which
+// Fold's transform and replacements change nothing.
+func printableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return true
 }
 
 // Digits keeps the ASCII digits of s.
@@ -218,8 +234,9 @@ func phone(s, region string) (e164digits, national string, ok bool) {
 // Account lists the search terms of an account, without duplicates, reading phone numbers without
 // a country code in region.
 func Account(a model.Account, region string) []Term {
-	seen := map[Term]bool{}
-	var out []Term
+	// Sized for a typical account (sixty terms), so they are not grown step by step.
+	seen := make(map[Term]bool, 64)
+	out := make([]Term, 0, 64)
 	add := func(term string, field int, text, contact string) {
 		t := Term{term, field, text, contact}
 		if seen[t] || !strings.ContainsFunc(term, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) {

@@ -5,6 +5,8 @@ import (
 	"sync"
 	"testing"
 
+	"golang.org/x/text/transform"
+
 	"github.com/pindesk/pindesk/model"
 )
 
@@ -128,5 +130,27 @@ func TestPrefixEndBoundsExactlyTheStringsWithThePrefix(t *testing.T) {
 	}
 	if PrefixEnd("\U0010FFFF") != "" {
 		t.Error("no bound expected for a prefix of the highest character")
+	}
+}
+
+// slowFold is Fold without its shortcut for printable ASCII.
+func slowFold(s string) string {
+	f, _, err := transform.String(fold(), strings.ToLower(s))
+	if err != nil {
+		f = s
+	}
+	return letters.Replace(Normalize(f))
+}
+
+func TestFoldingPlainASCIIFoldsAsTheFullChainWould(t *testing.T) {
+	cases := []string{"", " ", "Harbour  Bakery", "O'Neil-Smith & Co.", "SAM@HARBOUR-BAKERY.CO.UK", "+44 (0)20 7946 0101",
+		"~!@#$%^&*()_+`-={}[]|\\:\";'<>?,./", " lead and trail ", "tab\tinside", "new\nline", "del\x7fete", "Inês", "ß"}
+	for c := 0x20; c <= 0x7e; c++ {
+		cases = append(cases, "a"+string(rune(c))+"B")
+	}
+	for _, c := range cases {
+		if got, want := Fold(c), slowFold(c); got != want {
+			t.Errorf("Fold(%q) = %q, want %q", c, got, want)
+		}
 	}
 }

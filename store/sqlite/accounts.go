@@ -26,7 +26,7 @@ func (s *Store) ImportAccounts(ctx context.Context, accounts []model.Account, op
 		if err != nil {
 			return err
 		}
-		defer st.close()
+		defer st.close(ctx)
 		stored := map[string]store.Stored{}
 		var clashes []model.ImportClash
 		for _, a := range accounts {
@@ -56,10 +56,15 @@ func (s *Store) ImportAccounts(ctx context.Context, accounts []model.Account, op
 		if opts.DryRun {
 			return nil
 		}
+		terms := searchterm.Ahead(plan.Write, s.region)
+		defer terms.Stop()
 		for _, a := range plan.Write {
-			if err := st.account(ctx, a, plan.Prune[a.ID], s.region); err != nil {
+			if err := st.account(ctx, a, plan.Prune[a.ID], terms.Next()); err != nil {
 				return fmt.Errorf("import account %q: %w", a.ID, err)
 			}
+		}
+		if err := st.terms.flush(ctx); err != nil {
+			return fmt.Errorf("import: %w", err)
 		}
 		for _, e := range plan.Events {
 			if err := s.appendAudit(ctx, tx, e); err != nil {
@@ -140,11 +145,17 @@ func storedAccount(ctx context.Context, tx *sql.Tx, id string) (store.Stored, bo
 }
 
 type importStmts struct {
-	upsert, delContacts, addContact, delHolder, delTerms, addTerm, owner *sql.Stmt
+	upsert, delContacts, addContact, delHolder, delTerms, owner *sql.Stmt
+	terms                                                       *termWriter // batched (termbatch.go)
+	cache                                                       restoreCache
 }
 
 func prepareImport(ctx context.Context, tx *sql.Tx) (*importStmts, error) {
 	var st importStmts
+	var err error
+	if st.cache, err = growCache(ctx, tx); err != nil {
+		return nil, err
+	}
 	for _, p := range []struct {
 		stmt **sql.Stmt
 		sql  string
@@ -157,30 +168,34 @@ func prepareImport(ctx context.Context, tx *sql.Tx) (*importStmts, error) {
 		// A pruned contact's holder row goes, and its PINs with it (cascade).
 		{&st.delHolder, `DELETE FROM holders WHERE account_id = ? AND holder_id = ?`},
 		{&st.delTerms, `DELETE FROM search_terms WHERE account_id = ?`},
-		{&st.addTerm, `INSERT OR IGNORE INTO search_terms (term, account_id, contact_id, field, text, number) VALUES (?, ?, ?, ?, ?, ?)`},
 		{&st.owner, `SELECT id FROM accounts WHERE number = ? AND id <> ? LIMIT 1`},
 	} {
 		stmt, err := tx.PrepareContext(ctx, p.sql)
 		if err != nil {
-			st.close()
+			st.close(ctx)
 			return nil, mapErr(err)
 		}
 		*p.stmt = stmt
 	}
+	st.terms = newTermWriter(tx)
 	return &st, nil
 }
 
-func (st *importStmts) close() {
-	for _, s := range []*sql.Stmt{st.upsert, st.delContacts, st.addContact, st.delHolder, st.delTerms, st.addTerm, st.owner} {
+func (st *importStmts) close(ctx context.Context) {
+	for _, s := range []*sql.Stmt{st.upsert, st.delContacts, st.addContact, st.delHolder, st.delTerms, st.owner} {
 		if s != nil {
 			s.Close()
 		}
 	}
+	if st.terms != nil {
+		st.terms.close()
+	}
+	st.cache(ctx)
 }
 
 // account writes a planned account: its row, its contacts as they must stand (rewritten in their
-// order), the holder rows of the pruned contacts, and its search terms.
-func (st *importStmts) account(ctx context.Context, a model.Account, pruned []string, region string) error {
+// order), the holder rows of the pruned contacts, and its search terms (searchterm.Account's).
+func (st *importStmts) account(ctx context.Context, a model.Account, pruned []string, terms []searchterm.Term) error {
 	if _, err := st.upsert.ExecContext(ctx, a.ID, a.Number, a.Name, a.Product, a.UsesPINs); err != nil {
 		if isUnique(err) {
 			// Numbers exchanged between accounts of one import.
@@ -203,15 +218,13 @@ func (st *importStmts) account(ctx context.Context, a model.Account, pruned []st
 			return mapErr(err)
 		}
 	}
+	if err := st.terms.settle(ctx, a.ID); err != nil {
+		return err
+	}
 	if _, err := st.delTerms.ExecContext(ctx, a.ID); err != nil {
 		return mapErr(err)
 	}
-	for _, t := range searchterm.Account(a, region) {
-		if _, err := st.addTerm.ExecContext(ctx, t.Term, a.ID, t.Contact, t.Field, t.Text, a.Number); err != nil {
-			return mapErr(err)
-		}
-	}
-	return nil
+	return st.terms.account(ctx, a.ID, a.Number, terms)
 }
 
 // Account returns the account with its contacts in their imported order.

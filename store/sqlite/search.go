@@ -307,17 +307,22 @@ func (s *Store) reindex(ctx context.Context) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM search_terms`); err != nil {
 			return mapErr(err)
 		}
-		add, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO search_terms (term, account_id, contact_id, field, text, number) VALUES (?, ?, ?, ?, ?, ?)`)
+		restore, err := growCache(ctx, tx)
 		if err != nil {
-			return mapErr(err)
+			return err
 		}
-		defer add.Close()
+		defer restore(ctx)
+		terms := newTermWriter(tx)
+		defer terms.close()
+		made := searchterm.Ahead(accounts, s.region)
+		defer made.Stop()
 		for _, a := range accounts {
-			for _, t := range searchterm.Account(a, s.region) {
-				if _, err := add.ExecContext(ctx, t.Term, a.ID, t.Contact, t.Field, t.Text, a.Number); err != nil {
-					return mapErr(err)
-				}
+			if err := terms.account(ctx, a.ID, a.Number, made.Next()); err != nil {
+				return err
 			}
+		}
+		if err := terms.flush(ctx); err != nil {
+			return err
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value`, searchterm.MetaIndex, want)
 		return mapErr(err)

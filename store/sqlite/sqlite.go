@@ -66,6 +66,7 @@ type options struct {
 	busyTimeout time.Duration
 	readConns   int
 	region      string
+	throwaway   bool // WithThrowaway (throwaway.go)
 }
 
 // WithBusyTimeout sets how long a statement waits for another process's write lock before the
@@ -280,7 +281,7 @@ func dsn(path string, memory bool, o options, reader bool) string {
 	if !memory && !reader {
 		q.Add("_pragma", "journal_mode(WAL)") // persistent in the file: readers need not set it
 	}
-	q.Add("_pragma", "synchronous(FULL)")
+	q.Add("_pragma", "synchronous("+synchronous(o)+")")
 	q.Add("_pragma", "foreign_keys(1)")
 	if reader {
 		q.Add("_pragma", "query_only(1)")
