@@ -62,6 +62,11 @@ func (s *Service) VerifyCaller(ctx context.Context, op model.Operator, req model
 				return err
 			}
 		}
+		// A slowed desk is refused here, after a replay and before any comparison.
+		alerted, err := s.deskSlot(ctx, txs[0], op)
+		if err != nil {
+			return err
+		}
 		r, touched, notices, err := s.decideCaller(ctx, txs, acct, pin)
 		if err != nil {
 			return err
@@ -86,6 +91,11 @@ func (s *Service) VerifyCaller(ctx context.Context, op model.Operator, req model
 				if err := tx.ForgetIdempotent(ctx, key); err != nil {
 					return after(err)
 				}
+			}
+		}
+		if len(counted) > 0 && !alerted { // one wrong PIN for the desk, however many holders it counted against
+			if err := s.deskFailure(ctx, txs[0], op, ch, acct.ID); err != nil {
+				return after(err)
 			}
 		}
 		// The appends come after every other write but the answer on the key this transaction
@@ -116,6 +126,9 @@ func (s *Service) VerifyCaller(ctx context.Context, op model.Operator, req model
 			s.recordFailure(ctx, op, ch, ref, own.ContactID)
 		}
 		return model.VerifyResult{}, fmt.Errorf("verify: %w", ac.err)
+	}
+	if slowed := slowedErr(err); slowed != nil {
+		return model.VerifyResult{}, s.refuseSlowed(ctx, op, ch, own, own.ContactID, slowed)
 	}
 	if err != nil {
 		return model.VerifyResult{}, fmt.Errorf("verify: %w", err)

@@ -96,10 +96,10 @@ func TestCountedFillsAttemptsLeftAndTheLock(t *testing.T) {
 func TestPermissionsGiveEachRoleTheLeastItNeeds(t *testing.T) {
 	allowed := map[OperatorRole][]Permission{
 		OpAgent:      {PermSearch, PermView, PermVerify},
-		OpSupervisor: {PermSearch, PermView, PermVerify, PermUnlock, PermReset, PermAudit, PermClearDispute},
-		OpTrainer:    {PermSearch, PermView, PermVerify, PermUnlock, PermReset, PermAudit, PermChange, PermClearDispute},
+		OpSupervisor: {PermSearch, PermView, PermVerify, PermUnlock, PermReset, PermAudit, PermClearDispute, PermAlerts},
+		OpTrainer:    {PermSearch, PermView, PermVerify, PermUnlock, PermReset, PermAudit, PermChange, PermClearDispute, PermAlerts},
 		OpPortal:     {PermView, PermChange, PermReadPIN, PermUnlock, PermDispute},
-		OpAdmin:      {PermSearch, PermView, PermChange, PermUnlock, PermReset, PermAudit, PermTokens, PermImport, PermClearDispute},
+		OpAdmin:      {PermSearch, PermView, PermChange, PermUnlock, PermReset, PermAudit, PermTokens, PermImport, PermClearDispute, PermAlerts},
 	}
 	for role, perms := range allowed {
 		for _, p := range Permissions {

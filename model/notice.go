@@ -47,4 +47,10 @@ type Notice struct {
 	// notice the customer disputed.
 	Dispute string `json:"dispute,omitempty"`
 	Event   string `json:"event,omitempty"`
+	// Alert, Desk and Accounts are set on an agent.anomaly notice (for supervisors, never emailed
+	// to customers): the alert's id, the desk it slows (token:<id> or local:<name>) and the
+	// distinct accounts its Failures were on.
+	Alert    string `json:"alert,omitempty"`
+	Desk     string `json:"desk,omitempty"`
+	Accounts int    `json:"accounts,omitempty"`
 }

@@ -23,7 +23,7 @@ const (
 )
 
 // Permissions lists every permission.
-var Permissions = []Permission{PermSearch, PermView, PermVerify, PermChange, PermReadPIN, PermUnlock, PermReset, PermAudit, PermTokens, PermImport, PermDispute, PermClearDispute}
+var Permissions = []Permission{PermSearch, PermView, PermVerify, PermChange, PermReadPIN, PermUnlock, PermReset, PermAudit, PermTokens, PermImport, PermDispute, PermClearDispute, PermAlerts}
 
 // rolePermissions is the least each role needs:
 //   - agent: takes calls: search, view, verify.
@@ -37,10 +37,10 @@ var Permissions = []Permission{PermSearch, PermView, PermVerify, PermChange, Per
 // the DISPUTED mark it leaves.
 var rolePermissions = map[OperatorRole][]Permission{
 	OpAgent:      {PermSearch, PermView, PermVerify},
-	OpSupervisor: {PermSearch, PermView, PermVerify, PermUnlock, PermReset, PermAudit, PermClearDispute},
-	OpTrainer:    {PermSearch, PermView, PermVerify, PermUnlock, PermReset, PermAudit, PermChange, PermClearDispute},
+	OpSupervisor: {PermSearch, PermView, PermVerify, PermUnlock, PermReset, PermAudit, PermClearDispute, PermAlerts},
+	OpTrainer:    {PermSearch, PermView, PermVerify, PermUnlock, PermReset, PermAudit, PermChange, PermClearDispute, PermAlerts},
 	OpPortal:     {PermView, PermChange, PermReadPIN, PermUnlock, PermDispute},
-	OpAdmin:      {PermSearch, PermView, PermChange, PermUnlock, PermReset, PermAudit, PermTokens, PermImport, PermClearDispute},
+	OpAdmin:      {PermSearch, PermView, PermChange, PermUnlock, PermReset, PermAudit, PermTokens, PermImport, PermClearDispute, PermAlerts},
 }
 
 // Permits reports whether the role may perform the operation.
@@ -92,4 +92,5 @@ var permissionVerb = map[Permission]string{
 	PermChange: "change PINs", PermReadPIN: "read PINs", PermUnlock: "unlock PIN holders",
 	PermReset: "reset accounts", PermAudit: "read the audit trail", PermTokens: "manage tokens",
 	PermImport: "import accounts", PermDispute: "dispute a notice", PermClearDispute: "clear a dispute",
+	PermAlerts: "see or clear anomaly alerts",
 }

@@ -127,6 +127,8 @@ type HolderTx interface {
 	AppendAudit(ctx context.Context, e model.AuditEvent) error
 	// Notify writes n to the outbox (see Outbox); it commits or rolls back with everything else.
 	Notify(ctx context.Context, n model.Notice) error
+	// DeskTx counts a desk's failures and paces a desk with an open alert (alert.go).
+	DeskTx
 }
 
 // Token is an API token's record; the token itself is never stored, only its SHA-256.
@@ -233,6 +235,8 @@ type Store interface {
 	Outbox
 	// Disputes are the customers' "that wasn't me" (see Disputes).
 	Disputes
+	// Alerts are the anomaly alerts on desks (see Alerts).
+	Alerts
 
 	Close() error
 }

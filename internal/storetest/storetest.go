@@ -54,6 +54,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("verification channels", func(t *testing.T) { p.mark(t); runCallChannels(t, newStore) })
 	t.Run("outbox", func(t *testing.T) { p.mark(t); runOutbox(t, newStore) })
 	t.Run("disputes", func(t *testing.T) { p.mark(t); runDisputes(t, newStore) })
+	t.Run("anomaly alerts", func(t *testing.T) { p.mark(t); runAnomaly(t, newStore) })
 }
 
 // RunSearch runs only the search and import part of the suite, for an implementation that has
