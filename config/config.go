@@ -69,6 +69,9 @@ type Settings struct {
 	// SearchRegion is the region a phone number without a country code is read in, when it is
 	// imported and when it is searched for (search.default_region).
 	SearchRegion string
+	// Anomaly is when a desk failing PINs across many accounts raises an alert, and how it is
+	// slowed (anomaly.*).
+	Anomaly model.AnomalyPolicy
 
 	// ConfigFile is the file that was read, empty when none was.
 	ConfigFile string
@@ -185,6 +188,7 @@ func (s Settings) Validate() error {
 	}
 	errs = append(errs, s.Serve.validate(s.Origin)...)
 	errs = append(errs, s.Notify.validate(s.Origin)...)
+	errs = append(errs, validateAnomaly(s.Anomaly, s.Origin)...)
 	if len(errs) == 0 {
 		return nil
 	}

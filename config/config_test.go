@@ -407,6 +407,7 @@ func TestEveryKeyCanBeSetFromTheEnvironment(t *testing.T) {
 		"notify.smtp_port": "465", "notify.smtp_tls": "tls", "notify.smtp_username": "desk", "notify.smtp_password_file": "/srv/keys/smtp", "notify.smtp_ca_file": "/srv/keys/smtp-ca.pem",
 		"notify.email_from": "desk@example.com", "notify.email_events": "holder.locked,pin.set",
 		"notify.report_url": "https://portal.example/report", "notify.desk_name": "Example Support", "notify.dispute_revokes": "all",
+		"anomaly.failures": "20", "anomaly.accounts": "8", "anomaly.window": "30m0s", "anomaly.slow_interval": "1m0s",
 	}
 	e := env{}
 	for k, v := range values {

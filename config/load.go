@@ -135,7 +135,8 @@ func Defaults(src Source) Settings {
 			TokenVerifyPerSecond: DefaultTokenVerifyPerSecond, TokenVerifyBurst: DefaultTokenVerifyBurst,
 			AccountVerifyPerSecond: DefaultAccountVerifyPerSecond, AccountVerifyBurst: DefaultAccountVerifyBurst,
 			TokenUnlocksPerHour: DefaultTokenUnlocksPerHour},
-		Notify: defaultNotify(),
+		Notify:  defaultNotify(),
+		Anomaly: model.DefaultAnomalyPolicy(),
 	}
 	if src.UserName != nil {
 		s.Operator.Name = src.UserName()

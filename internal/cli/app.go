@@ -177,7 +177,7 @@ func openCore(ctx context.Context, s config.Settings, how opening, opts ...core.
 		return nil, nil, err
 	}
 	svc, err := core.New(st, sealer, append([]core.Option{core.WithPolicy(s.Policy), core.WithIdempotencyTTL(s.IdempotencyTTL),
-		core.WithDisputeRevokes(model.DisputeRevokes(s.Notify.DisputeRevokes))}, opts...)...)
+		core.WithDisputeRevokes(model.DisputeRevokes(s.Notify.DisputeRevokes)), core.WithAnomaly(s.Anomaly)}, opts...)...)
 	if err != nil {
 		st.Close()
 		return nil, nil, err
