@@ -138,6 +138,8 @@ var bodies = map[api.Route]struct{ request, response any }{
 	api.Reset:        {api.ReasonRequest{}, model.ResetResult{}},
 	api.Dispute:      {api.DisputeRequest{}, model.DisputeResult{}},
 	api.ClearDispute: {api.ReasonRequest{}, nil},
+	api.Alerts:       {nil, api.AlertsResponse{}},
+	api.ClearAlert:   {api.ReasonRequest{}, nil},
 	api.Audit:        {nil, api.AuditResponse{}},
 	api.ExportAudit:  {nil, nil}, // JSON lines of model.AuditEvent
 	api.AuditChain:   {nil, model.AuditChainState{}},

@@ -41,13 +41,17 @@ const (
 	// lifts the DISPUTED mark it leaves (a supervisor, trainer or admin).
 	Dispute      Route = "POST /v1/accounts/{account}/disputes"
 	ClearDispute Route = "POST /v1/accounts/{account}/disputes/{dispute}/clear"
-	Audit        Route = "GET /v1/audit"
-	ExportAudit  Route = "GET /v1/audit/export"
-	AuditChain   Route = "GET /v1/audit/chain"
-	Import       Route = "POST /v1/import"
-	ListTokens   Route = "GET /v1/tokens"
-	CreateToken  Route = "POST /v1/tokens"
-	RevokeToken  Route = "DELETE /v1/tokens/{id}"
+	// Alerts lists the open anomaly alerts; ClearAlert clears one with a reason (a supervisor,
+	// trainer or admin).
+	Alerts      Route = "GET /v1/alerts"
+	ClearAlert  Route = "POST /v1/alerts/{alert}/clear"
+	Audit       Route = "GET /v1/audit"
+	ExportAudit Route = "GET /v1/audit/export"
+	AuditChain  Route = "GET /v1/audit/chain"
+	Import      Route = "POST /v1/import"
+	ListTokens  Route = "GET /v1/tokens"
+	CreateToken Route = "POST /v1/tokens"
+	RevokeToken Route = "DELETE /v1/tokens/{id}"
 
 	// Routes served without a token.
 	Healthz Route = "GET /healthz"
@@ -60,7 +64,7 @@ const (
 func Routes() []Route {
 	return []Route{
 		Me, Policy, Time, Search, Account, Verify, VerifyCaller, Generate, SetPIN, ClearPIN, ReadPIN, Unlock, Reset,
-		Dispute, ClearDispute,
+		Dispute, ClearDispute, Alerts, ClearAlert,
 		Audit, ExportAudit, AuditChain, Import, ListTokens, CreateToken, RevokeToken,
 		Healthz, Readyz, Metrics, OpenAPI,
 	}

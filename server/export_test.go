@@ -51,6 +51,8 @@ var SchemaTypes = map[string]any{
 	"AuditCheckpoint":     model.AuditCheckpoint{},
 	"AuditBreak":          model.AuditBreak{},
 	"AuditChainState":     model.AuditChainState{},
+	"Alert":               model.Alert{},
+	"AlertsResponse":      api.AlertsResponse{},
 }
 
 // ResponseSchemas names the schemas of what the server writes, whose required properties must be
@@ -63,4 +65,5 @@ var ResponseSchemas = map[string]bool{
 	"ImportResponse": true, "TokenInfo": true, "NewToken": true, "TokenList": true, "PrunedHolder": true,
 	"Dispute": true, "DisputeResult": true,
 	"AuditChainHead": true, "AuditCheckpoint": true, "AuditBreak": true, "AuditChainState": true,
+	"Alert": true, "AlertsResponse": true,
 }

@@ -39,6 +39,10 @@ func problemFor(err error) (p api.Problem, known bool) {
 		if c.Status == http.StatusServiceUnavailable {
 			p.RetryAfter = 1 // busy or unavailable: a fault that passes, or that an operator fixes
 		}
+		var slowed *model.DeskSlowedError
+		if errors.As(err, &slowed) {
+			p.RetryAfter = retryAfterSeconds(slowed.Wait)
+		}
 		var rl rateLimited
 		if errors.As(err, &rl) {
 			p.RetryAfter = retryAfterSeconds(rl.wait)

@@ -16,12 +16,12 @@ import (
 
 const (
 	// Every verification looks for its desk's open alert: the prepared set keeps it cheap.
-	sqlDeskAlert     = `SELECT id, next_verify_at FROM desk_alerts WHERE desk = ? AND cleared_at IS NULL`
-	sqlTakeDeskSlot  = `UPDATE desk_alerts SET next_verify_at = ? WHERE id = ?`
-	sqlForgetDesk    = `DELETE FROM desk_failures WHERE desk = ? AND at <= ?`
-	sqlNoteDesk      = `INSERT INTO desk_failures (desk, at, account_id) VALUES (?, ?, ?)`
-	sqlCountDesk     = `SELECT count(*), count(DISTINCT account_id) FROM desk_failures WHERE desk = ?`
-	sqlRaiseAlert    = `INSERT INTO desk_alerts (id, desk, operator, role, raised_at, failures, accounts, next_verify_at)
+	sqlDeskAlert    = `SELECT id, next_verify_at FROM desk_alerts WHERE desk = ? AND cleared_at IS NULL`
+	sqlTakeDeskSlot = `UPDATE desk_alerts SET next_verify_at = ? WHERE id = ?`
+	sqlForgetDesk   = `DELETE FROM desk_failures WHERE desk = ? AND at <= ?`
+	sqlNoteDesk     = `INSERT INTO desk_failures (desk, at, account_id) VALUES (?, ?, ?)`
+	sqlCountDesk    = `SELECT count(*), count(DISTINCT account_id) FROM desk_failures WHERE desk = ?`
+	sqlRaiseAlert   = `INSERT INTO desk_alerts (id, desk, operator, role, raised_at, failures, accounts, next_verify_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
 	alertColumns = `id, desk, operator, role, raised_at, failures, accounts, next_verify_at`
 )
