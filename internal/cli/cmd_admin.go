@@ -24,7 +24,7 @@ func (a *app) adminCommand() *cobra.Command {
 		Long: `admin works on the database directly, as the operator named by --operator (your OS user
 name by default) with the admin role. Every change is in the audit trail under that name.`,
 	})
-	cmd.AddCommand(a.initCommand(), a.importCommand(), a.pinCommand(), a.unlockCommand(), a.resetCommand(), a.auditCommand(), a.keyCommand(), a.tokenCommand(), a.accountCommand(), a.eventsCommand())
+	cmd.AddCommand(a.initCommand(), a.importCommand(), a.pinCommand(), a.unlockCommand(), a.resetCommand(), a.auditCommand(), a.keyCommand(), a.tokenCommand(), a.accountCommand(), a.eventsCommand(), a.alertsCommand())
 	return cmd
 }
 
