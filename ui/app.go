@@ -34,6 +34,7 @@ type App struct {
 	audit   *auditScreen
 	helpScr *helpScreen
 	trainer *trainerScreen
+	alerts  *alertsScreen
 
 	help help.Model
 
@@ -140,11 +141,12 @@ func newApp(ctx context.Context, b client.Backend, opts Options) *App {
 	a.dialog = newDialogScreen(c)
 	a.audit = newAuditScreen(c)
 	a.trainer = newTrainerScreen(c)
+	a.alerts = newAlertsScreen(c)
 	// The help screen lists the root's keys, then each screen's, in the order the screens come.
-	a.helpScr = newHelpScreen(c, a, a.search, a.account, a.entry, a.result, a.dialog, a.audit, a.trainer)
+	a.helpScr = newHelpScreen(c, a, a.search, a.account, a.entry, a.result, a.dialog, a.audit, a.trainer, a.alerts)
 	a.screens = map[screenID]screen{
 		scrSearch: a.search, scrAccount: a.account, scrEntry: a.entry, scrResult: a.result,
-		scrDialog: a.dialog, scrAudit: a.audit, scrHelp: a.helpScr, scrTrainer: a.trainer,
+		scrDialog: a.dialog, scrAudit: a.audit, scrHelp: a.helpScr, scrTrainer: a.trainer, scrAlerts: a.alerts,
 	}
 	a.layout()
 	return a
@@ -350,6 +352,11 @@ func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
 			return a.returnBack()
 		}
 		return a.goTo(scrTrainer)
+	case key.Matches(msg, a.c.keys.Alerts.Open):
+		if a.cur == scrAlerts {
+			return a.returnBack()
+		}
+		return a.goTo(scrAlerts)
 	case key.Matches(msg, g.Help) && (mode != textFree || msg.Text == ""):
 		// While a reason is typed, "?" is a letter; f1 (which types nothing) still opens the help.
 		if a.cur == scrHelp {
@@ -456,11 +463,20 @@ func (a *App) toggleChannel() tea.Cmd {
 
 func (a *App) goTo(to screenID) tea.Cmd {
 	switch to {
+	case scrAlerts:
+		if !a.c.may(model.PermAlerts) {
+			return nil
+		}
+		if a.cur != scrHelp && a.cur != scrTrainer {
+			a.back = a.cur
+		}
+		a.show(scrAlerts)
+		return a.apply(a.alerts.open())
 	case scrHelp, scrTrainer:
 		if to == scrTrainer && !a.c.demo {
 			return nil
 		}
-		if a.cur != scrHelp && a.cur != scrTrainer {
+		if a.cur != scrHelp && a.cur != scrTrainer && a.cur != scrAlerts {
 			a.back = a.cur
 		}
 		a.show(to)

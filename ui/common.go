@@ -79,4 +79,5 @@ const (
 	scrAudit
 	scrHelp
 	scrTrainer
+	scrAlerts
 )

@@ -46,6 +46,8 @@ type KeyMap struct {
 	Trainer struct {
 		Up, Down, Master, OneTime, Temporary, Minutes, Hour, Day, Restore, Open key.Binding
 	}
+	// Alerts are the anomaly alerts panel's (alerts.go); Alerts.Open works on every screen.
+	Alerts AlertKeys
 }
 
 func b(keys []string, help, desc string) key.Binding {
@@ -129,6 +131,8 @@ func NewKeyMap(role model.OperatorRole) *KeyMap {
 	t.Day = b(k("d"), "d", "+24 h")
 	t.Restore = b(k("R"), "R", "restore all")
 	t.Open = b(k("enter"), "enter", "find scenario")
+
+	km.Alerts = newAlertKeys(role)
 
 	if !role.Permits(model.PermUnlock) {
 		a.Unlock.SetEnabled(false)
