@@ -34,7 +34,7 @@ type (
 		OnBehalfOf string        `json:"on_behalf_of,omitempty"`
 		Channel    model.Channel `json:"channel,omitempty"`
 	}
-	// ReasonRequest is the body of Unlock, Reset and ClearDispute.
+	// ReasonRequest is the body of Unlock, Reset, ClearDispute and ClearAlert.
 	ReasonRequest struct {
 		Reason  string        `json:"reason"`
 		Channel model.Channel `json:"channel,omitempty"`
@@ -71,6 +71,10 @@ type (
 	// PINResponse is a PIN read back by the portal.
 	PINResponse struct {
 		PIN string `json:"pin"`
+	}
+	// AlertsResponse is the open anomaly alerts, oldest first.
+	AlertsResponse struct {
+		Alerts []model.Alert `json:"alerts"`
 	}
 	// AuditResponse is a page of audit events, newest first.
 	AuditResponse struct {

@@ -139,6 +139,8 @@ var bodies = map[api.Route]struct{ request, response any }{
 	api.Dispute:      {api.DisputeRequest{}, model.DisputeResult{}},
 	api.ClearDispute: {api.ReasonRequest{}, nil},
 	api.SendCode:     {api.CodeRequest{}, model.CodeSent{}},
+	api.Alerts:       {nil, api.AlertsResponse{}},
+	api.ClearAlert:   {api.ReasonRequest{}, nil},
 	api.Audit:        {nil, api.AuditResponse{}},
 	api.ExportAudit:  {nil, nil}, // JSON lines of model.AuditEvent
 	api.AuditChain:   {nil, model.AuditChainState{}},

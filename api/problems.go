@@ -22,8 +22,8 @@ type Problem struct {
 	// Rule and RuleDetail accompany code "policy": the rule a chosen PIN breaks (model.Rule*).
 	Rule       string `json:"rule,omitempty"`
 	RuleDetail string `json:"rule_detail,omitempty"`
-	// RetryAfter accompanies "rate_limited" and every 503 ("busy", "unavailable"): whole seconds, as
-	// in the Retry-After header.
+	// RetryAfter accompanies "rate_limited", "desk_slowed" and every 503 ("busy", "unavailable"):
+	// whole seconds, as in the Retry-After header.
 	RetryAfter int `json:"retry_after,omitempty"`
 	// Limit accompanies "rate_limited": which limit was hit (model.Limit*).
 	Limit string `json:"limit,omitempty"`
@@ -55,6 +55,7 @@ const (
 	CodeUnauthorized     = "unauthorized"
 	CodeRateLimited      = "rate_limited"
 	CodeIdempotency      = "idempotency_mismatch"
+	CodeDeskSlowed       = "desk_slowed"
 	CodeTooLarge         = "too_large"
 	CodeNotFound         = "not_found"
 	CodeMethodNotAllowed = "method_not_allowed"
@@ -113,6 +114,7 @@ var errorCodes = []ErrorCode{
 	{CodeNotPermitted, http.StatusForbidden, model.ErrNotPermitted},
 	{CodeUnauthorized, http.StatusUnauthorized, model.ErrUnauthorized},
 	{CodeRateLimited, http.StatusTooManyRequests, model.ErrRateLimited},
+	{CodeDeskSlowed, http.StatusTooManyRequests, model.ErrDeskSlowed},
 	{CodeBusy, http.StatusServiceUnavailable, model.ErrBusy},
 	{CodeUnavailable, http.StatusServiceUnavailable, model.ErrUnavailable},
 	{CodeNoEmail, http.StatusConflict, model.ErrNoEmail},

@@ -55,6 +55,10 @@ const (
 	GetApproval   Route = "GET /v1/approvals/{id}"
 	Approve       Route = "POST /v1/approvals/{id}/approve"
 	Refuse        Route = "POST /v1/approvals/{id}/refuse"
+	// Alerts lists the open anomaly alerts; ClearAlert clears one with a reason (a supervisor,
+	// trainer or admin).
+	Alerts     Route = "GET /v1/alerts"
+	ClearAlert Route = "POST /v1/alerts/{alert}/clear"
 
 	// Routes served without a token.
 	Healthz Route = "GET /healthz"
@@ -67,7 +71,7 @@ const (
 func Routes() []Route {
 	return []Route{
 		Me, Policy, Time, Search, Account, Verify, VerifyCaller, Generate, SetPIN, ClearPIN, ReadPIN, Unlock, Reset,
-		Dispute, ClearDispute, SendCode,
+		Dispute, ClearDispute, SendCode, Alerts, ClearAlert,
 		Audit, ExportAudit, AuditChain, Import, ListTokens, CreateToken, RevokeToken,
 		Board,
 		ListApprovals, GetApproval, Approve, Refuse,

@@ -294,6 +294,8 @@ func remoteErrorFor(status int, retryAfter string, p *api.Problem) error {
 		e.err = &model.CodeLimitError{Limit: p.Limit, RetryAt: retryAt}
 	case p.Code == api.CodeRateLimited && p.Limit != "":
 		e.err = &model.RateLimitError{Limit: p.Limit}
+	case p.Code == api.CodeDeskSlowed:
+		e.err = &model.DeskSlowedError{Wait: e.RetryAfter}
 	case known && c.Err != nil:
 		e.err = c.Err
 	case p.Code == api.CodeNotFound || p.Code == api.CodeMethodNotAllowed:

@@ -76,6 +76,9 @@ type Settings struct {
 	// SessionTTL is how long a verification session lasts (verify.session_ttl); whether a call
 	// needs a ticket is Policy.TicketRequired (call.ticket_required).
 	SessionTTL time.Duration
+	// Anomaly is when a desk failing PINs across many accounts raises an alert, and how it is
+	// slowed (anomaly.*).
+	Anomaly model.AnomalyPolicy
 
 	// ConfigFile is the file that was read, empty when none was.
 	ConfigFile string
@@ -197,6 +200,7 @@ func (s Settings) Validate() error {
 	errs = append(errs, s.Notify.validate(s.Origin)...)
 	errs = append(errs, s.Codes.validate(s.Origin)...)
 	errs = append(errs, s.Approval.validate(s.Origin)...)
+	errs = append(errs, validateAnomaly(s.Anomaly, s.Origin)...)
 	if len(errs) == 0 {
 		return nil
 	}

@@ -410,6 +410,7 @@ func TestEveryKeyCanBeSetFromTheEnvironment(t *testing.T) {
 		"notify.report_url": "https://portal.example/report", "notify.desk_name": "Example Support", "notify.dispute_revokes": "all",
 		"code.ttl": "5m0s", "code.per_contact_hour": "2", "code.per_token_hour": "40",
 		"approval.reset": "off", "approval.unlock": "required", "approval.repeat_unlock": "off", "approval.ttl": "30m0s",
+		"anomaly.failures": "20", "anomaly.accounts": "8", "anomaly.window": "30m0s", "anomaly.slow_interval": "1m0s",
 	}
 	e := env{}
 	for k, v := range values {

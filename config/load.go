@@ -139,6 +139,7 @@ func Defaults(src Source) Settings {
 		Notify:   defaultNotify(),
 		Codes:    defaultCodes(),
 		Approval: defaultApproval(),
+		Anomaly:  model.DefaultAnomalyPolicy(),
 	}
 	if src.UserName != nil {
 		s.Operator.Name = src.UserName()

@@ -66,6 +66,11 @@ func (s *Service) VerifyCaller(ctx context.Context, op model.Operator, req model
 				return err
 			}
 		}
+		// A slowed desk is refused here, after a replay and before any comparison.
+		alerted, err := s.deskSlot(ctx, txs[0], op)
+		if err != nil {
+			return err
+		}
 		r, touched, notices, err := s.decideCaller(ctx, txs, acct, pin)
 		if err != nil {
 			return err
@@ -101,6 +106,11 @@ func (s *Service) VerifyCaller(ctx context.Context, op model.Operator, req model
 			}
 			session = vs.ID
 		}
+		if len(counted) > 0 && !alerted { // one wrong PIN for the desk, however many holders it counted against
+			if err := s.deskFailure(ctx, txs[0], op, ch, acct.ID); err != nil {
+				return after(err)
+			}
+		}
 		// The appends come after every other write but the answer on the key this transaction
 		// already holds: they take the audit chain's head, which must be the last lock taken.
 		var first int64
@@ -132,6 +142,9 @@ func (s *Service) VerifyCaller(ctx context.Context, op model.Operator, req model
 			s.recordFailure(ctx, op, ch, ref, own.ContactID, ticket)
 		}
 		return model.VerifyResult{}, fmt.Errorf("verify: %w", ac.err)
+	}
+	if slowed := slowedErr(err); slowed != nil {
+		return model.VerifyResult{}, s.refuseSlowed(ctx, op, ch, own, own.ContactID, slowed)
 	}
 	if err != nil {
 		return model.VerifyResult{}, fmt.Errorf("verify: %w", err)

@@ -44,6 +44,8 @@ type Service struct {
 	codes CodeSettings
 	// approvals is which unlocks and resets need a second person (approval.go).
 	approvals model.ApprovalPolicy
+	// anomaly is when a desk's failures raise an alert, and how it is slowed (anomaly.go).
+	anomaly model.AnomalyPolicy
 }
 
 // DefaultIdempotencyTTL is how long an idempotency key answers for its request. A client retries
@@ -68,12 +70,16 @@ func WithIdempotencyTTL(d time.Duration) Option { return func(s *Service) { s.ke
 
 // New returns a Service over st, sealing PINs with sealer.
 func New(st store.Store, sealer *secret.Sealer, opts ...Option) (_ *Service, err error) {
-	s := &Service{store: st, sealer: sealer, clock: SystemClock{}, policy: model.DefaultPolicy(), log: slog.New(slog.DiscardHandler)}
+	s := &Service{store: st, sealer: sealer, clock: SystemClock{}, policy: model.DefaultPolicy(), log: slog.New(slog.DiscardHandler),
+		anomaly: model.DefaultAnomalyPolicy()}
 	for _, o := range opts {
 		o(s)
 	}
 	if err := s.policy.Validate(); err != nil {
 		return nil, fmt.Errorf("PIN policy: %w", err)
+	}
+	if err := s.anomaly.Validate(); err != nil {
+		return nil, fmt.Errorf("anomaly alerts: %w", err)
 	}
 	if s.revokes, err = model.ParseDisputeRevokes(string(s.revokes)); err != nil {
 		return nil, fmt.Errorf("notify.dispute_revokes: %w", err)

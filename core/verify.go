@@ -82,6 +82,12 @@ func (s *Service) Verify(ctx context.Context, op model.Operator, req model.Verif
 				return err
 			}
 		}
+		// A slowed desk is refused here, after a replay (which compares nothing) and before the
+		// comparison.
+		alerted, err := s.deskSlot(ctx, tx, op)
+		if err != nil {
+			return err
+		}
 		r, notices, err := s.decide(ctx, tx, acct, pin)
 		if err != nil {
 			return err
@@ -118,6 +124,11 @@ func (s *Service) Verify(ctx context.Context, op model.Operator, req model.Verif
 			}
 			e.Session = vs.ID
 		}
+		if r.Counted() && !alerted {
+			if err := s.deskFailure(ctx, tx, op, ch, ref.AccountID); err != nil {
+				return after(err)
+			}
+		}
 		// The append comes after every other write but the answer on the key this transaction
 		// already holds: it takes the audit chain's head, which must be the last lock taken.
 		id, err := tx.AppendAuditID(ctx, e)
@@ -136,6 +147,9 @@ func (s *Service) Verify(ctx context.Context, op model.Operator, req model.Verif
 	if errors.As(err, &ac) {
 		s.recordFailure(ctx, op, ch, ref, req.Caller, ticket)
 		return model.VerifyResult{}, fmt.Errorf("verify: %w", ac.err)
+	}
+	if slowed := slowedErr(err); slowed != nil {
+		return model.VerifyResult{}, s.refuseSlowed(ctx, op, ch, ref, req.Caller, slowed)
 	}
 	if err != nil {
 		return model.VerifyResult{}, fmt.Errorf("verify: %w", err)

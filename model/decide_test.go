@@ -96,10 +96,10 @@ func TestCountedFillsAttemptsLeftAndTheLock(t *testing.T) {
 func TestPermissionsGiveEachRoleTheLeastItNeeds(t *testing.T) {
 	allowed := map[OperatorRole][]Permission{
 		OpAgent:      {PermSearch, PermView, PermVerify},
-		OpSupervisor: {PermSearch, PermView, PermVerify, PermUnlock, PermReset, PermAudit, PermClearDispute, PermBoard, PermApprove},
-		OpTrainer:    {PermSearch, PermView, PermVerify, PermUnlock, PermReset, PermAudit, PermChange, PermClearDispute, PermBoard, PermApprove},
+		OpSupervisor: {PermSearch, PermView, PermVerify, PermUnlock, PermReset, PermAudit, PermClearDispute, PermBoard, PermApprove, PermAlerts},
+		OpTrainer:    {PermSearch, PermView, PermVerify, PermUnlock, PermReset, PermAudit, PermChange, PermClearDispute, PermBoard, PermApprove, PermAlerts},
 		OpPortal:     {PermView, PermChange, PermReadPIN, PermUnlock, PermDispute},
-		OpAdmin:      {PermSearch, PermView, PermChange, PermUnlock, PermReset, PermAudit, PermTokens, PermImport, PermClearDispute, PermApprove},
+		OpAdmin:      {PermSearch, PermView, PermChange, PermUnlock, PermReset, PermAudit, PermTokens, PermImport, PermClearDispute, PermApprove, PermAlerts},
 	}
 	for role, perms := range allowed {
 		for _, p := range Permissions {

@@ -53,4 +53,10 @@ type Notice struct {
 	// outbox column, opened only by the email that delivers it, and never in the notice's JSON, so
 	// no webhook, listing or log can carry it.
 	Sealed []byte `json:"-"`
+	// Alert, Desk and Accounts are set on an agent.anomaly notice (for supervisors, never emailed
+	// to customers): the alert's id, the desk it slows (token:<id> or local:<name>) and the
+	// distinct accounts its Failures were on.
+	Alert    string `json:"alert,omitempty"`
+	Desk     string `json:"desk,omitempty"`
+	Accounts int    `json:"accounts,omitempty"`
 }

@@ -27,7 +27,7 @@ const (
 )
 
 // Permissions lists every permission.
-var Permissions = []Permission{PermSearch, PermView, PermVerify, PermChange, PermReadPIN, PermUnlock, PermReset, PermAudit, PermTokens, PermImport, PermDispute, PermClearDispute, PermBoard, PermApprove}
+var Permissions = []Permission{PermSearch, PermView, PermVerify, PermChange, PermReadPIN, PermUnlock, PermReset, PermAudit, PermTokens, PermImport, PermDispute, PermClearDispute, PermBoard, PermApprove, PermAlerts}
 
 // rolePermissions is the least each role needs:
 //   - agent: takes calls: search, view, verify.
@@ -45,10 +45,10 @@ var Permissions = []Permission{PermSearch, PermView, PermVerify, PermChange, Per
 // model/approval.go); the portal does not.
 var rolePermissions = map[OperatorRole][]Permission{
 	OpAgent:      {PermSearch, PermView, PermVerify},
-	OpSupervisor: {PermSearch, PermView, PermVerify, PermUnlock, PermReset, PermAudit, PermClearDispute, PermBoard, PermApprove},
-	OpTrainer:    {PermSearch, PermView, PermVerify, PermUnlock, PermReset, PermAudit, PermChange, PermClearDispute, PermBoard, PermApprove},
+	OpSupervisor: {PermSearch, PermView, PermVerify, PermUnlock, PermReset, PermAudit, PermClearDispute, PermBoard, PermApprove, PermAlerts},
+	OpTrainer:    {PermSearch, PermView, PermVerify, PermUnlock, PermReset, PermAudit, PermChange, PermClearDispute, PermBoard, PermApprove, PermAlerts},
 	OpPortal:     {PermView, PermChange, PermReadPIN, PermUnlock, PermDispute},
-	OpAdmin:      {PermSearch, PermView, PermChange, PermUnlock, PermReset, PermAudit, PermTokens, PermImport, PermClearDispute, PermApprove},
+	OpAdmin:      {PermSearch, PermView, PermChange, PermUnlock, PermReset, PermAudit, PermTokens, PermImport, PermClearDispute, PermApprove, PermAlerts},
 }
 
 // Permits reports whether the role may perform the operation.
@@ -102,4 +102,5 @@ var permissionVerb = map[Permission]string{
 	PermImport: "import accounts", PermDispute: "dispute a notice", PermClearDispute: "clear a dispute",
 	PermBoard:   "read the lock board",
 	PermApprove: "approve or refuse approval requests",
+	PermAlerts:  "see or clear anomaly alerts",
 }

@@ -174,8 +174,8 @@ func (e *Email) Send(ctx context.Context, n model.Notice) error {
 	if n.Type == model.NoticeCodeSent {
 		return e.sendCode(ctx, n) // to the calling contact only, whatever notify.email_events says
 	}
-	if !e.types[n.Type] {
-		return nil
+	if !e.types[n.Type] || n.Type == model.NoticeAgentAnomaly {
+		return nil // an anomaly alert is the supervisors' (webhook), about a desk: no customer hears of it
 	}
 	acct, err := e.accounts(ctx, n.AccountID)
 	if errors.Is(err, model.ErrUnknownAccount) {

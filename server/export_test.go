@@ -57,6 +57,8 @@ var SchemaTypes = map[string]any{
 	"Board":               model.Board{},
 	"BoardHolder":         model.BoardHolder{},
 	"BoardAttempt":        model.BoardAttempt{},
+	"Alert":               model.Alert{},
+	"AlertsResponse":      api.AlertsResponse{},
 }
 
 // ResponseSchemas names the schemas of what the server writes, whose required properties must be
@@ -71,4 +73,5 @@ var ResponseSchemas = map[string]bool{
 	"AuditChainHead": true, "AuditCheckpoint": true, "AuditBreak": true, "AuditChainState": true,
 	"VerifySession": true,
 	"Board":         true, "BoardHolder": true, "BoardAttempt": true,
+	"Alert": true, "AlertsResponse": true,
 }

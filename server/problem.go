@@ -46,6 +46,10 @@ func problemFor(err error, now time.Time) (p api.Problem, known bool) {
 			retryAt := cl.RetryAt.UTC()
 			p.RetryAt = &retryAt
 		}
+		var slowed *model.DeskSlowedError
+		if errors.As(err, &slowed) {
+			p.RetryAfter = retryAfterSeconds(slowed.Wait)
+		}
 		var rl rateLimited
 		if errors.As(err, &rl) {
 			p.RetryAfter = retryAfterSeconds(rl.wait)

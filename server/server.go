@@ -111,6 +111,7 @@ func New(svc *core.Service, tokens TokenStore, cfg Config) *Server {
 		maxHeader: cfg.MaxHeaderBytes,
 	}
 	s.routes(cfg.MetricsElsewhere)
+	s.metrics.registry.MustRegister(newAlertCollector(svc.AlertCounts))
 	s.handler = s.recoverPanics(s.mux)
 	return s
 }
@@ -193,6 +194,8 @@ func (s *Server) routes(metricsElsewhere bool) {
 		api.Dispute:      s.dispute,
 		api.ClearDispute: s.clearDispute,
 		api.SendCode:     s.sendCode,
+		api.Alerts:       s.alerts,
+		api.ClearAlert:   s.clearAlert,
 		api.Audit:        s.audit,
 		api.ExportAudit:  s.exportAudit,
 		api.AuditChain:   s.auditChain,

@@ -135,6 +135,8 @@ type HolderTx interface {
 	// transaction, as Approvals.DecideApproval would, without appending d.Audit: the caller
 	// appends the event of what it did.
 	CloseApproval(ctx context.Context, d ApprovalDecision) error
+	// DeskTx counts a desk's failures and paces a desk with an open alert (alert.go).
+	DeskTx
 }
 
 // Token is an API token's record; the token itself is never stored, only its SHA-256.
@@ -247,6 +249,8 @@ type Store interface {
 	LockBoard
 	// Approvals are dual control's requests (see Approvals).
 	Approvals
+	// Alerts are the anomaly alerts on desks (see Alerts).
+	Alerts
 
 	Close() error
 }

@@ -38,6 +38,7 @@ type App struct {
 	board   *boardScreen
 	// approvals is dual control's pending requests (approvals.go).
 	approvals *approvalsScreen
+	alerts    *alertsScreen
 
 	help help.Model
 
@@ -147,6 +148,7 @@ func newApp(ctx context.Context, b client.Backend, opts Options) *App {
 	a.audit = newAuditScreen(c)
 	a.trainer = newTrainerScreen(c)
 	a.ticket = newTicketScreen(c)
+	a.alerts = newAlertsScreen(c)
 	a.board = newBoardScreen(c)
 	if _, ok := b.(client.LockBoard); !ok {
 		c.keys.Board.Open.SetEnabled(false)
@@ -156,11 +158,11 @@ func newApp(ctx context.Context, b client.Backend, opts Options) *App {
 		c.keys.Global.Approvals.SetEnabled(false) // a backend without dual control (the demo)
 	}
 	// The help screen lists the root's keys, then each screen's, in the order the screens come.
-	a.helpScr = newHelpScreen(c, a, a.search, a.account, a.entry, a.result, a.dialog, a.audit, a.trainer, a.ticket, a.board, a.approvals)
+	a.helpScr = newHelpScreen(c, a, a.search, a.account, a.entry, a.result, a.dialog, a.audit, a.trainer, a.ticket, a.board, a.approvals, a.alerts)
 	a.screens = map[screenID]screen{
 		scrSearch: a.search, scrAccount: a.account, scrEntry: a.entry, scrResult: a.result,
 		scrDialog: a.dialog, scrAudit: a.audit, scrHelp: a.helpScr, scrTrainer: a.trainer,
-		scrTicket: a.ticket, scrBoard: a.board, scrApprovals: a.approvals,
+		scrTicket: a.ticket, scrBoard: a.board, scrApprovals: a.approvals, scrAlerts: a.alerts,
 	}
 	a.layout()
 	return a
@@ -404,6 +406,11 @@ func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
 			return a.returnBack()
 		}
 		return a.goTo(scrApprovals)
+	case key.Matches(msg, a.c.keys.Alerts.Open):
+		if a.cur == scrAlerts {
+			return a.returnBack()
+		}
+		return a.goTo(scrAlerts)
 	case key.Matches(msg, g.Help) && (mode != textFree || msg.Text == ""):
 		// While a reason is typed, "?" is a letter; f1 (which types nothing) still opens the help.
 		if a.cur == scrHelp {
@@ -512,12 +519,21 @@ func (a *App) toggleChannel() tea.Cmd {
 
 func (a *App) goTo(to screenID) tea.Cmd {
 	switch to {
+	case scrAlerts:
+		if !a.c.may(model.PermAlerts) {
+			return nil
+		}
+		if !overlay(a.cur) {
+			a.back = a.cur
+		}
+		a.show(scrAlerts)
+		return a.apply(a.alerts.open())
 	case scrHelp, scrTrainer, scrApprovals:
 		if to == scrTrainer && !a.c.demo || to == scrApprovals && !a.c.keys.Global.Approvals.Enabled() {
 			return nil
 		}
 		// Nor is the ticket screen (sessions.go), which returns to the screen it was typed over.
-		if a.cur != scrHelp && a.cur != scrTrainer && a.cur != scrApprovals && a.cur != scrTicket {
+		if !overlay(a.cur) {
 			a.back = a.cur
 		}
 		if to == scrApprovals {
@@ -1090,4 +1106,14 @@ func flow(items []string, sep string, w int) []string {
 		}
 	}
 	return append(lines, cur)
+}
+
+// overlay says whether a screen is shown over another and returns to it (help, the trainer, the
+// ticket, approvals, alerts): going from one overlay to another keeps the screen under both.
+func overlay(id screenID) bool {
+	switch id {
+	case scrHelp, scrTrainer, scrTicket, scrApprovals, scrAlerts:
+		return true
+	}
+	return false
 }

@@ -83,4 +83,5 @@ const (
 	scrTicket // the call's ticket (sessions.go)
 	scrBoard
 	scrApprovals // dual control's pending requests (approvals.go)
+	scrAlerts
 )

@@ -23,7 +23,10 @@ func sentence(err error) string {
 	var pe *model.PolicyError
 	var rl *model.RateLimitError
 	var re *client.RemoteError
+	var slowed *model.DeskSlowedError
 	switch {
+	case errors.As(err, &slowed):
+		return slowedSentence(slowed)
 	case errors.As(err, &rl):
 		wait := "a minute"
 		if d, ok := client.RetryAfter(err); ok {
@@ -99,7 +102,7 @@ func sentence(err error) string {
 // not answer in time, was busy, or a rate limit refused the attempt — so the PIN typed is kept for
 // the agent to send again.
 func keepPIN(err error) bool {
-	for _, e := range []error{model.ErrUnavailable, model.ErrRateLimited, model.ErrBusy, context.DeadlineExceeded} {
+	for _, e := range []error{model.ErrUnavailable, model.ErrRateLimited, model.ErrDeskSlowed, model.ErrBusy, context.DeadlineExceeded} {
 		if errors.Is(err, e) {
 			return true
 		}

@@ -56,6 +56,8 @@ type KeyMap struct {
 	Board struct {
 		Open, Up, Down, Move, Unlock, Close key.Binding
 	}
+	// Alerts are the anomaly alerts panel's (alerts.go); Alerts.Open works on every screen.
+	Alerts AlertKeys
 }
 
 func b(keys []string, help, desc string) key.Binding {
@@ -155,6 +157,7 @@ func NewKeyMap(role model.OperatorRole) *KeyMap {
 	if !role.Permits(model.PermBoard) {
 		bd.Open.SetEnabled(false)
 	}
+	km.Alerts = newAlertKeys(role)
 
 	if !role.Permits(model.PermUnlock) {
 		bd.Unlock.SetEnabled(false)

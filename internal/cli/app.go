@@ -180,7 +180,7 @@ func openCore(ctx context.Context, s config.Settings, how opening, opts ...core.
 		core.WithDisputeRevokes(model.DisputeRevokes(s.Notify.DisputeRevokes)),
 		// Codes are emailed only where serve delivers them: serve adds Deliverable (serve.go).
 		core.WithEmailCodes(core.CodeSettings{TTL: s.Codes.TTL, PerHolder: s.Codes.PerContact, PerToken: s.Codes.PerToken}),
-		core.WithApprovals(s.Approval.Policy())}, opts...)...)
+		core.WithApprovals(s.Approval.Policy()), core.WithAnomaly(s.Anomaly)}, opts...)...)
 	if err != nil {
 		st.Close()
 		return nil, nil, err

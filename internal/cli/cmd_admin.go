@@ -25,7 +25,7 @@ func (a *app) adminCommand() *cobra.Command {
 name by default) with the admin role. Every change is in the audit trail under that name.`,
 	})
 	cmd.AddCommand(a.initCommand(), a.importCommand(), a.pinCommand(), a.unlockCommand(), a.resetCommand(), a.auditCommand(), a.keyCommand(), a.tokenCommand(), a.accountCommand(), a.eventsCommand(),
-		a.approvalsCommand())
+		a.approvalsCommand(), a.alertsCommand())
 	return cmd
 }
 
