@@ -105,9 +105,10 @@ done
 AGENT_TOKEN="$(cat "$WORK/agent.tok")"
 
 # The desk's verification limit (2 a second per token) would spread the 126 wrong PINs of this
-# test over a minute; the test measures the board, not the limit.
+# test over a minute, and one desk failing across 21 accounts is what an anomaly alert slows to one
+# verification per 30 s; the test measures the board, not the limit nor the alert.
 : >"$WORK/serve.log"
-"$BIN" serve "${DATA[@]}" --listen "127.0.0.1:0" --token-verify-per-second 1000 --token-verify-burst 1000 >>"$WORK/serve.log" 2>&1 &
+PINDESK_ANOMALY_FAILURES=0 "$BIN" serve "${DATA[@]}" --listen "127.0.0.1:0" --token-verify-per-second 1000 --token-verify-burst 1000 >>"$WORK/serve.log" 2>&1 &
 SERVER_PID=$!
 PORT=0
 end=$(($(now_ms) + DEADLINE_S * 1000))

@@ -7,7 +7,8 @@
 #
 # Flows:
 #   1. search → open account → two wrong PINs (attempts left shown) → right PIN (verified) → end call
-#   2. six wrong PINs lock the holder → supervisor unlock with a reason → right PIN verified → audit
+#   1c. a new call finds the caller's verification session: no PIN asked again
+#   2. a wrong PIN locks the holder → supervisor unlock with a reason → right PIN verified → audit
 # Throughout, the PIN typed must never appear on the screen.
 # It also measures process start to first full frame of `pindesk demo` and of `pindesk`.
 E2E_NAME=demo
@@ -93,18 +94,25 @@ key C-e
 wait_for "Call ended. Ready for the next caller."
 gone "Vega Family"
 
-log "flow 2: lock, supervisor unlock, verified"
+# Flow 1 verified Maria: on a new call her verification session (issue 13) is still open, so the
+# app says so and asks for no PIN.
+log "flow 1c: a new call finds Maria's verification session"
 typ "$ACCOUNT"
 wait_for "$NAME"
 key Enter
-wait_for "$HOLDER · holder" "ACTIVE"
-for left in 5 4 3 2 1; do
-  key Enter
-  wait_for "0 of 6 digits"
-  typ "13579${left}"
-  key Enter
-  wait_for "WRONG PIN" "$left of 6 attempts left"
-done
+wait_for "$HOLDER ✓ verified by e2e trainer at" "✓ VERIFIED" "no PIN needed until"
+key C-e
+wait_for "Call ended. Ready for the next caller."
+
+# DEMO-005: Rosa is one wrong PIN from the lock.
+log "flow 2: lock, supervisor unlock, verified"
+LOCK_ACCOUNT="DEMO-005"
+LOCK_HOLDER="Rosa Diaz"
+LOCK_PIN="264830"
+typ "$LOCK_ACCOUNT"
+wait_for "Redwood Dental"
+key Enter
+wait_for "$LOCK_HOLDER · holder" "1 TRY LEFT"
 key Enter
 wait_for "0 of 6 digits"
 typ "135790"
@@ -114,28 +122,28 @@ key Escape
 wait_for "pick caller" "LOCKED"   # the account screen (esc and enter sent together read as alt+enter)
 key Enter
 wait_for "0 of 6 digits"
-typ "$PIN"
+typ "$LOCK_PIN"
 key Enter
 wait_for "The PIN was not checked." "unlock (u)"
-gone "$PIN"
+gone "$LOCK_PIN"
 key u
-wait_for "UNLOCK $HOLDER" "Reason:"
+wait_for "UNLOCK $LOCK_HOLDER" "Reason:"
 typ "identity confirmed by call-back"
 key Enter
-wait_for "Unlock $HOLDER now?"
+wait_for "Unlock $LOCK_HOLDER now?"
 key y
-wait_for "Unlocked $HOLDER"
+wait_for "Unlocked $LOCK_HOLDER"
 key Enter
 wait_for "0 of 6 digits"
-typ "$PIN"
+typ "$LOCK_PIN"
 key Enter
 wait_for "VERIFIED"
-gone "$PIN"
+gone "$LOCK_PIN"
 key Escape
-wait_for "$HOLDER · holder"
+wait_for "$LOCK_HOLDER · holder"
 key a
-wait_for "Audit trail of $ACCOUNT" "reason: identity confirmed by call-back"
-gone "$PIN"
+wait_for "Audit trail of $LOCK_ACCOUNT" "reason: identity confirmed by call-back"
+gone "$LOCK_PIN"
 stop
 
 log "start-up of the embedded app"
