@@ -108,6 +108,9 @@ type Serve struct {
 	// often (the two go together).
 	AuditCheckpointEvery time.Duration
 	AuditCheckpointFile  string
+	// AuditCheckpointNotice also writes each scheduled checkpoint to the outbox as an
+	// audit.checkpoint notice, which the webhooks deliver (the file is then optional).
+	AuditCheckpointNotice bool
 }
 
 // UsesPostgres reports whether the database is a PostgreSQL URL rather than a SQLite file.
@@ -201,6 +204,7 @@ func (s Settings) Validate() error {
 	errs = append(errs, s.Codes.validate(s.Origin)...)
 	errs = append(errs, s.Approval.validate(s.Origin)...)
 	errs = append(errs, validateAnomaly(s.Anomaly, s.Origin)...)
+	errs = append(errs, validateCheckpointNotice(s)...) // checkpoint_notice.go
 	if len(errs) == 0 {
 		return nil
 	}
@@ -273,8 +277,8 @@ func (v Serve) validate(origin map[string]string) []error {
 	switch {
 	case v.AuditCheckpointEvery < 0:
 		bad("serve.audit_checkpoint_every", "%v must not be negative (0: no checkpoints)", v.AuditCheckpointEvery)
-	case v.AuditCheckpointEvery > 0 && v.AuditCheckpointFile == "":
-		bad("serve.audit_checkpoint_every", "needs serve.audit_checkpoint_file, the file the checkpoints go to")
+	case v.AuditCheckpointEvery > 0 && v.AuditCheckpointFile == "" && !v.AuditCheckpointNotice:
+		bad("serve.audit_checkpoint_every", "needs serve.audit_checkpoint_file, the file the checkpoints go to (or serve.audit_checkpoint_notice, to send them by webhook)")
 	case v.AuditCheckpointEvery == 0 && v.AuditCheckpointFile != "":
 		bad("serve.audit_checkpoint_file", "needs serve.audit_checkpoint_every, how often a checkpoint is appended")
 	}

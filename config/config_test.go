@@ -411,6 +411,7 @@ func TestEveryKeyCanBeSetFromTheEnvironment(t *testing.T) {
 		"code.ttl": "5m0s", "code.per_contact_hour": "2", "code.per_token_hour": "40",
 		"approval.reset": "off", "approval.unlock": "required", "approval.repeat_unlock": "off", "approval.ttl": "30m0s",
 		"anomaly.failures": "20", "anomaly.accounts": "8", "anomaly.window": "30m0s", "anomaly.slow_interval": "1m0s",
+		"serve.audit_checkpoint_notice": "true",
 	}
 	e := env{}
 	for k, v := range values {

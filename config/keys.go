@@ -166,6 +166,7 @@ var settings = []setting{
 	duration("verify.session_ttl", "how long a caller's successful verification stands for every desk (a verification session)", func(s *Settings) *time.Duration { return &s.SessionTTL }),
 	duration("serve.audit_checkpoint_every", "how often `pindesk serve` appends an audit checkpoint to serve.audit_checkpoint_file; 0: never", func(s *Settings) *time.Duration { return &s.Serve.AuditCheckpointEvery }).onFlag("serve", "audit-checkpoint-every", "append an audit checkpoint to --audit-checkpoint-file this often (e.g. 1h)"),
 	str("serve.audit_checkpoint_file", "the file `pindesk serve` appends audit checkpoints to (keep it off the database's machine); - for standard output", typePath, func(s *Settings) *string { return &s.Serve.AuditCheckpointFile }).onFlag("serve", "audit-checkpoint-file", "the file audit checkpoints are appended to (keep it off the database's machine; - for standard output)"),
+	boolean("serve.audit_checkpoint_notice", "also write each scheduled audit checkpoint to the outbox as an audit.checkpoint event, which the webhooks deliver (serve.audit_checkpoint_file is then optional)", func(s *Settings) *bool { return &s.Serve.AuditCheckpointNotice }).onFlag("serve", "audit-checkpoint-notice", "also send each scheduled audit checkpoint as an audit.checkpoint webhook event"),
 }
 
 // sections are the nested objects of the file.

@@ -59,4 +59,7 @@ type Notice struct {
 	Alert    string `json:"alert,omitempty"`
 	Desk     string `json:"desk,omitempty"`
 	Accounts int    `json:"accounts,omitempty"`
+	// Checkpoint is set on an audit.checkpoint notice (model/checkpoint_notice.go): every audit
+	// chain's head at the notice's time.
+	Checkpoint *AuditCheckpoint `json:"checkpoint,omitempty"`
 }

@@ -204,6 +204,9 @@ func (d *Deliverer) deliver(ctx context.Context, e store.OutboxEntry) {
 	if err := d.codeRoute(e.Notice); err != nil {
 		errs = append(errs, err.Error())
 	}
+	if err := d.webhookRoute(e.Notice); err != nil { // checkpoint.go
+		errs = append(errs, err.Error())
+	}
 	for _, dst := range d.cfg.Destinations {
 		if slices.Contains(done, dst.Name()) || !forDestination(e.Notice, dst) {
 			continue

@@ -174,7 +174,7 @@ func (e *Email) Send(ctx context.Context, n model.Notice) error {
 	if n.Type == model.NoticeCodeSent {
 		return e.sendCode(ctx, n) // to the calling contact only, whatever notify.email_events says
 	}
-	if !e.types[n.Type] || n.Type == model.NoticeAgentAnomaly {
+	if !e.types[n.Type] || n.Type == model.NoticeAgentAnomaly || webhookOnly(n) {
 		return nil // an anomaly alert is the supervisors' (webhook), about a desk: no customer hears of it
 	}
 	acct, err := e.accounts(ctx, n.AccountID)

@@ -138,8 +138,12 @@ func (e *Email) sendCode(ctx context.Context, n model.Notice) error {
 	return client.DialAndSendWithContext(ctx, m)
 }
 
-// forDestination reports whether n goes to dst: a code goes by email only, never to a webhook.
+// forDestination reports whether n goes to dst: a code goes by email only, never to a webhook;
+// an audit checkpoint by webhook only.
 func forDestination(n model.Notice, dst Destination) bool {
+	if webhookOnly(n) { // checkpoint.go
+		return dst.Channel() == "webhook"
+	}
 	return n.Type != model.NoticeCodeSent || dst.Channel() == "email"
 }
 

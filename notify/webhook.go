@@ -3,7 +3,6 @@ package notify
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -87,7 +86,7 @@ func (w *Webhook) Name() string    { return w.name }
 func (w *Webhook) Channel() string { return "webhook" }
 
 func (w *Webhook) Send(ctx context.Context, n model.Notice) error {
-	body, err := json.Marshal(Payload{Type: n.Type, Timestamp: n.Time, Data: n})
+	body, err := payload(n) // checkpoint.go
 	if err != nil {
 		return err
 	}

@@ -251,6 +251,8 @@ type Store interface {
 	Approvals
 	// Alerts are the anomaly alerts on desks (see Alerts).
 	Alerts
+	// SystemNotices are the outbox's notices about no account (see SystemNotices).
+	SystemNotices
 
 	Close() error
 }

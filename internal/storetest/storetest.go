@@ -60,6 +60,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("dual control", func(t *testing.T) { p.mark(t); runApprovals(t, newStore) })
 	t.Run("sessions under dual control", func(t *testing.T) { p.mark(t); runSessionApprovals(t, newStore) })
 	t.Run("anomaly alerts", func(t *testing.T) { p.mark(t); runAnomaly(t, newStore) })
+	t.Run("audit checkpoint notices", func(t *testing.T) { p.mark(t); runCheckpointNotice(t, newStore) })
 }
 
 // RunSearch runs only the search and import part of the suite, for an implementation that has
