@@ -90,7 +90,7 @@ func (a *app) runServe(cmd *cobra.Command, _ []string) error {
 				return writeCheckpoint(a.out, cp)
 			}
 		}
-		sink = checkpointSinks(ctx, svc, s.Serve.AuditCheckpointNotice, file, sink) // cmd_checkpoint_notice.go
+		sink = checkpointSinks(ctx, svc, s.Serve.AuditCheckpointNotice, file, sink)     // cmd_checkpoint_notice.go
 		go auditCheckpoints(ctx, svc, s.Serve.AuditCheckpointEvery, file, sink, logger) // cmd_audit_verify.go
 	}
 	go sweepApprovals(ctx, svc, logger) // cmd_approvals.go
