@@ -264,9 +264,7 @@ func (s *auditScreen) columns(e model.AuditEvent, a model.Account) (head, tail s
 		parts = append(parts, who)
 	}
 	parts = append(parts, string(e.Channel), fmt.Sprintf("%s (%s)", safe(e.Operator), e.Role))
-	if e.Ticket != "" {
-		parts = append(parts, "ticket "+safe(e.Ticket))
-	}
+	parts = append(parts, auditCallParts(e)...) // auditplus.go
 	return head, strings.Join(parts, " · ")
 }
 
