@@ -95,7 +95,7 @@ one JSON object per line, for a SIEM or a spreadsheet, however many there are.`,
 				if e.ReplayOf != nil { // a retry answered from its idempotency key: nothing compared
 					reason = fmt.Sprintf("replay of event %d", *e.ReplayOf)
 				}
-				reason = withCall(reason, e) // cmd_sessions.go
+				reason = withCall(withApproval(reason, e), e) // cmd_auditplus.go, cmd_sessions.go
 				holder := dash(e.Holder)
 				if e.Caller != "" && e.Caller != e.Holder {
 					holder += " by " + e.Caller
