@@ -1,18 +1,13 @@
 package client_test
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"net/http/httptest"
-	"net/url"
-	"os"
 	"testing"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/pindesk/pindesk/client"
 	"github.com/pindesk/pindesk/core"
 	"github.com/pindesk/pindesk/internal/clienttest"
+	"github.com/pindesk/pindesk/internal/pgtest"
 	"github.com/pindesk/pindesk/model"
 	"github.com/pindesk/pindesk/server"
 	"github.com/pindesk/pindesk/store"
@@ -62,46 +57,7 @@ func serveWith(t *testing.T, svc *core.Service, st store.Store) *httptest.Server
 	return ts
 }
 
-// postgresSchema is the URL of a fresh schema of its own, dropped when the test ends, for stores
-// that share it (openPostgres opens one store per schema).
-func postgresSchema(t *testing.T) string {
-	t.Helper()
-	base := os.Getenv(postgresURLVar)
-	if base == "" && os.Getenv(postgresRequiredVar) == "1" {
-		t.Fatal(postgresURLVar + " is not set but " + postgresRequiredVar + "=1: start a cluster with scripts/pg-test-cluster.sh start")
-	}
-	if base == "" {
-		t.Skip("PostgreSQL tests skipped: set " + postgresURLVar + " (scripts/pg-test-cluster.sh start)")
-	}
-	conn, err := pgx.Connect(ctx, base)
-	if err != nil {
-		t.Fatalf("connect to %s: %v", postgresURLVar, err)
-	}
-	defer conn.Close(ctx)
-	b := make([]byte, 8)
-	rand.Read(b)
-	schema := "pindesk_client_" + hex.EncodeToString(b)
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	// Registered first, so it runs after the stores' cleanups close them.
-	t.Cleanup(func() {
-		conn, err := pgx.Connect(ctx, base)
-		if err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-			return
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatalf("%s: %v", postgresURLVar, err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
+// postgresSchema is the URL of a fresh schema of its own (internal/pgtest), dropped when the test
+// ends after the stores' cleanups close them, for stores that share it (openPostgres opens one
+// store per schema).
+func postgresSchema(t *testing.T) string { return pgtest.SchemaURL(t, "pindesk_client") }

@@ -19,23 +19,10 @@ import (
 // holder whose PIN matched, every holder a mismatch counted against (with its own attempts left),
 // every holder skipped as locked; and when none of these, one event on the caller's own holder.
 func (s *Service) VerifyCaller(ctx context.Context, op model.Operator, req model.CallerVerifyRequest) (model.VerifyResult, error) {
-	if err := op.Require(model.PermVerify); err != nil {
-		return model.VerifyResult{}, err
-	}
-	ch, err := model.ParseCallChannel(string(req.Channel))
+	ch, ticket, pin, err := s.verifyEntry(op, req.Channel, req.Ticket, req.PIN, req.IdempotencyKey,
+		func() error { return s.RefuseVerifyCaller(ctx, op, req) })
 	if err != nil {
 		return model.VerifyResult{}, err
-	}
-	ticket, err := s.ticket(op, req.Ticket)
-	if err != nil {
-		return model.VerifyResult{}, err
-	}
-	pin, err := s.policy.Canonical(req.PIN)
-	if err != nil {
-		return model.VerifyResult{}, s.RefuseVerifyCaller(ctx, op, req) // audited, never compared
-	}
-	if len(req.IdempotencyKey) > 128 {
-		return model.VerifyResult{}, fmt.Errorf("%w: an idempotency key has at most 128 characters", model.ErrInvalidInput)
 	}
 	acct, own, err := s.caller(ctx, req.AccountID, req.Contact)
 	if err != nil {

@@ -23,26 +23,10 @@ func (e errAfterCount) Unwrap() error { return e.err }
 // so concurrent attempts on one holder are decided one at a time and exactly MaxFailures wrong ones
 // are ever compared before the lock.
 func (s *Service) Verify(ctx context.Context, op model.Operator, req model.VerifyRequest) (model.VerifyResult, error) {
-	if err := op.Require(model.PermVerify); err != nil {
-		return model.VerifyResult{}, err
-	}
-	// A verification is a call: it is recorded under the channel the caller used, never as the
-	// portal or the admin command line, which do not take calls.
-	ch, err := model.ParseCallChannel(string(req.Channel))
+	ch, ticket, pin, err := s.verifyEntry(op, req.Channel, req.Ticket, req.PIN, req.IdempotencyKey,
+		func() error { return s.RefuseVerify(ctx, op, req) })
 	if err != nil {
 		return model.VerifyResult{}, err
-	}
-	ticket, err := s.ticket(op, req.Ticket)
-	if err != nil {
-		return model.VerifyResult{}, err
-	}
-	// Canonicalised once: this value, and only this, is compared and its outcome audited.
-	pin, err := s.policy.Canonical(req.PIN)
-	if err != nil {
-		return model.VerifyResult{}, s.RefuseVerify(ctx, op, req) // audited, never compared
-	}
-	if len(req.IdempotencyKey) > 128 {
-		return model.VerifyResult{}, fmt.Errorf("%w: an idempotency key has at most 128 characters", model.ErrInvalidInput)
 	}
 	acct, ref, err := s.holder(ctx, req.AccountID, req.Holder)
 	if err != nil {

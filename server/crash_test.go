@@ -1,16 +1,12 @@
 package server_test
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -29,11 +25,7 @@ func TestAKilledServerLosesNoAnsweredAttempt(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and kills the real binary")
 	}
-	bin := filepath.Join(t.TempDir(), "pindesk")
-	build := exec.Command("go", "build", "-o", bin, "github.com/pindesk/pindesk")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildPindesk(t)
 	dir := t.TempDir()
 	// Anomaly alerts off: one agent token failing across 400 accounts is exactly what they slow
 	// (one verification per 30 s), and this test is about durability under SIGKILL, not them.
@@ -44,71 +36,21 @@ func TestAKilledServerLosesNoAnsweredAttempt(t *testing.T) {
 	if out, err := initCmd.CombinedOutput(); err != nil {
 		t.Fatalf("admin init: %v\n%s", err, out)
 	}
-	tokens := map[model.OperatorRole]string{}
-	for _, role := range []model.OperatorRole{model.OpAgent, model.OpSupervisor, model.OpAdmin} {
-		file := filepath.Join(dir, string(role)+".tok")
-		cmd := exec.Command(bin, "admin", "token", "create", "--name", "crash-"+string(role), "--role", string(role), "--out", file)
+	tokens := createTokens(t, dir, "crash", func(args ...string) *exec.Cmd {
+		cmd := exec.Command(bin, args...)
 		cmd.Env = environ
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("token create: %v\n%s", err, out)
-		}
-		b, err := os.ReadFile(file)
-		if err != nil {
-			t.Fatal(err)
-		}
-		tokens[role] = strings.TrimSpace(string(b))
-	}
+		return cmd
+	})
 
 	serve := func() (*exec.Cmd, string) {
 		t.Helper()
-		cmd := exec.Command(bin, "serve", "--listen", "127.0.0.1:0", "--log-level", "error",
-			"--token-verify-per-second", "1000", "--token-verify-burst", "10000",
-			"--account-verify-per-second", "1000", "--account-verify-burst", "10000")
+		cmd := exec.Command(bin, serveUnderLoad...)
 		cmd.Env = environ
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		out, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-		line := make(chan string, 1)
-		go func() {
-			sc := bufio.NewScanner(out)
-			for sc.Scan() {
-				if _, url, ok := strings.Cut(sc.Text(), "listening on "); ok {
-					line <- url
-				}
-			}
-		}()
-		select {
-		case url := <-line:
-			return cmd, url
-		case <-time.After(20 * time.Second):
-			t.Fatalf("pindesk serve did not start: %s", stderr.String())
-		}
-		return nil, ""
+		return cmd, startServe(t, cmd, "pindesk serve", 20*time.Second)
 	}
 	hc := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 32}}
 	call := func(url, role, method, path string, body any) (int, []byte, error) {
-		var rd io.Reader
-		if body != nil {
-			b, _ := json.Marshal(body)
-			rd = bytes.NewReader(b)
-		}
-		req, _ := http.NewRequest(method, url+path, rd)
-		req.Header.Set("Authorization", "Bearer "+tokens[model.OperatorRole(role)])
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := hc.Do(req)
-		if err != nil {
-			return 0, nil, err
-		}
-		defer resp.Body.Close()
-		b, err := io.ReadAll(resp.Body)
-		return resp.StatusCode, b, err
+		return send(hc, url, tokens[model.OperatorRole(role)], method, path, body)
 	}
 
 	cmd, url := serve()

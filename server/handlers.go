@@ -94,15 +94,8 @@ func (s *Server) account(w http.ResponseWriter, r *http.Request, c caller) error
 // token bucket only: it is refused and audited without touching the account's bucket, which is
 // shared by every desk, so junk sent at an account cannot lock real agents out of it.
 func (s *Server) verify(w http.ResponseWriter, r *http.Request, c caller) error {
-	if err := c.op.Require(model.PermVerify); err != nil {
-		return err
-	}
-	var body api.VerifyRequest
-	if err := decode(w, r, s.maxBody, &body); err != nil {
-		return err
-	}
-	key := r.Header.Get("Idempotency-Key")
-	if err := checkIdempotencyKey(key); err != nil {
+	body, key, err := verifyBody[api.VerifyRequest](s, w, r, c)
+	if err != nil {
 		return err
 	}
 	account := r.PathValue("account")
@@ -118,15 +111,8 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request, c caller) error 
 // verifyCaller checks the PIN of the contact who is calling against every PIN they may give (their
 // own and the account-wide one), in the same order of refusals and limits as verify.
 func (s *Server) verifyCaller(w http.ResponseWriter, r *http.Request, c caller) error {
-	if err := c.op.Require(model.PermVerify); err != nil {
-		return err
-	}
-	var body api.CallerVerifyRequest
-	if err := decode(w, r, s.maxBody, &body); err != nil {
-		return err
-	}
-	key := r.Header.Get("Idempotency-Key")
-	if err := checkIdempotencyKey(key); err != nil {
+	body, key, err := verifyBody[api.CallerVerifyRequest](s, w, r, c)
+	if err != nil {
 		return err
 	}
 	account := r.PathValue("account")
@@ -137,6 +123,23 @@ func (s *Server) verifyCaller(w http.ResponseWriter, r *http.Request, c caller) 
 	return s.limitVerify(w, r, c, account, body.PIN,
 		func() error { return s.core.RefuseVerifyCaller(r.Context(), c.op, req) },
 		func() (model.VerifyResult, error) { return s.core.VerifyCaller(r.Context(), c.op, req) })
+}
+
+// verifyBody reads a verification's body and Idempotency-Key, after checking that the operator
+// may verify at all: a role that may not learns nothing of what its body would have done.
+func verifyBody[B any](s *Server, w http.ResponseWriter, r *http.Request, c caller) (B, string, error) {
+	var body B
+	if err := c.op.Require(model.PermVerify); err != nil {
+		return body, "", err
+	}
+	if err := decode(w, r, s.maxBody, &body); err != nil {
+		return body, "", err
+	}
+	key := r.Header.Get("Idempotency-Key")
+	if err := checkIdempotencyKey(key); err != nil {
+		return body, "", err
+	}
+	return body, key, nil
 }
 
 // limitVerify runs a verification between the rate limits, in the order both verify routes keep:

@@ -1,16 +1,14 @@
 package server_test
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
-	"io"
+	"fmt"
 	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -34,10 +32,7 @@ type pgDesk struct {
 func newPGDesk(t *testing.T) *pgDesk {
 	t.Helper()
 	database := pgSchemaURL(t)
-	bin := filepath.Join(t.TempDir(), "pindesk")
-	if out, err := exec.Command("go", "build", "-o", bin, "github.com/pindesk/pindesk").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildPindesk(t)
 	keyFile := filepath.Join(t.TempDir(), "pindesk.key")
 	dirs := [2]string{t.TempDir(), t.TempDir()}
 	pindesk := func(dir string, args ...string) *exec.Cmd {
@@ -48,47 +43,10 @@ func newPGDesk(t *testing.T) *pgDesk {
 	if out, err := pindesk(dirs[0], "admin", "key", "init").CombinedOutput(); err != nil {
 		t.Fatalf("key init: %v\n%s", err, out)
 	}
-	d := &pgDesk{t: t, tokens: map[model.OperatorRole]string{},
-		hc: &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}}
-	for _, role := range []model.OperatorRole{model.OpAgent, model.OpSupervisor, model.OpAdmin} {
-		file := filepath.Join(dirs[0], string(role)+".tok")
-		if out, err := pindesk(dirs[0], "admin", "token", "create", "--name", "two-servers-"+string(role), "--role", string(role), "--out", file).CombinedOutput(); err != nil {
-			t.Fatalf("token create: %v\n%s", err, out)
-		}
-		b, err := os.ReadFile(file)
-		if err != nil {
-			t.Fatal(err)
-		}
-		d.tokens[role] = strings.TrimSpace(string(b))
-	}
+	d := &pgDesk{t: t, hc: &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}}
+	d.tokens = createTokens(t, dirs[0], "two-servers", func(args ...string) *exec.Cmd { return pindesk(dirs[0], args...) })
 	for i, dir := range dirs {
-		cmd := pindesk(dir, "serve", "--listen", "127.0.0.1:0", "--log-level", "error",
-			"--token-verify-per-second", "1000", "--token-verify-burst", "10000",
-			"--account-verify-per-second", "1000", "--account-verify-burst", "10000")
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		out, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-		line := make(chan string, 1)
-		go func() {
-			sc := bufio.NewScanner(out)
-			for sc.Scan() {
-				if _, u, ok := strings.Cut(sc.Text(), "listening on "); ok {
-					line <- u
-				}
-			}
-		}()
-		select {
-		case d.urls[i] = <-line:
-		case <-time.After(30 * time.Second):
-			t.Fatalf("pindesk serve %d did not start: %s", i, stderr.String())
-		}
+		d.urls[i] = startServe(t, pindesk(dir, serveUnderLoad...), fmt.Sprintf("pindesk serve %d", i), 30*time.Second)
 	}
 	return d
 }
@@ -111,27 +69,7 @@ func (d *pgDesk) call(i int, role model.OperatorRole, method, path string, body 
 }
 
 func (d *pgDesk) try(i int, role model.OperatorRole, method, path string, body any) (int, []byte, error) {
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return 0, nil, err
-		}
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequest(method, d.urls[i]+path, rd)
-	if err != nil {
-		return 0, nil, err
-	}
-	req.Header.Set("Authorization", "Bearer "+d.tokens[role])
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := d.hc.Do(req)
-	if err != nil {
-		return 0, nil, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	return resp.StatusCode, b, err
+	return send(d.hc, d.urls[i], d.tokens[role], method, path, body)
 }
 
 func (d *pgDesk) must(i int, role model.OperatorRole, method, path string, body any, want int) []byte {

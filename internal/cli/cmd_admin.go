@@ -239,19 +239,13 @@ func (a *app) unlockCommand() *cobra.Command {
 		Use:   "unlock --account A --holder H --reason R",
 		Short: "Unlock a PIN holder locked by wrong PINs, and clear its count",
 		Args:  noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			r, err := t.open(ctx, a, cmd)
-			if err != nil {
-				return err
-			}
-			defer r.close()
+		RunE: t.run(a, func(ctx context.Context, r *resolved) error {
 			if err := r.svc.Unlock(ctx, r.op, model.UnlockRequest{AccountID: r.acct.ID, Holder: t.holder, Reason: t.reason, Ticket: ticket}); err != nil {
 				return pendingHint(err)
 			}
 			fmt.Fprintf(a.out, "Unlocked %s on account %s.\n", r.who, describe(r.acct))
 			return nil
-		},
+		}),
 	}
 	t.bind(cmd, "account", "holder", "reason")
 	ticketFlag(cmd, &ticket) // cmd_sessions.go
@@ -269,13 +263,7 @@ func (a *app) resetCommand() *cobra.Command {
 customers generate new PINs afterwards. It asks for confirmation on a terminal; elsewhere
 (a script) it needs --yes.`,
 		Args: noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			r, err := t.open(ctx, a, cmd)
-			if err != nil {
-				return err
-			}
-			defer r.close()
+		RunE: t.run(a, func(ctx context.Context, r *resolved) error {
 			acct := r.acct
 			if !yes {
 				if !a.terminal(a.in) {
@@ -297,7 +285,7 @@ customers generate new PINs afterwards. It asks for confirmation on a terminal; 
 			fmt.Fprintf(a.out, "Reset account %s: revoked %d %s, unlocked %d %s.\n", describe(acct),
 				res.RevokedPINs, plural(res.RevokedPINs, "PIN", "PINs"), res.UnlockedHolders, plural(res.UnlockedHolders, "holder", "holders"))
 			return nil
-		},
+		}),
 	}
 	t.bind(cmd, "account", "reason")
 	cmd.Flags().BoolVar(&yes, "yes", false, "do not ask for confirmation")

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -33,13 +34,7 @@ func (a *app) pinGenerateCommand() *cobra.Command {
 it once on standard output (the only line there, for a script to pass on); what it did goes to
 standard error. It is not shown again: pindesk keeps it sealed.`,
 		Args: noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			r, err := t.open(ctx, a, cmd)
-			if err != nil {
-				return err
-			}
-			defer r.close()
+		RunE: t.run(a, func(ctx context.Context, r *resolved) error {
 			req := r.pinChange(&t)
 			g, err := r.svc.Generate(ctx, r.op, req)
 			if err != nil {
@@ -49,7 +44,7 @@ standard error. It is not shown again: pindesk keeps it sealed.`,
 			fmt.Fprintf(a.errOut, "New %s on account %s; %s. Give it to the customer now: it is not shown again.\n",
 				r.pinName("for", r.who), describe(r.acct), a.expiry(g.State))
 			return nil
-		},
+		}),
 	}
 	t.bind(cmd, "account", "holder", "kind", "on-behalf-of")
 	return cmd
@@ -66,13 +61,7 @@ twice), or as one line of standard input when that is not a terminal:
 It is never taken from a flag, which would land in the shell history and the process list.
 A PIN the policy refuses is refused with the rule it breaks.`,
 		Args: noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			r, err := t.open(ctx, a, cmd)
-			if err != nil {
-				return err
-			}
-			defer r.close()
+		RunE: t.run(a, func(ctx context.Context, r *resolved) error {
 			req := r.pinChange(&t)
 			pin, err := a.readPIN(r.prompt())
 			if err != nil {
@@ -84,7 +73,7 @@ A PIN the policy refuses is refused with the rule it breaks.`,
 			}
 			fmt.Fprintf(a.out, "Set the %s on account %s; %s.\n", r.pinName("of", r.who), describe(r.acct), a.expiry(st))
 			return nil
-		},
+		}),
 	}
 	t.bind(cmd, "account", "holder", "kind", "on-behalf-of")
 	return cmd
@@ -96,20 +85,14 @@ func (a *app) pinClearCommand() *cobra.Command {
 		Use:   "clear --account A --holder H --kind K [--on-behalf-of C]",
 		Short: "Remove a holder's PIN of one kind",
 		Args:  noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			r, err := t.open(ctx, a, cmd)
-			if err != nil {
-				return err
-			}
-			defer r.close()
+		RunE: t.run(a, func(ctx context.Context, r *resolved) error {
 			req := r.pinChange(&t)
 			if err := r.svc.Clear(ctx, r.op, req); err != nil {
 				return err
 			}
 			fmt.Fprintf(a.out, "Cleared the %s on account %s.\n", r.pinName("of", r.who), describe(r.acct))
 			return nil
-		},
+		}),
 	}
 	t.bind(cmd, "account", "holder", "kind", "on-behalf-of")
 	return cmd

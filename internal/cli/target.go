@@ -117,3 +117,17 @@ func (t *target) check(ctx context.Context, r *resolved) error {
 	}
 	return nil
 }
+
+// run is the RunE of a command that acts on the target: it opens the target (open), runs do on
+// it, and closes it.
+func (t *target) run(a *app, do func(ctx context.Context, r *resolved) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, _ []string) error {
+		ctx := cmd.Context()
+		r, err := t.open(ctx, a, cmd)
+		if err != nil {
+			return err
+		}
+		defer r.close()
+		return do(ctx, r)
+	}
+}

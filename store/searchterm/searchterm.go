@@ -497,20 +497,3 @@ func Merge(exact, others []string) []string {
 	}
 	return out
 }
-
-// Summaries lists the accounts ids, in that order, from their summaries (found) and terms, each
-// with the match Best finds: what matched, and in which contact.
-func Summaries(q Query, ids []string, found map[string]*model.AccountSummary, terms map[string][]Term) []model.AccountSummary {
-	out := make([]model.AccountSummary, 0, len(ids))
-	for _, id := range ids {
-		s := found[id]
-		if s == nil {
-			continue // gone since it was listed: the reads share a snapshot, so never
-		}
-		if m, ok := q.Best(s.Number, terms[id]); ok {
-			s.MatchedOn, s.MatchedText, s.MatchedContact = FieldNames[m.Field], m.Text, m.Contact
-		}
-		out = append(out, *s)
-	}
-	return out
-}

@@ -106,25 +106,6 @@ func (a *args) others(d string, q searchterm.Query, skip []int) string {
 	return c
 }
 
-// driver is the range a search reads first, and the query word it matches exactly (the rest are
-// checked on the names it finds): the word itself for a query of one word; for several, the
-// rarest pair of words (searchterm.Query.Pairs).
-type driver struct {
-	ranges []searchterm.Range
-	exact  []int
-}
-
-func drivers(q searchterm.Query) []driver {
-	if !q.NamesOnly() {
-		return []driver{{q.Words[0], []int{0}}}
-	}
-	var out []driver
-	for _, p := range q.Pairs() {
-		out = append(out, driver{[]searchterm.Range{p.Range}, p.Exact})
-	}
-	return out
-}
-
 // relevant is the condition that the term of alias t is in one of the query's ranges or is one
 // of its exact keys.
 func (a *args) relevant(t string, q searchterm.Query) string {
@@ -181,12 +162,12 @@ func prefixMatches(ctx context.Context, tx *sql.Tx, q searchterm.Query, n int) (
 	if dense {
 		// Walk accounts in number order; each is an index seek or a few.
 		trm = `SELECT a.id, a.number FROM accounts AS a WHERE EXISTS (SELECT 1 FROM search_terms AS d
-			WHERE d.account_id = a.id AND ` + a.word("d", drv.ranges) + a.others("d", q, drv.exact) + `)
+			WHERE d.account_id = a.id AND ` + a.word("d", drv.Ranges) + a.others("d", q, drv.Exact) + `)
 			ORDER BY a.number COLLATE NOCASE, a.id LIMIT ` + a.p(n)
 	} else {
 		// Read the driver's terms, keep those whose name has the other words too.
 		trm = `SELECT DISTINCT d.account_id AS id, d.number AS number FROM search_terms AS d
-			WHERE ` + a.word("d", drv.ranges) + a.others("d", q, drv.exact) + `
+			WHERE ` + a.word("d", drv.Ranges) + a.others("d", q, drv.Exact) + `
 			ORDER BY d.number COLLATE NOCASE, d.account_id LIMIT ` + a.p(n)
 	}
 	sq := `WITH num AS (` + num + `), trm AS (` + trm + `)
@@ -197,15 +178,15 @@ func prefixMatches(ctx context.Context, tx *sql.Tx, q searchterm.Query, n int) (
 
 // pickDriver counts each driver's terms, up to denseMatches, and returns the rarest and whether
 // even it is common enough to walk accounts instead.
-func pickDriver(ctx context.Context, tx *sql.Tx, q searchterm.Query) (driver, bool, error) {
+func pickDriver(ctx context.Context, tx *sql.Tx, q searchterm.Query) (searchterm.Driver, bool, error) {
 	var a args
 	var probes []string
-	ds := drivers(q)
+	ds := q.Drivers()
 	for _, d := range ds {
 		// Each range counted on its own, so LIMIT stops each (as on PostgreSQL, where ORed ranges
 		// are read whole).
 		var sum []string
-		for _, r := range d.ranges {
+		for _, r := range d.Ranges {
 			sum = append(sum, `(SELECT count(*) FROM (SELECT 1 FROM search_terms AS t WHERE `+a.in("t.term", r)+` LIMIT `+a.p(denseMatches)+`))`)
 		}
 		probes = append(probes, "("+strings.Join(sum, " + ")+")")
@@ -216,15 +197,10 @@ func pickDriver(ctx context.Context, tx *sql.Tx, q searchterm.Query) (driver, bo
 		dest[i] = &counts[i]
 	}
 	if err := tx.QueryRowContext(ctx, `SELECT `+strings.Join(probes, ", "), a...).Scan(dest...); err != nil {
-		return driver{}, false, err
+		return searchterm.Driver{}, false, err
 	}
-	best := 0
-	for i, c := range counts {
-		if c < counts[best] {
-			best = i
-		}
-	}
-	return ds[best], counts[best] >= denseMatches, nil
+	drv, dense := searchterm.Rarest(ds, counts, denseMatches)
+	return drv, dense, nil
 }
 
 func column(ctx context.Context, tx *sql.Tx, sq string, a args) ([]string, error) {
@@ -264,23 +240,7 @@ func summaries(ctx context.Context, tx *sql.Tx, q searchterm.Query, ids []string
 		return nil, err
 	}
 	defer rows.Close()
-	found := map[string]*model.AccountSummary{}
-	terms := map[string][]searchterm.Term{}
-	for rows.Next() {
-		var s model.AccountSummary
-		var t searchterm.Term
-		if err := rows.Scan(&s.ID, &s.Number, &s.Name, &s.Product, &s.UsesPINs, &t.Term, &t.Field, &t.Text, &t.Contact); err != nil {
-			return nil, err
-		}
-		if found[s.ID] == nil {
-			found[s.ID] = &s
-		}
-		terms[s.ID] = append(terms[s.ID], t)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return searchterm.Summaries(q, ids, found, terms), nil
+	return searchterm.Summaries(q, ids, rows)
 }
 
 // reindex builds every account's search terms again when they were made by another format or for
