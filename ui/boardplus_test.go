@@ -387,3 +387,18 @@ func TestProgramTwoSupervisorsDecideAndClearFromTheBoard(t *testing.T) {
 		t.Fatalf("open alerts: %+v", open)
 	}
 }
+
+// An unlock from the board that waits for approval says where a key goes back to (the board, not
+// the account) and that the request can be decided on the board.
+func TestThePendingPanelOverTheBoardSaysItGoesBackToTheBoard(t *testing.T) {
+	f := approvalsOn(t)
+	f.UnlockElsewhere("a4", "tom")
+	f.Lock("a4", "tom", uitest.Epoch)
+	h := newHarness(t, f, Options{})
+	h.keys("ctrl+o", "type:quill", "enter", "type:caller called back", "enter", "y")
+	h.mustSee("NEEDS A SECOND SUPERVISOR · request #1", "on the lock board, ctrl+o", "Press any key to go back to the board.")
+	h.keys("enter")
+	if h.app.cur != scrBoard {
+		t.Fatalf("after the panel: screen %v, want the board", h.app.cur)
+	}
+}
