@@ -259,7 +259,7 @@ func (s *boardScreen) restyle() {
 	s.clear.restyle()
 	s.decide.reason.SetStyles(s.c.st.Input)
 }
-func (s *boardScreen) focus() action     { return run(s.filter.Focus()) }
+func (s *boardScreen) focus() action { return run(s.filter.Focus()) }
 func (s *boardScreen) setSize(w, h int) {
 	s.w, s.h = w, h
 	s.filter.SetWidth(max(w-10, 10))
