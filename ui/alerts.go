@@ -299,21 +299,38 @@ func (s *alertsScreen) view() string {
 		}
 	}
 	if a, ok := s.selected(); ok && s.step != alertsList {
-		lines = append(lines, "", st.Bold.Render("Clear "+a.ID+" on "+safe(a.Desk)), "Clear it only once you know why the desk failed (a stolen token is revoked first).", "")
-		switch s.step {
-		case alertsReason:
-			lines = append(lines, s.reason.View(), "", st.Subtle.Render("The reason is kept in the audit trail with your name."))
-		case alertsConfirm:
-			lines = append(lines, st.Label.Render("Reason: ")+strings.TrimSpace(s.reason.Value()), "", st.Bold.Render("Clear this alert now?")+"  y = yes · n = no")
-		case alertsWorking:
-			lines = append(lines, st.Subtle.Render("Clearing…"))
-		}
+		lines = append(append(lines, ""), s.clearLines(a)...)
 	}
 	var out []string
 	for _, l := range lines {
 		out = append(out, wrap(l, inner)...)
 	}
 	return st.Dialog.Width(w).Render(strings.Join(out, "\n"))
+}
+
+// clearLines are the clear's steps on alert a (unwrapped): what is cleared, then the reason being
+// typed, the yes/no, or that it is sent. The lock board shows them under the alert's row.
+func (s *alertsScreen) clearLines(a model.Alert) []string {
+	st := s.c.st
+	lines := []string{st.Bold.Render("Clear " + a.ID + " on " + safe(a.Desk)), "Clear it only once you know why the desk failed (a stolen token is revoked first).", ""}
+	switch s.step {
+	case alertsReason:
+		lines = append(lines, s.reason.View(), "", st.Subtle.Render("The reason is kept in the audit trail with your name."))
+	case alertsConfirm:
+		lines = append(lines, st.Label.Render("Reason: ")+strings.TrimSpace(s.reason.Value()), "", st.Bold.Render("Clear this alert now?")+"  y = yes · n = no")
+	case alertsWorking:
+		lines = append(lines, st.Subtle.Render("Clearing…"))
+	}
+	return lines
+}
+
+// clearOn starts the clear (a reason, then yes) on the i-th of alerts, as c does on the panel's
+// list; the lock board starts it so on the alert selected on the board.
+func (s *alertsScreen) clearOn(alerts []model.Alert, i int) action {
+	s.alerts, s.cursor, s.loaded = alerts, i, true
+	s.step = alertsReason
+	s.reason.Reset()
+	return run(s.reason.Focus())
 }
 
 // slowedSentence is what the agent reads when the desk is slowed: when the next verification is

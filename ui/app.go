@@ -156,6 +156,7 @@ func newApp(ctx context.Context, b client.Backend, opts Options) *App {
 	a.approvals = newApprovalsScreen(c)
 	if _, ok := b.(client.Approvals); !ok {
 		c.keys.Global.Approvals.SetEnabled(false) // a backend without dual control (the demo)
+		c.keys.Board.Decide.SetEnabled(false)
 	}
 	// The help screen lists the root's keys, then each screen's, in the order the screens come.
 	a.helpScr = newHelpScreen(c, a, a.search, a.account, a.entry, a.result, a.dialog, a.audit, a.trainer, a.ticket, a.board, a.approvals, a.alerts)
@@ -280,10 +281,20 @@ func (a *App) update(msg tea.Msg) tea.Cmd {
 	case boardMsg:
 		return tea.Batch(a.note(msg.err), a.apply(a.board.update(msg)))
 	case approvalsMsg:
+		if msg.seq >= boardListSeq { // the board's list (boardplus.go)
+			return a.apply(a.board.update(msg))
+		}
 		return a.apply(a.approvals.update(msg))
 	case decidedMsg:
 		a.clearBusy()
+		if a.board.deciding && a.board.decide.step == approvalSending { // decided on the board
+			return tea.Batch(a.apply(a.board.update(msg)), a.readBoardNow())
+		}
 		return a.apply(a.approvals.update(msg))
+	case alertClearedMsg:
+		if a.board.clear.step == alertsWorking { // cleared on the board
+			return tea.Batch(a.apply(a.board.update(msg)), a.readBoardNow())
+		}
 	case auditMsg:
 		a.clearBusy()
 		return a.apply(a.audit.update(msg))
@@ -401,7 +412,7 @@ func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
 			return a.returnBack()
 		}
 		return a.goTo(scrTrainer)
-	case key.Matches(msg, g.Approvals) && !a.approvals.list.typing():
+	case key.Matches(msg, g.Approvals) && !a.approvals.list.typing() && !(a.cur == scrBoard && a.board.typing()):
 		if a.cur == scrApprovals {
 			return a.returnBack()
 		}
@@ -1055,7 +1066,7 @@ func (a *App) ShortHelp() []key.Binding {
 
 func (a *App) FullHelp() [][]key.Binding {
 	g := a.c.keys.Global
-	return [][]key.Binding{{g.Help, g.EndCall, g.Channel, g.Ticket, g.Back, g.More, g.Less, g.Quit, g.Interrupt, g.Trainer, a.c.keys.Board.Open}}
+	return [][]key.Binding{{g.Help, g.EndCall, g.Channel, g.Ticket, g.Back, g.More, g.Less, g.Quit, g.Interrupt, g.Trainer, a.c.keys.Board.Open, g.Approvals}}
 }
 
 // footerLines is the key help: the screen's keys, then the ones that work everywhere, on as many

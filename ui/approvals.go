@@ -308,39 +308,52 @@ func (l *approvalList) view() string {
 	}
 	if a, ok := l.selected(); ok {
 		lines = append(lines, "")
-		why := map[string]string{model.RuleApprovalReset: "every reset needs a second supervisor",
-			model.RuleApprovalRepeatUnlock: "unlocked once already in the last 24 hours",
-			model.RuleApprovalUnlock:       "every unlock needs a second supervisor"}[a.Rule]
-		reason := "Reason: " + safe(a.Reason)
-		if a.Ticket != "" { // the asking call's, which the action will be recorded with
-			reason += " · ticket " + safe(a.Ticket)
-		}
-		for _, s := range []string{
-			fmt.Sprintf("Request #%d: %s (%s)", a.ID, safe(a.Target()), safe(a.AccountName)),
-			reason,
-			fmt.Sprintf("Asked by %s (%s) at %s; %s.", safe(a.RequestedBy), a.RequesterRole, a.Created.In(l.c.loc).Format("15:04"), why),
-		} {
+		for _, s := range append([]string{fmt.Sprintf("Request #%d: %s (%s)", a.ID, safe(a.Target()), safe(a.AccountName))}, l.requestLines(a)...) {
 			lines = append(lines, wrap(s, inner)...)
 		}
 		lines = append(lines, "")
-		switch l.step {
-		case approvalConfirm:
-			what := "Unlock " + a.Holder + " on " + a.AccountNumber
-			if a.Action == model.ApprovalReset {
-				what = "Reset account " + a.AccountNumber + ", revoking every PIN"
-			}
-			lines = append(lines, wrap(st.Bold.Render(safe(what)+" now, as "+safe(a.RequestedBy)+" asked?")+"  y = yes · n = no", inner)...)
-		case approvalReason:
-			lines = append(lines, l.reason.View())
-		case approvalSending:
-			lines = append(lines, st.Subtle.Render("Sending…"))
-		default:
-			for _, l := range wrap("a approves (the action is done at once), x refuses with a reason.", inner) {
-				lines = append(lines, st.Subtle.Render(l))
-			}
-		}
+		lines = append(lines, l.stepLines(a, inner)...)
 	}
 	return strings.Join(lines, "\n")
+}
+
+// requestLines are what a person deciding reads of a request beside its target: the requester's
+// reason (and the asking call's ticket), who asked, when, and why it waits. The lock board shows
+// them under a request's row too.
+func (l *approvalList) requestLines(a model.Approval) []string {
+	why := map[string]string{model.RuleApprovalReset: "every reset needs a second supervisor",
+		model.RuleApprovalRepeatUnlock: "unlocked once already in the last 24 hours",
+		model.RuleApprovalUnlock:       "every unlock needs a second supervisor"}[a.Rule]
+	reason := "Reason: " + safe(a.Reason)
+	if a.Ticket != "" { // the asking call's, which the action will be recorded with
+		reason += " · ticket " + safe(a.Ticket)
+	}
+	return []string{reason,
+		fmt.Sprintf("Asked by %s (%s) at %s; %s.", safe(a.RequestedBy), a.RequesterRole, a.Created.In(l.c.loc).Format("15:04"), why)}
+}
+
+// stepLines are what is being asked of the selected request a, wrapped to inner: the prompt to
+// approve or refuse, the yes/no of an approval, the refusal's reason, or that it is sent.
+func (l *approvalList) stepLines(a model.Approval, inner int) []string {
+	st := l.c.st
+	var lines []string
+	switch l.step {
+	case approvalConfirm:
+		what := "Unlock " + a.Holder + " on " + a.AccountNumber
+		if a.Action == model.ApprovalReset {
+			what = "Reset account " + a.AccountNumber + ", revoking every PIN"
+		}
+		lines = append(lines, wrap(st.Bold.Render(safe(what)+" now, as "+safe(a.RequestedBy)+" asked?")+"  y = yes · n = no", inner)...)
+	case approvalReason:
+		lines = append(lines, l.reason.View())
+	case approvalSending:
+		lines = append(lines, st.Subtle.Render("Sending…"))
+	default:
+		for _, l := range wrap("a approves (the action is done at once), x refuses with a reason.", inner) {
+			lines = append(lines, st.Subtle.Render(l))
+		}
+	}
+	return lines
 }
 
 func (l *approvalList) expiry(a model.Approval) string {
@@ -434,11 +447,15 @@ func (s *dialogScreen) pendingLines() []string {
 	lines := []string{
 		s.c.st.tone(toneWarn).Render(fmt.Sprintf("NEEDS A SECOND SUPERVISOR · request #%d", a.ID)),
 		"",
-		fmt.Sprintf("%s was not done. Another supervisor must approve it (approvals, ctrl+a) before %s; until then nothing changes, and after that the request expires.",
+		fmt.Sprintf("%s was not done. Another supervisor must approve it (on the lock board, ctrl+o, or approvals, ctrl+a) before %s; until then nothing changes, and after that the request expires.",
 			what, a.Expires.In(s.c.loc).Format("15:04")),
 	}
 	if s.pending.Existing {
 		lines = append(lines, fmt.Sprintf("It was asked already by %s at %s.", safe(a.RequestedBy), a.Created.In(s.c.loc).Format("15:04")))
 	}
-	return append(lines, "", s.c.st.Subtle.Render("Press any key to go back to the account."))
+	back := "the account"
+	if s.home() == scrBoard {
+		back = "the board"
+	}
+	return append(lines, "", s.c.st.Subtle.Render("Press any key to go back to "+back+"."))
 }

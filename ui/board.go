@@ -25,6 +25,7 @@ type boardMsg struct {
 	tag
 	board model.Board
 	err   error
+	extra boardExtras // the open desk alerts and pending requests, read with it (boardplus.go)
 }
 
 // boardPollMsg is the timer of the board's next read, for the call it was set for.
@@ -44,14 +45,19 @@ type boardSubject struct {
 }
 
 // board reads the lock board, when the backend has one (client.LockBoard).
-func (io *backendCmds) board(call uint64) tea.Cmd {
+// With it, in the same read, the open desk alerts and the pending requests the operator may see
+// (want).
+func (io *backendCmds) board(call uint64, want boardWant) tea.Cmd {
 	lb, ok := io.b.(client.LockBoard)
 	if !ok {
 		return nil
 	}
 	return io.run(func(ctx context.Context) tea.Msg {
 		b, err := lb.Board(ctx)
-		return boardMsg{tag{call}, safeBoard(b), err}
+		if err != nil {
+			return boardMsg{tag: tag{call}, err: err}
+		}
+		return boardMsg{tag{call}, safeBoard(b), nil, io.boardExtras(ctx, want)}
 	}, func(err error) tea.Msg { return boardMsg{tag: tag{call}, err: err} })
 }
 
@@ -90,6 +96,11 @@ type boardRow struct {
 	detail []string
 	find   string // lower case
 	holder *model.BoardHolder
+	// alert and approval are the desk alert or the request of the row (boardplus.go); own says
+	// the request is the operator's own, which another supervisor must decide.
+	alert    *model.Alert
+	approval *model.Approval
+	own      bool
 }
 
 // boardSection is one section of the board: its title, its rows, and what it says when empty.
@@ -98,12 +109,15 @@ type boardSection struct {
 	empty string
 	note  string // under the rows (more than are shown)
 	rows  []boardRow
+	// hideEmpty leaves the section out while it has no row at all (before the filter): the desk
+	// alerts and the requests, exceptions that would otherwise push the locks down.
+	hideEmpty bool
 }
 
 // boardSections builds the board's sections, in the order shown. A section added later (open
 // desk alerts, pending four-eyes requests) is one more function here, reading its own field of
 // model.Board; rows whose holder is nil are listed and filtered but not unlocked.
-var boardSections = []func(s *boardScreen, b model.Board) boardSection{lockedSection, failingSection}
+var boardSections = []func(s *boardScreen, b model.Board) boardSection{alertsSection, approvalsSection, lockedSection, failingSection}
 
 func lockedSection(s *boardScreen, b model.Board) boardSection {
 	sec := boardSection{title: fmt.Sprintf("LOCKED NOW (%d)", len(b.Locked)), empty: "No holder is locked."}
@@ -220,6 +234,7 @@ type boardScreen struct {
 	from   screenID  // where esc returns
 	picked *boardRow // the selected row among those shown
 	w, h   int
+	urgent // the desk alerts and requests, and their actions (boardplus.go)
 }
 
 func newBoardScreen(c *common) *boardScreen {
@@ -228,28 +243,52 @@ func newBoardScreen(c *common) *boardScreen {
 	in.Placeholder = "account, name or desk"
 	in.CharLimit = model.MaxQueryLength
 	in.SetStyles(c.st.Input)
-	return &boardScreen{c: c, filter: in, from: scrSearch}
+	return &boardScreen{c: c, filter: in, from: scrSearch, urgent: newUrgent(c)}
 }
 
 func (s *boardScreen) title() string     { return "lock board" }
 func (s *boardScreen) helpTitle() string { return "Lock board" }
-func (s *boardScreen) text() textMode    { return textSearch }
-func (s *boardScreen) restyle()          { s.filter.SetStyles(s.c.st.Input) }
-func (s *boardScreen) focus() action     { return run(s.filter.Focus()) }
+func (s *boardScreen) text() textMode {
+	if s.typing() {
+		return textFree
+	}
+	return textSearch
+}
+func (s *boardScreen) restyle() {
+	s.filter.SetStyles(s.c.st.Input)
+	s.clear.restyle()
+	s.decide.reason.SetStyles(s.c.st.Input)
+}
+func (s *boardScreen) focus() action { return run(s.filter.Focus()) }
 func (s *boardScreen) setSize(w, h int) {
 	s.w, s.h = w, h
 	s.filter.SetWidth(max(w-10, 10))
+	s.clear.setSize(w, h)
+	s.decide.setWidth(w)
 }
 
 // reset forgets the board and the filter (a call ended).
 func (s *boardScreen) reset() {
 	s.board, s.err, s.secs, s.sel, s.picked = nil, nil, nil, "", nil
 	s.filter.Reset()
+	s.urgent.reset()
 }
 
 func (s *boardScreen) ShortHelp() []key.Binding {
+	if h := s.actingHelp(); h != nil {
+		return h
+	}
 	k := s.c.keys.Board
-	return []key.Binding{k.Unlock, k.Move, k.Close}
+	act := k.Unlock
+	if r := s.picked; r != nil && r.alert != nil {
+		act = k.ClearAlert
+	} else if r != nil && r.approval != nil {
+		act = k.Decide
+		if r.own {
+			act = key.Binding{}
+		}
+	}
+	return []key.Binding{act, k.Move, k.Close}
 }
 
 // FullHelp lists the board's keys for an operator who may read it; nobody else reaches it.
@@ -258,7 +297,7 @@ func (s *boardScreen) FullHelp() [][]key.Binding {
 	if !k.Open.Enabled() {
 		return nil
 	}
-	return [][]key.Binding{{k.Open, k.Up, k.Down, k.Unlock, k.Close}}
+	return [][]key.Binding{{k.Open, k.Up, k.Down, k.Unlock, k.ClearAlert, k.Decide, k.Close}}
 }
 
 func (s *boardScreen) update(msg tea.Msg) action {
@@ -270,14 +309,23 @@ func (s *boardScreen) update(msg tea.Msg) action {
 		}
 		b := msg.board
 		s.board, s.err = &b, nil
+		s.took(msg.extra, b.Time)
 		s.build()
 		return nil
+	case alertsMsg, alertClearedMsg, approvalsMsg, decidedMsg:
+		return s.urgentAnswer(msg)
 	case tea.PasteMsg:
+		if s.acting() {
+			return s.actKey(msg)
+		}
 		var cmd tea.Cmd
 		s.filter, cmd = s.filter.Update(msg)
 		s.build()
 		return run(cmd)
 	case tea.KeyPressMsg:
+		if s.acting() {
+			return s.actKey(msg)
+		}
 		k := s.c.keys.Board
 		switch {
 		case key.Matches(msg, k.Close):
@@ -293,8 +341,8 @@ func (s *boardScreen) update(msg tea.Msg) action {
 		case key.Matches(msg, k.Down):
 			s.move(1)
 			return nil
-		case key.Matches(msg, k.Unlock):
-			return s.unlock()
+		case key.Matches(msg, k.Unlock, k.ClearAlert, k.Decide):
+			return s.act()
 		}
 		var cmd tea.Cmd
 		s.filter, cmd = s.filter.Update(msg)
@@ -313,6 +361,9 @@ func (s *boardScreen) build() {
 	words := strings.Fields(strings.ToLower(s.filter.Value()))
 	for _, f := range boardSections {
 		sec := f(s, *s.board)
+		if sec.hideEmpty && len(sec.rows) == 0 {
+			continue
+		}
 		kept := sec.rows[:0]
 		for _, r := range sec.rows {
 			if matchesAll(r.find, words) {
@@ -414,8 +465,15 @@ func (s *boardScreen) view() string {
 			if r.key == s.sel {
 				at = len(lines)
 				lines = append(lines, st.Selected.Render(clip("▸ "+r.head, s.w)))
+				if act := s.actionLines(r); act != nil {
+					lines = append(lines, act...) // what is being done on it, in place of its detail
+					end = len(lines)
+					continue
+				}
 				for _, d := range r.detail {
-					lines = append(lines, clip("    "+d, s.w))
+					for _, l := range wrap(d, max(s.w-4, 10)) { // a reason or a sentence is read whole
+						lines = append(lines, clip("    "+l, s.w))
+					}
 				}
 				end = len(lines)
 				continue
@@ -458,7 +516,7 @@ func (a *App) readBoard() tea.Cmd {
 		return nil
 	}
 	a.boardReading = true
-	return a.c.io.board(a.c.call.id)
+	return a.c.io.board(a.c.call.id, a.boardWant())
 }
 
 // onBoardPoll is the board's timer: read it again if it is still open.

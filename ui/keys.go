@@ -55,6 +55,9 @@ type KeyMap struct {
 	// Letters are the filter's, so the board's own keys are not letters.
 	Board struct {
 		Open, Up, Down, Move, Unlock, Close key.Binding
+		// ClearAlert and Decide are enter too, on a desk alert's or an approval request's row
+		// (boardplus.go): the footer names what enter does on the row selected.
+		ClearAlert, Decide key.Binding
 	}
 	// Alerts are the anomaly alerts panel's (alerts.go); Alerts.Open works on every screen.
 	Alerts AlertKeys
@@ -154,10 +157,15 @@ func NewKeyMap(role model.OperatorRole) *KeyMap {
 	bd.Move = b(k("up", "down"), "↑/↓", "choose")
 	bd.Unlock = b(k("enter"), "enter", "unlock")
 	bd.Close = b(k("esc"), "esc", "clear filter / back")
+	bd.ClearAlert = b(k("enter"), "enter", "clear alert")
+	bd.Decide = b(k("enter"), "enter", "approve/refuse")
 	if !role.Permits(model.PermBoard) {
 		bd.Open.SetEnabled(false)
 	}
 	km.Alerts = newAlertKeys(role)
+	if !role.Permits(model.PermAlerts) {
+		bd.ClearAlert.SetEnabled(false)
+	}
 
 	if !role.Permits(model.PermUnlock) {
 		bd.Unlock.SetEnabled(false)
@@ -175,6 +183,7 @@ func NewKeyMap(role model.OperatorRole) *KeyMap {
 	}
 	if !role.Permits(model.PermApprove) {
 		g.Approvals.SetEnabled(false)
+		bd.Decide.SetEnabled(false)
 	}
 	return km
 }

@@ -27,7 +27,7 @@ func pendingHint(err error) error {
 	if !errors.As(err, &ar) {
 		return err
 	}
-	return fmt.Errorf("%w. Nothing was changed: another supervisor approves it in the app (approvals, key A) or with `pindesk admin approvals approve %d --operator THEIR-NAME`", err, ar.Request.ID)
+	return fmt.Errorf("%w. Nothing was changed: another supervisor approves it in the app (on the lock board, ctrl+o, or approvals, ctrl+a) or with `pindesk admin approvals approve %d --operator THEIR-NAME`", err, ar.Request.ID)
 }
 
 func (a *app) approvalsCommand() *cobra.Command {
