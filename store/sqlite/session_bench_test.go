@@ -138,3 +138,63 @@ func BenchmarkSessionsVsNone(b *testing.B) {
 	b.Run("success", func(b *testing.B) { benchSessionsVsNone(b, false) })
 	b.Run("mixed", func(b *testing.B) { benchSessionsVsNone(b, true) })
 }
+
+// What reading sessions from the audit trail costs the account view (each open app reads it about
+// once a second), on an account with a long history:
+//
+//	go test -run '^$' -bench 'SessionsRead' ./store/sqlite
+//
+// "quiet" has `history` verifications 40 minutes apart (each an expired session) and one live
+// session; "busy" has them a minute apart, so the last 30 minutes hold 30 live sessions. A read
+// costs the window, not the history: compare history=100 with history=10000.
+func BenchmarkSessionsRead(b *testing.B) {
+	for _, c := range []struct {
+		name    string
+		history int
+		every   time.Duration
+	}{
+		{"quiet/history=100", 100, 40 * time.Minute},
+		{"quiet/history=10000", 10000, 40 * time.Minute},
+		{"busy/history=10000", 10000, time.Minute},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			ctx := context.Background()
+			st, err := Open(ctx, filepath.Join(b.TempDir(), "bench.db"))
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Cleanup(func() { st.Close() })
+			clock := storetest.NewClock(storetest.Start)
+			svc, err := core.New(st, storetest.TestSealer(), core.WithClock(clock))
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := svc.Import(ctx, storetest.Admin, storetest.Fixture()); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := svc.Set(ctx, storetest.Portal, model.PINChange{AccountID: storetest.Smith, Holder: storetest.John, Kind: model.KindMaster}, "482915"); err != nil {
+				b.Fatal(err)
+			}
+			req := model.CallerVerifyRequest{AccountID: storetest.Smith, Contact: storetest.John, Channel: model.ChannelPhone, PIN: "482915", Ticket: "INC-4711"}
+			for range c.history {
+				clock.Advance(c.every)
+				if r, err := svc.VerifyCaller(ctx, storetest.Agent, req); err != nil || r.Outcome != model.OutcomeVerified {
+					b.Fatalf("verify: %+v, %v", r, err)
+				}
+			}
+			want := int(min(c.history, int(store.DefaultSessionTTL/c.every)))
+			if c.every > store.DefaultSessionTTL {
+				want = 1
+			}
+			now := clock.Now()
+			b.ResetTimer()
+			for range b.N {
+				ss, err := st.Sessions(ctx, storetest.Smith, now)
+				if err != nil || len(ss) != want {
+					b.Fatalf("%d sessions, %v; want %d", len(ss), err, want)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N), "µs/read")
+		})
+	}
+}
