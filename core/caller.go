@@ -86,12 +86,9 @@ func (s *Service) VerifyCaller(ctx context.Context, op model.Operator, req model
 		}
 		var session string
 		if r.Outcome == model.OutcomeVerified {
-			// The caller is verified for the rest of the call, on every desk (core/session.go).
-			vs := s.newSession(op, ch, ticket, acct.ID, own.ContactID, r.MatchedHolder)
-			if err := txs[0].OpenSession(ctx, vs); err != nil {
-				return err
-			}
-			session = vs.ID
+			// The caller is verified for the rest of the call, on every desk: the session opens
+			// with the answer, in the matched holder's event (core/session.go).
+			session = newSession()
 		}
 		if len(counted) > 0 && !alerted { // one wrong PIN for the desk, however many holders it counted against
 			if err := s.deskFailure(ctx, txs[0], op, ch, acct.ID); err != nil {

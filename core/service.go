@@ -92,6 +92,8 @@ func New(st store.Store, sealer *secret.Sealer, opts ...Option) (_ *Service, err
 		// (store/auditchain.go); the store is given the function, never the key.
 		st.SetAuditChain(store.AuditKey{Func: sealer.AuditChain, Check: sealer.Check()})
 	}
+	// Sessions are read from the audit trail (store/session.go): the store ages them by this.
+	st.SetSessionTTL(s.SessionTTL())
 	switch {
 	case s.keyTTL == 0:
 		s.keyTTL = DefaultIdempotencyTTL

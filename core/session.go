@@ -13,9 +13,8 @@ import (
 // Verification that follows the call (issue 13; model.VerifySession): the call's ticket, and the
 // verification session a successful verification opens for the caller.
 
-// DefaultSessionTTL is how long a verification session lasts (verify.session_ttl): long enough for
-// a transfer or two, short enough that a caller who rings back later is asked again.
-const DefaultSessionTTL = 30 * time.Minute
+// DefaultSessionTTL is how long a verification session lasts (verify.session_ttl).
+const DefaultSessionTTL = store.DefaultSessionTTL
 
 // WithSessionTTL sets how long a verification session lasts (DefaultSessionTTL when zero or less).
 func WithSessionTTL(d time.Duration) Option {
@@ -48,19 +47,16 @@ func (s *Service) ticket(op model.Operator, t string) (string, error) {
 	return t, nil
 }
 
-// newSession is the session a successful verification by op opens for the caller contact, who gave
-// holder's PIN. Its id is random (crypto/rand), unguessable and never reused.
-func (s *Service) newSession(op model.Operator, ch model.Channel, ticket string, acct, contact, holder string) model.VerifySession {
-	now := s.Now()
-	return model.VerifySession{ID: "vs_" + rand.Text(), AccountID: acct, Contact: contact, Holder: holder,
-		Operator: op.Name, Channel: ch, Ticket: ticket, StartedAt: now, ExpiresAt: now.Add(s.SessionTTL())}
-}
+// newSession is the id of the session a successful verification opens: random (crypto/rand),
+// unguessable and never reused. The verification's audit event carries it, and with it all the
+// session is (store/session.go): opening one writes nothing else.
+func newSession() string { return "vs_" + rand.Text() }
 
 // appendEnding appends e for a change that ends the account's verification sessions (an unlock, a
 // PIN change), in the holder's transaction: the sessions live now are ended, e is recorded under
 // the one it was done under, and each ending is audited after it, saying why.
 func (s *Service) appendEnding(ctx context.Context, tx store.HolderTx, e model.AuditEvent) error {
-	ended, err := tx.EndSessions(ctx, e.Time, store.SessionEndReason(e.Action))
+	ended, err := tx.EndSessions(ctx, e.Time)
 	if err != nil {
 		return err
 	}

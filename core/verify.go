@@ -97,16 +97,8 @@ func (s *Service) Verify(ctx context.Context, op model.Operator, req model.Verif
 		}
 		if r.Outcome == model.OutcomeVerified {
 			// The caller is verified for the rest of the call, on every desk: the session opens
-			// with the answer, and its event records it.
-			contact := req.Caller
-			if contact == "" {
-				contact = ref.ContactID
-			}
-			vs := s.newSession(op, ch, ticket, ref.AccountID, contact, ref.ContactID)
-			if err := tx.OpenSession(ctx, vs); err != nil {
-				return err
-			}
-			e.Session = vs.ID
+			// with the answer, in its event (core/session.go).
+			e.Session = newSession()
 		}
 		if r.Counted() && !alerted {
 			if err := s.deskFailure(ctx, tx, op, ch, ref.AccountID); err != nil {

@@ -60,3 +60,45 @@ func TestTheTaggedFieldsAreChainedInOneFixedOrder(t *testing.T) {
 		t.Fatalf("with the approver and the ticket:\n got % x\nwant % x", got, want)
 	}
 }
+
+// TestSessionsAreFoldedFromTheTrail: the account's openings and endings, newest first, give its
+// live sessions newest first; an event done under a session (a PIN read back) does not end it, a
+// session_end ends only the session it names, and an expired one is left out.
+func TestSessionsAreFoldedFromTheTrail(t *testing.T) {
+	at := time.Date(2025, 3, 10, 9, 0, 0, 0, time.UTC)
+	ttl := 30 * time.Minute
+	opened := func(id, caller, holder string, min int) model.AuditEvent {
+		return model.AuditEvent{Time: at.Add(time.Duration(min) * time.Minute), Operator: "alice", Channel: model.ChannelPhone,
+			Holder: holder, Caller: caller, Action: model.ActionVerify, Outcome: string(model.OutcomeVerified), Ticket: "INC-" + id, Session: id}
+	}
+	ended := func(id string) model.AuditEvent {
+		return model.AuditEvent{Action: model.ActionSessionEnd, Outcome: "ok", Session: id}
+	}
+	read := model.AuditEvent{Action: model.ActionRead, Outcome: "ok", Session: "vs_john"}
+	trail := []model.AuditEvent{ // newest first
+		read,
+		opened("vs_mary", "", "c-mary", 25),
+		ended("vs_old"),
+		opened("vs_john", "c-john", "account", 20),
+		opened("vs_old", "c-john", "c-john", 10),
+		opened("vs_gone", "c-mary", "c-mary", -15), // expired at 09:15
+	}
+	got := store.LiveSessions("a-smith", trail, at.Add(16*time.Minute), ttl)
+	want := []model.VerifySession{
+		{ID: "vs_mary", AccountID: "a-smith", Contact: "c-mary", Holder: "c-mary", Operator: "alice", Channel: model.ChannelPhone, Ticket: "INC-vs_mary",
+			StartedAt: at.Add(25 * time.Minute), ExpiresAt: at.Add(55 * time.Minute)},
+		{ID: "vs_john", AccountID: "a-smith", Contact: "c-john", Holder: "account", Operator: "alice", Channel: model.ChannelPhone, Ticket: "INC-vs_john",
+			StartedAt: at.Add(20 * time.Minute), ExpiresAt: at.Add(50 * time.Minute)},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("sessions %+v\nwant %+v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("session %d: %+v\nwant %+v", i, got[i], want[i])
+		}
+	}
+	if got := store.LiveSessions("a-smith", nil, at, ttl); got == nil || len(got) != 0 {
+		t.Fatalf("no trail: %#v, want an empty list (the API's sessions is [] not null)", got)
+	}
+}

@@ -83,6 +83,133 @@ func runSessions(t *testing.T, newStore func(t *testing.T) store.Store) {
 		}
 	})
 
+	t.Run("a session lasts the lifetime in force, counted from its verification", func(t *testing.T) {
+		// A session is read from the verification's audit event (store/session.go): shortening
+		// verify.session_ttl shortens the sessions already open, as the README says.
+		e := newEnv(t, newStore)
+		s := verified(t, e, "INC-4711")
+		e.svc = e.withCore(t, core.WithSessionTTL(5*time.Minute))
+		ss := e.sessions(Smith)
+		if len(ss) != 1 || ss[0].ID != s.ID || !ss[0].ExpiresAt.Equal(s.StartedAt.Add(5*time.Minute)) {
+			t.Fatalf("under a 5-minute lifetime the session opened under 30 minutes shows as %+v, want it to expire at %s", ss, s.StartedAt.Add(5*time.Minute))
+		}
+		e.clock.Advance(5 * time.Minute)
+		if ss := e.sessions(Smith); len(ss) != 0 {
+			t.Fatalf("5 minutes after its verification, under a 5-minute lifetime: %+v, want none", ss)
+		}
+		// Expired, it is not ended: an unlock then audits no session_end.
+		e.lock(mary)
+		before := e.lastAuditID()
+		e.unlock(mary)
+		for _, ev := range e.changesAfter(before) {
+			if ev.Action == model.ActionSessionEnd {
+				t.Fatalf("an unlock after expiry audited %+v", ev)
+			}
+		}
+	})
+
+	t.Run("a session is found behind a long trail of the account's other events, and only a session_end ends it", func(t *testing.T) {
+		e := newEnv(t, newStore)
+		if err := core.MarkDemo(e.ctx, e.st); err != nil {
+			t.Fatal(err)
+		}
+		// Mary's verifications, each an hour apart, long expired.
+		e.set(john, model.KindMaster, johnPIN)
+		e.set(mary, model.KindMaster, maryPIN)
+		for range 40 {
+			e.clock.Advance(time.Hour)
+			e.mustVerify(mary, maryPIN, model.OutcomeVerified)
+		}
+		e.clock.Advance(time.Hour)
+		if r, err := e.svc.VerifyCaller(e.ctx, Agent, model.CallerVerifyRequest{AccountID: Smith, Contact: John, PIN: johnPIN, Channel: model.ChannelPhone}); err != nil || r.Outcome != model.OutcomeVerified {
+			t.Fatalf("verify John: %+v, %v", r, err)
+		}
+		s := e.sessions(Smith)[0]
+		// Then, within the session, many events of the account: Mary's verifications (each a
+		// session of her own), wrong PINs, PINs read back under John's session.
+		for i := range 30 {
+			e.clock.Advance(time.Second)
+			switch i % 3 {
+			case 0:
+				e.mustVerify(mary, maryPIN, model.OutcomeVerified)
+			case 1:
+				e.mustVerify(mary, wrongPIN(i), model.OutcomeMismatch)
+			default:
+				if _, err := e.svc.ReadPIN(e.ctx, Trainer, model.PINChange{AccountID: Smith, Holder: John, Kind: model.KindMaster, OnBehalfOf: John}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		ss := e.sessions(Smith)
+		if len(ss) != 11 || ss[len(ss)-1] != s {
+			t.Fatalf("%d sessions, the oldest %+v; want Mary's 10 and John's %+v", len(ss), ss[len(ss)-1], s)
+		}
+		for _, x := range ss[:10] {
+			if x.Contact != Mary || x.Holder != Mary || !x.StartedAt.After(s.StartedAt) {
+				t.Fatalf("Mary's session %+v", x)
+			}
+		}
+		// One change ends them all, each once.
+		before := e.lastAuditID()
+		e.lockAs(mary)
+		e.unlock(mary)
+		ends := map[string]int{}
+		for _, ev := range e.changesAfter(before) {
+			if ev.Action == model.ActionSessionEnd {
+				ends[ev.Session]++
+			}
+		}
+		if len(ends) != 11 || ends[s.ID] != 1 {
+			t.Fatalf("the unlock ended %v, want each of the 11 sessions once", ends)
+		}
+		if ss := e.sessions(Smith); len(ss) != 0 {
+			t.Fatalf("after the unlock: %+v", ss)
+		}
+	})
+
+	t.Run("two changes ending a session at once end it once", func(t *testing.T) {
+		// An unlock of Mary and a PIN generated for John, on two holders of one account, run on
+		// two connections (PostgreSQL: two transactions that lock no common holder).
+		e := newEnv(t, newStore)
+		e.set(john, model.KindMaster, johnPIN)
+		e.set(mary, model.KindMaster, maryPIN)
+		for i := range 6 {
+			e.clock.Advance(25 * time.Hour) // past the rolling window: Mary's lock is never a hard one
+			if r, err := e.svc.VerifyCaller(e.ctx, Agent, model.CallerVerifyRequest{AccountID: Smith, Contact: John, PIN: johnPIN}); err != nil || r.Outcome != model.OutcomeVerified {
+				t.Fatalf("verify John: %+v, %v", r, err)
+			}
+			e.lockAs(mary)
+			ss := e.sessions(Smith)
+			if len(ss) != 1 {
+				t.Fatalf("round %d: sessions %+v, want John's", i, ss)
+			}
+			s := ss[0]
+			before := e.lastAuditID()
+			errs := make(chan error, 2)
+			go func() {
+				errs <- e.svc.Unlock(e.ctx, Supervisor, model.UnlockRequest{AccountID: Smith, Holder: Mary, Reason: "called back"})
+			}()
+			go func() {
+				_, err := e.svc.Generate(e.ctx, Admin, model.PINChange{AccountID: Smith, Holder: John, Kind: model.KindOneTime, OnBehalfOf: John})
+				errs <- err
+			}()
+			for range 2 {
+				if err := <-errs; err != nil {
+					t.Fatal(err)
+				}
+			}
+			n := 0
+			for _, ev := range e.changesAfter(before) {
+				if ev.Action == model.ActionSessionEnd && ev.Session == s.ID {
+					n++
+				}
+			}
+			if n != 1 {
+				t.Fatalf("round %d: session %s ended %d times, want once", i, s.ID, n)
+			}
+		}
+	})
+
 	t.Run("a failed or refused verification opens none", func(t *testing.T) {
 		e := newEnv(t, newStore)
 		e.set(john, model.KindMaster, johnPIN)

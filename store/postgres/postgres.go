@@ -63,6 +63,8 @@ type Store struct {
 	heads [store.AuditChains]atomic.Pointer[cachedHead]
 	// region reads phone numbers without a country code, in search terms and queries.
 	region string
+	// sessionTTL is how long a verification session lasts (SetSessionTTL, session.go).
+	sessionTTL store.SessionTTL
 }
 
 var _ store.Store = (*Store)(nil)

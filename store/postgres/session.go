@@ -3,8 +3,6 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -13,85 +11,72 @@ import (
 	"github.com/pindesk/pindesk/store"
 )
 
-// Verification sessions (store.SessionTx, store.VerifySessions): rows of verify_sessions, which
-// every server sharing the database reads, so a caller verified through one is seen through all.
+// Verification sessions (store.SessionTx, store.VerifySessions), read from the audit trail
+// (store/session.go), which every server sharing the database reads, so a caller verified through
+// one is seen through all; a verification writes nothing for its session but its own event's
+// session column.
+//
+// The window is the account's events after its newest one at or before now − the session's
+// lifetime: one backward range of audit_account (account_id, id) to find that bound, one forward
+// of the same index above it. Only the openings and endings come back.
+const sqlSessionEvents = `SELECT time, operator, channel, holder, caller, action, outcome, ticket, session
+	FROM audit
+	WHERE account_id = $1 AND id > coalesce((SELECT id FROM audit
+		WHERE account_id = $1 AND time <= $2 ORDER BY id DESC LIMIT 1), 0)
+	AND (` + store.SessionOpened + ` OR ` + store.SessionEnded + `)
+	ORDER BY id DESC`
 
-const sessionColumns = `id, account_id, contact_id, holder_id, operator, channel, ticket, started_at, expires_at`
+// SetSessionTTL sets how long a session lasts (store.VerifySessions).
+func (s *Store) SetSessionTTL(d time.Duration) { s.sessionTTL.Set(d) }
 
-func (t *holderTx) OpenSession(ctx context.Context, vs model.VerifySession) error {
-	if !storable(vs.ID, vs.Contact, vs.Holder, vs.Operator, string(vs.Channel), vs.Ticket) {
-		return fmt.Errorf("%w: a session's text must be UTF-8 without NUL characters", model.ErrInvalidInput)
-	}
-	_, err := t.tx.Exec(ctx, `INSERT INTO verify_sessions (`+sessionColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-		vs.ID, t.h.Ref.AccountID, vs.Contact, vs.Holder, vs.Operator, string(vs.Channel), vs.Ticket, vs.StartedAt, vs.ExpiresAt)
-	if err != nil {
-		return fmt.Errorf("open verification session: %w", err)
-	}
-	return nil
-}
-
-func (t *holderTx) EndSessions(ctx context.Context, now time.Time, why string) ([]model.VerifySession, error) {
-	return endSessions(ctx, t.tx, t.h.Ref.AccountID, now, why)
+func (t *holderTx) EndSessions(ctx context.Context, now time.Time) ([]model.VerifySession, error) {
+	return t.s.endSessions(ctx, t.tx, t.h.Ref.AccountID, now)
 }
 
 func (t *holderTx) LiveSessions(ctx context.Context, now time.Time) ([]model.VerifySession, error) {
-	return liveSessions(ctx, t.tx, t.h.Ref.AccountID, now)
+	return t.s.liveSessions(ctx, t.tx, t.h.Ref.AccountID, now)
 }
 
-// endSessions ends the account's sessions live at now and returns them newest first. It runs
-// before the transaction's audit appends, so the chain head stays the last lock taken.
-func endSessions(ctx context.Context, db dbtx, accountID string, now time.Time, why string) ([]model.VerifySession, error) {
-	rows, err := db.Query(ctx, `UPDATE verify_sessions SET ended_at = $1, end_reason = $2
-		WHERE account_id = $3 AND ended_at IS NULL AND expires_at > $1 RETURNING `+sessionColumns, now, why, accountID)
-	if err != nil {
+// endSessions returns the account's sessions live at now, to end, read under the head of the
+// account's audit chain. Every verification and every ending of the account appends to that chain
+// under its head, and holds it until it commits, so this read sees each one that committed before
+// it and none commits after it before this transaction does: of two changes ending at once (an
+// unlock and a PIN change on two holders of the account), the second finds the first's endings and
+// ends nothing twice, and a verification committed meanwhile is ended, not left open. The head is
+// the last lock a transaction takes (audit.go), so nothing but audit appends and new rows may
+// follow this in its transaction. A head whose history is not chained yet is not locked (as in
+// appendAuditWith: the history is chained under every head in order).
+func (s *Store) endSessions(ctx context.Context, db dbtx, accountID string, now time.Time) ([]model.VerifySession, error) {
+	if _, err := db.Exec(ctx, `SELECT FROM audit_head WHERE id = $1 AND chain IS NOT NULL FOR UPDATE`, store.ChainOf(accountID)); err != nil {
 		return nil, fmt.Errorf("end verification sessions: %w", err)
 	}
-	out, err := collectSessions(rows)
-	if err != nil {
-		return nil, fmt.Errorf("end verification sessions: %w", err)
-	}
-	// RETURNING follows no ORDER BY.
-	slices.SortFunc(out, func(a, b model.VerifySession) int {
-		if c := b.StartedAt.Compare(a.StartedAt); c != 0 {
-			return c
-		}
-		return strings.Compare(b.ID, a.ID)
-	})
-	return out, nil
+	return s.liveSessions(ctx, db, accountID, now)
 }
 
-func liveSessions(ctx context.Context, db dbtx, accountID string, now time.Time) ([]model.VerifySession, error) {
-	rows, err := db.Query(ctx, `SELECT `+sessionColumns+` FROM verify_sessions
-		WHERE account_id = $1 AND ended_at IS NULL AND expires_at > $2 ORDER BY started_at DESC, id DESC`, accountID, now)
+func (s *Store) liveSessions(ctx context.Context, db dbtx, accountID string, now time.Time) ([]model.VerifySession, error) {
+	ttl := s.sessionTTL.Get()
+	rows, err := db.Query(ctx, sqlSessionEvents, accountID, now.Add(-ttl))
 	if err != nil {
 		return nil, fmt.Errorf("verification sessions: %w", err)
 	}
-	out, err := collectSessions(rows)
+	evs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (model.AuditEvent, error) {
+		var e model.AuditEvent
+		var ch, action string
+		err := row.Scan(&e.Time, &e.Operator, &ch, &e.Holder, &e.Caller, &action, &e.Outcome, &e.Ticket, &e.Session)
+		e.Channel, e.Action, e.Time = model.Channel(ch), model.Action(action), e.Time.UTC()
+		return e, err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("verification sessions: %w", err)
 	}
-	return out, nil
-}
-
-func collectSessions(rows pgx.Rows) ([]model.VerifySession, error) {
-	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (model.VerifySession, error) {
-		var vs model.VerifySession
-		var ch string
-		err := row.Scan(&vs.ID, &vs.AccountID, &vs.Contact, &vs.Holder, &vs.Operator, &ch, &vs.Ticket, &vs.StartedAt, &vs.ExpiresAt)
-		vs.Channel, vs.StartedAt, vs.ExpiresAt = model.Channel(ch), vs.StartedAt.UTC(), vs.ExpiresAt.UTC()
-		return vs, err
-	})
-	if out == nil {
-		out = []model.VerifySession{}
-	}
-	return out, err
+	return store.LiveSessions(accountID, evs, now, ttl), nil
 }
 
 // appendEndingSessions appends e for a change that ends the account's verification sessions (a
 // reset, a dispute), in its transaction: the sessions live at e.Time are ended, e is recorded under
 // the one it was done under, and each ending is audited after it (store.SessionEvents).
 func (s *Store) appendEndingSessions(ctx context.Context, db dbtx, e model.AuditEvent) error {
-	ended, err := endSessions(ctx, db, e.AccountID, e.Time, store.SessionEndReason(e.Action))
+	ended, err := s.endSessions(ctx, db, e.AccountID, e.Time)
 	if err != nil {
 		return err
 	}
@@ -109,5 +94,5 @@ func (s *Store) Sessions(ctx context.Context, accountID string, now time.Time) (
 	if !storable(accountID) {
 		return []model.VerifySession{}, nil
 	}
-	return liveSessions(ctx, s.pool, accountID, now)
+	return s.liveSessions(ctx, s.pool, accountID, now)
 }

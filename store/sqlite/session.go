@@ -4,78 +4,80 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/pindesk/pindesk/model"
 	"github.com/pindesk/pindesk/store"
 )
 
-// Verification sessions (store.SessionTx, store.VerifySessions): rows of verify_sessions. Every
-// successful verification opens one, so its insert is prepared with the writer's statements.
-const (
-	sqlOpenSession = `INSERT INTO verify_sessions
-		(id, account_id, contact_id, holder_id, operator, channel, ticket, started_at, expires_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
-	sessionColumns = `id, account_id, contact_id, holder_id, operator, channel, ticket, started_at, expires_at`
-	sqlEndSessions = `UPDATE verify_sessions SET ended_at = ?1, end_reason = ?2
-		WHERE account_id = ?3 AND ended_at IS NULL AND expires_at > ?1 RETURNING ` + sessionColumns
-	sqlLiveSessions = `SELECT ` + sessionColumns + ` FROM verify_sessions
-		WHERE account_id = ? AND ended_at IS NULL AND expires_at > ? ORDER BY started_at DESC, id DESC`
-)
+// Verification sessions (store.SessionTx, store.VerifySessions), read from the audit trail
+// (store/session.go): a verification writes nothing for its session but its own event's session
+// column. Every account view reads them (each open app, about once a second), so the read is
+// prepared on both connections.
+//
+// The window is the account's events after its newest one at or before now − the session's
+// lifetime: one reverse range of audit_account (account_id, id) to find that bound, one forward
+// of the same index above it, each entry with its row. Only the openings and endings come back.
+const sqlSessionEvents = `SELECT time, operator, channel, holder, caller, action, outcome, ticket, session
+	FROM audit INDEXED BY audit_account
+	WHERE account_id = ?1 AND id > coalesce((SELECT id FROM audit INDEXED BY audit_account
+		WHERE account_id = ?1 AND time <= ?2 ORDER BY id DESC LIMIT 1), 0)
+	AND (` + store.SessionOpened + ` OR ` + store.SessionEnded + `)
+	ORDER BY id DESC`
 
 func init() {
-	writerQueries = append(writerQueries, sqlOpenSession, sqlEndSessions, sqlLiveSessions)
-	readerQueries = append(readerQueries, sqlLiveSessions)
+	writerQueries = append(writerQueries, sqlSessionEvents)
+	readerQueries = append(readerQueries, sqlSessionEvents)
 }
 
-func (t *holderTx) OpenSession(ctx context.Context, vs model.VerifySession) error {
-	_, err := t.ws.txExec(nocancel(ctx), t.tx, sqlOpenSession, vs.ID, t.h.Ref.AccountID, vs.Contact, vs.Holder,
-		vs.Operator, string(vs.Channel), vs.Ticket, nanos(vs.StartedAt), nanos(vs.ExpiresAt))
-	if err != nil {
-		return fmt.Errorf("open verification session: %w", mapErr(err))
-	}
-	return nil
-}
+// SetSessionTTL sets how long a session lasts (store.VerifySessions).
+func (s *Store) SetSessionTTL(d time.Duration) { s.sessionTTL.Set(d) }
 
-func (t *holderTx) EndSessions(ctx context.Context, now time.Time, why string) ([]model.VerifySession, error) {
-	return endSessions(nocancel(ctx), t.tx, t.ws, t.h.Ref.AccountID, now, why)
+// EndSessions returns the sessions to end: under SQLite's one writer, no verification or ending
+// commits between this read and the transaction's own appends.
+func (t *holderTx) EndSessions(ctx context.Context, now time.Time) ([]model.VerifySession, error) {
+	return t.LiveSessions(ctx, now)
 }
 
 func (t *holderTx) LiveSessions(ctx context.Context, now time.Time) ([]model.VerifySession, error) {
-	rows, err := t.ws.txQuery(nocancel(ctx), t.tx, sqlLiveSessions, t.h.Ref.AccountID, nanos(now))
+	return t.s.liveSessions(nocancel(ctx), t.tx, t.ws, t.h.Ref.AccountID, now)
+}
+
+// liveSessions reads the account's sessions live at now, in tx (nil for the read pool).
+func (s *Store) liveSessions(ctx context.Context, tx *sql.Tx, ss stmts, accountID string, now time.Time) ([]model.VerifySession, error) {
+	ttl := s.sessionTTL.Get()
+	var rows *sql.Rows
+	var err error
+	if tx != nil {
+		rows, err = ss.txQuery(ctx, tx, sqlSessionEvents, accountID, nanos(now.Add(-ttl)))
+	} else {
+		rows, err = ss.dbQuery(ctx, s.r, sqlSessionEvents, accountID, nanos(now.Add(-ttl)))
+	}
 	if err != nil {
 		return nil, fmt.Errorf("verification sessions: %w", mapErr(err))
 	}
-	return scanSessions(rows)
-}
-
-// endSessions ends the account's sessions live at now, in tx, and returns them newest first.
-func endSessions(ctx context.Context, tx *sql.Tx, ws stmts, accountID string, now time.Time, why string) ([]model.VerifySession, error) {
-	rows, err := ws.txQuery(ctx, tx, sqlEndSessions, nanos(now), why, accountID)
-	if err != nil {
-		return nil, fmt.Errorf("end verification sessions: %w", mapErr(err))
-	}
-	out, err := scanSessions(rows)
-	if err != nil {
-		return nil, err
-	}
-	// RETURNING follows no ORDER BY.
-	slices.SortFunc(out, func(a, b model.VerifySession) int {
-		if c := b.StartedAt.Compare(a.StartedAt); c != 0 {
-			return c
+	defer rows.Close()
+	var evs []model.AuditEvent
+	for rows.Next() {
+		var e model.AuditEvent
+		var at int64
+		if err := rows.Scan(&at, &e.Operator, &e.Channel, &e.Holder, &e.Caller, &e.Action, &e.Outcome, &e.Ticket, &e.Session); err != nil {
+			return nil, fmt.Errorf("verification sessions: %w", mapErr(err))
 		}
-		return strings.Compare(b.ID, a.ID)
-	})
-	return out, nil
+		e.Time = fromNanos(at)
+		evs = append(evs, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("verification sessions: %w", mapErr(err))
+	}
+	return store.LiveSessions(accountID, evs, now, ttl), nil
 }
 
 // appendEndingSessions appends e for a change that ends the account's verification sessions (a
 // reset, a dispute), in its transaction: the sessions live at e.Time are ended, e is recorded under
 // the one it was done under, and each ending is audited after it (store.SessionEvents).
 func (s *Store) appendEndingSessions(ctx context.Context, tx *sql.Tx, e model.AuditEvent) error {
-	ended, err := endSessions(ctx, tx, s.ws, e.AccountID, e.Time, store.SessionEndReason(e.Action))
+	ended, err := s.liveSessions(ctx, tx, s.ws, e.AccountID, e.Time)
 	if err != nil {
 		return err
 	}
@@ -92,27 +94,5 @@ func (s *Store) Sessions(ctx context.Context, accountID string, now time.Time) (
 	if err := s.guard.err(); err != nil {
 		return nil, err
 	}
-	rows, err := s.rs.dbQuery(ctx, s.r, sqlLiveSessions, accountID, nanos(now))
-	if err != nil {
-		return nil, fmt.Errorf("verification sessions: %w", mapErr(err))
-	}
-	return scanSessions(rows)
-}
-
-func scanSessions(rows *sql.Rows) ([]model.VerifySession, error) {
-	defer rows.Close()
-	out := []model.VerifySession{}
-	for rows.Next() {
-		var vs model.VerifySession
-		var started, expires int64
-		if err := rows.Scan(&vs.ID, &vs.AccountID, &vs.Contact, &vs.Holder, &vs.Operator, &vs.Channel, &vs.Ticket, &started, &expires); err != nil {
-			return nil, fmt.Errorf("verification sessions: %w", mapErr(err))
-		}
-		vs.StartedAt, vs.ExpiresAt = fromNanos(started), fromNanos(expires)
-		out = append(out, vs)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("verification sessions: %w", mapErr(err))
-	}
-	return out, nil
+	return s.liveSessions(ctx, nil, s.rs, accountID, now)
 }

@@ -100,6 +100,8 @@ type Store struct {
 	// unchained appends audit events as before the chain existed (no seq, no chain, no head): set
 	// only by the benchmarks that weigh the chain against its absence.
 	unchained bool
+	// sessionTTL is how long a verification session lasts (SetSessionTTL, session.go).
+	sessionTTL store.SessionTTL
 }
 
 var _ store.Store = (*Store)(nil)
