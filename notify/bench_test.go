@@ -39,32 +39,43 @@ type dropNotices struct{ store.HolderTx }
 
 func (dropNotices) Notify(context.Context, model.Notice) error { return nil }
 
-// BenchmarkVerifyOutbox weighs the outbox on a verification's path: verifications alternate a
-// wrong PIN and the right one on 200 holders, so every second one writes a notice (a right PIN
-// after a wrong one; far more than a floor writes), with the outbox on and off, on two real
-// SQLite files (fsync'd, group commit) of the same disk. The two sides take turns in rounds of
-// 400 verifications from 8 goroutines, so a noisy machine slows both alike (issue 11: on at most
-// 10 % slower than off).
+// BenchmarkVerifyOutbox weighs the outbox on a verification's path, with the outbox on and off,
+// on two real SQLite files (fsync'd, group commit) of the same disk. The two sides take turns in
+// rounds of 400 verifications from 8 goroutines, so a noisy machine slows both alike (issue 11:
+// on at most 10 % slower than off). Two mixes on 200 holders:
 //
-//	go test -run '^$' -bench VerifyOutbox -benchtime 8000x ./notify
+//   - worst: a wrong PIN and the right one alternate, so every second verification writes a
+//     notice (a right PIN after a wrong one): far more than any floor writes;
+//
+//   - floor: one verification in ten is a wrong PIN, followed by the right one, so one in ten
+//     writes a notice: a floor where one caller in ten mistypes.
+//
+//     go test -run '^$' -bench VerifyOutbox -benchtime 8000x ./notify
 func BenchmarkVerifyOutbox(b *testing.B) {
-	on, off := outboxVerifier(b, true), outboxVerifier(b, false)
-	const round = 400
-	var inOn, inOff time.Duration
-	b.ResetTimer()
-	for done := 0; done < b.N; done += round {
-		n := min(round, b.N-done)
-		inOn += on(done, n)
-		inOff += off(done, n)
+	for _, mix := range []struct {
+		name  string
+		every int // one pair in every this many starts with a wrong PIN
+	}{{"worst", 1}, {"floor", 5}} {
+		b.Run(mix.name, func(b *testing.B) {
+			on, off := outboxVerifier(b, true, mix.every), outboxVerifier(b, false, mix.every)
+			const round = 400
+			var inOn, inOff time.Duration
+			b.ResetTimer()
+			for done := 0; done < b.N; done += round {
+				n := min(round, b.N-done)
+				inOn += on(done, n)
+				inOff += off(done, n)
+			}
+			b.ReportMetric(float64(b.N)/inOn.Seconds(), "outbox_on_verifies/s")
+			b.ReportMetric(float64(b.N)/inOff.Seconds(), "outbox_off_verifies/s")
+			b.ReportMetric(100*inOff.Seconds()/inOn.Seconds(), "on_%_of_off")
+		})
 	}
-	b.ReportMetric(float64(b.N)/inOn.Seconds(), "outbox_on_verifies/s")
-	b.ReportMetric(float64(b.N)/inOff.Seconds(), "outbox_off_verifies/s")
-	b.ReportMetric(100*inOff.Seconds()/inOn.Seconds(), "on_%_of_off")
 }
 
 // outboxVerifier returns a function that runs verifications first … first+n-1 of the
-// alternating sequence from 8 goroutines, and how long they took.
-func outboxVerifier(b *testing.B, on bool) func(first, n int) time.Duration {
+// sequence from 8 goroutines, and how long they took.
+func outboxVerifier(b *testing.B, on bool, every int) func(first, n int) time.Duration {
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "pindesk.db"))
 	if err != nil {
@@ -84,7 +95,9 @@ func outboxVerifier(b *testing.B, on bool) func(first, n int) time.Duration {
 		use = noOutbox{st}
 	}
 	sealer, _ := secret.New(storetest.TestKey)
-	svc, err := core.New(use, sealer)
+	// One desk failing across 200 accounts is what an anomaly alert slows (issue 12): alerts off,
+	// as what is weighed here is the outbox.
+	svc, err := core.New(use, sealer, core.WithAnomaly(model.AnomalyPolicy{}))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -108,10 +121,11 @@ func outboxVerifier(b *testing.B, on bool) func(first, n int) time.Duration {
 					if i >= first+n {
 						return
 					}
-					// Each holder sees its wrong PIN, then its right one: i/2 picks the holder.
+					// Verifications go in pairs on one holder (i/2 picks it); one pair in every
+					// `every` starts with a wrong PIN, so its right one writes a notice.
 					a := accts[(i/2)%len(accts)]
 					pin := "482915"
-					if i%2 == 0 {
+					if i%2 == 0 && (i/2)%every == 0 {
 						pin = "000111"
 					}
 					if _, err := svc.Verify(ctx, storetest.Agent, model.VerifyRequest{AccountID: a.ID, Holder: "c-1", PIN: pin}); err != nil {
