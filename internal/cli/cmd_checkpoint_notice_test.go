@@ -118,8 +118,13 @@ func TestServeSendsScheduledAuditCheckpointsAsSignedWebhookEventsThatVerifyReads
 		t.Fatalf("mailpit received %d messages, want none: %+v", len(msgs), msgs)
 	}
 	// And the events list shows none failed (the email destination skipped them, it did not refuse).
-	if out, _ := d.ok("", "admin", "events", "list", "--state", "failed"); strings.Contains(out, "audit.checkpoint") {
-		t.Fatalf("failed checkpoint events: %s", out)
+	// A send still in flight when the test stopped serve fails with "context canceled": that is the
+	// stop, not a refusal, and it is retried on the next start.
+	out, _ := d.ok("", "admin", "events", "list", "--state", "failed")
+	for _, line := range strings.Split(out, "\n") {
+		if strings.Contains(line, "audit.checkpoint") && !strings.Contains(line, "context canceled") {
+			t.Fatalf("failed checkpoint events: %s", out)
+		}
 	}
 }
 
