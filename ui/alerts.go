@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
@@ -228,12 +227,8 @@ func (s *alertsScreen) key(msg tea.KeyPressMsg) action {
 			s.reason.Blur()
 			return say{toneInfo, "Cancelled; nothing was changed."}
 		case key.Matches(msg, d.Next):
-			r := strings.TrimSpace(s.reason.Value())
-			switch {
-			case r == "":
-				return say{toneWarn, "A reason is required: it is kept in the audit trail."}
-			case utf8.RuneCountInString(r) > model.MaxReasonLength:
-				return say{toneWarn, fmt.Sprintf("A reason has at most %d characters.", model.MaxReasonLength)}
+			if warn := reasonProblem(s.reason.Value()); warn != nil {
+				return warn
 			}
 			s.step = alertsConfirm
 			s.reason.Blur()

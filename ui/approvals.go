@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
@@ -206,13 +205,10 @@ func (l *approvalList) key(msg tea.KeyPressMsg) action {
 			l.reason.Blur()
 			return say{toneInfo, "Not refused; nothing was changed."}
 		case key.Matches(msg, k.Send):
-			r := strings.TrimSpace(l.reason.Value())
-			switch {
-			case r == "":
-				return say{toneWarn, "A reason is required: it is kept in the audit trail."}
-			case utf8.RuneCountInString(r) > model.MaxReasonLength:
-				return say{toneWarn, fmt.Sprintf("A reason has at most %d characters.", model.MaxReasonLength)}
+			if warn := reasonProblem(l.reason.Value()); warn != nil {
+				return warn
 			}
+			r := strings.TrimSpace(l.reason.Value())
 			a, ok := l.selected()
 			if !ok {
 				return nil

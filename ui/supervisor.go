@@ -173,12 +173,8 @@ func (s *dialogScreen) update(msg tea.Msg) action {
 				s.reset()
 				return goTo{home}
 			case key.Matches(msg, k.Next):
-				r := strings.TrimSpace(s.reason.Value())
-				switch {
-				case r == "":
-					return say{toneWarn, "A reason is required: it is kept in the audit trail."}
-				case utf8.RuneCountInString(r) > model.MaxReasonLength:
-					return say{toneWarn, fmt.Sprintf("A reason has at most %d characters.", model.MaxReasonLength)}
+				if warn := reasonProblem(s.reason.Value()); warn != nil {
+					return warn
 				}
 				s.step = stepConfirm
 				s.reason.Blur()
@@ -305,4 +301,18 @@ func (s *dialogScreen) view() string {
 	}
 	lines = out
 	return st.Dialog.Width(w).Render(strings.Join(lines, "\n"))
+}
+
+// reasonProblem is the agent's sentence for a reason the audit trail cannot take (none, or too
+// long), or nil for a good one. Every dialog that asks for a reason (unlock, reset, clearing an
+// alert, refusing a request) checks it the same way before anything is sent.
+func reasonProblem(typed string) action {
+	r := strings.TrimSpace(typed)
+	switch {
+	case r == "":
+		return say{toneWarn, "A reason is required: it is kept in the audit trail."}
+	case utf8.RuneCountInString(r) > model.MaxReasonLength:
+		return say{toneWarn, fmt.Sprintf("A reason has at most %d characters.", model.MaxReasonLength)}
+	}
+	return nil
 }
