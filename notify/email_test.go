@@ -36,6 +36,22 @@ func freePort(t *testing.T) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
+// freePorts returns n distinct free loopback ports: every listener stays open until all are
+// taken, so two calls cannot hand out the same port (Mailpit's SMTP and HTTP once got one port).
+func freePorts(t *testing.T, n int) []int {
+	t.Helper()
+	var ports []int
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+	}
+	return ports
+}
+
 func startMailpit(t *testing.T, args ...string) *mailpit {
 	t.Helper()
 	bin, err := exec.LookPath("mailpit")
@@ -49,8 +65,9 @@ func startMailpit(t *testing.T, args ...string) *mailpit {
 			t.Skip("mailpit is not installed (go install github.com/axllent/mailpit@v1.33.1)")
 		}
 	}
-	m := &mailpit{smtpPort: freePort(t)}
-	httpPort := freePort(t)
+	ports := freePorts(t, 2)
+	m := &mailpit{smtpPort: ports[0]}
+	httpPort := ports[1]
 	m.api = fmt.Sprintf("http://127.0.0.1:%d", httpPort)
 	cmd := exec.Command(bin, append([]string{"--smtp", fmt.Sprintf("127.0.0.1:%d", m.smtpPort), "--listen", fmt.Sprintf("127.0.0.1:%d", httpPort),
 		"--database", filepath.Join(t.TempDir(), "mailpit.db")}, args...)...)

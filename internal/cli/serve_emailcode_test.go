@@ -41,6 +41,22 @@ func freePort(t *testing.T) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
+// freePorts returns n distinct free loopback ports: every listener stays open until all are
+// taken, so two calls cannot hand out the same port (Mailpit's SMTP and HTTP once got one port).
+func freePorts(t *testing.T, n int) []int {
+	t.Helper()
+	var ports []int
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+	}
+	return ports
+}
+
 // startMailpit runs ~/go/bin/mailpit on loopback ports, as notify's tests do: skipped where it is
 // not installed, unless PINDESK_TEST_MAILPIT_REQUIRED=1.
 func startMailpit(t *testing.T) *mailpit {
@@ -56,8 +72,9 @@ func startMailpit(t *testing.T) *mailpit {
 			t.Skip("mailpit is not installed (go install github.com/axllent/mailpit@v1.33.1)")
 		}
 	}
-	m := &mailpit{smtpPort: freePort(t)}
-	m.api = fmt.Sprintf("http://127.0.0.1:%d", freePort(t))
+	ports := freePorts(t, 2)
+	m := &mailpit{smtpPort: ports[0]}
+	m.api = fmt.Sprintf("http://127.0.0.1:%d", ports[1])
 	cmd := exec.Command(bin, "--smtp", fmt.Sprintf("127.0.0.1:%d", m.smtpPort), "--listen", strings.TrimPrefix(m.api, "http://"),
 		"--database", filepath.Join(t.TempDir(), "mailpit.db"))
 	var out lockedBuffer
