@@ -152,7 +152,11 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		w.Close()
 		return nil, openError(path, err)
 	}
-	if err := migrate(ctx, w); err != nil {
+	migrated := migrate
+	if memory {
+		migrated = func(ctx context.Context, w *sql.DB) error { return migrateMemory(ctx, w, o) }
+	}
+	if err := migrated(ctx, w); err != nil {
 		w.Close()
 		return nil, openError(path, err)
 	}
