@@ -20,25 +20,21 @@ import (
 	"github.com/pindesk/pindesk/client"
 	"github.com/pindesk/pindesk/internal/apitest"
 	"github.com/pindesk/pindesk/internal/clienttest"
+	"github.com/pindesk/pindesk/internal/sqlitetest"
 	"github.com/pindesk/pindesk/model"
 	"github.com/pindesk/pindesk/server"
 	"github.com/pindesk/pindesk/store"
-	"github.com/pindesk/pindesk/store/sqlite"
 )
 
 var ctx = context.Background()
 
 func openStore(t *testing.T) store.Store {
 	t.Helper()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "pindesk.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return st
+	return sqlitetest.Open(t)
 }
 
 func TestLocalBackendConformance(t *testing.T) {
+	t.Parallel()
 	clienttest.Run(t, openStore, func(t *testing.T, in *clienttest.Installation, op model.Operator) client.Backend {
 		return client.NewLocal(in.Core, op, nil)
 	})
@@ -69,6 +65,7 @@ func token(t *testing.T, st store.Store, op model.Operator) string {
 }
 
 func TestRemoteBackendConformance(t *testing.T) {
+	t.Parallel()
 	var mu sync.Mutex
 	servers := map[*clienttest.Installation]*httptest.Server{}
 	clienttest.Run(t, openStore, func(t *testing.T, in *clienttest.Installation, op model.Operator) client.Backend {
@@ -94,6 +91,7 @@ func installation(t *testing.T) *clienttest.Installation {
 }
 
 func TestNewRemoteRefusesWhatCannotWork(t *testing.T) {
+	t.Parallel()
 	in := installation(t)
 	ts := serve(t, in, noLimits)
 	cases := []struct {
@@ -132,6 +130,7 @@ func TestNewRemoteRefusesWhatCannotWork(t *testing.T) {
 }
 
 func TestReadTokenFile(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	write := func(name, body string, mode os.FileMode) string {
 		p := filepath.Join(dir, name)
@@ -199,6 +198,7 @@ func (f *flaky) RoundTrip(r *http.Request) (*http.Response, error) {
 }
 
 func TestAVerifyWhoseAnswerIsLostIsRetriedUnderItsKeyAndCountedOnce(t *testing.T) {
+	t.Parallel()
 	in := installation(t)
 	ts := serve(t, in, noLimits)
 	lost := 0
@@ -253,6 +253,7 @@ func TestAVerifyWhoseAnswerIsLostIsRetriedUnderItsKeyAndCountedOnce(t *testing.T
 }
 
 func TestAChangeWhoseAnswerIsLostIsNotSentAgain(t *testing.T) {
+	t.Parallel()
 	in := installation(t)
 	ts := serve(t, in, noLimits)
 	f := &flaky{next: http.DefaultTransport, lose: func(r *http.Request) bool {
@@ -276,6 +277,7 @@ func TestAChangeWhoseAnswerIsLostIsNotSentAgain(t *testing.T) {
 
 // TestAReadIsRetriedWhenTheServerIsBusy shows a GET answered 503 is tried again.
 func TestAReadIsRetriedWhenTheServerIsBusy(t *testing.T) {
+	t.Parallel()
 	in := installation(t)
 	var busy atomic.Int32
 	busy.Store(2)
@@ -315,6 +317,7 @@ func TestAReadIsRetriedWhenTheServerIsBusy(t *testing.T) {
 }
 
 func TestTheConnectionStateFollowsTheServer(t *testing.T) {
+	t.Parallel()
 	in := installation(t)
 	srv := spec.Middleware(t, server.New(in.Core, in.Store, noLimits))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -349,6 +352,7 @@ func TestTheConnectionStateFollowsTheServer(t *testing.T) {
 }
 
 func TestARateLimitedVerifyIsErrRateLimitedWithItsWait(t *testing.T) {
+	t.Parallel()
 	in := installation(t)
 	ts := serve(t, in, server.Config{TokenVerifyLimit: server.Limit{PerSecond: 0.01, Burst: 1}, AccountVerifyLimit: server.Limit{PerSecond: -1}})
 	r, err := client.NewRemote(ts.URL, token(t, in.Store, clienttest.Agent))
@@ -369,6 +373,7 @@ func TestARateLimitedVerifyIsErrRateLimitedWithItsWait(t *testing.T) {
 }
 
 func TestTheAuditExportStreamsJSONLines(t *testing.T) {
+	t.Parallel()
 	in := installation(t)
 	ts := serve(t, in, noLimits)
 	sup, err := client.NewRemote(ts.URL, token(t, in.Store, clienttest.Supervisor))
@@ -401,6 +406,7 @@ func TestTheAuditExportStreamsJSONLines(t *testing.T) {
 // problem mapping and the client's, and checks the client returns the same sentinel with the same
 // message, so the app's error handling works the same on Local and Remote.
 func TestEveryModelErrorSurvivesTheRoundTrip(t *testing.T) {
+	t.Parallel()
 	sentinels := []error{
 		model.ErrInvalidInput, model.ErrInvalidPIN, model.ErrUnknownAccount, model.ErrUnknownHolder,
 		model.ErrUnknownKind, model.ErrNoPINs, model.ErrNoSuchPIN, model.ErrLocked, model.ErrNotLocked,
@@ -463,6 +469,7 @@ func TestEveryModelErrorSurvivesTheRoundTrip(t *testing.T) {
 // must escape them and the server unescape them exactly; "." and ".." could never survive a URL
 // and are refused at import.
 func TestIdsWithURLCharactersReachTheServerIntact(t *testing.T) {
+	t.Parallel()
 	in := installation(t)
 	ts := serve(t, in, noLimits)
 	ids := []string{"a/b", "a%2Fb", "with space", "q?x=1", "h#x", "ü-1", "a+b", "..."}
@@ -500,6 +507,7 @@ func TestIdsWithURLCharactersReachTheServerIntact(t *testing.T) {
 // for a moment) gets the verification again under the same Idempotency-Key, so it counts once;
 // a change, which carries no key, is sent once and its caller told the server is unavailable.
 func TestAVerifyIsRetriedOn503ButAChangeIsNot(t *testing.T) {
+	t.Parallel()
 	in := installation(t)
 	var down atomic.Int32
 	var mu sync.Mutex
@@ -553,6 +561,7 @@ func TestAVerifyIsRetriedOn503ButAChangeIsNot(t *testing.T) {
 // TestARateLimitedVerifyNamesTheLimitHit: the agent is told whether this desk is going too fast or
 // the account is being tried too often from every desk, so the error carries which limit it was.
 func TestARateLimitedVerifyNamesTheLimitHit(t *testing.T) {
+	t.Parallel()
 	slow := server.Limit{PerSecond: 0.01, Burst: 1}
 	off := server.Limit{PerSecond: -1}
 	tests := []struct {

@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -16,6 +15,7 @@ import (
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
 	"github.com/pindesk/pindesk/core"
+	"github.com/pindesk/pindesk/internal/sqlitetest"
 	"github.com/pindesk/pindesk/internal/storetest"
 	"github.com/pindesk/pindesk/model"
 	"github.com/pindesk/pindesk/notify"
@@ -26,6 +26,7 @@ import (
 
 // The specification's published test vector (standard-webhooks spec, "Signature scheme").
 func TestSigningMatchesTheSpecificationsTestVector(t *testing.T) {
+	t.Parallel()
 	wh, err := notify.ParseSecret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
 	if err != nil {
 		t.Fatal(err)
@@ -40,6 +41,7 @@ func TestSigningMatchesTheSpecificationsTestVector(t *testing.T) {
 }
 
 func TestASecretMustBeWhsecAndEnoughBase64(t *testing.T) {
+	t.Parallel()
 	for _, s := range []string{"", "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "whsec_", "whsec_not base64!", "whsec_c2hvcnQ="} {
 		if _, err := notify.ParseSecret(s); err == nil {
 			t.Errorf("secret %q accepted", s)
@@ -135,11 +137,7 @@ type env struct {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "pindesk.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := sqlitetest.Open(t)
 	if err := storetest.Seed(ctx, st, storetest.Fixture()); err != nil {
 		t.Fatal(err)
 	}
@@ -174,6 +172,7 @@ func (e *env) deliverer(t *testing.T, dsts ...notify.Destination) *notify.Delive
 }
 
 func TestANoticeIsSignedDeliveredOnceAndRemoved(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	sec := notify.NewSecret()
 	rcv := newReceiver(t, sec)
@@ -308,6 +307,7 @@ func TestAFailingEndpointIsRetriedThenDeadWithItsReasonAudited(t *testing.T) {
 }
 
 func TestADestinationThatTookANoticeIsNotSentItAgainOnRetry(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	sec := notify.NewSecret()
 	good, bad := newReceiver(t, sec), newReceiver(t, sec)

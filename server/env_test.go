@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -17,6 +16,7 @@ import (
 	"github.com/pindesk/pindesk/api"
 	"github.com/pindesk/pindesk/core"
 	"github.com/pindesk/pindesk/internal/apitest"
+	"github.com/pindesk/pindesk/internal/sqlitetest"
 	"github.com/pindesk/pindesk/model"
 	"github.com/pindesk/pindesk/server"
 	"github.com/pindesk/pindesk/store/secret"
@@ -109,11 +109,7 @@ var roles = []model.OperatorRole{model.OpAgent, model.OpSupervisor, model.OpTrai
 func newEnv(t testing.TB, cfg server.Config, opts ...core.Option) *env {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "pindesk.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := sqlitetest.Open(t)
 	key := bytes.Repeat([]byte{7}, secret.KeySize)
 	sealer, err := secret.New(key)
 	if err != nil {

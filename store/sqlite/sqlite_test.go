@@ -1,30 +1,22 @@
 package sqlite_test
 
 import (
-	"path/filepath"
 	"testing"
 
+	"github.com/pindesk/pindesk/internal/sqlitetest"
 	"github.com/pindesk/pindesk/internal/storetest"
 	"github.com/pindesk/pindesk/store"
 	"github.com/pindesk/pindesk/store/sqlite"
 )
 
-// openTemp opens a fresh database file in the test's temporary folder.
+// openTemp opens a fresh, migrated database file in the test's temporary folder.
 func openTemp(t testing.TB) *sqlite.Store {
 	t.Helper()
-	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "pindesk.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := st.Close(); err != nil {
-			t.Errorf("close: %v", err)
-		}
-	})
-	return st
+	return sqlitetest.Open(t)
 }
 
 func TestConformance(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T) store.Store { return openTemp(t) })
 }
 
@@ -40,5 +32,6 @@ func tamper(t *testing.T, st store.Store, statements ...string) {
 }
 
 func TestAuditTamperingIsFound(t *testing.T) {
+	t.Parallel()
 	storetest.RunAuditTamper(t, func(t *testing.T) store.Store { return openTemp(t) }, tamper)
 }
