@@ -45,12 +45,14 @@ func openPostgres(t *testing.T) store.Store {
 }
 
 func TestLocalBackendConformanceOnPostgreSQL(t *testing.T) {
+	t.Parallel()
 	clienttest.Run(t, openPostgres, func(t *testing.T, in *clienttest.Installation, op model.Operator) client.Backend {
 		return client.NewLocal(in.Core, op, nil)
 	})
 }
 
 func TestRemoteBackendConformanceOnPostgreSQL(t *testing.T) {
+	t.Parallel()
 	var mu sync.Mutex
 	servers := map[*clienttest.Installation]string{}
 	clienttest.Run(t, openPostgres, func(t *testing.T, in *clienttest.Installation, op model.Operator) client.Backend {

@@ -19,6 +19,7 @@ import (
 // verified through server A is seen verified by an agent on server B, and an unlock through B ends
 // the session for both (clienttest.SessionsAcross, which the suite also runs on every backend).
 func TestASessionOpenedThroughOneServerIsSeenThroughAnotherOnPostgreSQL(t *testing.T) {
+	t.Parallel()
 	u := postgresSchema(t)
 	open := func(t *testing.T) store.Store {
 		st, err := postgres.Open(ctx, u)

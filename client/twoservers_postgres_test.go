@@ -23,6 +23,7 @@ import (
 // supervisor looks (the lock board above all: a lock made through A shows on the board read
 // through B) crosses servers.
 func TestRemoteBackendConformanceOnTwoPostgreSQLServers(t *testing.T) {
+	t.Parallel()
 	var mu sync.Mutex
 	urls := map[store.Store]string{}
 	open := func(t *testing.T) store.Store {

@@ -62,6 +62,7 @@ func holder(t *testing.T, b *Backend, s Scenario) model.HolderState {
 
 // The trainer panel's promise: each scenario answers as it says when its PIN is given.
 func TestEveryScenarioAnswersAsItClaims(t *testing.T) {
+	t.Parallel()
 	for _, s := range Scenarios() {
 		t.Run(s.Title, func(t *testing.T) {
 			b := open(t, -1)
@@ -77,6 +78,7 @@ func TestEveryScenarioAnswersAsItClaims(t *testing.T) {
 }
 
 func TestTheScenariosAreWhatTheirTitlesSay(t *testing.T) {
+	t.Parallel()
 	b := open(t, -1)
 	now := start
 	p, _ := b.Policy(context.Background())
@@ -129,6 +131,7 @@ func TestTheScenariosAreWhatTheirTitlesSay(t *testing.T) {
 }
 
 func TestTheLockedScenarioNeverComparesTheRightPIN(t *testing.T) {
+	t.Parallel()
 	b := open(t, -1)
 	s := scenario(t, "DEMO-004")
 	res := verify(t, b, s, s.PIN)
@@ -144,6 +147,7 @@ func TestTheLockedScenarioNeverComparesTheRightPIN(t *testing.T) {
 }
 
 func TestOneWrongPINLocksTheLastTryScenario(t *testing.T) {
+	t.Parallel()
 	b := open(t, -1)
 	s := scenario(t, "DEMO-005")
 	res := verify(t, b, s, "000000")
@@ -156,6 +160,7 @@ func TestOneWrongPINLocksTheLastTryScenario(t *testing.T) {
 }
 
 func TestTheRightPINClearsTheLastTryScenarioCount(t *testing.T) {
+	t.Parallel()
 	b := open(t, -1)
 	s := scenario(t, "DEMO-005")
 	res := verify(t, b, s, s.PIN)
@@ -165,6 +170,7 @@ func TestTheRightPINClearsTheLastTryScenarioCount(t *testing.T) {
 }
 
 func TestAnExpiredOrSpentPINIsNotCountedAsAGuess(t *testing.T) {
+	t.Parallel()
 	b := open(t, -1)
 	for _, number := range []string{"DEMO-003", "DEMO-006"} {
 		s := scenario(t, number)
@@ -176,6 +182,7 @@ func TestAnExpiredOrSpentPINIsNotCountedAsAGuess(t *testing.T) {
 }
 
 func TestTheAccountWidePINIsGivenButNotChangedByASubContact(t *testing.T) {
+	t.Parallel()
 	b := open(t, -1)
 	s := scenario(t, "DEMO-009")
 	_, err := b.Generate(context.Background(), model.PINChange{AccountID: s.AccountID, Holder: model.AccountWide, Kind: model.KindMaster, OnBehalfOf: "mia"})
@@ -188,6 +195,7 @@ func TestTheAccountWidePINIsGivenButNotChangedByASubContact(t *testing.T) {
 }
 
 func TestBothPINsOfTheTwoPINHolderVerify(t *testing.T) {
+	t.Parallel()
 	b := open(t, -1)
 	s := scenario(t, "DEMO-010")
 	for _, pin := range []string{"170395", s.PIN} {
@@ -198,6 +206,7 @@ func TestBothPINsOfTheTwoPINHolderVerify(t *testing.T) {
 }
 
 func TestAdvancingTheClockExpiresTheOneTimePIN(t *testing.T) {
+	t.Parallel()
 	b := open(t, -1)
 	s := scenario(t, "DEMO-002")
 	b.Advance(30 * time.Minute)
@@ -215,6 +224,7 @@ func TestAdvancingTheClockExpiresTheOneTimePIN(t *testing.T) {
 }
 
 func TestRestorePutsEveryScenarioBackAndTheClockToNow(t *testing.T) {
+	t.Parallel()
 	b := open(t, -1)
 	ctx := context.Background()
 	healthy, oneTime, lastTry := scenario(t, "DEMO-001"), scenario(t, "DEMO-002"), scenario(t, "DEMO-005")
@@ -256,6 +266,7 @@ func TestRestorePutsEveryScenarioBackAndTheClockToNow(t *testing.T) {
 }
 
 func TestCloseRemovesEverythingAndEndsTheDemo(t *testing.T) {
+	t.Parallel()
 	b := open(t, -1)
 	dir := b.Dir()
 	if err := b.Close(); err != nil {
@@ -276,6 +287,7 @@ func TestCloseRemovesEverythingAndEndsTheDemo(t *testing.T) {
 }
 
 func TestTheDemoHoldsTheSampleCustomersAndActsAsTheTrainer(t *testing.T) {
+	t.Parallel()
 	b := open(t, 0)
 	ctx := context.Background()
 	if op := b.Operator(); op.Name != "Tess" || op.Role != model.OpTrainer {
@@ -298,6 +310,7 @@ func TestTheDemoHoldsTheSampleCustomersAndActsAsTheTrainer(t *testing.T) {
 }
 
 func TestCallsDuringARestoreSeeOneDatabaseOrTheOther(t *testing.T) {
+	t.Parallel()
 	b := open(t, -1)
 	ctx := context.Background()
 	s := scenario(t, "DEMO-001")
@@ -328,6 +341,7 @@ func TestCallsDuringARestoreSeeOneDatabaseOrTheOther(t *testing.T) {
 }
 
 func TestScenarioListIsCompleteForTheTrainerPanel(t *testing.T) {
+	t.Parallel()
 	seen := map[string]bool{}
 	for _, s := range Scenarios() {
 		if s.Title == "" || s.Demonstrates == "" || s.CallerName == "" || !strings.HasPrefix(s.AccountNumber, "DEMO-") {

@@ -10,6 +10,7 @@ import (
 )
 
 func TestAServerWithEmailAloneLeavesAnAuditCheckpointPendingAndEmailsNobody(t *testing.T) {
+	t.Parallel()
 	mp := startMailpit(t)
 	e := newEnv(t)
 	d := e.deliverer(t, e.email(t, mp.smtpPort, model.NoticeTypes...))

@@ -135,6 +135,7 @@ func (e *env) email(t *testing.T, port int, types ...model.NoticeType) *notify.E
 }
 
 func TestALockIsEmailedToEveryContactWithAnAddressWithoutThePINOrPhone(t *testing.T) {
+	t.Parallel()
 	mp := startMailpit(t)
 	e := newEnv(t)
 	d := e.deliverer(t, e.email(t, mp.smtpPort, model.NoticeLocked))
@@ -175,6 +176,7 @@ func TestALockIsEmailedToEveryContactWithAnAddressWithoutThePINOrPhone(t *testin
 }
 
 func TestARefusingSMTPServerOrARefusedRecipientIsRetriedThenDead(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		name   string
 		port   func(t *testing.T) int
@@ -211,6 +213,7 @@ func TestARefusingSMTPServerOrARefusedRecipientIsRetriedThenDead(t *testing.T) {
 }
 
 func TestTemplatesAreOverriddenFromTheConfigFolderAndABadOneRefusedAtStart(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	write := func(name, text string) {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o600); err != nil {

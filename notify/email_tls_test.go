@@ -114,6 +114,7 @@ func tlsFlags(ca testCA, mode string) []string {
 }
 
 func TestEmailOverSTARTTLSOrImplicitTLSWithALoginIsDelivered(t *testing.T) {
+	t.Parallel()
 	for _, mode := range []string{"starttls", "tls"} {
 		t.Run(mode, func(t *testing.T) {
 			ca := newTestCA(t, "desk-ca")
@@ -144,6 +145,7 @@ func TestEmailOverSTARTTLSOrImplicitTLSWithALoginIsDelivered(t *testing.T) {
 // the notice is retried through its window and then dead with the reason, and no message ever
 // reaches the server (TLS is never dropped to send in the clear).
 func TestAnUntrustedCertificateOrARefusedLoginIsRetriedThenDeadAndNothingSent(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		name     string
 		mode     string

@@ -46,6 +46,7 @@ func (e *env) codeEmail(t *testing.T, port int, svc *core.Service) *notify.Email
 var codeLine = regexp.MustCompile(`one-time code is: (\d+)`)
 
 func TestACodeIsEmailedToTheCallerAloneNeverToAWebhookAndVerifiesAsEmailedCode(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	svc := e.codeCore(t)
 	mp := startMailpit(t)
@@ -106,6 +107,7 @@ func TestACodeIsEmailedToTheCallerAloneNeverToAWebhookAndVerifiesAsEmailedCode(t
 }
 
 func TestACodeWaitsForAServerThatSendsEmailAndAnExpiredOneIsDroppedUnsent(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	svc := e.codeCore(t)
 	sec := notify.NewSecret()
@@ -143,6 +145,7 @@ func TestACodeWaitsForAServerThatSendsEmailAndAnExpiredOneIsDroppedUnsent(t *tes
 }
 
 func TestTheCodeTemplatesAreOverriddenFromTheConfigFolderAndOneWithoutTheCodeIsRefused(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	cfg := notify.EmailConfig{Host: "127.0.0.1", Port: 2525, TLS: "none", From: "desk@pindesk.example", ReportURL: "https://portal.example/", TemplateDir: dir}
 	write := func(text string) {

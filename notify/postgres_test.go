@@ -25,6 +25,7 @@ func pgSchemaURL(t *testing.T) string { return pgtest.SchemaURL(t, "pindesk_noti
 // leases it to one (a duplicate is allowed only after a crash or an expired lease, neither of
 // which happens here).
 func TestTwoServersOnOnePostgreSQLDeliverEachNoticeOnceBetweenThem(t *testing.T) {
+	t.Parallel()
 	u := pgSchemaURL(t)
 	ctx := context.Background()
 	var servers [2]*postgres.Store

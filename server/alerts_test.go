@@ -55,6 +55,7 @@ func (e *env) metric(name string) string {
 // verification is 429 desk_slowed with Retry-After, never compared; client.Remote maps it back to
 // *model.DeskSlowedError; a supervisor clears it with a reason and the desk is at full pace again.
 func TestADeskFailingAcrossAccountsIsAlertedSlowedAndClearedOverHTTP(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, noLimits)
 	ids := e.alertAccounts()
 	if e.metric("pindesk_alerts_open") != "0" || e.metric("pindesk_alerts_raised_total") != "0" {

@@ -50,6 +50,7 @@ func approvalPath(id int64, verb string) string {
 // second supervisor lists and approves it, which resets the account, audited with both names and
 // the asking call's ticket; and a refusal and an expiry answer as the contract says.
 func TestDualControlOverHTTP(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, noLimits)
 	e.withApprovals(t)
 	e.tokens["supervisor-2"] = e.issue("supervisor-2", model.OpSupervisor)
@@ -139,6 +140,7 @@ func TestDualControlOverHTTP(t *testing.T) {
 // unlock; the app of another supervisor lists and approves it through client.Approvals; the first
 // cannot approve it from their app.
 func TestTheAppsRemoteBackendAsksOverHTTPAndAnotherSupervisorsApprovesInTheApp(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, noLimits)
 	e.withApprovals(t)
 	ctx := context.Background()

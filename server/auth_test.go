@@ -15,6 +15,7 @@ import (
 )
 
 func TestARequestWithoutAGoodTokenIsUnauthorized(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, noLimits)
 	revoked, rec, err := server.IssueToken(context.Background(), e.st, model.Operator{Name: "gone", Role: model.OpSupervisor}, e.clock.Now())
 	if err != nil {
@@ -63,6 +64,7 @@ func TestARequestWithoutAGoodTokenIsUnauthorized(t *testing.T) {
 }
 
 func TestTheAuditRecordsTheTokensOperatorNeverTheBodys(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, noLimits)
 	tok := e.issue("desk 12 — Priya", model.OpAgent)
 	r := e.callToken(tok, "POST", verifyPath(acct, ada), map[string]string{"pin": adaPIN, "channel": "chat"})
@@ -82,6 +84,7 @@ func TestTheAuditRecordsTheTokensOperatorNeverTheBodys(t *testing.T) {
 }
 
 func TestTokensManagedOverTheAPI(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, noLimits)
 	r := e.call(model.OpAdmin, "POST", "/v1/tokens", map[string]string{"name": "portal-eu", "role": "portal"})
 	if r.status != 201 {
@@ -130,6 +133,7 @@ func TestTokensManagedOverTheAPI(t *testing.T) {
 }
 
 func TestTheServerIsObservable(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, noLimits)
 	for i := 0; i < 6; i++ {
 		e.call(model.OpAgent, "POST", verifyPath(acct, ada), map[string]string{"pin": wrongPIN})
@@ -176,6 +180,7 @@ func TestTheServerIsObservable(t *testing.T) {
 // admin command line, straight in the database) stops working once the server's cached lookup
 // expires, and at once when the cache is off.
 func TestARevocationElsewhereTakesEffectWithinTheCacheTTL(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		name string
 		ttl  time.Duration

@@ -13,6 +13,7 @@ import (
 // input to the routes that write, and checks each is a 4xx problem with a stable code and a
 // sentence naming what is wrong, and that neither the audit trail nor the holder changed.
 func TestBadInputIsRefusedClearlyAndWritesNothing(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, noLimits)
 	verify := verifyPath(acct, ada)
 	long := strings.Repeat("x", 5000)
@@ -120,6 +121,7 @@ func TestBadInputIsRefusedClearlyAndWritesNothing(t *testing.T) {
 // TestAProblemNeverCarriesThePINOrInternals sends wrong and malformed PINs and checks that neither
 // the answers nor the server's log ever hold the digits entered.
 func TestAProblemNeverCarriesThePINOrInternals(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, noLimits)
 	entries := []string{"987612", "98761x", "9876123", "987612 "}
 	var answers []string
@@ -151,6 +153,7 @@ func TestAProblemNeverCarriesThePINOrInternals(t *testing.T) {
 
 // TestTheMaxBodyIsConfigurable shows the cap is the server's setting, not a constant.
 func TestTheMaxBodyIsConfigurable(t *testing.T) {
+	t.Parallel()
 	cfg := noLimits
 	cfg.MaxBodyBytes = 64
 	e := newEnv(t, cfg)

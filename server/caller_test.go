@@ -16,6 +16,7 @@ func callerPath(account, contact string) string {
 // says which holder and kind matched, and a locked holder is named as skipped, over real HTTP
 // (every answer checked against the OpenAPI document by the env's middleware).
 func TestTheCallerRouteComparesEveryPINTheCallerMayGive(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, noLimits)
 	ctx := context.Background()
 	const widePIN = "305728"
@@ -64,6 +65,7 @@ func TestTheCallerRouteComparesEveryPINTheCallerMayGive(t *testing.T) {
 
 // TestTheCallerRouteKeepsTheVerifyRouteLimits: the account's bucket is shared by both routes.
 func TestTheCallerRouteKeepsTheVerifyRouteLimits(t *testing.T) {
+	t.Parallel()
 	cfg := server.Config{TokenVerifyLimit: server.Limit{PerSecond: -1}, AccountVerifyLimit: server.Limit{PerSecond: 0.01, Burst: 3}}
 	e := newEnv(t, cfg)
 	for i := range 3 {

@@ -13,6 +13,7 @@ import (
 // request on each reaches a handler (whatever the handler then says of made-up ids), never the
 // server's "no such route" or "method not allowed".
 func TestTheServerServesEveryRouteOfTheContract(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, noLimits)
 	var want []string
 	for _, r := range api.Routes() {

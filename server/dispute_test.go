@@ -36,6 +36,7 @@ func (e *env) sentNotice(account string, typ model.NoticeType) string {
 // that change nothing; the dispute hard-locks (a supervisor's unlock is 409 hard_locked), shows on
 // the account view for every agent, and a supervisor clears it with a reason.
 func TestTheCustomerDisputesANoticeOverHTTPAndASupervisorClearsIt(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, noLimits)
 	e.call(model.OpAgent, "POST", verifyPath(acct, ada), map[string]string{"pin": wrongPIN, "channel": "phone"})
 	if r := e.call(model.OpAgent, "POST", verifyPath(acct, ada), map[string]string{"pin": adaPIN, "channel": "phone"}); r.status != 200 {

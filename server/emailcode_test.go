@@ -40,6 +40,7 @@ func (e *env) outboxCode() string {
 // where and until when, never the code; the code verifies through verifyCaller as emailed; every
 // refusal is its own problem code, validated against the OpenAPI document like every exchange.
 func TestAnAgentHasACodeEmailedOverHTTPAndTheCallerVerifiesWithIt(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, noLimits, core.WithEmailCodes(core.CodeSettings{Deliverable: true}))
 	r := e.call(model.OpAgent, "POST", codePath(acct, bob), map[string]string{"channel": "phone"})
 	if r.status != http.StatusAccepted {
@@ -104,6 +105,7 @@ func TestAnAgentHasACodeEmailedOverHTTPAndTheCallerVerifiesWithIt(t *testing.T) 
 }
 
 func TestAServerThatSendsNoEmailRefusesToMakeACode(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, noLimits) // no mail server: codes are not deliverable
 	before := len(e.auditEvents(acct))
 	r := e.call(model.OpAgent, "POST", codePath(acct, ada), map[string]string{"channel": "phone"})

@@ -23,6 +23,7 @@ import (
 // Retry-After) when the SQLite file can still be read but not written, or no longer is the file
 // the server opened — not only when reads fail.
 func TestReadinessFailsWhenTheDatabaseCannotBeWritten(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		name    string
 		breakIt func(t *testing.T, path string)
@@ -75,6 +76,7 @@ func TestReadinessFailsWhenTheDatabaseCannotBeWritten(t *testing.T) {
 // Retry-After, saying to restart, and the server logs an error; it never answers from the deleted
 // file, not even after the file is put back.
 func TestADeletedDatabaseFileStopsTheServerAnswering(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, noLimits)
 	if r := e.call(model.OpAgent, "GET", "/v1/accounts/"+acct, nil); r.status != 200 {
 		t.Fatalf("before: %d %s", r.status, r.body)
@@ -126,6 +128,7 @@ func checkUnavailable(t *testing.T, what string, r response) {
 
 // TestEvery503CarriesRetryAfter: a busy database, like an unavailable one, says when to retry.
 func TestEvery503CarriesRetryAfter(t *testing.T) {
+	t.Parallel()
 	for _, err := range []error{model.ErrBusy, model.ErrUnavailable, fmt.Errorf("%w: lost", model.ErrUnavailable), context.DeadlineExceeded} {
 		if p := server.ProblemFor(err); p.Status == 503 && p.RetryAfter < 1 {
 			t.Errorf("%v: 503 without retry_after", err)
@@ -158,6 +161,7 @@ func rawRequest(t *testing.T, addr, request string) *http.Response {
 // problem+json (net/http's own 431 is plain text), and a path with an empty or dot segment
 // answers a 404 problem instead of a redirect to somewhere the client did not ask for.
 func TestOversizedHeadersAndUncleanPathsAnswerProblems(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, noLimits)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -199,6 +203,7 @@ func TestOversizedHeadersAndUncleanPathsAnswerProblems(t *testing.T) {
 // TestUncleanPathsAreNotRedirected goes through the test server and Go's client: the client
 // would follow a redirect; it must get the 404 problem.
 func TestUncleanPathsAreNotRedirected(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, noLimits)
 	for _, p := range []string{"//v1/me", "/v1/../v1/me", "/v1//me"} {
 		r := e.call(model.OpAgent, "GET", p, nil)
@@ -211,6 +216,7 @@ func TestUncleanPathsAreNotRedirected(t *testing.T) {
 // TestTLSAnswersCarryHSTS: with TLS on, every answer (a success and a problem) tells the browser to
 // keep to HTTPS.
 func TestTLSAnswersCarryHSTS(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, noLimits)
 	cert, key, pool := selfSigned(t)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -235,6 +241,7 @@ func TestTLSAnswersCarryHSTS(t *testing.T) {
 // TestMetricsCanBeServedOnTheirOwnListener: with MetricsElsewhere, /metrics is served by
 // MetricsHandler on a listener of its own and is a 404 problem on the API's.
 func TestMetricsCanBeServedOnTheirOwnListener(t *testing.T) {
+	t.Parallel()
 	cfg := noLimits
 	cfg.MetricsElsewhere = true
 	e := newEnv(t, cfg)

@@ -18,6 +18,7 @@ func unlockPath(account, holder string) string {
 // answers 429 with Retry-After, is not performed (the holder keeps its failure, nothing is
 // audited), and /metrics counts both. Roles that cannot verify are not limited.
 func TestUnlocksAreRateLimitedPerToken(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, noLimits) // verification limits off; the unlock limit keeps its default
 	unlock := func(role model.OperatorRole) response {
 		return e.call(role, "POST", unlockPath(acct, ada), map[string]string{"reason": "caller identified"})
@@ -77,6 +78,7 @@ func TestUnlocksAreRateLimitedPerToken(t *testing.T) {
 // supervisor's unlock is 409 hard_locked with the sentence that says who can help, the account
 // view shows hard_locked, and the portal's unlock works.
 func TestAHardLockedHolderAnswersHardLockedToASupervisorOverHTTP(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, server.Config{TokenVerifyLimit: server.Limit{PerSecond: -1}, AccountVerifyLimit: server.Limit{PerSecond: -1}, TokenUnlockLimit: server.Limit{PerSecond: -1}})
 	p := e.svc.Policy()
 	for i := 0; i < p.HardLockFailures; i++ {
@@ -115,6 +117,7 @@ func TestAHardLockedHolderAnswersHardLockedToASupervisorOverHTTP(t *testing.T) {
 // TestOnlyThePortalReceivesAGeneratedPINOverTheAPI: generate draws and stores a PIN for every role
 // that may change PINs, but the answer carries the PIN for the portal only.
 func TestOnlyThePortalReceivesAGeneratedPINOverTheAPI(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, noLimits)
 	for _, c := range []struct {
 		role    model.OperatorRole
@@ -143,6 +146,7 @@ func TestOnlyThePortalReceivesAGeneratedPINOverTheAPI(t *testing.T) {
 // TestAVerificationIsRecordedOnlyUnderACallChannel: channel admin or portal is refused as invalid
 // input, and nothing is counted.
 func TestAVerificationIsRecordedOnlyUnderACallChannel(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, noLimits)
 	before := e.auditCount(acct)
 	for _, ch := range []string{"admin", "portal"} {

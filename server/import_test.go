@@ -21,6 +21,7 @@ func adaOnly() []model.Account {
 }
 
 func TestTheAPIImportIsAnUpsertAndPrunesOnlyWhenAskedAndForced(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, server.Config{})
 	// Bob gets a PIN, so pruning him needs force.
 	if r := e.call(model.OpPortal, "PUT", "/v1/accounts/"+acct+"/holders/"+bob+"/pins/master", map[string]any{"pin": "864208", "on_behalf_of": bob}); r.status != http.StatusOK {
@@ -79,6 +80,7 @@ func TestTheAPIImportIsAnUpsertAndPrunesOnlyWhenAskedAndForced(t *testing.T) {
 }
 
 func TestAPIImportQueryParametersAreCheckedBeforeAnythingIsWritten(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, server.Config{})
 	body := map[string]any{"accounts": adaOnly()}
 	for _, q := range []string{"?force=true", "?prune=maybe", "?purge=true"} {

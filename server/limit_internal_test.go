@@ -9,6 +9,7 @@ import (
 // TestBucketsAreForgottenOnceFull shows the limiter's memory follows the keys in use: a sweep of
 // many accounts leaves nothing behind once their buckets refill.
 func TestBucketsAreForgottenOnceFull(t *testing.T) {
+	t.Parallel()
 	k := newKeyedLimiter(Limit{PerSecond: 1, Burst: 2})
 	now := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	k.lastSweep = now
@@ -30,6 +31,7 @@ func TestBucketsAreForgottenOnceFull(t *testing.T) {
 }
 
 func TestALimitAllowsItsBurstThenAsksForTheRefillTime(t *testing.T) {
+	t.Parallel()
 	k := newKeyedLimiter(Limit{PerSecond: 0.5, Burst: 3})
 	now := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	for i := 0; i < 3; i++ {
@@ -50,6 +52,7 @@ func TestALimitAllowsItsBurstThenAsksForTheRefillTime(t *testing.T) {
 }
 
 func TestAnOffLimitAllowsEverything(t *testing.T) {
+	t.Parallel()
 	if k := newKeyedLimiter(Limit{PerSecond: -1}); k != nil {
 		t.Fatal("a negative rate must turn the limit off")
 	}

@@ -23,6 +23,7 @@ import (
 )
 
 func TestPlainHTTPIsRefusedOffLoopbackUnlessAskedFor(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name string
 		cfg  server.ListenConfig
@@ -109,6 +110,7 @@ func start(t *testing.T, ctx context.Context, cfg server.ListenConfig, h http.Ha
 }
 
 func TestTheServerSpeaksTLSWhenGivenACertificate(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, noLimits)
 	cert, key, pool := selfSigned(t)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -138,6 +140,7 @@ func TestTheServerSpeaksTLSWhenGivenACertificate(t *testing.T) {
 // TestShutdownFinishesTheRequestsInFlight cancels the server while a request is being answered:
 // the request completes, new connections are refused, and ListenAndServe returns cleanly.
 func TestShutdownFinishesTheRequestsInFlight(t *testing.T) {
+	t.Parallel()
 	entered, release := make(chan struct{}), make(chan struct{})
 	slow := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		close(entered)

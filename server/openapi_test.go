@@ -15,6 +15,7 @@ import (
 // mux to the same set of operations. (Every request any test in this package sends, and every
 // answer, is checked against the document by the middleware newEnv installs.)
 func TestEveryRouteIsDocumentedAndEveryDocumentedRouteIsServed(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, noLimits)
 	served := map[string]bool{}
 	for _, r := range e.srv.Routes() {
@@ -35,6 +36,7 @@ func TestEveryRouteIsDocumentedAndEveryDocumentedRouteIsServed(t *testing.T) {
 }
 
 func TestTheServerServesItsOpenAPIDocument(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, noLimits)
 	r := e.callToken("", "GET", "/openapi.json", nil)
 	if r.status != 200 || string(r.body) != string(server.OpenAPI) {
@@ -52,12 +54,14 @@ func TestTheServerServesItsOpenAPIDocument(t *testing.T) {
 // TestEverySchemaHasTheFieldsOfItsGoType holds each component schema's properties to the JSON
 // fields of the Go type the server reads or writes for it, so a field added on one side only fails.
 func TestEverySchemaHasTheFieldsOfItsGoType(t *testing.T) {
+	t.Parallel()
 	spec.CheckSchemas(t, server.SchemaTypes, server.ResponseSchemas)
 }
 
 // TestTheAuditExportDeclaresTheMediaTypeTheServerSends: the document's JSON-lines media type is
 // what the export's Content-Type says (the middleware would refuse any other).
 func TestTheAuditExportDeclaresTheMediaTypeTheServerSends(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, noLimits)
 	r := e.call("supervisor", "GET", "/v1/audit/export", nil)
 	if r.status != 200 || r.header.Get("Content-Type") != "application/x-ndjson" {
@@ -80,6 +84,7 @@ func (t *tb) Fatal(args ...any) { t.errs = append(t.errs, fmt.Sprint(args...)); 
 // TestTheAgreementChecksFailWhenCodeAndDocumentDisagree shows the schema check is not vacuous: a
 // field on one side only is reported.
 func TestTheAgreementChecksFailWhenCodeAndDocumentDisagree(t *testing.T) {
+	t.Parallel()
 	run := func(check func(t *tb)) []string {
 		r := &tb{TB: t}
 		func() {
@@ -128,6 +133,7 @@ func TestTheAgreementChecksFailWhenCodeAndDocumentDisagree(t *testing.T) {
 // TestTheValidatorRefusesExchangesThatBreakTheDocument shows the check the middleware applies can
 // fail: a validator that passes everything would make every other test's check meaningless.
 func TestTheValidatorRefusesExchangesThatBreakTheDocument(t *testing.T) {
+	t.Parallel()
 	good := `{"outcome":"mismatch","attempts_left":5,"max_attempts":6}`
 	const verify = "POST /v1/accounts/{account}/holders/{holder}/verify"
 	const verifyPath = "/v1/accounts/acc-1/holders/c-ada/verify"

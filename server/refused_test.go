@@ -17,6 +17,7 @@ var malformed = []string{"abc", "98x765", "9876", "98765432109", "98 765", "٩٨
 // account's bucket, which every desk shares, and so lock real agents out of it; it is charged to
 // the sending token, and each one is audited as refused with the rule it broke, never the entry.
 func TestMalformedPINEntriesCostTheSenderNotTheAccount(t *testing.T) {
+	t.Parallel()
 	// Slow refills, so nothing refills while the test runs.
 	cfg := server.Config{
 		TokenVerifyLimit:   server.Limit{PerSecond: 0.01, Burst: 20},
@@ -114,6 +115,7 @@ func TestMalformedPINEntriesCostTheSenderNotTheAccount(t *testing.T) {
 // case-insensitively and let a repeated key silently override the first, so {"PIN": ...} verified
 // and {"pin": wrong, "pin": right} verified the second.
 func TestRequestBodiesAreDecodedStrictly(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, noLimits)
 	unlock := "/v1/accounts/" + acct + "/holders/" + ada + "/unlock"
 	cases := []struct {
@@ -160,6 +162,7 @@ func TestRequestBodiesAreDecodedStrictly(t *testing.T) {
 // TestReasonsAndTokenNamesRefuseControlCharacters: both are shown on terminals (the audit trail,
 // token lists), where an ESC sequence would be run and a bidi override would reverse the text.
 func TestReasonsAndTokenNamesRefuseControlCharacters(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, noLimits)
 	cases := []struct {
 		name string

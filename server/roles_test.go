@@ -147,6 +147,7 @@ func TestEveryRoleMayDoExactlyWhatItsPermissionsAllow(t *testing.T) {
 // TestTheMatrixCoversSomeKnownRefusals pins a few rows of the permission table by hand, so the
 // matrix above cannot pass with an empty or inverted table.
 func TestTheMatrixCoversSomeKnownRefusals(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, noLimits)
 	cases := []struct {
 		name   string
@@ -176,6 +177,7 @@ func TestTheMatrixCoversSomeKnownRefusals(t *testing.T) {
 // TestOnlyThePortalReadsAPINOverTheAPIEvenOnADemoDatabase: the core lets a trainer read a PIN back
 // on a demo database, for the trainer panel in process; a trainer's token never gets one over HTTP.
 func TestOnlyThePortalReadsAPINOverTheAPIEvenOnADemoDatabase(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, noLimits)
 	if err := core.MarkDemo(context.Background(), e.st); err != nil {
 		t.Fatal(err)

@@ -15,6 +15,7 @@ import (
 // document by internal/apitest), a verification with a ticket opens a session that another agent's
 // token sees on the account, the audit is searched by the ticket, and an unlock ends the session.
 func TestAVerificationSessionFollowsTheCallOverHTTP(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, noLimits)
 	callerPath := "/v1/accounts/" + acct + "/contacts/" + ada + "/verify"
 	if r := e.call(model.OpAgent, "POST", callerPath, map[string]string{"pin": adaPIN, "channel": "phone", "ticket": "INC-4711"}); r.status != 200 {
@@ -74,6 +75,7 @@ func TestAVerificationSessionFollowsTheCallOverHTTP(t *testing.T) {
 // does for the app and the command line; a ticket too long or with a control character is
 // 400 invalid_input.
 func TestWithTicketsRequiredTheAPIRefusesACallWithoutOne(t *testing.T) {
+	t.Parallel()
 	p := model.DefaultPolicy()
 	p.TicketRequired = true
 	e := newEnv(t, noLimits, core.WithPolicy(p))

@@ -15,6 +15,7 @@ func concrete(path string) string {
 // a body is 413; with the database gone each is 503. The middleware checks every answer against
 // the document, so each of these statuses is documented where it can occur.
 func TestEveryOperationAnswersTheSharedFailuresAsDocumented(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, noLimits)
 	ops := spec.Operations()
 	hasBody := func(method string) bool { return method == "POST" || method == "PUT" }

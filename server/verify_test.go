@@ -87,6 +87,7 @@ func (e *env) verifications() map[string]int {
 // against one holder together, several times each: exactly six are compared and counted, every
 // other answer is locked, and the audit holds exactly what was answered.
 func TestConcurrentWrongPINsOverHTTPLockAfterExactlySix(t *testing.T) {
+	t.Parallel()
 	reps := 3
 	if testing.Short() {
 		reps = 1
@@ -114,6 +115,7 @@ func TestConcurrentWrongPINsOverHTTPLockAfterExactlySix(t *testing.T) {
 // shipped rate limits: still exactly six mismatches; the rest are locked or 429, and a 429 is
 // neither counted nor audited.
 func TestConcurrentWrongPINsUnderTheDefaultLimitsAreCountedOrRefused(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, server.Config{})
 	n := 64
 	tally := storm(t, e, n, []string{e.tokens[model.OpAgent]})
@@ -134,6 +136,7 @@ func TestConcurrentWrongPINsUnderTheDefaultLimitsAreCountedOrRefused(t *testing.
 }
 
 func TestAVerifyRepeatedUnderItsIdempotencyKeyIsAnsweredOnceAndCountedOnce(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, noLimits)
 	body := map[string]string{"pin": wrongPIN}
 	first := e.call(model.OpAgent, "POST", verifyPath(acct, ada), body, "Idempotency-Key", "k-123")
@@ -172,6 +175,7 @@ func TestAVerifyRepeatedUnderItsIdempotencyKeyIsAnsweredOnceAndCountedOnce(t *te
 }
 
 func TestAnIdempotencyKeyBelongsToItsTokenNotToItsName(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, noLimits)
 	desk1, desk2 := e.issue("front desk", model.OpAgent), e.issue("front desk", model.OpAgent)
 	r := e.callToken(desk1, "POST", verifyPath(acct, ada), map[string]string{"pin": adaPIN}, "Idempotency-Key", "call-1")
@@ -187,6 +191,7 @@ func TestAnIdempotencyKeyBelongsToItsTokenNotToItsName(t *testing.T) {
 }
 
 func TestAReplayIsNotChargedToTheRateLimits(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		limit string
 		cfg   server.Config
@@ -213,6 +218,7 @@ func TestAReplayIsNotChargedToTheRateLimits(t *testing.T) {
 }
 
 func TestRateLimits(t *testing.T) {
+	t.Parallel()
 	ok := func(t *testing.T, r response) {
 		t.Helper()
 		if r.status != 200 {

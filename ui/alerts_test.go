@@ -15,6 +15,7 @@ import (
 var ann = model.Operator{Name: "ann", Role: model.OpAgent}
 
 func TestASlowedDeskIsToldWhenItMayVerifyAgainAndWhoLiftsIt(t *testing.T) {
+	t.Parallel()
 	err := &model.DeskSlowedError{Alert: "alt_X", Wait: 23200 * time.Millisecond}
 	want := "This desk is slowed after failures across many accounts: next verification in 24 s; a supervisor must clear the alert."
 	if got := sentence(err); got != want {
@@ -29,6 +30,7 @@ func TestASlowedDeskIsToldWhenItMayVerifyAgainAndWhoLiftsIt(t *testing.T) {
 // app, after its tenth wrong PIN across five accounts: the next verification is refused with the
 // sentence, and the holder's attempts are untouched.
 func TestAnAgentSlowedAfterFailuresAcrossAccountsReadsWhenToTryAgain(t *testing.T) {
+	t.Parallel()
 	f := uitest.Scenarios(t, ann)
 	f.RaiseAlert(ann)
 	f.Clock().Advance(6 * time.Second)
@@ -44,6 +46,7 @@ func TestAnAgentSlowedAfterFailuresAcrossAccountsReadsWhenToTryAgain(t *testing.
 }
 
 func TestTheAlertsPanelOpensOnlyForWhoMayClearAlerts(t *testing.T) {
+	t.Parallel()
 	f := uitest.Scenarios(t, agent)
 	h := newHarness(t, f, Options{})
 	h.keys("ctrl+g")
@@ -53,6 +56,7 @@ func TestTheAlertsPanelOpensOnlyForWhoMayClearAlerts(t *testing.T) {
 }
 
 func TestGoldenAlertsPanel(t *testing.T) {
+	t.Parallel()
 	atEachSize(t, "alerts", func(t *testing.T) *harness {
 		f := uitest.Scenarios(t, supervisor)
 		f.RaiseAlert(ann)
@@ -72,6 +76,7 @@ func TestGoldenAlertsPanel(t *testing.T) {
 // its key, picks the alert, gives a reason and confirms; the alert is cleared in the core, with
 // the reason in the audit trail, and esc returns to where the supervisor was.
 func TestProgramSupervisorClearsAnAlert(t *testing.T) {
+	t.Parallel()
 	f := uitest.Scenarios(t, supervisor)
 	f.RaiseAlert(ann)
 	tm := startProgram(t, f, Options{})

@@ -16,6 +16,7 @@ import (
 )
 
 func TestTheSearchBoxHasFocusAtStart(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, uitest.Scenarios(t, agent), Options{})
 	if h.app.cur != scrSearch || !h.app.search.input.Focused() {
 		t.Fatalf("start screen %v, search focused %v", h.app.cur, h.app.search.input.Focused())
@@ -25,6 +26,7 @@ func TestTheSearchBoxHasFocusAtStart(t *testing.T) {
 }
 
 func TestACallFromSearchToVerified(t *testing.T) {
+	t.Parallel()
 	f := uitest.Scenarios(t, agent)
 	h := newHarness(t, f, Options{})
 	h.openAccount("ACC-1001")
@@ -49,6 +51,7 @@ func TestACallFromSearchToVerified(t *testing.T) {
 }
 
 func TestEveryOutcomeHasAPanelAndAOneLineScript(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		account string
@@ -111,6 +114,7 @@ func TestEveryOutcomeHasAPanelAndAOneLineScript(t *testing.T) {
 }
 
 func TestTheAccountShowsEachHoldersPINState(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		account string
 		want    []string
@@ -134,6 +138,7 @@ func TestTheAccountShowsEachHoldersPINState(t *testing.T) {
 }
 
 func TestTheChannelIsSetPerCallAndRecorded(t *testing.T) {
+	t.Parallel()
 	f := uitest.Scenarios(t, agent)
 	h := newHarness(t, f, Options{})
 	h.mustSee("PHONE")
@@ -152,6 +157,7 @@ func TestTheChannelIsSetPerCallAndRecorded(t *testing.T) {
 }
 
 func TestEndCallForgetsTheCaller(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, uitest.Scenarios(t, agent), Options{})
 	h.openAccount("ACC-1001")
 	h.keys("enter", "type:111111", "enter")
@@ -171,6 +177,7 @@ func TestEndCallForgetsTheCaller(t *testing.T) {
 
 // Answers that were on their way when the call ended must not land on the next caller's screen.
 func TestAnAnswerArrivingAfterEndCallIsDropped(t *testing.T) {
+	t.Parallel()
 	t.Run("a verification", func(t *testing.T) {
 		h := newHarness(t, uitest.Scenarios(t, agent), Options{})
 		h.openAccount("ACC-1001")
@@ -225,6 +232,7 @@ func runAll(c tea.Cmd) tea.Msg {
 }
 
 func TestTheScreenClearsItselfWhenIdle(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, uitest.Scenarios(t, agent), Options{IdleTimeout: 2 * time.Minute})
 	now := uitest.Epoch
 	h.app.clock = func() time.Time { return now }
@@ -262,6 +270,7 @@ func TestTheScreenClearsItselfWhenIdle(t *testing.T) {
 }
 
 func TestIdleTimeoutCanBeDisabled(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, uitest.Scenarios(t, agent), Options{IdleTimeout: -1})
 	h.keys("type:abc")
 	for _, m := range h.timers {
@@ -274,6 +283,7 @@ func TestIdleTimeoutCanBeDisabled(t *testing.T) {
 // The digits stay in the field's zeroable buffer while the answer is awaited (so that a PIN the
 // server never checked can be sent again), are never drawn, and are wiped by the answer.
 func TestThePINIsNeverShownAndIsWipedOnTheAnswer(t *testing.T) {
+	t.Parallel()
 	f := uitest.Scenarios(t, agent)
 	h := newHarness(t, f, Options{})
 	h.openAccount("ACC-1001")
@@ -301,6 +311,7 @@ func TestThePINIsNeverShownAndIsWipedOnTheAnswer(t *testing.T) {
 }
 
 func TestLeavingThePINFieldForgetsTheDigits(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, uitest.Scenarios(t, agent), Options{})
 	h.openAccount("ACC-1001")
 	h.keys("enter", "type:482", "esc")
@@ -312,6 +323,7 @@ func TestLeavingThePINFieldForgetsTheDigits(t *testing.T) {
 }
 
 func TestQuitKeys(t *testing.T) {
+	t.Parallel()
 	t.Run("q quits at once when no call is in progress", func(t *testing.T) {
 		h := newHarness(t, uitest.Scenarios(t, agent), Options{})
 		h.keys("?", "q")
@@ -379,6 +391,7 @@ func TestQuitKeys(t *testing.T) {
 }
 
 func TestAnAgentSeesNoSupervisorAction(t *testing.T) {
+	t.Parallel()
 	f := uitest.Scenarios(t, agent)
 	h := newHarness(t, f, Options{})
 	h.openAccount("ACC-1004")
@@ -395,6 +408,7 @@ func TestAnAgentSeesNoSupervisorAction(t *testing.T) {
 }
 
 func TestASupervisorUnlocksWithAReasonAndAConfirmation(t *testing.T) {
+	t.Parallel()
 	f := uitest.Scenarios(t, supervisor)
 	h := newHarness(t, f, Options{})
 	h.openAccount("ACC-1004")
@@ -428,6 +442,7 @@ func TestASupervisorUnlocksWithAReasonAndAConfirmation(t *testing.T) {
 }
 
 func TestASupervisorResetsAnAccount(t *testing.T) {
+	t.Parallel()
 	f := uitest.Scenarios(t, supervisor)
 	h := newHarness(t, f, Options{})
 	h.openAccount("ACC-1009")
@@ -439,6 +454,7 @@ func TestASupervisorResetsAnAccount(t *testing.T) {
 }
 
 func TestTheAuditViewIsNewestFirstAndScrolls(t *testing.T) {
+	t.Parallel()
 	f := uitest.Scenarios(t, supervisor)
 	h := newHarness(t, f, Options{})
 	h.openAccount("ACC-1001")
@@ -476,6 +492,7 @@ func TestTheAuditViewIsNewestFirstAndScrolls(t *testing.T) {
 }
 
 func TestABackendErrorIsSaidAndTheCallStays(t *testing.T) {
+	t.Parallel()
 	f := uitest.Scenarios(t, agent)
 	h := newHarness(t, f, Options{})
 	h.openAccount("ACC-1001")
@@ -496,6 +513,7 @@ func TestABackendErrorIsSaidAndTheCallStays(t *testing.T) {
 }
 
 func TestAnUnknownAccountReturnsToTheSearch(t *testing.T) {
+	t.Parallel()
 	f := uitest.Scenarios(t, agent)
 	h := newHarness(t, f, Options{})
 	h.keys("type:ACC-1001")
@@ -513,6 +531,7 @@ func TestAnUnknownAccountReturnsToTheSearch(t *testing.T) {
 }
 
 func TestAPanicInTheBackendDoesNotReachTheScreen(t *testing.T) {
+	t.Parallel()
 	f := uitest.Scenarios(t, agent)
 	h := newHarness(t, f, Options{})
 	h.openAccount("ACC-1001")
@@ -528,6 +547,7 @@ func TestAPanicInTheBackendDoesNotReachTheScreen(t *testing.T) {
 }
 
 func TestTheTrainerPanel(t *testing.T) {
+	t.Parallel()
 	t.Run("is there only on a demo backend", func(t *testing.T) {
 		h := newHarness(t, uitest.Scenarios(t, trainer), Options{})
 		h.keys("ctrl+t")
@@ -602,6 +622,7 @@ func (offline) Reachable() bool  { return false }
 func (offline) Endpoint() string { return "https://desk.example" }
 
 func TestTheHeaderShowsTheConnectionOfARemoteBackend(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, offline{uitest.Scenarios(t, agent)}, Options{})
 	h.keys("type:a")
 	h.mustSee("✗ OFFLINE")
@@ -610,6 +631,7 @@ func TestTheHeaderShowsTheConnectionOfARemoteBackend(t *testing.T) {
 }
 
 func TestHelpListsEveryKeyTheOperatorMayUse(t *testing.T) {
+	t.Parallel()
 	// Every key a screen matches is in its FullHelp, the help's source; this checks the help shows
 	// each enabled one.
 	for _, op := range []model.Operator{agent, supervisor, trainer} {
@@ -633,6 +655,7 @@ func TestHelpListsEveryKeyTheOperatorMayUse(t *testing.T) {
 }
 
 func TestEveryScreenFitsTheTerminal(t *testing.T) {
+	t.Parallel()
 	sizes := [][2]int{{80, 24}, {120, 40}, {60, 20}}
 	screens := []struct {
 		name string
@@ -669,6 +692,7 @@ func TestEveryScreenFitsTheTerminal(t *testing.T) {
 }
 
 func TestNoColorMeansNoColour(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, uitest.Scenarios(t, agent), Options{NoColor: true})
 	h.openAccount("ACC-1004")
 	h.keys("enter", "type:"+uitest.LockedPIN, "enter")
@@ -684,6 +708,7 @@ func TestNoColorMeansNoColour(t *testing.T) {
 }
 
 func TestTheAppFollowsTheTerminalsBackground(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, uitest.Scenarios(t, agent), Options{})
 	dark := h.app.View().Content
 	h.send(tea.BackgroundColorMsg{Color: lightBackground{}})
@@ -700,6 +725,7 @@ type lightBackground struct{}
 func (lightBackground) RGBA() (r, g, b, a uint32) { return 0xffff, 0xffff, 0xffff, 0xffff }
 
 func TestAnAccountWithManyContactsScrolls(t *testing.T) {
+	t.Parallel()
 	f := uitest.New(t, agent, uitest.Epoch)
 	var contacts []model.Contact
 	for i := range 30 {
@@ -722,6 +748,7 @@ func TestAnAccountWithManyContactsScrolls(t *testing.T) {
 // The spinner turns while the app waits and stops with the wait; a wait that starts while the
 // last one's tick is still on its way does not start a second timer (it would turn twice as fast).
 func TestTheSpinnerRunsOneTimerAtATime(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, uitest.Scenarios(t, agent), Options{IdleTimeout: -1})
 	a := h.app
 	h.timers = nil
@@ -752,6 +779,7 @@ func TestTheSpinnerRunsOneTimerAtATime(t *testing.T) {
 // who is calling, not which PIN she holds — and she is verified, with the PIN that matched named;
 // nothing counts against her own PIN.
 func TestACallerReadingTheAccountWidePINIsVerifiedOnTheirOwnRow(t *testing.T) {
+	t.Parallel()
 	f := uitest.Scenarios(t, agent)
 	f.PutPIN("a9", "mia", model.KindMaster, "716204", uitest.Epoch.Add(-24*time.Hour))
 	h := newHarness(t, f, Options{})
@@ -771,6 +799,7 @@ func TestACallerReadingTheAccountWidePINIsVerifiedOnTheirOwnRow(t *testing.T) {
 // A caller with no PIN but an email on file is offered the emailed code (issue 11): enter opens the
 // PIN field, which sends nothing until the agent asks (e) or types.
 func TestEnterOffersACallerWithNoPINTheEmailedCodeAndSendsNothing(t *testing.T) {
+	t.Parallel()
 	f := uitest.Scenarios(t, agent)
 	h := newHarness(t, f, Options{})
 	h.openAccount("ACC-1007")

@@ -23,6 +23,7 @@ func approvalsOn(t *testing.T) *uitest.Backend {
 // request in her app; sam sees it in his, and his approval resets the account, audited with both
 // names.
 func TestAResetWaitsForASecondSupervisorWhoApprovesItInTheApp(t *testing.T) {
+	t.Parallel()
 	f := approvalsOn(t)
 	h := newHarness(t, f, Options{})
 	h.openAccount("ACC-1001")
@@ -68,6 +69,7 @@ func TestAResetWaitsForASecondSupervisorWhoApprovesItInTheApp(t *testing.T) {
 // request, and the reset, done when approved, is audited with it (the asking call's, not the
 // approver's).
 func TestTheCallsTicketGoesWithAResetThatWaitsForApproval(t *testing.T) {
+	t.Parallel()
 	f := approvalsOn(t)
 	h := newHarness(t, f, Options{})
 	h.keys("ctrl+r", "type:INC-4711", "enter")
@@ -95,6 +97,7 @@ func TestTheCallsTicketGoesWithAResetThatWaitsForApproval(t *testing.T) {
 // A first unlock is done at once; the repeat unlock within 24 hours waits; the second supervisor
 // refuses it with a reason, through a real program; nothing is unlocked.
 func TestProgramRepeatUnlockWaitsAndASecondSupervisorRefusesIt(t *testing.T) {
+	t.Parallel()
 	f := approvalsOn(t)
 	f.UnlockElsewhere("a4", "tom") // the first unlock today, done at once
 	f.Lock("a4", "tom", uitest.Epoch)
@@ -139,6 +142,7 @@ func TestProgramRepeatUnlockWaitsAndASecondSupervisorRefusesIt(t *testing.T) {
 
 // An approval whose request expired meanwhile says so plainly and changes nothing.
 func TestAnExpiredRequestCannotBeApprovedInTheApp(t *testing.T) {
+	t.Parallel()
 	f := approvalsOn(t)
 	h := newHarness(t, f, Options{})
 	h.openAccount("ACC-1001")
@@ -153,6 +157,7 @@ func TestAnExpiredRequestCannotBeApprovedInTheApp(t *testing.T) {
 
 // The approvals screen and the dialog's panel, as golden screens at each size.
 func TestGoldenApprovals(t *testing.T) {
+	t.Parallel()
 	newH := func(t *testing.T) *harness {
 		f := approvalsOn(t)
 		h := newHarness(t, f, Options{})

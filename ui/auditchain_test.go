@@ -18,6 +18,7 @@ import (
 // real program over a real database file, which the test then tampers with behind pindesk's back
 // (an event's outcome rewritten, as someone with write access to the database could).
 func TestTheAuditViewShowsTheAuditChainIntactThenBrokenWhenAnEventIsChanged(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "pindesk.db")
 	st, err := sqlite.Open(ctx, path)

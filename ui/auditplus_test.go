@@ -20,6 +20,7 @@ func maskSessionIDs(screen string) string {
 // An unlock approved by a second supervisor shows both names in the audit view: the requester
 // as the operator, and "approved by" the approver, with the request's number.
 func TestTheAuditViewShowsWhoApprovedAnUnlockAndTheRequest(t *testing.T) {
+	t.Parallel()
 	f := uitest.Scenarios(t, supervisor)
 	f.EnableApprovals(model.ApprovalPolicy{Unlock: true, TTL: model.DefaultApprovalTTL})
 	h := newHarness(t, f, Options{})
@@ -34,6 +35,7 @@ func TestTheAuditViewShowsWhoApprovedAnUnlockAndTheRequest(t *testing.T) {
 }
 
 func TestAuditCallPartsAreTerminalSafeAndTheSessionShort(t *testing.T) {
+	t.Parallel()
 	got := strings.Join(auditCallParts(model.AuditEvent{Action: model.ActionApprovalRefuse, Approver: "bea\x1b[32m", Request: 12,
 		Ticket: "T-1\u202e", Session: "vs_ABCDEFGHIJKLMNOPQRSTUVWXYZ"}), " · ")
 	if want := `refused by bea\x1b[32m · request #12 · ticket T-1\u202e · session vs_ABCDEF…`; got != want {

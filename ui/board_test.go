@@ -48,6 +48,7 @@ func (h *harness) pendingBoardPolls() []boardPollMsg {
 }
 
 func TestGoldenBoard(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		keys []string
@@ -68,6 +69,7 @@ func TestGoldenBoard(t *testing.T) {
 }
 
 func TestBoardListsLocksNewestFirstThenFailing(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, boardFloor(t, supervisor), Options{})
 	h.keys("ctrl+o")
 	if h.app.cur != scrBoard {
@@ -83,6 +85,7 @@ func TestBoardListsLocksNewestFirstThenFailing(t *testing.T) {
 }
 
 func TestBoardFiltersAsYouType(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, boardFloor(t, supervisor), Options{})
 	h.keys("ctrl+o", "type:desk-7")
 	h.mustSee("Maria Lopez", "Nothing here matches the filter.")
@@ -102,6 +105,7 @@ func TestBoardFiltersAsYouType(t *testing.T) {
 }
 
 func TestBoardUnlocksWithTheReasonDialogAndReturns(t *testing.T) {
+	t.Parallel()
 	f := boardFloor(t, supervisor)
 	h := newHarness(t, f, Options{})
 	h.keys("ctrl+o", "type:harbor", "enter")
@@ -139,6 +143,7 @@ func TestBoardUnlocksWithTheReasonDialogAndReturns(t *testing.T) {
 }
 
 func TestBoardRefusesToUnlockAHardLockOnTheSpot(t *testing.T) {
+	t.Parallel()
 	f := uitest.Scenarios(t, supervisor)
 	f.HardLock("a9", "leo", uitest.Epoch.Add(-time.Minute))
 	h := newHarness(t, f, Options{})
@@ -150,6 +155,7 @@ func TestBoardRefusesToUnlockAHardLockOnTheSpot(t *testing.T) {
 }
 
 func TestBoardPollsOnlyWhileOpen(t *testing.T) {
+	t.Parallel()
 	f := boardFloor(t, supervisor)
 	reads := countBoard(f)
 	h := newHarness(t, f, Options{})
@@ -184,6 +190,7 @@ func TestBoardPollsOnlyWhileOpen(t *testing.T) {
 }
 
 func TestBoardIsNotAnAgents(t *testing.T) {
+	t.Parallel()
 	f := boardFloor(t, agent)
 	reads := countBoard(f)
 	h := newHarness(t, f, Options{})
@@ -196,6 +203,7 @@ func TestBoardIsNotAnAgents(t *testing.T) {
 }
 
 func TestBoardAnswerForAnEndedCallIsDropped(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, boardFloor(t, supervisor), Options{})
 	h.keys("ctrl+o")
 	old := h.app.c.call.id
@@ -205,6 +213,7 @@ func TestBoardAnswerForAnEndedCallIsDropped(t *testing.T) {
 }
 
 func TestProgramBoardFlow(t *testing.T) {
+	t.Parallel()
 	f := uitest.Scenarios(t, supervisor)
 	tm := startProgram(t, f, Options{})
 	waitFor(t, tm, "Who is calling? Find their account")

@@ -54,6 +54,7 @@ func stableAlertIDs(t *testing.T, h *harness, screen string) string {
 }
 
 func TestGoldenBoardWithAlertsAndRequests(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		keys []string
@@ -74,6 +75,7 @@ func TestGoldenBoardWithAlertsAndRequests(t *testing.T) {
 }
 
 func TestBoardListsAlertsThenRequestsAboveTheLocks(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, urgentFloor(t), Options{})
 	h.keys("ctrl+o")
 	s := h.screen()
@@ -99,6 +101,7 @@ func TestBoardListsAlertsThenRequestsAboveTheLocks(t *testing.T) {
 // sam's request shows on sue's board; sue approves it there; Tom is unlocked, audited with both
 // names; the row is gone at once and the lock with the next read.
 func TestASecondSupervisorApprovesARequestFromTheBoard(t *testing.T) {
+	t.Parallel()
 	f := urgentFloor(t)
 	h := newHarness(t, f, Options{})
 	h.keys("ctrl+o", "type:quill")
@@ -138,6 +141,7 @@ func TestASecondSupervisorApprovesARequestFromTheBoard(t *testing.T) {
 }
 
 func TestTheBoardRefusesARequestWithAReason(t *testing.T) {
+	t.Parallel()
 	f := urgentFloor(t)
 	h := newHarness(t, f, Options{})
 	h.keys("ctrl+o", "type:quill", "enter", "x", "enter")
@@ -149,6 +153,7 @@ func TestTheBoardRefusesARequestWithAReason(t *testing.T) {
 
 // Cancelling at each step leaves nothing decided and gives the letters back to the filter.
 func TestLeavingADecisionOnTheBoardDecidesNothing(t *testing.T) {
+	t.Parallel()
 	f := urgentFloor(t)
 	h := newHarness(t, f, Options{})
 	h.keys("ctrl+o", "type:quill", "enter", "esc")
@@ -168,6 +173,7 @@ func TestLeavingADecisionOnTheBoardDecidesNothing(t *testing.T) {
 
 // sue's own request is on her board, marked as hers; enter does not open a decision on it.
 func TestTheBoardShowsYourOwnRequestButWillNotDecideIt(t *testing.T) {
+	t.Parallel()
 	f := urgentFloor(t)
 	h := newHarness(t, f, Options{})
 	h.keys("ctrl+o", "type:harbor")
@@ -189,6 +195,7 @@ func TestTheBoardShowsYourOwnRequestButWillNotDecideIt(t *testing.T) {
 // ann's desk alert is cleared from the board with a reason and a yes; the desk verifies at full
 // pace again.
 func TestASupervisorClearsADeskAlertFromTheBoard(t *testing.T) {
+	t.Parallel()
 	f := urgentFloor(t)
 	h := newHarness(t, f, Options{})
 	h.keys("ctrl+o", "type:ann")
@@ -218,6 +225,7 @@ func TestASupervisorClearsADeskAlertFromTheBoard(t *testing.T) {
 }
 
 func TestTheFilterAppliesToAlertsAndRequests(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, urgentFloor(t), Options{})
 	h.keys("ctrl+o", "type:sam")
 	h.mustSee("asked by sam", "DESK ALERTS (1)", "Nothing here matches the filter.")
@@ -229,6 +237,7 @@ func TestTheFilterAppliesToAlertsAndRequests(t *testing.T) {
 // A request asked while the board is open shows at its next read (a second later), as a lock does;
 // the alerts and requests are read with the board, once a read.
 func TestARequestAskedElsewhereShowsAtTheBoardsNextRead(t *testing.T) {
+	t.Parallel()
 	f := approvalsOn(t)
 	f.UnlockElsewhere("a4", "tom")
 	f.Lock("a4", "tom", uitest.Epoch)
@@ -264,6 +273,7 @@ type lockBoardOnly struct {
 }
 
 func TestABackendWithoutAlertsOrApprovalsHasNoSuchSection(t *testing.T) {
+	t.Parallel()
 	f := urgentFloor(t)
 	h := newHarness(t, lockBoardOnly{f, f}, Options{})
 	h.keys("ctrl+o")
@@ -274,6 +284,7 @@ func TestABackendWithoutAlertsOrApprovalsHasNoSuchSection(t *testing.T) {
 // A trainer may see and act on both; the board reads neither for a role that may not: no role has
 // the board without them today, so the rule is held by boardWant on a made-up role.
 func TestTheBoardReadsAlertsAndRequestsOnlyForRolesThatMay(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, urgentFloor(t), Options{})
 	if w := h.app.boardWant(); !w.alerts || !w.approvals {
 		t.Fatalf("a supervisor's board wants %+v", w)
@@ -300,6 +311,7 @@ func TestTheBoardReadsAlertsAndRequestsOnlyForRolesThatMay(t *testing.T) {
 // A request decided by someone else while sue is deciding it stays on her board until she ends
 // the decision, which then says plainly that it is closed.
 func TestARequestDecidedElsewhereMeanwhileEndsWithTheCoresAnswer(t *testing.T) {
+	t.Parallel()
 	f := urgentFloor(t)
 	h := newHarness(t, f, Options{})
 	h.keys("ctrl+o", "type:quill", "enter", "a")
@@ -323,6 +335,7 @@ func TestARequestDecidedElsewhereMeanwhileEndsWithTheCoresAnswer(t *testing.T) {
 // decide her own from her board; sam approves it from his and Tom is unlocked; then ann's desk is
 // slowed by an alert, which shows on sam's board and which he clears there.
 func TestProgramTwoSupervisorsDecideAndClearFromTheBoard(t *testing.T) {
+	t.Parallel()
 	f := approvalsOn(t) // sue's
 	f.UnlockElsewhere("a4", "tom")
 	f.Lock("a4", "tom", uitest.Epoch)
@@ -391,6 +404,7 @@ func TestProgramTwoSupervisorsDecideAndClearFromTheBoard(t *testing.T) {
 // An unlock from the board that waits for approval says where a key goes back to (the board, not
 // the account) and that the request can be decided on the board.
 func TestThePendingPanelOverTheBoardSaysItGoesBackToTheBoard(t *testing.T) {
+	t.Parallel()
 	f := approvalsOn(t)
 	f.UnlockElsewhere("a4", "tom")
 	f.Lock("a4", "tom", uitest.Epoch)

@@ -72,6 +72,7 @@ func shownRange(t *testing.T, h *harness) (from, to, of int) {
 }
 
 func TestALongContactListPagesAndItsRangeLabelCountsTheRowsShown(t *testing.T) {
+	t.Parallel()
 	atEachSize(t, "paging", newLongHarness, func(t *testing.T, h *harness) {
 		h.openAccount("ACC-3000")
 		from, to, of := shownRange(t, h)
@@ -116,6 +117,7 @@ func TestALongContactListPagesAndItsRangeLabelCountsTheRowsShown(t *testing.T) {
 }
 
 func TestALongContactListFiltersByNameAsTyped(t *testing.T) {
+	t.Parallel()
 	h := newLongHarness(t)
 	h.openAccount("ACC-3000")
 	// Letters that are the screen's commands (u unlock, a audit, r reload, q quit) are letters of
@@ -151,6 +153,7 @@ func TestALongContactListFiltersByNameAsTyped(t *testing.T) {
 }
 
 func TestSelectContactPutsTheCursorOnTheirRow(t *testing.T) {
+	t.Parallel()
 	h := newLongHarness(t)
 	h.openAccount("ACC-3000")
 	h.keys("/", "type:0") // a filter that hides José
@@ -165,6 +168,7 @@ func TestSelectContactPutsTheCursorOnTheirRow(t *testing.T) {
 }
 
 func TestGoldenLongContactList(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		name string
 		keys []string
@@ -184,6 +188,7 @@ func TestGoldenLongContactList(t *testing.T) {
 // The label names the rows on screen wherever the cursor is: on a caller with a PIN or on one
 // whose no-PIN warning takes a line under the list.
 func TestTheRangeLabelNamesTheRowsOnScreen(t *testing.T) {
+	t.Parallel()
 	atEachSize(t, "label", newLongHarness, func(t *testing.T, h *harness) {
 		h.openAccount("ACC-3000")
 		for range 40 {

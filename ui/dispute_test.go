@@ -12,6 +12,7 @@ import (
 // The DISPUTED banner and the clear-dispute dialog fit the terminal as every screen does: the
 // banner takes the place of a blank line, and is clipped to the width.
 func TestTheDisputedAccountAndItsDialogFitTheTerminal(t *testing.T) {
+	t.Parallel()
 	for _, size := range [][2]int{{80, 24}, {60, 20}} {
 		for _, sc := range []struct {
 			name string

@@ -11,6 +11,7 @@ import (
 // A caller with no PIN at hand: e on the PIN field emails a code; the status line says where and
 // until when, never the code; the caller reads it back and it verifies as an emailed code.
 func TestProgramCallerWithoutAPINIsVerifiedByAnEmailedCode(t *testing.T) {
+	t.Parallel()
 	f := uitest.Scenarios(t, agent)
 	tm := startProgram(t, f, Options{})
 	press(tm, "type:ACC-1007")

@@ -12,6 +12,7 @@ import (
 )
 
 func TestErrorsBecomeSentences(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		err  error
@@ -43,6 +44,7 @@ func TestErrorsBecomeSentences(t *testing.T) {
 }
 
 func TestEveryModelErrorHasItsOwnSentence(t *testing.T) {
+	t.Parallel()
 	sentinels := []error{model.ErrInvalidInput, model.ErrInvalidPIN, model.ErrUnknownAccount, model.ErrUnknownHolder,
 		model.ErrUnknownKind, model.ErrNoPINs, model.ErrNoSuchPIN, model.ErrLocked, model.ErrHardLocked, model.ErrNotLocked, model.ErrNotPermitted,
 		model.ErrPolicy, model.ErrConflict, model.ErrBusy, model.ErrUnavailable, model.ErrUnauthorized, model.ErrRateLimited,

@@ -35,6 +35,7 @@ func atEachSize(t *testing.T, name string, newH func(t *testing.T) *harness, fn 
 }
 
 func TestGoldenResultPanels(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		op      model.Operator
@@ -66,6 +67,7 @@ func TestGoldenResultPanels(t *testing.T) {
 }
 
 func TestGoldenScreens(t *testing.T) {
+	t.Parallel()
 	// The audit trail of ACC-1004: the locked PIN tried, an unlock with a reason, a verify.
 	trail := []string{"type:ACC-1004", "enter", "enter", "type:" + uitest.LockedPIN, "enter", "u",
 		"type:identity confirmed by call-back to the number on file", "enter", "y", "enter", "type:" + uitest.LockedPIN, "enter", "esc", "a"}

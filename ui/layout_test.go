@@ -15,6 +15,7 @@ import (
 // complete at 60×20).
 
 func TestCountsAndNamesReadAsEnglish(t *testing.T) {
+	t.Parallel()
 	t.Run("a reset of one PIN and one holder says PIN and holder", func(t *testing.T) {
 		h := newHarness(t, uitest.Scenarios(t, supervisor), Options{})
 		h.openAccount("ACC-1004") // Tom Quill: one master PIN, locked
@@ -58,6 +59,7 @@ func fitsIn(t *testing.T, h *harness, w, hh int) {
 }
 
 func TestSentencesWrapInsteadOfBeingCut(t *testing.T) {
+	t.Parallel()
 	t.Run("a status sentence longer than the line is whole at 80 columns", func(t *testing.T) {
 		h := newHarness(t, uitest.Scenarios(t, supervisor), Options{})
 		h.openAccount("ACC-1004")
@@ -91,6 +93,7 @@ func TestSentencesWrapInsteadOfBeingCut(t *testing.T) {
 }
 
 func TestTheResultPanelKeepsItsBorderAndNextStepAt60x20(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		name string
 		op   model.Operator
@@ -112,6 +115,7 @@ func TestTheResultPanelKeepsItsBorderAndNextStepAt60x20(t *testing.T) {
 }
 
 func TestAuditColumnsGiveWayByPriorityAt60Columns(t *testing.T) {
+	t.Parallel()
 	h := resized(t, newHarness(t, uitest.Scenarios(t, supervisor), Options{}), 60, 20)
 	h.openAccount("ACC-1004")
 	h.keys("enter", "type:"+uitest.LockedPIN, "enter", "u", "type:identity confirmed by call-back to the number on file", "enter", "y",
@@ -129,6 +133,7 @@ func TestAuditColumnsGiveWayByPriorityAt60Columns(t *testing.T) {
 }
 
 func TestAScreenTooShortScrollsAndSaysSo(t *testing.T) {
+	t.Parallel()
 	h := resized(t, newHarness(t, uitest.Scenarios(t, supervisor), Options{}), 60, 12)
 	h.openAccount("ACC-1004")
 	h.keys("enter", "type:"+uitest.LockedPIN, "enter")
@@ -143,6 +148,7 @@ func TestAScreenTooShortScrollsAndSaysSo(t *testing.T) {
 }
 
 func TestNothingStretchesOnAWideTerminal(t *testing.T) {
+	t.Parallel()
 	h := resized(t, newHarness(t, uitest.Scenarios(t, supervisor), Options{}), 200, 50)
 	h.openAccount("ACC-1004")
 	h.keys("enter", "type:"+uitest.LockedPIN, "enter")

@@ -29,6 +29,7 @@ func down(on *atomic.Bool, fault error) func(context.Context, string, string) er
 }
 
 func TestEachBackendFaultReadsAsWhatItIs(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		fault  error
@@ -55,6 +56,7 @@ func TestEachBackendFaultReadsAsWhatItIs(t *testing.T) {
 }
 
 func TestTheHeaderKeepsTheConnectionStateAt80ColumnsWithALongName(t *testing.T) {
+	t.Parallel()
 	f := uitest.Scenarios(t, model.Operator{Name: "Maximiliane Oberhausen-Trautwein", Role: model.OpSupervisor})
 	var on atomic.Bool
 	on.Store(true)
@@ -70,6 +72,7 @@ func TestTheHeaderKeepsTheConnectionStateAt80ColumnsWithALongName(t *testing.T) 
 // The server goes away in the middle of a call and comes back: the app finds out by itself,
 // clears the stale error and asks again for what failed.
 func TestProgramOfflineRecoversWithoutAKey(t *testing.T) {
+	t.Parallel()
 	f := uitest.Scenarios(t, agent)
 	var on atomic.Bool
 	on.Store(true)
@@ -91,6 +94,7 @@ func TestProgramOfflineRecoversWithoutAKey(t *testing.T) {
 // A supervisor unlocks the holder at another desk: the agent's open account shows it within two
 // seconds, without r.
 func TestProgramAnUnlockElsewhereShowsOnTheOpenAccount(t *testing.T) {
+	t.Parallel()
 	f := uitest.Scenarios(t, agent)
 	tm := startProgram(t, f, Options{})
 	press(tm, "type:ACC-1004")
@@ -108,6 +112,7 @@ func TestProgramAnUnlockElsewhereShowsOnTheOpenAccount(t *testing.T) {
 }
 
 func TestAPINTheServerDidNotCheckIsKeptAndEnterRetriesIt(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		fault error
@@ -160,6 +165,7 @@ func TestAPINTheServerDidNotCheckIsKeptAndEnterRetriesIt(t *testing.T) {
 // A fast agent types the whole call ahead while each screen is still loading: every key lands on
 // the screen it was meant for.
 func TestProgramKeysTypedWhileLoadingAreKeptForTheNextScreen(t *testing.T) {
+	t.Parallel()
 	f := uitest.Scenarios(t, agent)
 	f.Hook = func(_ context.Context, op, _ string) error {
 		if op == "search" || op == "account" || op == "verify" {
@@ -179,6 +185,7 @@ func TestProgramKeysTypedWhileLoadingAreKeptForTheNextScreen(t *testing.T) {
 }
 
 func TestKeysHeldForAScreenThatDoesNotComeAreDroppedVisibly(t *testing.T) {
+	t.Parallel()
 	f := uitest.Scenarios(t, agent)
 	h := newHarness(t, f, Options{})
 	var pending tea.Cmd
@@ -199,6 +206,7 @@ func TestKeysHeldForAScreenThatDoesNotComeAreDroppedVisibly(t *testing.T) {
 }
 
 func TestTheIdleClearWarnsWithACountdownThatAnyKeyCancels(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, uitest.Scenarios(t, agent), Options{IdleTimeout: 2 * time.Minute})
 	now := uitest.Epoch
 	h.app.clock = func() time.Time { return now }
@@ -228,6 +236,7 @@ func TestTheIdleClearWarnsWithACountdownThatAnyKeyCancels(t *testing.T) {
 }
 
 func TestTheTrainerPanelFollowsTheAppAndReturnsToIt(t *testing.T) {
+	t.Parallel()
 	f := uitest.Scenarios(t, trainer)
 	h := newHarness(t, uitest.NewDemo(f, uitest.Seed), Options{Demo: true})
 	h.openAccount("ACC-1009") // Vega: the account-wide PIN, then Ana, Leo, Mia

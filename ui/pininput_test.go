@@ -9,6 +9,7 @@ import (
 )
 
 func TestPINInput(t *testing.T) {
+	t.Parallel()
 	km := NewKeyMap(model.OpAgent)
 	st := newStyles(true, true)
 	press := func(in *pinInput, keys ...string) {
@@ -71,6 +72,7 @@ func TestPINInput(t *testing.T) {
 }
 
 func TestPINInputWipeOverwritesEveryDigit(t *testing.T) {
+	t.Parallel()
 	in := newPINInput(model.Policy{MinLength: 12, MaxLength: 12})
 	in.typeText("987654321098")
 	in.backspace()
@@ -81,6 +83,7 @@ func TestPINInputWipeOverwritesEveryDigit(t *testing.T) {
 }
 
 func TestPINInputIgnoresKeysWithModifiers(t *testing.T) {
+	t.Parallel()
 	in := newPINInput(model.DefaultPolicy())
 	km := NewKeyMap(model.OpAgent)
 	handled, _ := in.update(tea.KeyPressMsg{Code: '1', Text: "1", Mod: tea.ModAlt}, km)

@@ -48,6 +48,7 @@ func colours(out string) []string {
 // a 256-colour terminal (TTY_FORCE makes the colour detection treat the test's output as one), and
 // reads what it writes until the first frame is drawn.
 func TestNO_COLORTurnsColourOff(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		noColor string

@@ -42,6 +42,7 @@ func newSearchForTest(t *testing.T) (*searchScreen, *uitest.Backend) {
 }
 
 func TestSearchResultsFollowTheQuery(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		query string
@@ -82,6 +83,7 @@ func TestSearchResultsFollowTheQuery(t *testing.T) {
 }
 
 func TestASlowOldSearchNeverOverwritesANewerOne(t *testing.T) {
+	t.Parallel()
 	s, _ := newSearchForTest(t)
 	cmds := typeSearch(t, s, "ACC-100")
 	older := cmds[len(cmds)-1] // "ACC-100": nine accounts
@@ -95,6 +97,7 @@ func TestASlowOldSearchNeverOverwritesANewerOne(t *testing.T) {
 }
 
 func TestAnAnswerForAClearedQueryIsNotShown(t *testing.T) {
+	t.Parallel()
 	s, _ := newSearchForTest(t)
 	cmds := typeSearch(t, s, "nord")
 	for range "nord" {
@@ -107,6 +110,7 @@ func TestAnAnswerForAClearedQueryIsNotShown(t *testing.T) {
 }
 
 func TestEnterOpensTheSelectedAccount(t *testing.T) {
+	t.Parallel()
 	s, _ := newSearchForTest(t)
 	for _, c := range typeSearch(t, s, "ACC-100") {
 		s.update(runAll(c))
@@ -121,6 +125,7 @@ func TestEnterOpensTheSelectedAccount(t *testing.T) {
 // An agent who types a full account number and presses enter before its search has answered
 // gets that account, not the top row of the results for what was typed before.
 func TestEnterTypedAheadOpensTheAnswerToTheLastQuery(t *testing.T) {
+	t.Parallel()
 	s, _ := newSearchForTest(t)
 	cmds := typeSearch(t, s, "ACC-1004")
 	for _, c := range cmds[:len(cmds)-1] {
@@ -135,6 +140,7 @@ func TestEnterTypedAheadOpensTheAnswerToTheLastQuery(t *testing.T) {
 }
 
 func TestASearchErrorIsSaidAndTheResultsStay(t *testing.T) {
+	t.Parallel()
 	f := uitest.Scenarios(t, agent)
 	h := newHarness(t, f, Options{})
 	h.keys("type:nord")

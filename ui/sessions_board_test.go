@@ -12,6 +12,7 @@ import (
 // becoming the screen their esc goes back to.
 
 func TestWithTicketsRequiredTheBoardsUnlockAsksForTheTicketFirst(t *testing.T) {
+	t.Parallel()
 	f := boardFloor(t, supervisor)
 	h := newHarness(t, f, Options{})
 	h.app.c.policy.TicketRequired = true
@@ -36,6 +37,7 @@ func TestWithTicketsRequiredTheBoardsUnlockAsksForTheTicketFirst(t *testing.T) {
 }
 
 func TestATicketTypedOverTheBoardOrTheApprovalsReturnsToThem(t *testing.T) {
+	t.Parallel()
 	f := boardFloor(t, supervisor)
 	f.EnableApprovals(model.DefaultApprovalPolicy())
 	h := newHarness(t, f, Options{})

@@ -16,6 +16,7 @@ import (
 // how, under which ticket and until when; picking her asks for no PIN. (The end of a session on
 // another desk's screen is e2e/tmux_sessions_e2e.sh's.)
 func TestProgramAVerifiedCallerIsTransferredToAnotherDesk(t *testing.T) {
+	t.Parallel()
 	f := uitest.Scenarios(t, agent)
 	tm := startProgram(t, f, Options{})
 	waitFor(t, tm, "Who is calling? Find their account")
@@ -63,6 +64,7 @@ func TestProgramAVerifiedCallerIsTransferredToAnotherDesk(t *testing.T) {
 // (call.ticket_required, read from the policy), picking a caller opens the ticket first, then the
 // PIN entry; esc there sends nothing.
 func TestWithTicketsRequiredTheAppAsksForOneBeforeThePIN(t *testing.T) {
+	t.Parallel()
 	f := uitest.Scenarios(t, agent)
 	h := newHarness(t, f, Options{})
 	h.app.c.policy.TicketRequired = true

@@ -59,6 +59,7 @@ func finalApp(t *testing.T, tm *teatest.TestModel) *App {
 }
 
 func TestProgramCallFlow(t *testing.T) {
+	t.Parallel()
 	f := uitest.Scenarios(t, agent)
 	tm := startProgram(t, f, Options{})
 	waitFor(t, tm, "Who is calling? Find their account")
@@ -85,6 +86,7 @@ func TestProgramCallFlow(t *testing.T) {
 // The first caller's verification is still on its way when the agent ends the call and takes the
 // next one; its answer must never show on the next caller's screen.
 func TestProgramLateVerificationAfterEndCall(t *testing.T) {
+	t.Parallel()
 	f := uitest.Scenarios(t, agent)
 	release := make(chan struct{})
 	started := make(chan struct{}, 1)
@@ -129,6 +131,7 @@ func TestProgramLateVerificationAfterEndCall(t *testing.T) {
 
 // The real core over the demo's SQLite database: a locked holder, a supervisor's unlock, verified.
 func TestProgramOnTheDemoDatabase(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("opens a SQLite database")
 	}
@@ -166,6 +169,7 @@ func TestProgramOnTheDemoDatabase(t *testing.T) {
 }
 
 func TestOpeningASearchResultPutsTheCursorOnTheContactItMatched(t *testing.T) {
+	t.Parallel()
 	f := uitest.Scenarios(t, agent)
 	tm := startProgram(t, f, Options{})
 	waitFor(t, tm, "Who is calling? Find their account")
@@ -185,6 +189,7 @@ func TestOpeningASearchResultPutsTheCursorOnTheContactItMatched(t *testing.T) {
 // it; a supervisor clears it with a reason and a yes, and the banner is gone. The banner takes the
 // blank line under the policy, so the screen keeps its shape at 80×24.
 func TestProgramShowsTheDisputedBannerUntilASupervisorClearsIt(t *testing.T) {
+	t.Parallel()
 	f := uitest.Scenarios(t, agent)
 	d := f.Dispute("a1", "maria")
 	stamp := d.Time.UTC().Format("2006-01-02 15:04")

@@ -49,6 +49,7 @@ func assertSafe(t *testing.T, what, raw string) {
 // account's data and checks the raw view (styles included) never carries a control sequence from
 // the data, and the visible text shows it escaped.
 func TestStoredControlCharactersAreShownEscapedOnEveryScreen(t *testing.T) {
+	t.Parallel()
 	f := evilFake(t, supervisor)
 	// The core refuses such a reason today, as imports refuse such names: the event is one an
 	// older version stored, written straight to the store.
@@ -79,6 +80,7 @@ func TestStoredControlCharactersAreShownEscapedOnEveryScreen(t *testing.T) {
 // TestGoldenAccountWithControlCharacters is the account screen of that account, with colour off:
 // the escapes are what the agent reads.
 func TestGoldenAccountWithControlCharacters(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, evilFake(t, agent), Options{})
 	h.openAccount("acc-6666")
 	raw := h.app.View().Content
@@ -90,6 +92,7 @@ func TestGoldenAccountWithControlCharacters(t *testing.T) {
 // and reads every byte it wrote to the terminal: none of the data's control sequences is among
 // them, and the header never shows a "✓ VERIFIED" it did not decide.
 func TestProgramNeverWritesAStoredEscapeSequenceToTheTerminal(t *testing.T) {
+	t.Parallel()
 	tm := startProgram(t, evilFake(t, agent), Options{})
 	var out []byte // every byte written to the terminal
 	wait := func(texts ...string) {

@@ -13,6 +13,7 @@ import (
 )
 
 func TestAccountShowPrintsContactsAndEachHoldersPINStatesButNeverAPIN(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t)
 	if err := os.MkdirAll(d.dataDir, 0o700); err != nil {
 		t.Fatal(err)

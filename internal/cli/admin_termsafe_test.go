@@ -38,6 +38,7 @@ func (d *desk) rawStore() store.Store {
 // control characters (or written by another tool) must never drive the admin's terminal. The
 // audit table, the token list, account show and the messages naming an account show them escaped.
 func TestAdminOutputShowsStoredControlCharactersEscaped(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t)
 	d.ok("", "admin", "import", goodCSV)
 	ctx := context.Background()
@@ -76,6 +77,7 @@ func TestAdminOutputShowsStoredControlCharactersEscaped(t *testing.T) {
 }
 
 func TestAReasonWithAControlCharacterIsRefused(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t)
 	d.ok("", "admin", "import", goodCSV)
 	code, _, errOut := d.run("", "admin", "unlock", "--account", "A-1", "--holder", "c1", "--reason", "caller\nconfirmed")

@@ -13,6 +13,7 @@ import (
 // accounts raise an alert; `pindesk admin alerts list` shows it, `clear` refuses it without a
 // reason and clears it with one, and the desk verifies at full pace again.
 func TestAdminAlertsListsAnOpenAlertAndClearsItWithAReason(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t)
 	d.ok("", "admin", "init")
 	svc := d.core()

@@ -8,6 +8,7 @@ import (
 // An admin's repeat unlock waits for a second person like anyone's; `admin approvals` lists the
 // request and another operator refuses it with a reason, or it is approved.
 func TestAdminApprovalsListsRefusesAndApprovesARepeatUnlock(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t)
 	d.ok("", "admin", "import", goodCSV)
 	d.ok("482915\n", "admin", "pin", "set", "--account", "A-1", "--holder", "c1", "--kind", "master")

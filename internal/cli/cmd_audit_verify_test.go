@@ -16,6 +16,7 @@ import (
 )
 
 func TestAuditVerifyReportsAnIntactChainOrTheFirstEventTamperedWith(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t)
 	d.ok("", "admin", "import", goodCSV)
 	d.ok("482915\n", "admin", "pin", "set", "--account", "A-1", "--holder", "c1", "--kind", "master")
@@ -63,6 +64,7 @@ func TestAuditVerifyReportsAnIntactChainOrTheFirstEventTamperedWith(t *testing.T
 }
 
 func TestServeAppendsAuditCheckpointsOnItsSchedule(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t)
 	d.ok("", "admin", "import", goodCSV)
 	cpFile := filepath.Join(t.TempDir(), "checkpoints.jsonl")
@@ -105,6 +107,7 @@ func TestServeAppendsAuditCheckpointsOnItsSchedule(t *testing.T) {
 }
 
 func TestServeWritesAuditCheckpointsToStandardOutputForADash(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t)
 	d.ok("", "admin", "import", goodCSV)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -145,6 +148,7 @@ func TestServeWritesAuditCheckpointsToStandardOutputForADash(t *testing.T) {
 }
 
 func TestARetriedDeadNoticeIsAuditedOnTheChain(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t)
 	d.ok("", "admin", "import", goodCSV)
 	d.ok("482915\n", "admin", "pin", "set", "--account", "A-1", "--holder", "c1", "--kind", "master")

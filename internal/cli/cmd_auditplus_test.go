@@ -10,6 +10,7 @@ import (
 // An unlock approved by a second person shows both names on its line of `admin audit`: the
 // requester as the operator, the approver and the request's number in the REASON column.
 func TestAdminAuditShowsWhoApprovedAnUnlockAndTheRequest(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t)
 	d.env["PINDESK_APPROVAL_UNLOCK"] = "required"
 	d.ok("", "admin", "import", goodCSV)
@@ -36,6 +37,7 @@ func TestAdminAuditShowsWhoApprovedAnUnlockAndTheRequest(t *testing.T) {
 // A name stored with a terminal escape (written to the database by other means than pindesk's
 // checked commands) reaches the table escaped, as every stored text does.
 func TestTheApproverIsEscapedInTheAuditTable(t *testing.T) {
+	t.Parallel()
 	got := clean(withApproval("", model.AuditEvent{Action: model.ActionApprovalRefuse, Approver: "bea\x1b[2J", Request: 3}))
 	if want := `refused by bea\x1b[2J; request #3`; got != want {
 		t.Fatalf("%q, want %q", got, want)

@@ -54,6 +54,7 @@ func (r *checkpointReceiver) received() ([][]byte, []string, []string) {
 }
 
 func TestServeSendsScheduledAuditCheckpointsAsSignedWebhookEventsThatVerifyReads(t *testing.T) {
+	t.Parallel()
 	mp := startMailpit(t)
 	d := newDesk(t)
 	d.ok("", "admin", "import", goodCSV)
@@ -134,6 +135,7 @@ func TestServeSendsScheduledAuditCheckpointsAsSignedWebhookEventsThatVerifyReads
 }
 
 func TestServeRefusesACheckpointEventWithoutAWebhook(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t)
 	d.ok("", "admin", "import", goodCSV)
 	code, _, errOut := d.run("", "serve", "--audit-checkpoint-every", "1h", "--audit-checkpoint-notice")

@@ -14,6 +14,7 @@ import (
 // make one, instead of opening a new empty database where every search answers "No account
 // matches".
 func TestAFolderWithoutADatabaseIsSaidSoAndNothingIsCreated(t *testing.T) {
+	t.Parallel()
 	for _, args := range [][]string{
 		{"--operator", "Grace"}, // the terminal app
 		{"serve", "--listen", "127.0.0.1:0", "--log-level", "error"},
@@ -41,6 +42,7 @@ func TestAFolderWithoutADatabaseIsSaidSoAndNothingIsCreated(t *testing.T) {
 }
 
 func TestAdminInitCreatesTheDatabaseOnceAndTheAppOpensOnIt(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t)
 	out, _ := d.ok("", "admin", "init")
 	db, key := filepath.Join(d.dataDir, "pindesk.db"), filepath.Join(d.dataDir, "pindesk.key")
@@ -64,6 +66,7 @@ func TestAdminInitCreatesTheDatabaseOnceAndTheAppOpensOnIt(t *testing.T) {
 }
 
 func TestTheFirstImportCreatesTheDatabaseAndSaysSo(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t)
 	_, errOut := d.ok("", "admin", "import", goodCSV)
 	if !strings.Contains(errOut, "Created the database "+filepath.Join(d.dataDir, "pindesk.db")) {

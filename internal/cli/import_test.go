@@ -43,6 +43,7 @@ func (d *desk) contacts(accountID string) []string {
 }
 
 func TestAReimportWithoutAContactKeepsItAndPrintsTheCounts(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t)
 	d.ok("", "admin", "import", goodCSV)
 	d.ok("", "admin", "pin", "generate", "--account", "A-1", "--holder", "c2", "--kind", "master", "--on-behalf-of", "c2")
@@ -66,6 +67,7 @@ func TestAReimportWithoutAContactKeepsItAndPrintsTheCounts(t *testing.T) {
 }
 
 func TestPruneDeletesAContactWithAnActivePINOnlyWithForceAndDryRunListsIt(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t)
 	d.ok("", "admin", "import", goodCSV)
 	pin, _ := d.ok("", "admin", "pin", "generate", "--account", "A-1", "--holder", "c2", "--kind", "master", "--on-behalf-of", "c2")
@@ -110,6 +112,7 @@ func TestPruneDeletesAContactWithAnActivePINOnlyWithForceAndDryRunListsIt(t *tes
 }
 
 func TestForceWithoutPruneIsAMistakeInTheCommandLine(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t)
 	code, _, errOut := d.run("", "admin", "import", "--force", goodCSV)
 	if code != 2 || !strings.HasPrefix(errOut, "pindesk: --force applies to --prune only\n") {
@@ -118,6 +121,7 @@ func TestForceWithoutPruneIsAMistakeInTheCommandLine(t *testing.T) {
 }
 
 func TestAClashWithTheDatabaseIsAFaultAtItsLine(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t)
 	d.ok("", "admin", "import", goodCSV)
 	path := writeFile(t, "clash.csv", `account_id,account_number,account_name,contact_id,contact_name,role

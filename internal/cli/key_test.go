@@ -163,6 +163,7 @@ func stores(t *testing.T, f func(t *testing.T, pg bool)) {
 func pgTestURL(t *testing.T) string { return pgtest.SchemaURL(t, "pindesk_main") }
 
 func TestAnotherKeyIsRefusedEverywhereAndChangesNothing(t *testing.T) {
+	t.Parallel()
 	stores(t, func(t *testing.T, pg bool) {
 		d := newKeyDesk(t, pg)
 		d.ok("", "admin", "import", goodCSV)
@@ -230,6 +231,7 @@ func recordedKeyCheck(t *testing.T, path string) (string, bool) {
 }
 
 func TestAnUpgradedDatabaseRecordsOnlyAKeyThatOpensItsPINs(t *testing.T) {
+	t.Parallel()
 	d := newKeyDesk(t, false)
 	d.ok("", "admin", "import", goodCSV)
 	d.ok("482915\n", "admin", "pin", "set", "--account", "A-1", "--holder", "c1", "--kind", "master")
@@ -254,6 +256,7 @@ func TestAnUpgradedDatabaseRecordsOnlyAKeyThatOpensItsPINs(t *testing.T) {
 }
 
 func TestKeyRotateResealsEveryPINAndKeepsTheOldKey(t *testing.T) {
+	t.Parallel()
 	stores(t, func(t *testing.T, pg bool) {
 		d := newKeyDesk(t, pg)
 		d.ok("", "admin", "import", goodCSV)
@@ -330,6 +333,7 @@ func TestKeyRotateResealsEveryPINAndKeepsTheOldKey(t *testing.T) {
 }
 
 func TestAnInterruptedRotationSaysHowToFinishIt(t *testing.T) {
+	t.Parallel()
 	d := newKeyDesk(t, false)
 	d.ok("", "admin", "import", goodCSV)
 	d.ok("482915\n", "admin", "pin", "set", "--account", "A-1", "--holder", "c1", "--kind", "master")
@@ -352,6 +356,7 @@ func TestAnInterruptedRotationSaysHowToFinishIt(t *testing.T) {
 }
 
 func TestTheAdminNeverCreatesADatabaseBesideAnExistingKey(t *testing.T) {
+	t.Parallel()
 	d := newKeyDesk(t, false)
 	d.ok("", "admin", "import", goodCSV)
 	for _, suffix := range []string{"", "-wal", "-shm"} {

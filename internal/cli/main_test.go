@@ -113,6 +113,7 @@ func (d *desk) verify(accountID, holder, pin string) model.VerifyResult {
 const goodCSV = "../../importer/testdata/good.csv"
 
 func TestImportLoadsAFileAndReportsWhatItLoaded(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t)
 	out, _ := d.ok("", "admin", "import", "../../testdata/accounts.json")
 	if !strings.HasPrefix(out, "Imported 400 accounts with 1101 contacts from ../../testdata/accounts.json.\n"+
@@ -126,6 +127,7 @@ func TestImportLoadsAFileAndReportsWhatItLoaded(t *testing.T) {
 }
 
 func TestABadImportFileListsEveryFaultAndImportsNothing(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t)
 	code, out, errOut := d.run("", "admin", "import", "../../importer/testdata/bad.csv")
 	if code != 1 || out != "" {
@@ -144,6 +146,7 @@ func TestABadImportFileListsEveryFaultAndImportsNothing(t *testing.T) {
 }
 
 func TestADryRunChecksTheFileWithoutADatabase(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t)
 	out, _ := d.ok("", "admin", "import", "--dry-run", goodCSV)
 	if !strings.Contains(out, "is valid: 3 accounts with 4 contacts. Nothing was imported") {
@@ -157,6 +160,7 @@ func TestADryRunChecksTheFileWithoutADatabase(t *testing.T) {
 var sixDigits = regexp.MustCompile(`^\d{6}\n$`)
 
 func TestGeneratePrintsTheNewPINOnceAndOnlyOnStdout(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t)
 	d.ok("", "admin", "import", goodCSV)
 	// By the account number, as an admin reads it off a ticket.
@@ -187,6 +191,7 @@ func TestGeneratePrintsTheNewPINOnceAndOnlyOnStdout(t *testing.T) {
 }
 
 func TestSetReadsThePINFromStandardInput(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t)
 	d.ok("", "admin", "import", goodCSV)
 	out, _ := d.ok("482915\n", "admin", "pin", "set", "--account", "A-1", "--holder", "account", "--kind", "master", "--on-behalf-of", "c2")
@@ -200,6 +205,7 @@ func TestSetReadsThePINFromStandardInput(t *testing.T) {
 }
 
 func TestSetOnATerminalAsksTwiceWithoutEcho(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t)
 	d.ok("", "admin", "import", goodCSV)
 	d.terminal = true
@@ -222,6 +228,7 @@ func TestSetOnATerminalAsksTwiceWithoutEcho(t *testing.T) {
 }
 
 func TestThePromptForTheAccountWidePINNamesTheAccount(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t)
 	d.ok("", "admin", "import", goodCSV)
 	d.terminal = true
@@ -237,6 +244,7 @@ func TestThePromptForTheAccountWidePINNamesTheAccount(t *testing.T) {
 }
 
 func TestAPINIsNeverTakenFromAFlag(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t)
 	code, _, errOut := d.run("", "admin", "pin", "set", "--account", "A-1", "--holder", "c1", "--kind", "master", "--pin", "482915")
 	if code != 2 || !strings.Contains(errOut, "unknown flag: --pin") {
@@ -245,6 +253,7 @@ func TestAPINIsNeverTakenFromAFlag(t *testing.T) {
 }
 
 func TestAPINThePolicyRefusesIsNamedByRuleAndNeverEchoed(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t)
 	d.ok("", "admin", "import", goodCSV)
 	for _, pin := range []string{"111123", "234567", "12ab56", "12345"} {
@@ -259,6 +268,7 @@ func TestAPINThePolicyRefusesIsNamedByRuleAndNeverEchoed(t *testing.T) {
 }
 
 func TestChangesNameTheChoicesWhenAHolderIsWrong(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t)
 	d.ok("", "admin", "import", goodCSV)
 	code, _, errOut := d.run("", "admin", "pin", "clear", "--account", "A-1", "--holder", "olivia", "--kind", "master")
@@ -269,6 +279,7 @@ func TestChangesNameTheChoicesWhenAHolderIsWrong(t *testing.T) {
 }
 
 func TestASubContactMayNotChangeTheAccountWidePIN(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t)
 	d.ok("", "admin", "import", goodCSV)
 	code, out, errOut := d.run("", "admin", "pin", "generate", "--account", "A-1", "--holder", "account", "--kind", "master", "--on-behalf-of", "c3")
@@ -278,6 +289,7 @@ func TestASubContactMayNotChangeTheAccountWidePIN(t *testing.T) {
 }
 
 func TestClearRemovesThePIN(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t)
 	d.ok("", "admin", "import", goodCSV)
 	d.ok("482915\n", "admin", "pin", "set", "--account", "A-1", "--holder", "c1", "--kind", "master")
@@ -295,6 +307,7 @@ func TestClearRemovesThePIN(t *testing.T) {
 }
 
 func TestUnlockFreesALockedHolderWithAReason(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t)
 	d.ok("", "admin", "import", goodCSV)
 	d.ok("482915\n", "admin", "pin", "set", "--account", "A-1", "--holder", "c1", "--kind", "master")
@@ -320,6 +333,7 @@ func TestUnlockFreesALockedHolderWithAReason(t *testing.T) {
 }
 
 func TestResetNeedsConfirmationAndRevokesEveryPIN(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t)
 	d.ok("", "admin", "import", goodCSV)
 	d.ok("482915\n", "admin", "pin", "set", "--account", "A-1", "--holder", "c1", "--kind", "master")
@@ -359,6 +373,7 @@ func TestResetNeedsConfirmationAndRevokesEveryPIN(t *testing.T) {
 }
 
 func TestAuditShowsATableOrExportsJSONLines(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t)
 	d.ok("", "admin", "import", goodCSV)
 	d.ok("482915\n", "admin", "pin", "set", "--account", "A-1", "--holder", "c1", "--kind", "master")
@@ -412,6 +427,7 @@ func TestAuditShowsATableOrExportsJSONLines(t *testing.T) {
 func collapse(s string) string { return strings.Join(strings.Fields(s), "  ") }
 
 func TestTheAuditTimeFlagsReadDatesAndAges(t *testing.T) {
+	t.Parallel()
 	a := newApp(nil, io.Discard, io.Discard)
 	now := time.Date(2026, 5, 4, 12, 0, 0, 0, time.UTC)
 	a.now, a.loc = func() time.Time { return now }, time.UTC
@@ -431,6 +447,7 @@ func TestTheAuditTimeFlagsReadDatesAndAges(t *testing.T) {
 }
 
 func TestMistakesInTheCommandLineExit2WithOneClearLine(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t)
 	tests := []struct {
 		args []string
@@ -456,6 +473,7 @@ func TestMistakesInTheCommandLineExit2WithOneClearLine(t *testing.T) {
 }
 
 func TestFailuresExit1WithoutAGoStack(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t)
 	d.ok("", "admin", "import", goodCSV)
 	tests := []struct {
@@ -478,6 +496,7 @@ func TestFailuresExit1WithoutAGoStack(t *testing.T) {
 }
 
 func TestAPanicIsReportedAsOneLine(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t)
 	d.ok("", "admin", "init")
 	d.uiCheck = func(client.Backend) { panic("boom") }
@@ -488,6 +507,7 @@ func TestAPanicIsReportedAsOneLine(t *testing.T) {
 }
 
 func TestAnExistingDatabaseIsNeverGivenANewKey(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t)
 	d.ok("", "admin", "import", goodCSV)
 	d.ok("482915\n", "admin", "pin", "set", "--account", "A-1", "--holder", "c1", "--kind", "master")
@@ -509,6 +529,7 @@ func TestAnExistingDatabaseIsNeverGivenANewKey(t *testing.T) {
 }
 
 func TestKeyInitMakesAKeyOnceAndNeverReplacesIt(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t)
 	key := filepath.Join(t.TempDir(), "shared.key")
 	out, _ := d.ok("", "--key-file", key, "admin", "key", "init")
@@ -527,6 +548,7 @@ func TestKeyInitMakesAKeyOnceAndNeverReplacesIt(t *testing.T) {
 }
 
 func TestTheAppOpensOnTheDatabaseAsTheConfiguredOperator(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t)
 	d.ok("", "admin", "import", goodCSV)
 	d.env["PINDESK_ROLE"] = "supervisor"
@@ -547,6 +569,7 @@ func TestTheAppOpensOnTheDatabaseAsTheConfiguredOperator(t *testing.T) {
 }
 
 func TestRemoteModeUsesTheServerAndAdminRefusesIt(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t)
 	code, _, errOut := d.run("", "--server", "https://desk.example.com")
 	if code != 1 || !strings.Contains(errOut, "not signed in: the token file") {
@@ -562,6 +585,7 @@ func TestRemoteModeUsesTheServerAndAdminRefusesIt(t *testing.T) {
 }
 
 func TestTheDemoRunsOnAThrowawayDatabaseAndRemovesIt(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t)
 	var demoDir string
 	d.uiCheck = func(b client.Backend) {
@@ -602,6 +626,7 @@ func TestTheDemoRunsOnAThrowawayDatabaseAndRemovesIt(t *testing.T) {
 }
 
 func TestConfigShowsEachSettingAndItsOrigin(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t)
 	if err := os.MkdirAll(d.dataDir, 0o700); err != nil {
 		t.Fatal(err)

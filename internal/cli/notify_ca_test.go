@@ -10,6 +10,7 @@ import (
 // A CA file that holds no certificate refuses the start, naming notify.smtp_ca_file, rather than
 // failing every email later.
 func TestServeRefusesAnSMTPCAFileWithoutACertificateNamingTheSetting(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t)
 	d.ok("", "admin", "init")
 	notPEM := filepath.Join(t.TempDir(), "smtp-ca.pem")

@@ -243,6 +243,7 @@ func (d *desk) codeNotices() []store.OutboxEntry {
 var emailedCode = regexp.MustCompile(`one-time code is: (\d{6})\b`)
 
 func TestServeWithSMTPEmailsACodeThatTheCallerReadsBackToVerify(t *testing.T) {
+	t.Parallel()
 	mp := startMailpit(t)
 	d := newDesk(t)
 	d.ok("", "admin", "import", goodCSV)
@@ -288,6 +289,7 @@ func TestServeWithSMTPEmailsACodeThatTheCallerReadsBackToVerify(t *testing.T) {
 }
 
 func TestServeWithoutSMTPAndTheEmbeddedAppRefuseToMakeACode(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t)
 	d.ok("", "admin", "import", goodCSV)
 	req := model.CodeRequest{AccountID: "A-1", Contact: "c1", Channel: model.ChannelPhone}

@@ -20,6 +20,7 @@ import (
 var tokenLine = regexp.MustCompile(`^pd_[A-Za-z0-9_-]{43}\n$`)
 
 func TestTokenCreatePrintsTheTokenOnceAndAloneOnStdout(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t)
 	d.ok("", "admin", "init")
 	out, errOut := d.ok("", "admin", "token", "create", "--name", "desk-7", "--role", "agent")
@@ -66,6 +67,7 @@ func TestTokenCreatePrintsTheTokenOnceAndAloneOnStdout(t *testing.T) {
 }
 
 func TestTokenCreateWritesAPrivateFileAndNeverOverwritesOne(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t)
 	d.ok("", "admin", "init")
 	file := filepath.Join(t.TempDir(), "agent.tok")
@@ -97,6 +99,7 @@ func TestTokenCreateWritesAPrivateFileAndNeverOverwritesOne(t *testing.T) {
 }
 
 func TestServeRefusesPlainHTTPOnTheNetwork(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t)
 	code, _, errOut := d.run("", "serve", "--listen", "0.0.0.0:7420")
 	if code != 1 || !strings.Contains(errOut, "without TLS") {
@@ -133,6 +136,7 @@ func (l *lockedBuffer) String() string {
 // port, opens the app with --server and a token file against it, and stops the server as SIGINT
 // would (by cancelling its context): it exits 0.
 func TestServeAnswersTheAppInRemoteModeAndStopsWhenSignalled(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t)
 	d.ok("", "admin", "import", goodCSV)
 	tokFile := filepath.Join(t.TempDir(), "tok")
@@ -188,6 +192,7 @@ func TestServeAnswersTheAppInRemoteModeAndStopsWhenSignalled(t *testing.T) {
 // TestServeCanPutMetricsOnTheirOwnAddress: with --metrics-listen, /metrics answers there and is a
 // 404 on the API's port; both listeners stop when serve is signalled.
 func TestServeCanPutMetricsOnTheirOwnAddress(t *testing.T) {
+	t.Parallel()
 	d := newDesk(t)
 	d.ok("", "admin", "init")
 	ctx, cancel := context.WithCancel(context.Background())
@@ -247,6 +252,7 @@ func TestServeCanPutMetricsOnTheirOwnAddress(t *testing.T) {
 // TestServesFlagsOverrideTheEnvironmentAndTheFile: serve's flags are one layer of the settings,
 // above the environment, as every flag is; a flag can fix what a lower layer set.
 func TestServesFlagsOverrideTheEnvironmentAndTheFile(t *testing.T) {
+	t.Parallel()
 	d := &keyDesk{desk: newDesk(t)}
 	d.ok("", "admin", "init")
 	d.env["PINDESK_SERVE_LISTEN"] = "0.0.0.0:7420" // refused without TLS

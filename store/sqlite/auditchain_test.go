@@ -47,6 +47,7 @@ func auditEvent(i int) model.AuditEvent {
 // is rolled back to its savepoint. Its audit event, and the head it moved, must go with it, while
 // the writes after it in the same batch chain on from the one before it.
 func TestAWriteRolledBackToItsSavepointLeavesTheChainWhole(t *testing.T) {
+	t.Parallel()
 	st, err := Open(t.Context(), filepath.Join(t.TempDir(), "p.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -90,6 +91,7 @@ func TestAWriteRolledBackToItsSavepointLeavesTheChainWhole(t *testing.T) {
 // A database from before the chain (schema 4) gets the chain columns from its migration, and its
 // history is chained, from the genesis value in id order, on the first open with the key.
 func TestAnUpgradedDatabaseHasItsHistoryChainedOnFirstOpenWithTheKey(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "old.db")
 	old, err := sql.Open("sqlite", path)
 	if err != nil {

@@ -297,6 +297,7 @@ func BenchmarkSearch100k(b *testing.B) {
 // BenchmarkSearch100k's p95 moves. Skipped unless PINDESK_SEARCH_PROFILE is set (seeding takes a
 // while); run with -v.
 func TestSearchMixPerQuery(t *testing.T) {
+	t.Parallel()
 	if os.Getenv("PINDESK_SEARCH_PROFILE") == "" {
 		t.Skip("set PINDESK_SEARCH_PROFILE=1 to profile the search mix")
 	}

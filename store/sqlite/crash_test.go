@@ -31,6 +31,7 @@ func crashPolicy() model.Policy {
 // TestCrashChild is the child of TestKillAfterAnswers: it enters wrong PINs one after another and
 // prints each answer the moment Verify returns it, until it is killed.
 func TestCrashChild(t *testing.T) {
+	t.Parallel()
 	path := os.Getenv(crashEnv)
 	if path == "" {
 		t.Skip("runs only as the child of TestKillAfterAnswers")
@@ -54,6 +55,7 @@ func TestCrashChild(t *testing.T) {
 }
 
 func TestKillAfterAnswers(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("starts child processes")
 	}

@@ -72,6 +72,7 @@ func rawCells(path string) storetest.RawCells {
 }
 
 func TestTheEmailedCodeIsInNoCellOfTheSQLiteFile(t *testing.T) {
+	t.Parallel()
 	storetest.RunEmailCodeRaw(t, func(t *testing.T) (store.Store, storetest.RawCells) {
 		path := filepath.Join(t.TempDir(), "pindesk.db")
 		st, err := sqlite.Open(t.Context(), path)

@@ -18,6 +18,7 @@ import (
 // restart) instead of carrying on with an inode nobody will open again — and keeps doing so even if
 // the old file comes back.
 func TestAFileDeletedOrReplacedUnderTheStoreIsRefused(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		name string
 		act  func(t *testing.T, path string)
@@ -95,6 +96,7 @@ func TestAFileDeletedOrReplacedUnderTheStoreIsRefused(t *testing.T) {
 // open store (chattr +i: even root's writes to the open descriptors then fail, as on a disk that
 // went read-only): reads still work, but CheckWritable reports the failure.
 func TestCheckWritableFailsWhenTheFileCannotBeWritten(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "p.db")
 	st, err := Open(t.Context(), path)
 	if err != nil {

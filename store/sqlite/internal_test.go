@@ -14,6 +14,7 @@ import (
 )
 
 func TestEveryConnectionHasTheDurabilityPragmas(t *testing.T) {
+	t.Parallel()
 	st, err := Open(t.Context(), filepath.Join(t.TempDir(), "p.db"), WithReadConns(3))
 	if err != nil {
 		t.Fatal(err)
@@ -48,6 +49,7 @@ func TestEveryConnectionHasTheDurabilityPragmas(t *testing.T) {
 }
 
 func TestReadersCannotWrite(t *testing.T) {
+	t.Parallel()
 	st, err := Open(t.Context(), filepath.Join(t.TempDir(), "p.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -59,6 +61,7 @@ func TestReadersCannotWrite(t *testing.T) {
 }
 
 func TestExpiredIdempotencyKeysLeaveTheTable(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	st, err := Open(ctx, filepath.Join(t.TempDir(), "p.db"))
 	if err != nil {
@@ -107,6 +110,7 @@ func TestExpiredIdempotencyKeysLeaveTheTable(t *testing.T) {
 }
 
 func TestEverySearchPlanPassesTheSearchSuite(t *testing.T) {
+	t.Parallel()
 	for name, threshold := range map[string]int{"terms read and sorted": 1 << 30, "accounts walked in number order": 0} {
 		t.Run(name, func(t *testing.T) {
 			saved := denseMatches

@@ -21,6 +21,7 @@ import (
 )
 
 func TestConformanceInMemory(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("the file-backed run covers the same code; -short runs only that")
 	}
@@ -55,6 +56,7 @@ func rawDB(t *testing.T, path string) *sql.DB {
 }
 
 func TestOpen(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 
 	t.Run("a new database gets every migration, once, and reopening changes nothing", func(t *testing.T) {
@@ -181,6 +183,7 @@ func TestOpen(t *testing.T) {
 }
 
 func TestBusy(t *testing.T) {
+	t.Parallel()
 	t.Run("a write lock held by another process past the busy timeout answers ErrBusy", func(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "pindesk.db")
 		st, err := sqlite.Open(t.Context(), path, sqlite.WithBusyTimeout(100*time.Millisecond))
@@ -233,6 +236,7 @@ func newService(t testing.TB, st store.Store, opts ...core.Option) *core.Service
 }
 
 func TestTwoStoresOnOneFile(t *testing.T) {
+	t.Parallel()
 	t.Run("attempts through two stores on one file (the app and pindesk admin) lock at exactly the sixth", func(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "pindesk.db")
 		var svcs []*core.Service

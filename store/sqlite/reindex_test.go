@@ -10,6 +10,7 @@ import (
 )
 
 func TestADatabaseIsIndexedAgainOnOpenWhenItsIndexIsStale(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "p.db")
 	storetest.RunReindex(t, func(t *testing.T, region string) store.Store {
 		st, err := Open(t.Context(), path, WithSearchRegion(region))
@@ -26,6 +27,7 @@ func TestADatabaseIsIndexedAgainOnOpenWhenItsIndexIsStale(t *testing.T) {
 }
 
 func TestAnUnknownSearchRegionIsRefused(t *testing.T) {
+	t.Parallel()
 	if _, err := Open(t.Context(), Memory, WithSearchRegion("UK")); err == nil {
 		t.Fatal("opened with search region UK")
 	}

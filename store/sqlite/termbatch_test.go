@@ -70,6 +70,7 @@ func sameTerms(t *testing.T, when string, got, want []string) {
 }
 
 func TestAnImportAndAReindexWriteEveryTermOfEveryAccountWhateverTheBatches(t *testing.T) {
+	t.Parallel()
 	// 60 accounts make some 3,600 terms: many full batches of termBatch and a part one.
 	accounts := sample.Accounts(sample.Seed, 60)
 	path := filepath.Join(t.TempDir(), "p.db")
@@ -117,6 +118,7 @@ func TestAnImportAndAReindexWriteEveryTermOfEveryAccountWhateverTheBatches(t *te
 }
 
 func TestAnAccountListedTwiceInOneImportKeepsTheTermsOfItsLastListingOnly(t *testing.T) {
+	t.Parallel()
 	st, err := Open(t.Context(), Memory)
 	if err != nil {
 		t.Fatal(err)
@@ -141,6 +143,7 @@ func TestAnAccountListedTwiceInOneImportKeepsTheTermsOfItsLastListingOnly(t *tes
 }
 
 func TestAnImportAndAReindexGiveBackThePageCacheTheyGrew(t *testing.T) {
+	t.Parallel()
 	st, err := Open(t.Context(), filepath.Join(t.TempDir(), "p.db")) // a new database: indexed on open
 	if err != nil {
 		t.Fatal(err)
@@ -170,6 +173,7 @@ func TestAnImportAndAReindexGiveBackThePageCacheTheyGrew(t *testing.T) {
 const sqliteDefaultCache = -2000
 
 func TestAThrowawayDatabaseSkipsTheFsyncAndNothingElse(t *testing.T) {
+	t.Parallel()
 	st, err := Open(t.Context(), filepath.Join(t.TempDir(), "p.db"), WithThrowaway())
 	if err != nil {
 		t.Fatal(err)

@@ -57,6 +57,7 @@ func holdWriter(t *testing.T, st *Store) (release func(), wait func()) {
 }
 
 func TestWritesThatShareACommitFailAlone(t *testing.T) {
+	t.Parallel()
 	st, err := Open(t.Context(), filepath.Join(t.TempDir(), "p.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -121,6 +122,7 @@ func TestWritesThatShareACommitFailAlone(t *testing.T) {
 }
 
 func TestAWriteWhoseCallerLeavesWhileQueuedIsDropped(t *testing.T) {
+	t.Parallel()
 	st, err := Open(t.Context(), filepath.Join(t.TempDir(), "p.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -143,6 +145,7 @@ func TestAWriteWhoseCallerLeavesWhileQueuedIsDropped(t *testing.T) {
 }
 
 func TestAWriteAfterCloseIsRefused(t *testing.T) {
+	t.Parallel()
 	st, err := Open(t.Context(), filepath.Join(t.TempDir(), "p.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -176,6 +179,7 @@ func breakCommit(ctx context.Context, tx *sql.Tx) error {
 // write of the batch is told so (none is told its write stands), none of their rows stands, and the
 // writer's connection is left with no transaction open, so the next write commits.
 func TestAFailedCommitFailsTheWholeBatchAndTheNextWriteWorks(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		name    string
 		batched bool
@@ -232,6 +236,7 @@ func TestAFailedCommitFailsTheWholeBatchAndTheNextWriteWorks(t *testing.T) {
 // the error, its row does not stand, and the next write commits instead of waiting forever for the
 // writer's one connection.
 func TestACommitThatFailsAndLeavesItsTransactionOpenDoesNotStopTheWriter(t *testing.T) {
+	t.Parallel()
 	st, err := Open(t.Context(), filepath.Join(t.TempDir(), "p.db"))
 	if err != nil {
 		t.Fatal(err)
