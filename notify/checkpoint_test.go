@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pindesk/pindesk/internal/mailpittest"
 	"github.com/pindesk/pindesk/internal/storetest"
 	"github.com/pindesk/pindesk/model"
 	"github.com/pindesk/pindesk/store"
@@ -11,9 +12,9 @@ import (
 
 func TestAServerWithEmailAloneLeavesAnAuditCheckpointPendingAndEmailsNobody(t *testing.T) {
 	t.Parallel()
-	mp := startMailpit(t)
+	mp := mailpittest.Start(t)
 	e := newEnv(t)
-	d := e.deliverer(t, e.email(t, mp.smtpPort, model.NoticeTypes...))
+	d := e.deliverer(t, e.email(t, mp.SMTPPort, model.NoticeTypes...))
 	cp, err := e.svc.AuditCheckpoint(e.ctx, storetest.Admin)
 	if err != nil {
 		t.Fatal(err)
@@ -29,7 +30,7 @@ func TestAServerWithEmailAloneLeavesAnAuditCheckpointPendingAndEmailsNobody(t *t
 		!strings.Contains(es[0].LastError, "by webhook only, and this server has no webhook") {
 		t.Fatalf("outbox %+v, want the checkpoint pending for a server with a webhook", es)
 	}
-	if n := len(mp.messages(t)); n != 0 {
+	if n := len(mp.Messages(t)); n != 0 {
 		t.Fatalf("mailpit received %d messages, want none", n)
 	}
 }

@@ -1,128 +1,20 @@
 package notify_test
 
 import (
-	"encoding/json"
 	"fmt"
-	"net"
-	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/pindesk/pindesk/internal/mailpittest"
 	"github.com/pindesk/pindesk/internal/storetest"
 	"github.com/pindesk/pindesk/model"
 	"github.com/pindesk/pindesk/notify"
 	"github.com/pindesk/pindesk/store"
 )
-
-// mailpit is a real SMTP server on loopback (github.com/axllent/mailpit), read back through its
-// HTTP API. Tests that need it skip when it is not installed, unless
-// PINDESK_TEST_MAILPIT_REQUIRED=1 (CI, whose .ci/run installs it).
-type mailpit struct {
-	smtpPort int
-	api      string
-}
-
-func freePort(t *testing.T) int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-// freePorts returns n distinct free loopback ports: every listener stays open until all are
-// taken, so two calls cannot hand out the same port (Mailpit's SMTP and HTTP once got one port).
-func freePorts(t *testing.T, n int) []int {
-	t.Helper()
-	var ports []int
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer l.Close()
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
-	}
-	return ports
-}
-
-func startMailpit(t *testing.T, args ...string) *mailpit {
-	t.Helper()
-	bin, err := exec.LookPath("mailpit")
-	if err != nil {
-		gopath, _ := exec.Command("go", "env", "GOPATH").Output()
-		bin = filepath.Join(strings.TrimSpace(string(gopath)), "bin", "mailpit")
-		if _, err := os.Stat(bin); err != nil {
-			if os.Getenv("PINDESK_TEST_MAILPIT_REQUIRED") == "1" {
-				t.Fatal("mailpit is not installed and PINDESK_TEST_MAILPIT_REQUIRED=1 (go install github.com/axllent/mailpit@v1.33.1)")
-			}
-			t.Skip("mailpit is not installed (go install github.com/axllent/mailpit@v1.33.1)")
-		}
-	}
-	ports := freePorts(t, 2)
-	m := &mailpit{smtpPort: ports[0]}
-	httpPort := ports[1]
-	m.api = fmt.Sprintf("http://127.0.0.1:%d", httpPort)
-	cmd := exec.Command(bin, append([]string{"--smtp", fmt.Sprintf("127.0.0.1:%d", m.smtpPort), "--listen", fmt.Sprintf("127.0.0.1:%d", httpPort),
-		"--database", filepath.Join(t.TempDir(), "mailpit.db")}, args...)...)
-	var out strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	for deadline := time.Now().Add(20 * time.Second); ; {
-		if resp, err := http.Get(m.api + "/api/v1/messages"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return m
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("mailpit did not start: %s", out.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-type mailMessage struct {
-	ID      string
-	Subject string
-	To      []struct{ Address string }
-	Text    string
-	HTML    string
-}
-
-func (m *mailpit) messages(t *testing.T) []mailMessage {
-	t.Helper()
-	var list struct{ Messages []mailMessage }
-	getJSON(t, m.api+"/api/v1/messages", &list)
-	out := []mailMessage{}
-	for _, s := range list.Messages {
-		var full mailMessage
-		getJSON(t, m.api+"/api/v1/message/"+s.ID, &full)
-		out = append(out, full)
-	}
-	return out
-}
-
-func getJSON(t *testing.T, url string, v any) {
-	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
-		t.Fatal(err)
-	}
-}
 
 func (e *env) email(t *testing.T, port int, types ...model.NoticeType) *notify.Email {
 	t.Helper()
@@ -136,9 +28,9 @@ func (e *env) email(t *testing.T, port int, types ...model.NoticeType) *notify.E
 
 func TestALockIsEmailedToEveryContactWithAnAddressWithoutThePINOrPhone(t *testing.T) {
 	t.Parallel()
-	mp := startMailpit(t)
+	mp := mailpittest.Start(t)
 	e := newEnv(t)
-	d := e.deliverer(t, e.email(t, mp.smtpPort, model.NoticeLocked))
+	d := e.deliverer(t, e.email(t, mp.SMTPPort, model.NoticeLocked))
 	e.setPIN(t, "482915") // pin.set is not among the types emailed
 	for i := range e.svc.Policy().MaxFailures {
 		if _, err := e.svc.Verify(e.ctx, storetest.Agent, model.VerifyRequest{AccountID: storetest.Smith, Holder: storetest.John, PIN: fmt.Sprintf("00000%d", i), Channel: model.ChannelChat}); err != nil {
@@ -148,7 +40,7 @@ func TestALockIsEmailedToEveryContactWithAnAddressWithoutThePINOrPhone(t *testin
 	if n, err := d.RunOnce(e.ctx); err != nil || n != 2 {
 		t.Fatalf("delivered %d: %v", n, err)
 	}
-	msgs := mp.messages(t)
+	msgs := mp.Messages(t)
 	var to []string
 	for _, m := range msgs {
 		to = append(to, m.To[0].Address)
@@ -182,9 +74,9 @@ func TestARefusingSMTPServerOrARefusedRecipientIsRetriedThenDead(t *testing.T) {
 		port   func(t *testing.T) int
 		reason string
 	}{
-		{"no SMTP server listening", freePort, "connection refused"},
+		{"no SMTP server listening", func(t *testing.T) int { return mailpittest.FreePort(t) }, "connection refused"},
 		{"a recipient the server refuses", func(t *testing.T) int {
-			return startMailpit(t, "--smtp-allowed-recipients", `@example\.com$`).smtpPort
+			return mailpittest.Start(t, "--smtp-allowed-recipients", `@example\.com$`).SMTPPort
 		}, "mary@oneil.example"},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/pindesk/pindesk/config"
+	"github.com/pindesk/pindesk/internal/mailpittest"
 	"github.com/pindesk/pindesk/model"
 	"github.com/pindesk/pindesk/notify"
 	"github.com/pindesk/pindesk/store"
@@ -118,9 +119,9 @@ func TestEmailOverSTARTTLSOrImplicitTLSWithALoginIsDelivered(t *testing.T) {
 	for _, mode := range []string{"starttls", "tls"} {
 		t.Run(mode, func(t *testing.T) {
 			ca := newTestCA(t, "desk-ca")
-			mp := startMailpit(t, append(tlsFlags(ca, mode), "--smtp-auth-file", authFile(t))...)
+			mp := mailpittest.Start(t, append(tlsFlags(ca, mode), "--smtp-auth-file", authFile(t))...)
 			e := newEnv(t)
-			d := e.slowDeliverer(t, e.tlsEmail(t, mp.smtpPort, mode, ca.certFile, "right-password"))
+			d := e.slowDeliverer(t, e.tlsEmail(t, mp.SMTPPort, mode, ca.certFile, "right-password"))
 			e.setPIN(t, "482915")
 			if n, err := d.RunOnce(e.ctx); err != nil || n != 1 {
 				t.Fatalf("claimed %d: %v", n, err)
@@ -128,7 +129,7 @@ func TestEmailOverSTARTTLSOrImplicitTLSWithALoginIsDelivered(t *testing.T) {
 			if left, _ := e.st.Notices(e.ctx, store.NoticeQuery{}); len(left) != 0 {
 				t.Fatalf("outbox after delivery over %s: %+v", mode, left)
 			}
-			msgs := mp.messages(t)
+			msgs := mp.Messages(t)
 			if len(msgs) != 3 { // every contact of the account with an address
 				t.Fatalf("Mailpit holds %d messages, want 3", len(msgs))
 			}
@@ -160,13 +161,13 @@ func TestAnUntrustedCertificateOrARefusedLoginIsRetriedThenDeadAndNothingSent(t 
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			ca := newTestCA(t, "server-ca")
-			mp := startMailpit(t, append(tlsFlags(ca, c.mode), "--smtp-auth-file", authFile(t))...)
+			mp := mailpittest.Start(t, append(tlsFlags(ca, c.mode), "--smtp-auth-file", authFile(t))...)
 			trust := ca.certFile
 			if !c.trusted {
 				trust = newTestCA(t, "other-ca").certFile
 			}
 			e := newEnv(t)
-			d := e.slowDeliverer(t, e.tlsEmail(t, mp.smtpPort, c.mode, trust, c.password))
+			d := e.slowDeliverer(t, e.tlsEmail(t, mp.SMTPPort, c.mode, trust, c.password))
 			e.setPIN(t, "482915")
 			tries := 0
 			for {
@@ -189,7 +190,7 @@ func TestAnUntrustedCertificateOrARefusedLoginIsRetriedThenDeadAndNothingSent(t 
 			if tries != 25 {
 				t.Errorf("%d tries, want one an hour through the 24-hour window", tries)
 			}
-			if msgs := mp.messages(t); len(msgs) != 0 {
+			if msgs := mp.Messages(t); len(msgs) != 0 {
 				t.Errorf("Mailpit received %d messages from a session that should have ended", len(msgs))
 			}
 		})

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/pindesk/pindesk/core"
+	"github.com/pindesk/pindesk/internal/mailpittest"
 	"github.com/pindesk/pindesk/internal/storetest"
 	"github.com/pindesk/pindesk/model"
 	"github.com/pindesk/pindesk/notify"
@@ -49,7 +50,7 @@ func TestACodeIsEmailedToTheCallerAloneNeverToAWebhookAndVerifiesAsEmailedCode(t
 	t.Parallel()
 	e := newEnv(t)
 	svc := e.codeCore(t)
-	mp := startMailpit(t)
+	mp := mailpittest.Start(t)
 	sec := notify.NewSecret()
 	rcv := newReceiver(t, sec)
 	wh, err := notify.NewWebhook(rcv.srv.URL+"/hook", sec)
@@ -65,10 +66,10 @@ func TestACodeIsEmailedToTheCallerAloneNeverToAWebhookAndVerifiesAsEmailedCode(t
 	if sent.SentTo != "m•••@oneil.example" {
 		t.Errorf("sent to %q", sent.SentTo)
 	}
-	if n, err := e.deliverer(t, wh, e.codeEmail(t, mp.smtpPort, svc)).RunOnce(e.ctx); err != nil || n != 1 {
+	if n, err := e.deliverer(t, wh, e.codeEmail(t, mp.SMTPPort, svc)).RunOnce(e.ctx); err != nil || n != 1 {
 		t.Fatalf("delivered %d: %v", n, err)
 	}
-	msgs := mp.messages(t)
+	msgs := mp.Messages(t)
 	if len(msgs) != 1 || len(msgs[0].To) != 1 || msgs[0].To[0].Address != "mary@oneil.example" {
 		t.Fatalf("messages %+v, want one to Mary alone", msgs)
 	}
@@ -131,12 +132,12 @@ func TestACodeWaitsForAServerThatSendsEmailAndAnExpiredOneIsDroppedUnsent(t *tes
 		t.Error("a webhook received the code notice")
 	}
 	// Past its lifetime the code would verify nobody: the email server drops it without sending.
-	mp := startMailpit(t)
+	mp := mailpittest.Start(t)
 	e.clock.Advance(2 * time.Hour) // past the backoff, and the code's 10 minutes
-	if n, err := e.deliverer(t, e.codeEmail(t, mp.smtpPort, svc)).RunOnce(e.ctx); err != nil || n != 1 {
+	if n, err := e.deliverer(t, e.codeEmail(t, mp.SMTPPort, svc)).RunOnce(e.ctx); err != nil || n != 1 {
 		t.Fatalf("delivered %d: %v", n, err)
 	}
-	if msgs := mp.messages(t); len(msgs) != 0 {
+	if msgs := mp.Messages(t); len(msgs) != 0 {
 		t.Errorf("an expired code was emailed: %+v", msgs)
 	}
 	if left, _ := e.st.Notices(e.ctx, store.NoticeQuery{}); len(left) != 0 {

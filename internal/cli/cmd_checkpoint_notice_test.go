@@ -15,6 +15,7 @@ import (
 
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
+	"github.com/pindesk/pindesk/internal/mailpittest"
 	"github.com/pindesk/pindesk/model"
 )
 
@@ -55,7 +56,7 @@ func (r *checkpointReceiver) received() ([][]byte, []string, []string) {
 
 func TestServeSendsScheduledAuditCheckpointsAsSignedWebhookEventsThatVerifyReads(t *testing.T) {
 	t.Parallel()
-	mp := startMailpit(t)
+	mp := mailpittest.Start(t)
 	d := newDesk(t)
 	d.ok("", "admin", "import", goodCSV)
 	sec, _ := d.ok("", "admin", "events", "secret")
@@ -67,7 +68,7 @@ func TestServeSendsScheduledAuditCheckpointsAsSignedWebhookEventsThatVerifyReads
 	rcv := &checkpointReceiver{t: t, wh: wh}
 	hook := httptest.NewServer(rcv)
 	defer hook.Close()
-	d.withSMTP(mp.smtpPort)
+	d.withSMTP(mp.SMTPPort)
 	d.env["PINDESK_NOTIFY_EMAIL_EVENTS"] = "all" // every type a customer can be emailed: still no checkpoint
 	d.env["PINDESK_NOTIFY_WEBHOOK_URLS"] = hook.URL + "/pindesk"
 
@@ -120,7 +121,7 @@ func TestServeSendsScheduledAuditCheckpointsAsSignedWebhookEventsThatVerifyReads
 		t.Fatalf("verify against the received checkpoints: %q", out)
 	}
 	// A checkpoint is nobody's email, whatever notify.email_events says.
-	if msgs := mp.awaitMessages(t, 0); len(msgs) != 0 {
+	if msgs := mp.Await(t, 0); len(msgs) != 0 {
 		t.Fatalf("mailpit received %d messages, want none: %+v", len(msgs), msgs)
 	}
 	// And the events list shows none failed (the email destination skipped them, it did not refuse).

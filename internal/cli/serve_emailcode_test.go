@@ -2,13 +2,9 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -17,6 +13,7 @@ import (
 
 	"github.com/pindesk/pindesk/client"
 	"github.com/pindesk/pindesk/config"
+	"github.com/pindesk/pindesk/internal/mailpittest"
 	"github.com/pindesk/pindesk/model"
 	"github.com/pindesk/pindesk/store"
 )
@@ -24,116 +21,6 @@ import (
 // These tests run the emailed code (issue 11) through the wiring only `pindesk serve` has: the
 // core marks codes deliverable when notify.smtp_host is set, and the email destination opens the
 // sealed code with the core's key. Olivia (A-1/c1 of good.csv) has olivia@bluebird.example on file.
-
-// mailpit is a real SMTP server whose mailbox the test reads through its HTTP API.
-type mailpit struct {
-	smtpPort int
-	api      string
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-// freePorts returns n distinct free loopback ports: every listener stays open until all are
-// taken, so two calls cannot hand out the same port (Mailpit's SMTP and HTTP once got one port).
-func freePorts(t *testing.T, n int) []int {
-	t.Helper()
-	var ports []int
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer l.Close()
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
-	}
-	return ports
-}
-
-// startMailpit runs ~/go/bin/mailpit on loopback ports, as notify's tests do: skipped where it is
-// not installed, unless PINDESK_TEST_MAILPIT_REQUIRED=1.
-func startMailpit(t *testing.T) *mailpit {
-	t.Helper()
-	bin, err := exec.LookPath("mailpit")
-	if err != nil {
-		gopath, _ := exec.Command("go", "env", "GOPATH").Output()
-		bin = filepath.Join(strings.TrimSpace(string(gopath)), "bin", "mailpit")
-		if _, err := os.Stat(bin); err != nil {
-			if os.Getenv("PINDESK_TEST_MAILPIT_REQUIRED") == "1" {
-				t.Fatal("mailpit is not installed and PINDESK_TEST_MAILPIT_REQUIRED=1 (go install github.com/axllent/mailpit@v1.33.1)")
-			}
-			t.Skip("mailpit is not installed (go install github.com/axllent/mailpit@v1.33.1)")
-		}
-	}
-	ports := freePorts(t, 2)
-	m := &mailpit{smtpPort: ports[0]}
-	m.api = fmt.Sprintf("http://127.0.0.1:%d", ports[1])
-	cmd := exec.Command(bin, "--smtp", fmt.Sprintf("127.0.0.1:%d", m.smtpPort), "--listen", strings.TrimPrefix(m.api, "http://"),
-		"--database", filepath.Join(t.TempDir(), "mailpit.db"))
-	var out lockedBuffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		if resp, err := http.Get(m.api + "/api/v1/messages"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return m
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("mailpit did not start: %s", out.String())
-		}
-	}
-}
-
-type mailMessage struct {
-	ID      string
-	Subject string
-	To      []struct{ Address string }
-	Text    string
-}
-
-func getJSON(t *testing.T, url string, v any) {
-	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// awaitMessages waits for n messages in the mailbox (serve's deliverer sends from the outbox on
-// its own time), and returns them in full.
-func (m *mailpit) awaitMessages(t *testing.T, n int) []mailMessage {
-	t.Helper()
-	var list struct{ Messages []mailMessage }
-	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-		getJSON(t, m.api+"/api/v1/messages", &list)
-		if len(list.Messages) >= n || time.Now().After(deadline) {
-			break
-		}
-	}
-	out := []mailMessage{}
-	for _, s := range list.Messages {
-		var full mailMessage
-		getJSON(t, m.api+"/api/v1/message/"+s.ID, &full)
-		out = append(out, full)
-	}
-	return out
-}
 
 // serving is `pindesk serve` run in process over the desk's data folder and environment.
 type serving struct {
@@ -244,10 +131,10 @@ var emailedCode = regexp.MustCompile(`one-time code is: (\d{6})\b`)
 
 func TestServeWithSMTPEmailsACodeThatTheCallerReadsBackToVerify(t *testing.T) {
 	t.Parallel()
-	mp := startMailpit(t)
+	mp := mailpittest.Start(t)
 	d := newDesk(t)
 	d.ok("", "admin", "import", goodCSV)
-	d.withSMTP(mp.smtpPort)
+	d.withSMTP(mp.SMTPPort)
 	srv := d.serve("--log-level", "debug") // debug logs every request: none may show the code
 	r := d.agentRemote(srv.url)
 
@@ -258,7 +145,7 @@ func TestServeWithSMTPEmailsACodeThatTheCallerReadsBackToVerify(t *testing.T) {
 	if sent.SentTo != "o•••@bluebird.example" || time.Until(sent.ExpiresAt) < 9*time.Minute || time.Until(sent.ExpiresAt) > 10*time.Minute {
 		t.Fatalf("sent %+v, want to o•••@bluebird.example for 10 minutes", sent)
 	}
-	msgs := mp.awaitMessages(t, 1)
+	msgs := mp.Await(t, 1)
 	if len(msgs) != 1 || len(msgs[0].To) != 1 || msgs[0].To[0].Address != "olivia@bluebird.example" {
 		t.Fatalf("messages %+v, want one to Olivia alone", msgs)
 	}
@@ -307,7 +194,7 @@ func TestServeWithoutSMTPAndTheEmbeddedAppRefuseToMakeACode(t *testing.T) {
 
 	// The embedded app delivers nothing, so it makes no code even where SMTP is configured: only
 	// serve sends the outbox.
-	d.withSMTP(freePort(t))
+	d.withSMTP(mailpittest.FreePort(t))
 	var local error
 	d.uiCheck = func(b client.Backend) {
 		if _, ok := b.(*client.Local); !ok {
