@@ -278,12 +278,16 @@ func (s *searchScreen) render(cur int) {
 		}
 		rows[i] = table.Row{mark, r.Number, r.Name, r.Product, strings.Join(note, " · ")}
 	}
-	// The columns first: rows set under columns that have fewer cells are cut.
+	// The table draws its visible rows on every Set, and drawing them is most of what a keystroke
+	// costs the app, so they are drawn once, by the last Set: the columns (first, as a row with
+	// more cells than the table has columns cannot be drawn) and the cursor are set over as many
+	// blank rows, which cost next to nothing to draw.
+	s.table.SetRows(make([]table.Row, len(rows)))
 	s.table.SetColumns(s.columns(rows))
-	s.table.SetRows(rows)
 	if len(rows) > 0 && s.table.Cursor() != cur {
 		s.table.SetCursor(cur)
 	}
+	s.table.SetRows(rows)
 }
 
 func (s *searchScreen) view() string {
