@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -223,6 +224,9 @@ func (s *searchScreen) answered(msg searchMsg) action {
 	if i := s.table.Cursor(); i >= 0 && i < len(s.results) {
 		prev = s.results[i].ID
 	}
+	// Typing on into a word often finds the same accounts again ("garc", "garci", "garcia"):
+	// then the table already shows them, and drawing it is most of what an answer costs the app.
+	same := slices.Equal(s.results, msg.res.Accounts)
 	s.results, s.more, s.query = msg.res.Accounts, msg.res.More, msg.query
 	openNow := s.openOn != 0 && s.openOn == msg.seq
 	cursor := 0
@@ -231,7 +235,9 @@ func (s *searchScreen) answered(msg searchMsg) action {
 			cursor = i // keep the agent's selection when it is still listed
 		}
 	}
-	s.render(cursor)
+	if !same || cursor != s.table.Cursor() {
+		s.render(cursor)
+	}
 	if !openNow {
 		return nil
 	}
