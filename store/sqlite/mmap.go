@@ -19,10 +19,11 @@ import "strconv"
 // map cannot be made. On a 32-bit build four readers each mapping 2 GiB would not fit the address
 // space, so there a reader maps the first 64 MiB. Only readers map: the writer's reads are few.
 //
-// The price: an I/O error on a mapped page (a failing disk, or the file cut short in place by
-// something that is not SQLite) is a fault the process cannot turn into an error, where a read
-// call would have given SQLITE_IOERR. pindesk never shrinks its file (no VACUUM), which is also
-// what keeps Windows, which cannot truncate a mapped file, out of trouble.
+// The price: an I/O error on a mapped page (a failing disk, or the file cut short or overwritten
+// in place by something that is not SQLite) is a SIGBUS that kills the process, where a read call
+// would have returned an error (SQLITE_IOERR, or "malformed" for a file cut short). pindesk never
+// shrinks its file itself (no VACUUM), which also keeps Windows, which cannot truncate a mapped
+// file, out of trouble.
 var readerMmapSize int64 = 1 << 31
 
 func init() {
