@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -223,6 +224,9 @@ func (s *searchScreen) answered(msg searchMsg) action {
 	if i := s.table.Cursor(); i >= 0 && i < len(s.results) {
 		prev = s.results[i].ID
 	}
+	// Typing on into a word often finds the same accounts again ("garc", "garci", "garcia"):
+	// then the table already shows them, and drawing it is most of what an answer costs the app.
+	same := slices.Equal(s.results, msg.res.Accounts)
 	s.results, s.more, s.query = msg.res.Accounts, msg.res.More, msg.query
 	openNow := s.openOn != 0 && s.openOn == msg.seq
 	cursor := 0
@@ -231,7 +235,9 @@ func (s *searchScreen) answered(msg searchMsg) action {
 			cursor = i // keep the agent's selection when it is still listed
 		}
 	}
-	s.render(cursor)
+	if !same || cursor != s.table.Cursor() {
+		s.render(cursor)
+	}
 	if !openNow {
 		return nil
 	}
@@ -278,12 +284,16 @@ func (s *searchScreen) render(cur int) {
 		}
 		rows[i] = table.Row{mark, r.Number, r.Name, r.Product, strings.Join(note, " · ")}
 	}
-	// The columns first: rows set under columns that have fewer cells are cut.
+	// The table draws its visible rows on every Set, and drawing them is most of what a keystroke
+	// costs the app, so they are drawn once, by the last Set: the columns (first, as a row with
+	// more cells than the table has columns cannot be drawn) and the cursor are set over as many
+	// blank rows, which cost next to nothing to draw.
+	s.table.SetRows(make([]table.Row, len(rows)))
 	s.table.SetColumns(s.columns(rows))
-	s.table.SetRows(rows)
 	if len(rows) > 0 && s.table.Cursor() != cur {
 		s.table.SetCursor(cur)
 	}
+	s.table.SetRows(rows)
 }
 
 func (s *searchScreen) view() string {

@@ -291,6 +291,7 @@ func dsn(path string, memory bool, o options, reader bool) string {
 	q.Add("_pragma", "foreign_keys(1)")
 	if reader {
 		q.Add("_pragma", "query_only(1)")
+		q.Add("_pragma", "mmap_size("+strconv.FormatInt(readerMmapSize, 10)+")") // mmap.go
 	} else {
 		q.Set("_txlock", "immediate")
 	}
