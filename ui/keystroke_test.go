@@ -10,6 +10,7 @@ import (
 // drawing is most of what an answer costs the app); what the agent sees must be what drawing it
 // again would show, selection included.
 func TestTypingOnIntoTheSameResultsKeepsTheTableAndTheSelection(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, uitest.Scenarios(t, agent), Options{})
 	h.keys("type:acc-1")
 	s := h.app.search

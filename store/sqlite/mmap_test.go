@@ -14,6 +14,7 @@ import (
 const sqliteMaxMmap = 2147418112
 
 func TestEveryReaderMapsTheDatabaseFile(t *testing.T) {
+	t.Parallel()
 	st, err := Open(t.Context(), filepath.Join(t.TempDir(), "p.db"), WithReadConns(3))
 	if err != nil {
 		t.Fatal(err)
@@ -47,6 +48,7 @@ func TestEveryReaderMapsTheDatabaseFile(t *testing.T) {
 // A reader maps the file as it was when it first read it; accounts written after, through the WAL
 // and then checkpointed into a file grown well past that size, are found all the same.
 func TestMappedReadersSeeTheFileGrowUnderThem(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	st, err := Open(ctx, filepath.Join(t.TempDir(), "p.db"), WithReadConns(1))
 	if err != nil {
