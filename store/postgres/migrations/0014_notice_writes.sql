@@ -1,0 +1,6 @@
+-- Deliberately empty: the SQLite store's migration 0014 (fewer B-trees per customer notice: a
+-- WITHOUT ROWID notice log, an outbox without AUTOINCREMENT) has no PostgreSQL counterpart.
+-- PostgreSQL keeps every table as a heap beside its indexes, so there is no rowid to fold a key
+-- into, and outbox.seq's identity sequence already costs next to nothing per row (a sequence is
+-- logged once every 32 values, not per row as SQLite's sqlite_sequence is written). The file keeps
+-- the two stores' schema versions the same number for the same release, as every other one does.
