@@ -177,6 +177,20 @@ func TestAnUpgradedDatabaseKeepsItsNoticesDisputesAndOutbox(t *testing.T) {
 		for _, idx := range []string{"outbox_due", "disputes_open"} {
 			schema(idx)
 		}
+		var indexes []string
+		rows, err := raw.Query(`SELECT name FROM pragma_index_list('outbox')`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var name string
+			rows.Scan(&name)
+			indexes = append(indexes, name)
+		}
+		rows.Close()
+		if !slices.Equal(indexes, []string{"outbox_due"}) {
+			t.Errorf("the outbox's indexes: %v, want only outbox_due (the notice log keys the ids)", indexes)
+		}
 		var parent string
 		if err := raw.QueryRow(`SELECT "table" FROM pragma_foreign_key_list('disputes')`).Scan(&parent); err != nil || parent != "notice_log" {
 			t.Errorf("disputes refers to %q (%v), want notice_log", parent, err)
@@ -186,7 +200,25 @@ func TestAnUpgradedDatabaseKeepsItsNoticesDisputesAndOutbox(t *testing.T) {
 				t.Errorf("%s left behind", name)
 			}
 		}
-		rows, err := raw.Query(`PRAGMA foreign_key_check`)
+		// A deliverer catching up on a long backlog finds each row by its id without a scan: a key
+		// lookup in the log, then the row by seq (the store's query, outbox.go byNoticeID).
+		plan, err := raw.Query(`EXPLAIN QUERY PLAN UPDATE outbox SET attempts = attempts + 1
+			WHERE seq = (SELECT outbox_seq FROM notice_log WHERE id = ?1) AND id = ?1 AND lease_owner = ?2`, "x", "y")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var steps []string
+		for plan.Next() {
+			var id, parent, unused int
+			var detail string
+			plan.Scan(&id, &parent, &unused, &detail)
+			steps = append(steps, detail)
+		}
+		plan.Close()
+		if p := strings.Join(steps, "; "); strings.Contains(p, "SCAN") {
+			t.Errorf("a lookup by notice id scans: %s", p)
+		}
+		rows, err = raw.Query(`PRAGMA foreign_key_check`)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -203,7 +235,7 @@ func TestAnUpgradedDatabaseKeepsItsNoticesDisputesAndOutbox(t *testing.T) {
 	t.Run("every logged notice can still be disputed", func(t *testing.T) {
 		for _, w := range notices {
 			got, err := st.SentNotice(ctx, w.n.AccountID, w.n.ID)
-			if !w.logged {
+			if !w.logged { // the system notice: about no account; no customer can dispute it
 				if !errors.Is(err, model.ErrInvalidInput) {
 					t.Errorf("%s (not logged): %+v, %v; want ErrInvalidInput", w.n.ID, got, err)
 				}
@@ -212,6 +244,9 @@ func TestAnUpgradedDatabaseKeepsItsNoticesDisputesAndOutbox(t *testing.T) {
 			if err != nil || got.Type != w.n.Type || got.Holder != w.n.Holder || !got.Time.Equal(w.n.Time) {
 				t.Errorf("%s: %+v, %v; want %+v", w.n.ID, got, err, w.n)
 			}
+		}
+		if got, err := st.SentNotice(ctx, storetest.Smith, "ntc_sys5"); !errors.Is(err, model.ErrInvalidInput) {
+			t.Errorf("the system notice as one sent to %s: %+v, %v; want ErrInvalidInput", storetest.Smith, got, err)
 		}
 	})
 
@@ -261,13 +296,22 @@ func TestAnUpgradedDatabaseKeepsItsNoticesDisputesAndOutbox(t *testing.T) {
 			"a dispute of a notice never logged":    `INSERT INTO disputes (id, account_id, holder_id, event_id, event_type, operator, created_at) VALUES ('x1', 'a', 'h', 'ntc_nowhere', 't', 'p', 0)`,
 			"a second dispute of one notice":        `INSERT INTO disputes (id, account_id, holder_id, event_id, event_type, operator, created_at) VALUES ('x2', 'a', 'h', 'ntc_C1', 't', 'p', 0)`,
 			"a notice logged twice":                 `INSERT INTO notice_log (id, type, account_id, created_at) VALUES ('ntc_A2', 't', 'a', 0)`,
-			"two outbox rows of one notice":         `INSERT INTO outbox (id, type, account_id, notice, created_at, since, next_at) VALUES ('ntc_A2', 't', 'a', '{}', 0, 0, 0)`,
 			"an outbox row in a state of no outbox": `INSERT INTO outbox (id, type, account_id, notice, created_at, since, next_at, state) VALUES ('ntc_new', 't', 'a', '{}', 0, 0, 0, 'lost')`,
 			"a logged notice whose dispute remains": `DELETE FROM notice_log WHERE id = 'ntc_C1'`,
 		} {
 			if _, err := raw.Exec(stmt); err == nil {
 				t.Errorf("%s: accepted", what)
 			}
+		}
+		// A notice id is used once: the log's key keeps it so (the outbox has no index on id), for
+		// the notices logged before the upgrade and the system notice logged by it.
+		for _, id := range []string{"ntc_A2", "ntc_C1", "ntc_sys5"} {
+			if err := st.NotifySystem(ctx, model.Notice{ID: id, Type: model.NoticeAuditCheckpoint, Time: at(50)}); err == nil {
+				t.Errorf("a second notice %s: written", id)
+			}
+		}
+		if es, err := st.Notices(ctx, store.NoticeQuery{}); err != nil || len(es) != 4 {
+			t.Errorf("outbox after refused notices: %d rows, %v; want the 4 it had", len(es), err)
 		}
 		// And through the core: a notice disputed before the upgrade is not disputed again, and
 		// one still in the outbox can be.
@@ -287,7 +331,7 @@ func TestAnUpgradedDatabaseKeepsItsNoticesDisputesAndOutbox(t *testing.T) {
 		}
 	})
 
-	t.Run("a notice written after the upgrade is delivered after the old ones", func(t *testing.T) {
+	t.Run("old and new notices are delivered, failed and retried by id, in the order written", func(t *testing.T) {
 		ids := func(es []store.OutboxEntry, err error) []string {
 			t.Helper()
 			if err != nil {
@@ -307,7 +351,11 @@ func TestAnUpgradedDatabaseKeepsItsNoticesDisputesAndOutbox(t *testing.T) {
 			}
 			return n
 		}
-		old := pending() // the old pending ones, then the new dispute's notice
+		// The old pending ones, then the new dispute's notice (the last subtest's).
+		old := pending()
+		if want := []string{"ntc_A2", "ntc_0x4", "ntc_sys5"}; len(old) != 4 || !slices.Equal(old[:3], want) {
+			t.Fatalf("pending %v, want %v and the dispute's notice", old, want)
+		}
 		if err := st.NotifySystem(ctx, model.Notice{ID: "ntc_new1", Type: model.NoticeAuditCheckpoint, Time: at(0)}); err != nil {
 			t.Fatal(err)
 		}
@@ -315,7 +363,36 @@ func TestAnUpgradedDatabaseKeepsItsNoticesDisputesAndOutbox(t *testing.T) {
 		if got := ids(st.ClaimNotices(ctx, "d", at(1e6), time.Minute, 100)); !slices.Equal(got, want) {
 			t.Fatalf("claimed in the order %v, want %v", got, want)
 		}
-		// The newest is delivered, so the next notice takes its seq again: still after the rest.
+		// Old rows found by id: one delivered, one failed, the dead one retried.
+		if err := st.NoticeDelivered(ctx, "ntc_A2", "d"); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.NoticeFailed(ctx, "ntc_0x4", "d", store.NoticeFailure{Done: []string{"email"}, Error: "smtp: 451", NextAt: at(99)}); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.RetryNotice(ctx, "ntc_B3", at(98)); err != nil {
+			t.Fatal(err)
+		}
+		es, err := st.Notices(ctx, store.NoticeQuery{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		byID := map[string]store.OutboxEntry{}
+		for _, e := range es {
+			byID[e.ID] = e
+		}
+		if _, ok := byID["ntc_A2"]; ok {
+			t.Error("ntc_A2 delivered but still in the outbox")
+		}
+		if e := byID["ntc_0x4"]; e.Attempts != 1 || e.LastError != "smtp: 451" || !e.NextAt.Equal(at(99)) || !slices.Equal(e.Done, []string{"email"}) {
+			t.Errorf("ntc_0x4 after a failure: %+v", e)
+		}
+		if e := byID["ntc_B3"]; e.State != store.NoticePending || e.Attempts != 0 || !e.NextAt.Equal(at(98)) {
+			t.Errorf("ntc_B3 after a retry: %+v", e)
+		}
+
+		// The newest is delivered, so the next notice takes its seq again: still listed and
+		// claimed after the rest, and the delivered one's id never reaches the new row.
 		reused := seq("ntc_new1")
 		if err := st.NoticeDelivered(ctx, "ntc_new1", "d"); err != nil {
 			t.Fatal(err)
@@ -324,14 +401,31 @@ func TestAnUpgradedDatabaseKeepsItsNoticesDisputesAndOutbox(t *testing.T) {
 			t.Fatal(err)
 		}
 		if s := seq("ntc_new2"); s != reused {
-			t.Errorf("ntc_new2 has seq %d, ntc_new1 had %d: the case of a reused seq was not made", s, reused)
+			t.Fatalf("ntc_new2 has seq %d, ntc_new1 had %d: the case of a reused seq was not made", s, reused)
 		}
-		want = append(slices.Clone(old), "ntc_new2")
+		want = []string{"ntc_B3", "ntc_0x4", "ntc_sys5", old[3], "ntc_new2"}
 		if got := pending(); !slices.Equal(got, want) {
 			t.Errorf("listed in the order %v, want %v", got, want)
 		}
 		if got := ids(st.ClaimNotices(ctx, "d2", at(2e6), time.Minute, 100)); !slices.Equal(got, want) {
 			t.Errorf("claimed in the order %v, want %v", got, want)
+		}
+		// A late word on ntc_new1, from the owner of ntc_new2's lease, whose seq ntc_new1 had.
+		if err := st.NoticeFailed(ctx, "ntc_new1", "d2", store.NoticeFailure{Done: []string{}, Error: "late", NextAt: at(5), Dead: true}); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.NoticeDelivered(ctx, "ntc_new1", "d2"); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.RetryNotice(ctx, "ntc_new1", at(5)); !errors.Is(err, model.ErrInvalidInput) {
+			t.Errorf("a retry of the delivered ntc_new1: %v, want ErrInvalidInput", err)
+		}
+		es, err = st.Notices(ctx, store.NoticeQuery{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if last := es[len(es)-1]; last.ID != "ntc_new2" || last.State != store.NoticePending || last.LastError != "" {
+			t.Errorf("ntc_new2 after words on ntc_new1: %+v", last)
 		}
 	})
 }

@@ -1,24 +1,29 @@
 -- Fewer B-trees per customer notice (issue 11: a verification with the outbox on at most 10 %
 -- slower than with it off). A notice wrote six: the outbox row, its AUTOINCREMENT counter in
 -- sqlite_sequence, its id's unique index and its due index, and the notice log's row and the
--- separate index of its TEXT key. After this it writes four:
+-- separate index of its TEXT key. After this it writes three:
 --
---   - notice_log becomes WITHOUT ROWID, keyed by id: the row lives in its key's B-tree, so the one
---     insert touches one B-tree instead of two. It is only ever read by id (a dispute names one).
+--   - notice_log becomes WITHOUT ROWID, keyed by id: the row lives in its key's B-tree, so its
+--     insert touches one B-tree instead of two.
+--
+--   - the outbox's unique index on id goes: notice_log, whose key is the id, now logs every notice
+--     written, a system notice (an audit checkpoint, about no account: account_id '') too, with its
+--     outbox row's seq (outbox_seq). So a notice id is unique because its log row is, and a delivery,
+--     a failure or a retry finds its outbox row by id through the log: one key lookup, then the
+--     row by seq. A notice is logged in the transaction that writes it to the outbox, and a log row
+--     is never deleted, so every outbox row has its log row. No customer disputes a system notice:
+--     SentNotice looks only at the notices of the account it names, never at account ''.
 --
 --   - outbox.seq stays the rowid but loses AUTOINCREMENT, so a notice no longer updates
 --     sqlite_sequence. What relies on seq is the order of delivery, of the listing (admin events
---     list) and of retries (ORDER BY seq), always among the rows present at one time; seq never
---     leaves the store. Without AUTOINCREMENT a new row gets max(seq)+1, which is still above every
---     row present, so that order is the order of writing as before. A seq can now be reused once
---     the newest row was delivered and deleted, which is harmless: nothing remembers a deleted
---     row's seq (deliveries, failures and retries find a row by its id).
+--     list) and of retries (ORDER BY seq), always among the rows present at one time. Without
+--     AUTOINCREMENT a new row gets max(seq)+1, which is still above every row present, so that
+--     order is the order of writing as before. A seq can now be reused once the newest row was
+--     delivered and deleted, and then the delivered notice's log row names a seq that is another
+--     notice's: harmless, as a lookup through the log takes the outbox row only when its id is the
+--     one looked for too, and nothing else keeps a deleted row's seq.
 --
--- The id's unique index stays: deliveries, failures and retries find a row by id, and a deliverer
--- catching up on a long backlog must not scan the outbox for each. System notices (checkpoints)
--- are in no notice log that could stand for the id's uniqueness either.
---
--- Both tables are rebuilt by SQLite's procedure for other schema changes
+-- The tables are rebuilt by SQLite's procedure for other schema changes
 -- (https://www.sqlite.org/lang_altertable.html#otheralter: create new_X, copy, drop X, rename
 -- new_X to X, recreate the indexes), with one difference: the migrations run in one transaction,
 -- where PRAGMA foreign_keys cannot be turned off, so the steps are ordered to break no foreign key
@@ -33,10 +38,15 @@ CREATE TABLE new_notice_log (
     type       TEXT NOT NULL,
     account_id TEXT NOT NULL,
     holder_id  TEXT NOT NULL DEFAULT '', -- '' for the whole account
-    created_at INTEGER NOT NULL
+    created_at INTEGER NOT NULL,
+    outbox_seq INTEGER                   -- its outbox row's seq (see above); NULL: delivered before 0014
 ) WITHOUT ROWID;
-INSERT INTO new_notice_log (id, type, account_id, holder_id, created_at)
-    SELECT id, type, account_id, holder_id, created_at FROM notice_log;
+INSERT INTO new_notice_log (id, type, account_id, holder_id, created_at, outbox_seq)
+    SELECT l.id, l.type, l.account_id, l.holder_id, l.created_at, o.seq FROM notice_log l LEFT JOIN outbox o ON o.id = l.id;
+-- The outbox rows not logged yet: system notices (every holder's notice was logged with its write,
+-- or by 0006_disputes.sql).
+INSERT INTO new_notice_log (id, type, account_id, holder_id, created_at, outbox_seq)
+    SELECT id, type, account_id, coalesce(json_extract(notice, '$.holder'), ''), created_at, seq FROM outbox WHERE id NOT IN (SELECT id FROM notice_log);
 
 -- As in 0006_disputes.sql, but for the table it refers to until the rename below.
 CREATE TABLE new_disputes (
@@ -61,10 +71,11 @@ ALTER TABLE new_notice_log RENAME TO notice_log; -- new_disputes now REFERENCES 
 ALTER TABLE new_disputes RENAME TO disputes;
 CREATE INDEX disputes_open ON disputes (account_id, created_at) WHERE cleared_at IS NULL;
 
--- As in 0005_outbox.sql and 0009_emailed_code.sql, without AUTOINCREMENT.
+-- As in 0005_outbox.sql and 0009_emailed_code.sql, without AUTOINCREMENT and without the unique
+-- index on id (notice_log keys the ids).
 CREATE TABLE new_outbox (
     seq         INTEGER PRIMARY KEY,
-    id          TEXT NOT NULL UNIQUE,
+    id          TEXT NOT NULL,
     type        TEXT NOT NULL,
     account_id  TEXT NOT NULL,
     notice      TEXT NOT NULL,              -- the notice as JSON (never a PIN)
