@@ -9,8 +9,9 @@ import (
 
 // SystemNotices writes notices that are about no account: an audit checkpoint
 // (model.NoticeAuditCheckpoint). Such a notice tells of no change to a holder, so it is written
-// alone, in a transaction of its own, rather than under a holder's lock; and it is not entered in
-// the notice log, which names the notices a customer may dispute.
+// alone, in a transaction of its own, rather than under a holder's lock. It is logged like every
+// notice, so its id stays taken once delivered, but under no account: the notice log names the
+// notices a customer may dispute only by their account (SentNotice), so no customer can name it.
 type SystemNotices interface {
 	// NotifySystem writes n to the outbox alone. A notice with an account is model.ErrInvalidInput:
 	// it belongs in its change's transaction (HolderTx.Notify), logged for disputes.

@@ -44,7 +44,8 @@ type ClearedDispute struct {
 // Disputes is the store's side of disputes.
 type Disputes interface {
 	// SentNotice returns the logged notice with the id, or model.ErrInvalidInput when none was
-	// written for the account (another account's notice is not told apart from none).
+	// written for the account (another account's notice is not told apart from none; an empty
+	// accountID, that of a system notice, finds none).
 	SentNotice(ctx context.Context, accountID, id string) (SentNotice, error)
 	// Dispute records d in one transaction: the holder (its row created when absent) is
 	// hard-locked and locked at d.Time (a lock already set keeps its time), the kinds in d.Revoke

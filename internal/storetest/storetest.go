@@ -61,6 +61,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("sessions under dual control", func(t *testing.T) { p.mark(t); runSessionApprovals(t, newStore) })
 	t.Run("anomaly alerts", func(t *testing.T) { p.mark(t); runAnomaly(t, newStore) })
 	t.Run("audit checkpoint notices", func(t *testing.T) { p.mark(t); runCheckpointNotice(t, newStore) })
+	t.Run("notice ids", func(t *testing.T) { p.mark(t); runNoticeIDs(t, newStore) })
 }
 
 // RunSearch runs only the search and import part of the suite, for an implementation that has

@@ -18,9 +18,13 @@ func (s *Store) NotifySystem(ctx context.Context, n model.Notice) (err error) {
 	if err != nil {
 		return fmt.Errorf("notice: %w", err)
 	}
-	// One statement, committed alone; not in notice_log: nothing a customer could dispute.
-	if _, err := s.pool.Exec(ctx, `INSERT INTO outbox (id, type, account_id, notice, created_at, since, next_at)
-		VALUES ($1, $2, '', $3, $4, $4, $4)`, n.ID, string(n.Type), body, n.Time); err != nil {
+	// One statement, committed alone. Logged in notice_log like every notice, so its id stays
+	// taken once it is delivered (as in the SQLite store, where the log is the ids' one index),
+	// about account '': SentNotice never finds it, so no customer can dispute it.
+	if _, err := s.pool.Exec(ctx, `WITH o AS (INSERT INTO outbox (id, type, account_id, notice, created_at, since, next_at)
+			VALUES ($1, $2, '', $3, $4, $4, $4) RETURNING id)
+		INSERT INTO notice_log (id, type, account_id, holder_id, created_at) SELECT id, $2, '', '', $4 FROM o`,
+		n.ID, string(n.Type), body, n.Time); err != nil {
 		return fmt.Errorf("write notice: %w", err)
 	}
 	return nil

@@ -26,7 +26,7 @@ func logNotice(ctx context.Context, tx dbtx, n model.Notice) error {
 func (s *Store) SentNotice(ctx context.Context, accountID, id string) (_ store.SentNotice, err error) {
 	defer mapped(&err)
 	none := fmt.Errorf("%w: account %s was sent no notice %q", model.ErrInvalidInput, accountID, id)
-	if !storable(accountID, id) {
+	if accountID == "" || !storable(accountID, id) { // "": a system notice's, sent to no customer
 		return store.SentNotice{}, none
 	}
 	n := store.SentNotice{ID: id, AccountID: accountID}

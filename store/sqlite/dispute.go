@@ -10,13 +10,14 @@ import (
 	"github.com/pindesk/pindesk/store"
 )
 
-// logNotice records n's id by account in notice_log (see store.Disputes), in the transaction that
-// writes it to the outbox.
-const sqlLogNotice = `INSERT INTO notice_log (id, type, account_id, holder_id, created_at) VALUES (?, ?, ?, ?, ?)`
+// logNotice records n's id by account in notice_log (see store.Disputes), with seq, its outbox
+// row, in the transaction that writes it to the outbox. A system notice (account "") is logged
+// too: the log is where a notice id is unique and finds its outbox row (migration 0014).
+const sqlLogNotice = `INSERT INTO notice_log (id, type, account_id, holder_id, created_at, outbox_seq) VALUES (?, ?, ?, ?, ?, ?)`
 
-func logNotice(ctx context.Context, tx *sql.Tx, ws stmts, n model.Notice) error {
+func logNotice(ctx context.Context, tx *sql.Tx, ws stmts, n model.Notice, seq int64) error {
 	if _, err := ws.txExec(ctx, tx, sqlLogNotice,
-		n.ID, string(n.Type), n.AccountID, n.Holder, nanos(n.Time)); err != nil {
+		n.ID, string(n.Type), n.AccountID, n.Holder, nanos(n.Time), seq); err != nil {
 		return fmt.Errorf("log notice: %w", mapErr(err))
 	}
 	return nil
@@ -25,6 +26,9 @@ func logNotice(ctx context.Context, tx *sql.Tx, ws stmts, n model.Notice) error 
 func (s *Store) SentNotice(ctx context.Context, accountID, id string) (store.SentNotice, error) {
 	if err := s.guard.err(); err != nil {
 		return store.SentNotice{}, err
+	}
+	if accountID == "" { // a system notice's: about no account, sent to no customer
+		return store.SentNotice{}, fmt.Errorf("%w: no account was named for notice %q", model.ErrInvalidInput, id)
 	}
 	n := store.SentNotice{ID: id, AccountID: accountID}
 	var at int64

@@ -18,8 +18,9 @@ import (
 const sqlInsertNotice = `INSERT INTO outbox (id, type, account_id, notice, created_at, since, next_at, sealed)
 	VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?5, ?6)`
 
-// insertNotice writes n to the outbox and the notice log; ws is the writer's prepared statements
-// (nil: parsed here).
+// insertNotice writes n to the outbox and the notice log, whose key (the id) is what keeps a
+// notice id unique and finds its outbox row (migration 0014); ws is the writer's prepared
+// statements (nil: parsed here).
 func insertNotice(ctx context.Context, tx *sql.Tx, ws stmts, n model.Notice) error {
 	if n.ID == "" {
 		return fmt.Errorf("%w: a notice needs an id", model.ErrInvalidInput)
@@ -28,11 +29,21 @@ func insertNotice(ctx context.Context, tx *sql.Tx, ws stmts, n model.Notice) err
 	if err != nil {
 		return fmt.Errorf("notice: %w", err)
 	}
-	if _, err := ws.txExec(ctx, tx, sqlInsertNotice, n.ID, string(n.Type), n.AccountID, string(body), nanos(n.Time), n.Sealed); err != nil {
+	res, err := ws.txExec(ctx, tx, sqlInsertNotice, n.ID, string(n.Type), n.AccountID, string(body), nanos(n.Time), n.Sealed)
+	if err != nil {
 		return fmt.Errorf("write notice: %w", mapErr(err))
 	}
-	return logNotice(ctx, tx, ws, n)
+	seq, err := res.LastInsertId()
+	if err != nil {
+		return fmt.Errorf("write notice: %w", mapErr(err))
+	}
+	return logNotice(ctx, tx, ws, n, seq)
 }
+
+// byNoticeID picks the outbox row of notice ?1 through the notice log (the outbox has no index on
+// id). The log's outbox_seq may name a later notice's row once its own was delivered (a seq is
+// reused after the newest row goes), so the row's id must match too.
+const byNoticeID = `seq = (SELECT outbox_seq FROM notice_log WHERE id = ?1) AND id = ?1`
 
 func (t *holderTx) Notify(ctx context.Context, n model.Notice) error {
 	return insertNotice(nocancel(ctx), t.tx, t.ws, n)
@@ -112,7 +123,7 @@ func (s *Store) ClaimNotices(ctx context.Context, owner string, now time.Time, l
 
 func (s *Store) NoticeDelivered(ctx context.Context, id, owner string) error {
 	err := s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `DELETE FROM outbox WHERE id = ? AND lease_owner = ?`, id, owner)
+		_, err := tx.ExecContext(ctx, `DELETE FROM outbox WHERE `+byNoticeID+` AND lease_owner = ?2`, id, owner)
 		return mapErr(err)
 	})
 	if err != nil {
@@ -131,9 +142,9 @@ func (s *Store) NoticeFailed(ctx context.Context, id, owner string, f store.Noti
 		state = store.NoticeDead
 	}
 	err = s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE outbox SET attempts = attempts + 1, done = ?, last_error = ?, next_at = ?,
-				state = ?, lease_owner = NULL, lease_until = NULL
-			WHERE id = ? AND lease_owner = ?`, string(done), f.Error, nanos(f.NextAt), state, id, owner)
+		_, err := tx.ExecContext(ctx, `UPDATE outbox SET attempts = attempts + 1, done = ?3, last_error = ?4, next_at = ?5,
+				state = ?6, lease_owner = NULL, lease_until = NULL
+			WHERE `+byNoticeID+` AND lease_owner = ?2`, id, owner, string(done), f.Error, nanos(f.NextAt), state)
 		return mapErr(err)
 	})
 	if err != nil {
@@ -159,9 +170,9 @@ func (s *Store) Notices(ctx context.Context, q store.NoticeQuery) ([]store.Outbo
 
 func (s *Store) RetryNotice(ctx context.Context, id string, now time.Time) error {
 	return s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE outbox SET state = 'pending', attempts = 0, since = ?1, next_at = ?1,
+		res, err := tx.ExecContext(ctx, `UPDATE outbox SET state = 'pending', attempts = 0, since = ?2, next_at = ?2,
 				lease_owner = NULL, lease_until = NULL
-			WHERE id = ?2 AND state = 'dead'`, nanos(now), id)
+			WHERE `+byNoticeID+` AND state = 'dead'`, id, nanos(now))
 		if err != nil {
 			return mapErr(err)
 		}

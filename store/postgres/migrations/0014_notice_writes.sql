@@ -1,0 +1,9 @@
+-- Deliberately empty: the SQLite store's migration 0014 (fewer B-trees per customer notice: a
+-- WITHOUT ROWID notice log that is also the one index of notice ids, an outbox without
+-- AUTOINCREMENT and without its unique index on id) has no structural counterpart here.
+-- PostgreSQL keeps every table as a heap beside its indexes, so there is no rowid to fold a key
+-- into, and outbox.seq's identity sequence costs next to nothing per row (a sequence is WAL-logged
+-- once every 32 values, not per row as SQLite's sqlite_sequence is written). What 0014 changed in
+-- behaviour, that a system notice's id is logged in notice_log too and so stays taken once
+-- delivered, is the store's code (NotifySystem), with no schema change. The file keeps the two
+-- stores' schema versions the same number for the same release, as every other one does.
