@@ -61,6 +61,7 @@ func databaseAt(t *testing.T, path string, version int) *sql.DB {
 // its constraints still hold; and a notice written after the upgrade is delivered after the old
 // ones, even when it reuses the seq of the newest, already delivered, notice.
 func TestAnUpgradedDatabaseKeepsItsNoticesDisputesAndOutbox(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "old.db")
 	old := databaseAt(t, path, 13)
