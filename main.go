@@ -4,19 +4,11 @@
 package main
 
 import (
-	"context"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/pindesk/pindesk/internal/cli"
 )
 
 func main() {
-	// A closed terminal window (SIGHUP) ends the app like ctrl+c does, so `pindesk demo` still
-	// removes its throwaway database and the app closes its store cleanly.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
-	code := cli.Main(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
-	stop()
-	os.Exit(code)
+	os.Exit(cli.Run())
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/pindesk/pindesk/core"
+	"github.com/pindesk/pindesk/internal/binarytest"
 	"github.com/pindesk/pindesk/model"
 	"github.com/pindesk/pindesk/notify"
 	"github.com/pindesk/pindesk/store"
@@ -29,12 +30,9 @@ import (
 func TestNoNoticeIsLostAcrossTenSIGKILLs(t *testing.T) {
 	t.Parallel() // it mostly waits on the binary it kills
 	if testing.Short() {
-		t.Skip("builds and kills the real binary")
+		t.Skip("starts and kills pindesk processes")
 	}
-	bin := filepath.Join(t.TempDir(), "pindesk")
-	if out, err := exec.Command("go", "build", "-o", bin, "github.com/pindesk/pindesk").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := binarytest.Path(t) // this test binary acting as pindesk: the pindesk command's own code
 	dir := t.TempDir()
 	ctx := context.Background()
 	dbPath, keyPath, secretPath := filepath.Join(dir, "pindesk.db"), filepath.Join(dir, "pindesk.key"), filepath.Join(dir, "webhook.secret")

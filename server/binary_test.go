@@ -13,19 +13,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pindesk/pindesk/internal/binarytest"
 	"github.com/pindesk/pindesk/model"
 )
 
 // Helpers for the tests that drive the real binary (crash_test.go, multiserver_postgres_test.go).
 
-// buildPindesk builds the pindesk binary into a temporary folder and returns its path.
-func buildPindesk(t *testing.T) string {
+// pindeskBinary returns the path of a pindesk binary: this test binary acting as pindesk
+// (internal/binarytest), which runs exactly what the pindesk command's main does.
+func pindeskBinary(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "pindesk")
-	if out, err := exec.Command("go", "build", "-o", bin, "github.com/pindesk/pindesk").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
+	return binarytest.Path(t)
 }
 
 // createTokens makes an agent, a supervisor and an admin token, named prefix-role, with

@@ -23,9 +23,9 @@ import (
 func TestAKilledServerLosesNoAnsweredAttempt(t *testing.T) {
 	t.Parallel() // it mostly waits on the binary it kills
 	if testing.Short() {
-		t.Skip("builds and kills the real binary")
+		t.Skip("starts and kills pindesk processes")
 	}
-	bin := buildPindesk(t)
+	bin := pindeskBinary(t)
 	dir := t.TempDir()
 	// Anomaly alerts off: one agent token failing across 400 accounts is exactly what they slow
 	// (one verification per 30 s), and this test is about durability under SIGKILL, not them.

@@ -32,7 +32,7 @@ type pgDesk struct {
 func newPGDesk(t *testing.T) *pgDesk {
 	t.Helper()
 	database := pgSchemaURL(t)
-	bin := buildPindesk(t)
+	bin := pindeskBinary(t)
 	keyFile := filepath.Join(t.TempDir(), "pindesk.key")
 	dirs := [2]string{t.TempDir(), t.TempDir()}
 	pindesk := func(dir string, args ...string) *exec.Cmd {

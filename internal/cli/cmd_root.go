@@ -5,7 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -14,6 +17,16 @@ import (
 	"github.com/pindesk/pindesk/internal/termsafe"
 	"github.com/pindesk/pindesk/ui"
 )
+
+// Run is the pindesk command as its main function runs it, on the process's arguments and
+// streams, and returns the exit code. A closed terminal window (SIGHUP) ends the app like ctrl+c
+// does, so `pindesk demo` still removes its throwaway database and the app closes its store
+// cleanly.
+func Run() int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	defer stop()
+	return Main(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+}
 
 // Main runs the command line with args (without the program's name) on the process's streams,
 // and returns the exit code: 0, 1 for a failure, 2 for a usage mistake.
