@@ -35,11 +35,16 @@ func (s *helpScreen) title() string     { return "keys" }
 func (s *helpScreen) helpTitle() string { return "Help" }
 func (s *helpScreen) text() textMode    { return textNone }
 
+// setSize lays the keys out again only for a new width: the height, which changes whenever a
+// status line comes or goes, only sizes the viewport, and open lays them out as the screen shows.
 func (s *helpScreen) setSize(w, h int) {
+	rewrap := w != s.w
 	s.w, s.h = w, h
 	s.vp.SetWidth(w)
 	s.vp.SetHeight(max(h-1, 1))
-	s.render()
+	if rewrap {
+		s.render()
+	}
 }
 
 func (s *helpScreen) ShortHelp() []key.Binding {
