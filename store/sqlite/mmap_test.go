@@ -55,7 +55,7 @@ func TestMappedReadersSeeTheFileGrowUnderThem(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	accounts := seedAccounts(3000)
+	accounts := seedAccounts(600)
 	if err := storetest.Seed(ctx, st, accounts[:1]); err != nil {
 		t.Fatal(err)
 	}
