@@ -12,7 +12,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -76,18 +75,25 @@ func try(t testing.TB, bin string, args []string) (s *Server, started bool, log 
 	s = &Server{SMTPPort: ports[0], API: fmt.Sprintf("http://127.0.0.1:%d", ports[1])}
 	cmd := exec.Command(bin, append([]string{"--smtp", fmt.Sprintf("127.0.0.1:%d", s.SMTPPort),
 		"--listen", fmt.Sprintf("127.0.0.1:%d", ports[1]), "--database", filepath.Join(t.TempDir(), "mailpit.db")}, args...)...)
-	out := &lockedBuffer{}
-	cmd.Stdout, cmd.Stderr = out, out
+	// Its output goes to a file, read only when it fails to start.
+	logPath := filepath.Join(t.TempDir(), "mailpit.log")
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logFile.Close() // the child holds its own copy
+	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	output := func() string { b, _ := os.ReadFile(logPath); return string(b) }
 	exited := make(chan struct{})
 	go func() { cmd.Wait(); close(exited) }()
 	t.Cleanup(func() { cmd.Process.Kill(); <-exited })
 	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 		select {
 		case <-exited:
-			return nil, false, out.String()
+			return nil, false, output()
 		default:
 		}
 		if resp, err := http.Get(s.API + "/api/v1/messages"); err == nil {
@@ -97,7 +103,7 @@ func try(t testing.TB, bin string, args []string) (s *Server, started bool, log 
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("mailpit did not answer in 20 s: %s", out.String())
+			t.Fatalf("mailpit did not answer in 20 s: %s", output())
 		}
 	}
 }
@@ -167,22 +173,4 @@ func getJSON(t testing.TB, url string, v any) {
 	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// lockedBuffer is Mailpit's output, written by its process's pipes while a test may read it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
